@@ -1,0 +1,1 @@
+"""One module per verb or group; each registers its Typer commands on the app."""

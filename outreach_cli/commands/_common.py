@@ -1,0 +1,73 @@
+"""Options every command shares, and the one boundary that turns refusals into exit 1."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Annotated, Callable, Optional
+
+import typer
+
+from ..errors import OutreachError
+
+DbOption = Annotated[Optional[Path], typer.Option(
+    "--db", help="The SQLite file (else $OUTREACH_DB, else ~/.local/share/outreach/outreach.db).",
+    show_default=False, dir_okay=True, resolve_path=False)]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (for scripts).")]
+SeatOption = Annotated[Optional[str], typer.Option("--seat", help="Act for this seat (default: the seat init created).")]
+
+
+def db_path(path: Optional[Path]) -> Path:
+    from ..db import default_path
+    return path if path is not None else default_path()
+
+
+def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | None = None, *,
+        opened: bool = True, failed: Callable | None = None) -> None:
+    """Open the database, run one service, print the result; refusals exit 1."""
+    try:
+        if opened:
+            from ..db import open_existing
+            db = open_existing(db_path(path))
+            try:
+                result = action(db)
+            finally:
+                db.close()
+        else:
+            result = action(db_path(path))
+    except OutreachError as exc:
+        fail(exc.code, exc.message, as_json)
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            fail("database_locked", "The database is busy with another outreach process; try again in a moment.",
+                 as_json)
+        if "readonly" in text or "read-only" in text:
+            fail("database_error", "The database file is read-only; check its permissions.", as_json)
+        fail("database_error", f"The database could not be used ({exc}).", as_json)
+    except sqlite3.DatabaseError as exc:
+        fail("database_error", f"The database file is damaged or not an outreach database ({exc}).", as_json)
+    except OSError as exc:
+        fail("database_error", f"The database file could not be used ({exc.strerror or exc}).", as_json)
+    emit(result, as_json, show)
+    if failed is not None and failed(result):
+        raise typer.Exit(1)
+
+
+def emit(result, as_json: bool, show: Callable | None) -> None:
+    warnings = result.get("warnings", []) if isinstance(result, dict) else []
+    for warning in warnings:
+        print(f"Warning: {warning}", file=sys.stderr)
+    if as_json or show is None:
+        indent = 2 if sys.stdout.isatty() else None
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=indent) + "\n")
+    else:
+        show(result)
+
+
+def fail(code: str, message: str, as_json: bool) -> None:
+    print(message, file=sys.stderr)
+    if as_json:
+        sys.stdout.write(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False) + "\n")
+    raise typer.Exit(1)

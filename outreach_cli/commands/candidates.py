@@ -1,0 +1,95 @@
+"""candidates: add, import, list, show, set, opt-out, remove."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import render
+from ._common import DbOption, JsonOption, run
+
+app = typer.Typer(help="Candidate profiles.", no_args_is_help=True)
+
+Text = Optional[str]
+
+
+def _opt(name: str, help_text: str):
+    return typer.Option(name, help=help_text)
+
+
+@app.command("add")
+def add(handle: str,
+        first_name: Annotated[str, _opt("--first-name", "First name.")],
+        last_name: Annotated[str, _opt("--last-name", "Last name.")],
+        company: Annotated[Text, _opt("--company", "Company.")] = None,
+        title: Annotated[Text, _opt("--title", "Job title.")] = None,
+        tz: Annotated[Text, _opt("--tz", "IANA time zone.")] = None,
+        email: Annotated[Text, _opt("--email", "Email address.")] = None,
+        out_of_network: Annotated[bool, _opt("--out-of-network", "Outside the seat's network.")] = False,
+        db: DbOption = None, json: JsonOption = False):
+    """Add a candidate."""
+    from ..services.candidates import add as do_add
+    run(db, json, lambda d: do_add(d, handle, first_name=first_name, last_name=last_name, company=company,
+                                   title=title, timezone=tz, email=email, out_of_network=out_of_network),
+        render.candidate)
+
+
+@app.command("import")
+def import_csv(file: Path,
+               update: Annotated[bool, _opt("--update", "Update candidates whose handle exists.")] = False,
+               skip_bad: Annotated[bool, _opt("--skip-bad", "Import the good rows, report the bad.")] = False,
+               db: DbOption = None, json: JsonOption = False):
+    """Import candidates from a CSV file with a header row."""
+    from ..services.candidates import import_file
+    run(db, json, lambda d: import_file(d, file, update, skip_bad), render.import_result)
+
+
+@app.command("list")
+def list_(db: DbOption = None, json: JsonOption = False):
+    """List candidates."""
+    from ..services.candidates import list_all
+    run(db, json, list_all, render.candidates)
+
+
+@app.command("show")
+def show(handle: str, db: DbOption = None, json: JsonOption = False):
+    """Show one candidate."""
+    from ..services.candidates import show as do_show
+    run(db, json, lambda d: do_show(d, handle), render.candidate)
+
+
+@app.command("set")
+def set_(handle: str,
+         first_name: Annotated[Text, _opt("--first-name", "First name.")] = None,
+         last_name: Annotated[Text, _opt("--last-name", "Last name.")] = None,
+         company: Annotated[Text, _opt("--company", "Company ('' clears it).")] = None,
+         title: Annotated[Text, _opt("--title", "Job title ('' clears it).")] = None,
+         tz: Annotated[Text, _opt("--tz", "IANA time zone ('' clears it).")] = None,
+         email: Annotated[Text, _opt("--email", "Email ('' clears it).")] = None,
+         out_of_network: Annotated[Optional[bool], typer.Option(
+             "--out-of-network/--in-network", help="Network membership.")] = None,
+         db: DbOption = None, json: JsonOption = False):
+    """Change a candidate's fields."""
+    from ..services.candidates import update
+    run(db, json, lambda d: update(d, handle, first_name=first_name, last_name=last_name, company=company,
+                                   title=title, timezone=tz, email=email, out_of_network=out_of_network),
+        render.candidate)
+
+
+@app.command("opt-out")
+def opt_out(handle: str, db: DbOption = None, json: JsonOption = False):
+    """Record that a candidate opted out: nothing more is sent to them (K4)."""
+    from ..services.candidates import opt_out as do_opt_out
+    run(db, json, lambda d: do_opt_out(d, handle), render.candidate)
+
+
+@app.command("remove")
+def remove(handle: str, db: DbOption = None, json: JsonOption = False):
+    """Erase a candidate's personal fields; keep anonymous history."""
+    from ..services.candidates import remove as do_remove
+    run(db, json, lambda d: do_remove(d, handle), render.removed)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="candidates")

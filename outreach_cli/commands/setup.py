@@ -1,0 +1,141 @@
+"""init, seats, contract, clock."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import render
+from ._common import DbOption, JsonOption, run
+
+seats_app = typer.Typer(help="Manage seats (recruiter licences).", no_args_is_help=True)
+contract_app = typer.Typer(help="Contract settings: the credit pool, admin monthly limits, follow-ups, refresh day.",
+                           no_args_is_help=True)
+clock_app = typer.Typer(help="Show or set the clock (simulated or system).", invoke_without_command=True)
+
+Plan = Annotated[Optional[str], typer.Option("--plan", help="recruiter or lite.")]
+Zone = Annotated[Optional[str], typer.Option("--tz", help="IANA time zone, e.g. Europe/Paris.")]
+Credits = Annotated[Optional[int], typer.Option("--credits", help="Credits to grant now (default: the plan's "
+                                                                  "monthly allotment).")]
+DailyLimit = Annotated[Optional[int], typer.Option("--daily-limit", help="Messages the seat may send per day.")]
+
+
+def init(
+    seat: Annotated[str, typer.Option("--seat", help="Name of the first (default) seat.")] = "me",
+    plan: Annotated[str, typer.Option("--plan", help="recruiter or lite.")] = "recruiter",
+    tz: Zone = None, credits: Credits = None,
+    daily_limit: Annotated[int, typer.Option("--daily-limit", help="Messages per day.")] = 100,
+    simulated_clock: Annotated[Optional[str], typer.Option(
+        "--simulated-clock", help="Start a simulated clock at WHEN; `tick` then moves it.")] = None,
+    db: DbOption = None, json: JsonOption = False,
+):
+    """Create the database with one contract and one seat (the default seat)."""
+    from ..services.setup import init as do_init
+    run(db, json, lambda path: do_init(path, seat, plan, tz, credits, daily_limit, simulated_clock),
+        render.init_result, opened=False)
+
+
+@seats_app.command("add")
+def seats_add(name: str, plan: Annotated[str, typer.Option("--plan", help="recruiter or lite.")] = "recruiter",
+              tz: Zone = None, credits: Credits = None,
+              daily_limit: Annotated[int, typer.Option("--daily-limit", help="Messages per day.")] = 100,
+              db: DbOption = None, json: JsonOption = False):
+    """Add a seat."""
+    from ..services.setup import add_seat
+    run(db, json, lambda d: add_seat(d, name, plan, tz, credits, daily_limit), render.seat)
+
+
+@seats_app.command("list")
+def seats_list(db: DbOption = None, json: JsonOption = False):
+    """List the seats."""
+    from .. import repo, shapes
+    run(db, json, lambda d: [shapes.seat(r) for r in repo.seats(d)], render.seats)
+
+
+@seats_app.command("show")
+def seats_show(name: str, db: DbOption = None, json: JsonOption = False):
+    """Show one seat."""
+    from .. import repo, shapes
+    run(db, json, lambda d: shapes.seat(repo.seat_by_name(d, name)), render.seat)
+
+
+@seats_app.command("set")
+def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: Plan = None,
+              db: DbOption = None, json: JsonOption = False):
+    """Change a seat's zone, daily limit or plan."""
+    from ..services.setup import set_seat
+    run(db, json, lambda d: set_seat(d, name, tz, daily_limit, plan), render.seat)
+
+
+@seats_app.command("restrict")
+def seats_restrict(name: str, db: DbOption = None, json: JsonOption = False):
+    """Flag a seat: it sends nothing and cannot schedule (K3)."""
+    from ..services.setup import restrict_seat
+    run(db, json, lambda d: restrict_seat(d, name, True), render.seat)
+
+
+@seats_app.command("unrestrict")
+def seats_unrestrict(name: str, db: DbOption = None, json: JsonOption = False):
+    """Lift a seat's restriction."""
+    from ..services.setup import restrict_seat
+    run(db, json, lambda d: restrict_seat(d, name, False), render.seat)
+
+
+@contract_app.command("show")
+def contract_show(db: DbOption = None, json: JsonOption = False):
+    """Show the contract."""
+    from ..services.setup import contract_show as show
+    run(db, json, show, render.contract)
+
+
+@contract_app.command("set")
+def contract_set(
+    pool: Annotated[Optional[int], typer.Option("--pool", help="Set the contract pool to N credits.")] = None,
+    monthly_limit: Annotated[Optional[int], typer.Option("--monthly-limit", help="Admin monthly limit for --for.")] = None,
+    no_monthly_limit: Annotated[bool, typer.Option("--no-monthly-limit", help="Remove --for's monthly limit.")] = False,
+    for_seat: Annotated[Optional[str], typer.Option("--for", help="The seat a monthly limit applies to.")] = None,
+    followups: Annotated[Optional[str], typer.Option("--followups", help="on or off: automated follow-ups.")] = None,
+    refresh_day: Annotated[Optional[int], typer.Option("--refresh-day", help="Day of the month credits refresh.")] = None,
+    db: DbOption = None, json: JsonOption = False,
+):
+    """Change contract settings."""
+    from ..services.setup import contract_set as do_set
+    run(db, json, lambda d: do_set(d, pool, monthly_limit, no_monthly_limit, for_seat, followups, refresh_day),
+        render.contract)
+
+
+@clock_app.callback()
+def clock_main(ctx: typer.Context, db: DbOption = None, json: JsonOption = False):
+    """Show the clock; `clock set WHEN` moves a simulated clock, `clock system` uses the real one."""
+    if ctx.invoked_subcommand is None:
+        from ..services.setup import clock_state
+        run(db, json, clock_state, render.clock)
+
+
+@clock_app.command("show")
+def clock_show(db: DbOption = None, json: JsonOption = False):
+    """Show the clock."""
+    from ..services.setup import clock_state
+    run(db, json, clock_state, render.clock)
+
+
+@clock_app.command("set")
+def clock_set(when: str, db: DbOption = None, json: JsonOption = False):
+    """Move a simulated clock forward to WHEN when nothing is due before it (K8)."""
+    from ..services.common import acting_seat
+    from ..services.setup import clock_set as do_set
+    run(db, json, lambda d: do_set(d, when, acting_seat(d, None)["timezone"]), render.clock)
+
+
+@clock_app.command("system")
+def clock_system(db: DbOption = None, json: JsonOption = False):
+    """Switch to the real clock (unless the simulated one is ahead of it)."""
+    from ..services.setup import clock_system as do_system
+    run(db, json, do_system, render.clock)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.add_typer(seats_app, name="seats")
+    app.add_typer(contract_app, name="contract")
+    app.add_typer(clock_app, name="clock")

@@ -1,0 +1,58 @@
+"""tick, inbox, credits, stats, doctor."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import render
+from ._common import DbOption, JsonOption, SeatOption, run
+
+
+def tick(to: Annotated[Optional[str], typer.Option("--to", help="Move a simulated clock to WHEN.")] = None,
+         by: Annotated[Optional[str], typer.Option("--by", help="Move a simulated clock by 30m, 2h, 3d, 1w...")] = None,
+         dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would happen; change nothing.")] = False,
+         db: DbOption = None, json: JsonOption = False):
+    """Send what is due, cancel what may not be sent, settle credits, apply refreshes."""
+    from ..services.tick import tick as do_tick
+    run(db, json, lambda d: do_tick(d, to, by, dry_run), render.tick_result)
+
+
+def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, scheduled, sent, awaiting-reply, "
+                                                               "responded or canceled.")] = "scheduled",
+          seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
+    """Show a folder of the seat's messages (or drafts)."""
+    from ..services.views import inbox as do_inbox
+
+    def show(rows):
+        if folder == "drafts":
+            render.drafts(rows)
+        else:
+            render.messages(rows, folder.replace("-", " ").capitalize())
+    run(db, json, lambda d: do_inbox(d, seat, folder), show)
+
+
+def credits(ledger: Annotated[bool, typer.Option("--ledger", help="Also list the ledger rows.")] = False,
+            seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
+    """Show the seat's balance, admin monthly limit and the contract pool."""
+    from ..services.views import credits as do_credits
+    run(db, json, lambda d: do_credits(d, seat, ledger), render.credits)
+
+
+def stats(since: Annotated[Optional[str], typer.Option("--since", help="Start of the period.")] = None,
+          until: Annotated[Optional[str], typer.Option("--until", help="End of the period.")] = None,
+          seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
+    """Sent, responses, response rate, credits charged and refunded."""
+    from ..services.views import stats as do_stats
+    run(db, json, lambda d: do_stats(d, seat, since, until), render.stats)
+
+
+def doctor(db: DbOption = None, json: JsonOption = False):
+    """Check every invariant; exit 1 if anything is wrong."""
+    from ..services.doctor import doctor as do_doctor
+    run(db, json, do_doctor, render.doctor, failed=lambda result: not result["ok"])
+
+
+def register(app: typer.Typer) -> None:
+    for name, fn in (("tick", tick), ("inbox", inbox), ("credits", credits), ("stats", stats), ("doctor", doctor)):
+        app.command(name)(fn)

@@ -1,0 +1,146 @@
+"""Opening the SQLite file: identity check, permissions, WAL, migrations, transactions."""
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import refuse
+from .schema import MIGRATIONS
+
+MIGRATIONS_TABLE = "_outreach_migrations"
+BUSY_TIMEOUT_MS = int(os.environ.get("OUTREACH_BUSY_TIMEOUT_MS", "10000"))
+
+
+def default_path() -> Path:
+    env = os.environ.get("OUTREACH_DB")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "outreach" / "outreach.db"
+
+
+class Database:
+    """One connection in autocommit mode; `transaction()` is the only way to write."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+
+    def execute(self, sql, params=()):
+        return self.conn.execute(sql, params)
+
+    def one(self, sql, params=()):
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql, params=()):
+        return self.conn.execute(sql, params).fetchall()
+
+    def value(self, sql, params=()):
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    @contextmanager
+    def transaction(self):
+        """All or nothing; BEGIN IMMEDIATE takes the write lock up front so two writers
+        (two ticks under cron) queue instead of interleaving."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def close(self):
+        self.conn.close()
+
+
+def _connect(path: Path, mode: str) -> sqlite3.Connection:
+    uri = f"file:{path.resolve().as_posix()}?mode={mode}"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def create(path: Path) -> Database:
+    """Create a new database file (mode 0600: it holds personal data)."""
+    if path.exists():
+        if path.is_dir():
+            raise refuse("database_error", f"{path} is a directory; give --db a file path.")
+        raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.") from None
+    except OSError as exc:
+        raise refuse("database_error", f"Cannot create {path}: {exc.strerror}.") from None
+    conn = _connect(path, "rw")
+    conn.execute("PRAGMA journal_mode = WAL")
+    db = Database(conn, path)
+    conn.execute(f"CREATE TABLE {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)")
+    migrate(db)
+    return db
+
+
+def open_existing(path: Path) -> Database:
+    """Open an outreach database; a missing or foreign file is refused and left untouched."""
+    if not path.exists():
+        raise refuse("not_initialized", f"There is no outreach database at {path}; run `outreach init` first.")
+    if path.is_dir():
+        raise refuse("database_error", f"{path} is a directory, not an outreach database.")
+    conn = _connect(path, "rw")
+    try:
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise refuse("database_error", f"{path} is not an outreach database (it is not SQLite).") from None
+    if MIGRATIONS_TABLE not in names:
+        conn.close()
+        raise refuse("database_error", f"{path} is not an outreach database; give --db the right file.")
+    db = Database(conn, path)
+    migrate(db)
+    conn.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+def migrate(db: Database) -> None:
+    known = [name for name, _ in MIGRATIONS]
+    applied = [r[0] for r in db.all(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY name")]
+    unknown = sorted(set(applied) - set(known))
+    if unknown:
+        raise refuse("database_error",
+                      f"{db.path} was written by a newer outreach (migration {unknown[0]}); upgrade outreach to use it.")
+    for name, sql in MIGRATIONS:
+        if name in applied:
+            continue
+        from .timeparse import to_text
+        from datetime import datetime, timezone
+
+        # executescript commits on its own, so run the statements one by one in our transaction.
+        with db.transaction():
+            for statement in _statements(sql):
+                db.execute(statement)
+            db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_utc) VALUES (?, ?)",
+                       (name, to_text(datetime.now(timezone.utc))))
+
+
+def _statements(sql: str):
+    buffer = ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                yield buffer
+            buffer = ""
+    if buffer.strip():
+        yield buffer
+
+
+def applied_migrations(db: Database) -> list[str]:
+    return [r[0] for r in db.all(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY name")]

@@ -1,0 +1,70 @@
+"""T5: `{first_name}`, `{company|your team}`, `{{`/`}}` literal braces. Rendering is a plain
+lookup in a dict of strings: no code, no attribute access, no format spec."""
+from __future__ import annotations
+
+import re
+
+from .errors import refuse
+
+FIELDS = ("first_name", "last_name", "full_name", "company", "title", "sender_name")
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+
+
+def parse(text: str) -> list:
+    """Split text into literal strings and (field, fallback) pairs; refuse bad placeholders."""
+    parts: list = []
+    position = 0
+    for match in _TOKEN.finditer(text):
+        parts.append(text[position:match.start()])
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            parts.append(token[0])
+        elif match.group(1) is None:
+            raise refuse("unknown_placeholder", f"A lone {token!r} in {_clip(text)!r}; write {token * 2} for a literal brace.")
+        else:
+            name, bar, fallback = match.group(1).partition("|")
+            name = name.strip()
+            if name not in FIELDS:
+                raise refuse("unknown_placeholder", f"Unknown placeholder {{{name}}}; use one of "
+                                                    + ", ".join("{" + f + "}" for f in FIELDS) + ".")
+            parts.append((name, fallback if bar else None))
+        position = match.end()
+    parts.append(text[position:])
+    return parts
+
+
+def check(text: str) -> None:
+    parse(text)
+
+
+def values_for(candidate, sender_name: str) -> dict:
+    first, last = candidate["first_name"] or "", candidate["last_name"] or ""
+    return {
+        "first_name": first,
+        "last_name": last,
+        "full_name": " ".join(p for p in (first, last) if p),
+        "company": candidate["company"] or "",
+        "title": candidate["title"] or "",
+        "sender_name": sender_name or "",
+    }
+
+
+def render(parts: list, values: dict) -> tuple[str, list[str]]:
+    """The rendered text and the fields that had no value and no fallback."""
+    out, missing = [], []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+            continue
+        name, fallback = part
+        value = values.get(name) or ""
+        if not value:
+            if fallback is None:
+                missing.append(name)
+            value = fallback or ""
+        out.append(value)
+    return "".join(out), missing
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."

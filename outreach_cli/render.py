@@ -1,0 +1,237 @@
+"""Human output: Rich tables readable at 80 columns, local times next to UTC.
+Rich is imported here only, and only when a human asks for output."""
+from __future__ import annotations
+
+from .timeparse import from_text, hours_text, local_text
+
+MAX_ROWS = 50
+
+
+def _console():
+    from rich.console import Console
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _table(title: str | None, *columns: str, keep: tuple[str, ...] = ()):
+    """A table; columns named in `keep` never wrap (times), the others fold."""
+    from rich import box
+    from rich.table import Table
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold", no_wrap=column in keep)
+    return table
+
+
+def _utc(text: str | None) -> str:
+    return "-" if not text else text[:16].replace("T", " ") + "Z"
+
+
+def _local(text: str | None, zone: str | None) -> str:
+    return local_text(from_text(text), zone) if text else "-"
+
+
+def _status(message: dict) -> str:
+    if message["status"] == "canceled" and message.get("cancel_reason"):
+        return f"canceled ({message['cancel_reason']})"
+    return message["status"]
+
+
+def _when(message: dict) -> tuple[str, str]:
+    moment = message["sent_at"] or message["send_at"]
+    return _local(moment, message["timezone"]), _utc(moment)[5:]
+
+
+def messages(rows: list[dict], title: str | None = None) -> None:
+    console = _console()
+    if not rows:
+        console.print(f"{title or 'Messages'}: none.")
+        return
+    table = _table(title, "Msg", "Thr", "Kind", "Candidate", "Status", "When (local)", "UTC",
+                   keep=("When (local)", "UTC"))
+    for row in rows[:MAX_ROWS]:
+        table.add_row(str(row["id"]), str(row["thread_id"]), row["kind"], row["candidate"], _status(row), *_when(row))
+    console.print(table)
+    if len(rows) > MAX_ROWS:
+        console.print(f"... and {len(rows) - MAX_ROWS} more (use --json for all).")
+
+
+def schedule_result(result: dict) -> None:
+    rows = [m for t in result["threads"] for m in t["messages"]]
+    messages(rows, f"Draft {result['draft_id']} scheduled: {len(result['threads'])} thread(s)")
+    _console().print(f"Charged {result['credits_charged']} credit(s).")
+
+
+def draft(result: dict) -> None:
+    console = _console()
+    console.print(f"[bold]Draft {result['id']}[/bold] ({result['status']}) from seat {result['seat']}"
+                  + (f", template {result['template']}" if result["template"] else ""))
+    console.print(f"To ({len(result['recipients'])}): " + ", ".join(result["recipients"][:10])
+                  + (" ..." if len(result["recipients"]) > 10 else ""))
+    console.print(f"Subject: {result['subject']}", markup=False)
+    console.print(result["body"], markup=False)
+    if result["followup"]:
+        f = result["followup"]
+        console.print(f"[bold]Follow-up[/bold] after {hours_text(f['delay_hours'])} if no reply")
+        console.print(f"Subject: {f['subject']}", markup=False)
+        console.print(f["body"], markup=False)
+    if result.get("template_at"):
+        console.print(f"Saved time: {result['template_at']} ({result['template_tz'] or 'sender'})")
+
+
+def drafts(rows: list[dict]) -> None:
+    console = _console()
+    if not rows:
+        console.print("Drafts: none.")
+        return
+    table = _table("Drafts", "Draft", "To", "Subject", "Follow-up")
+    for row in rows:
+        followup = hours_text(row["followup"]["delay_hours"]) if row["followup"] else "-"
+        table.add_row(str(row["id"]), str(len(row["recipients"])), row["subject"], followup)
+    console.print(table)
+
+
+def thread(result: dict) -> None:
+    messages(result["messages"], f"Thread {result['id']}: {result['seat']} -> {result['candidate']}")
+    response = result["response"]
+    console = _console()
+    if response:
+        console.print(f"Response: {response['kind']} at {_utc(response['at'])} to message {response['message_id']}.")
+    if "refunded" in result:
+        console.print(f"Refunded {result['refunded']} credit(s).")
+
+
+def reschedule_result(result: dict) -> None:
+    thread(result["thread"])
+    if result["credits_charged"]:
+        _console().print(f"Charged {result['credits_charged']} credit(s) again.")
+
+
+def cancel_result(result: dict) -> None:
+    console = _console()
+    if "discarded" in result:
+        console.print(f"Draft {result['draft_id']} discarded.")
+        return
+    for item in result["canceled"]:
+        console.print(f"Message {item['id']} canceled ({item['reason']}).")
+    console.print(f"Refunded {result['refunded']} credit(s).")
+
+
+def tick_result(result: dict) -> None:
+    console = _console()
+    prefix = "Dry run: would " if result["dry_run"] else ""
+    span = f"{_utc(result['from'])} -> {_utc(result['to'])}"
+    if not (result["sent"] or result["canceled"] or result["refreshes"]):
+        console.print(f"Tick {span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
+        return
+    console.print(f"Tick {span}: {prefix}{'send' if prefix else 'sent'} {len(result['sent'])}, "
+                  f"{'cancel' if prefix else 'canceled'} {len(result['canceled'])}, "
+                  f"{'refund' if prefix else 'refunded'} {result['refunded']} credit(s).")
+    reasons: dict[str, int] = {}
+    for item in result["canceled"]:
+        reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
+    for reason, count in sorted(reasons.items()):
+        console.print(f"  canceled {count} x {reason}")
+    for refresh in result["refreshes"]:
+        cut = f", {refresh['expired']} expired over the cap" if refresh["expired"] else ""
+        console.print(f"  refresh {_utc(refresh['at'])}: seat {refresh['seat']} +{refresh['allotment']}{cut}")
+
+
+def seat(result: dict) -> None:
+    seats([result])
+
+
+def seats(rows: list[dict]) -> None:
+    table = _table("Seats", "Seat", "Plan", "Zone", "Credits", "Daily", "Monthly", "Flags")
+    for row in rows:
+        monthly = f"{row['used_this_period']}/{row['monthly_limit']}" if row["monthly_limit"] is not None else "-"
+        table.add_row(row["name"], row["plan"], row["timezone"], str(row["balance"]), str(row["daily_limit"]),
+                      monthly, "restricted" if row["restricted"] else "")
+    _console().print(table)
+
+
+def init_result(result: dict) -> None:
+    console = _console()
+    console.print(f"Created {result['db']}.")
+    seats([result["seat"]])
+    console.print(f"Clock: {result['clock']['mode']}, now {_utc(result['clock']['now'])}.")
+
+
+def contract(result: dict) -> None:
+    console = _console()
+    limits = ", ".join(f"{k}: {v}" for k, v in result["monthly_limits"].items()) or "none"
+    console.print(f"Contract pool: {result['pool']} credit(s)\nAutomated follow-ups: {result['followups']}\n"
+                  f"Refresh day: {result['refresh_day']} (allotments: recruiter {result['allotments']['recruiter']}, "
+                  f"lite {result['allotments']['lite']})\nAdmin monthly limits: {limits}")
+
+
+def candidate(result: dict) -> None:
+    candidates([result])
+
+
+def candidates(rows: list[dict]) -> None:
+    console = _console()
+    if not rows:
+        console.print("Candidates: none.")
+        return
+    table = _table("Candidates", "Handle", "Name", "Company", "Zone", "Flags")
+    for row in rows[:MAX_ROWS * 4]:
+        flags = ", ".join(f for f, on in (("out-of-network", row["out_of_network"]), ("opted out", row["opted_out"]))
+                          if on)
+        name = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
+        table.add_row(row["handle"], name, row["company"] or "-", row["timezone"] or "-", flags)
+    console.print(table)
+    if len(rows) > MAX_ROWS * 4:
+        console.print(f"... and {len(rows) - MAX_ROWS * 4} more (use --json for all).")
+
+
+def import_result(result: dict) -> None:
+    console = _console()
+    console.print(f"Imported: {result['created']} new, {result['updated']} updated.")
+    for bad in result["skipped"]:
+        console.print(f"  skipped line {bad['line']}: {bad['reason']}", markup=False)
+
+
+def removed(result: dict) -> None:
+    _console().print(f"Removed {result['handle']}: personal fields erased; history kept as "
+                     f"{result['anonymous_handle']}.")
+
+
+def clock(result: dict) -> None:
+    _console().print(f"Clock: {result['mode']}, now {_utc(result['now'])}.")
+
+
+def credits(result: dict) -> None:
+    console = _console()
+    seat_row = result["seat"]
+    limit = (f", admin monthly limit {seat_row['used_this_period']}/{seat_row['monthly_limit']} used"
+             if seat_row["monthly_limit"] is not None else "")
+    console.print(f"Seat {seat_row['name']}: {seat_row['balance']} credit(s){limit}. "
+                  f"Contract pool: {result['contract']['pool']}. Next refresh {_utc(seat_row['next_refresh'])}.")
+    if "ledger" in result:
+        table = _table("Ledger", "#", "At (UTC)", "Account", "Delta", "Reason", "Msg")
+        for row in result["ledger"][-MAX_ROWS * 2:]:
+            account = row["account"] if row["account"] == "contract" else f"seat {row['seat']}"
+            table.add_row(str(row["id"]), _utc(row["at"]), account, f"{row['delta']:+d}", row["reason"],
+                          str(row["message_id"] or "-"))
+        console.print(table)
+
+
+def stats(result: dict) -> None:
+    table = _table(f"Stats for seat {result['seat']}", "Measure", "Value")
+    table.add_row("Sent", f"{result['sent']} ({result['sent_initial']} initial, {result['sent_followup']} follow-up)")
+    table.add_row("Responses (within 30 days)",
+                  f"{result['responses']} ({result['accepted']} accepted, {result['declined']} declined)")
+    table.add_row("Response rate", f"{result['response_rate']:.0%}")
+    table.add_row("Credits charged", str(result["credits_charged"]))
+    table.add_row("Credits refunded", str(result["credits_refunded"]))
+    _console().print(table)
+
+
+def doctor(result: dict) -> None:
+    console = _console()
+    if result["ok"]:
+        console.print("All checks passed: balances equal the ledger, no double charge or refund, "
+                      "no follow-up out of order, schema current.")
+        return
+    for finding in result["findings"]:
+        console.print(f"[{finding['check']}] {finding['message']}", markup=False)

@@ -1,0 +1,240 @@
+"""All SQL. Functions take a Database and return rows or plain values; no rules live here."""
+from __future__ import annotations
+
+from .errors import refuse
+
+# ---------------------------------------------------------------- settings
+
+
+def get_setting(db, key: str, default=None):
+    value = db.value("SELECT value FROM settings WHERE key = ?", (key,))
+    return default if value is None else value
+
+
+def set_setting(db, key: str, value) -> None:
+    db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+
+# ---------------------------------------------------------------- contract and seats
+
+
+def contract(db):
+    return db.one("SELECT * FROM contract WHERE id = 1")
+
+
+def update_contract(db, **fields) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"UPDATE contract SET {sets} WHERE id = 1", tuple(fields.values()))
+
+
+def seat_by_name(db, name: str):
+    row = db.one("SELECT * FROM seats WHERE name = ?", (name,))
+    if row is None:
+        raise refuse("not_found", f"There is no seat named {name!r}; see `outreach seats list`.")
+    return row
+
+
+def seat_by_id(db, seat_id: int):
+    return db.one("SELECT * FROM seats WHERE id = ?", (seat_id,))
+
+
+def seats(db):
+    return db.all("SELECT * FROM seats ORDER BY id")
+
+
+def insert_seat(db, **fields) -> int:
+    cols = ", ".join(fields)
+    marks = ", ".join("?" for _ in fields)
+    return db.execute(f"INSERT INTO seats ({cols}) VALUES ({marks})", tuple(fields.values())).lastrowid
+
+
+def update_seat(db, seat_id: int, **fields) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"UPDATE seats SET {sets} WHERE id = ?", (*fields.values(), seat_id))
+
+
+def seat_names(db) -> dict[int, str]:
+    return {r["id"]: r["name"] for r in db.all("SELECT id, name FROM seats")}
+
+
+# ---------------------------------------------------------------- candidates
+
+CANDIDATE_FIELDS = ("first_name", "last_name", "company", "title", "timezone", "email", "out_of_network")
+
+
+def candidate_by_handle(db, handle: str):
+    row = db.one("SELECT * FROM candidates WHERE handle = ? AND removed = 0", (handle,))
+    if row is None:
+        raise refuse("not_found", f"There is no candidate {handle!r}; add them with `outreach candidates add`.")
+    return row
+
+
+def candidates_by_handles(db, handles: list[str]) -> dict[str, object]:
+    found = {}
+    for start in range(0, len(handles), 500):
+        chunk = handles[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.all(f"SELECT * FROM candidates WHERE removed = 0 AND handle IN ({marks})", chunk):
+            found[row["handle"]] = row
+    return found
+
+
+def candidates(db):
+    return db.all("SELECT * FROM candidates WHERE removed = 0 ORDER BY handle")
+
+
+def insert_candidate(db, handle: str, **fields) -> int:
+    cols = ", ".join(("handle", *fields))
+    marks = ", ".join("?" for _ in range(len(fields) + 1))
+    return db.execute(f"INSERT INTO candidates ({cols}) VALUES ({marks})", (handle, *fields.values())).lastrowid
+
+
+def update_candidate(db, candidate_id: int, **fields) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"UPDATE candidates SET {sets} WHERE id = ?", (*fields.values(), candidate_id))
+
+
+# ---------------------------------------------------------------- drafts
+
+
+def draft(db, draft_id):
+    row = db.one("SELECT * FROM drafts WHERE id = ?", (_id(draft_id, "draft"),))
+    if row is None:
+        raise refuse("not_found", f"There is no draft {draft_id}; see `outreach inbox --folder drafts`.")
+    return row
+
+
+def draft_recipients(db, draft_id: int):
+    return db.all("SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+                  "WHERE r.draft_id = ? ORDER BY r.position", (draft_id,))
+
+
+def draft_recipient_handles(db, draft_ids: list[int]) -> dict[int, list[str]]:
+    out: dict[int, list[str]] = {i: [] for i in draft_ids}
+    if draft_ids:
+        marks = ",".join("?" * len(draft_ids))
+        for row in db.all(f"SELECT r.draft_id, c.handle FROM draft_recipients r JOIN candidates c "
+                          f"ON c.id = r.candidate_id WHERE r.draft_id IN ({marks}) ORDER BY r.position", draft_ids):
+            out[row[0]].append(row[1])
+    return out
+
+
+def insert_draft(db, candidate_ids: list[int], **fields) -> int:
+    cols = ", ".join(fields)
+    marks = ", ".join("?" for _ in fields)
+    draft_id = db.execute(f"INSERT INTO drafts ({cols}) VALUES ({marks})", tuple(fields.values())).lastrowid
+    db.conn.executemany("INSERT INTO draft_recipients (draft_id, candidate_id, position) VALUES (?, ?, ?)",
+                        ((draft_id, cid, pos) for pos, cid in enumerate(candidate_ids)))
+    return draft_id
+
+
+def update_draft(db, draft_id: int, **fields) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"UPDATE drafts SET {sets} WHERE id = ?", (*fields.values(), draft_id))
+
+
+def drafts_of_seat(db, seat_id: int, status: str = "draft"):
+    return db.all("SELECT * FROM drafts WHERE seat_id = ? AND status = ? ORDER BY id", (seat_id, status))
+
+
+def delete_draft(db, draft_id: int) -> None:
+    db.execute("DELETE FROM draft_recipients WHERE draft_id = ?", (draft_id,))
+    db.execute("DELETE FROM drafts WHERE id = ?", (draft_id,))
+
+
+# ---------------------------------------------------------------- threads and messages
+
+MESSAGE_SELECT = ("SELECT m.*, c.handle AS candidate, s.name AS seat FROM messages m "
+                  "JOIN candidates c ON c.id = m.candidate_id JOIN seats s ON s.id = m.seat_id ")
+
+
+def message(db, message_id):
+    row = db.one(MESSAGE_SELECT + "WHERE m.id = ?", (_id(message_id, "message"),))
+    if row is None:
+        raise refuse("not_found", f"There is no message {message_id}; see `outreach inbox`.")
+    return row
+
+
+def thread(db, thread_id):
+    row = db.one("SELECT t.*, c.handle AS candidate, s.name AS seat FROM threads t "
+                 "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
+                 "WHERE t.id = ?", (_id(thread_id, "thread"),))
+    if row is None:
+        raise refuse("not_found", f"There is no thread {thread_id}; see `outreach inbox`.")
+    return row
+
+
+def thread_messages(db, thread_id: int):
+    return db.all(MESSAGE_SELECT + "WHERE m.thread_id = ? ORDER BY m.kind = 'followup', m.id", (thread_id,))
+
+
+def threads_of_draft(db, draft_id: int):
+    return db.all("SELECT t.*, c.handle AS candidate, s.name AS seat FROM threads t "
+                  "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
+                  "WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
+
+
+def messages_of_threads(db, thread_ids: list[int]) -> dict[int, list]:
+    out: dict[int, list] = {t: [] for t in thread_ids}
+    for start in range(0, len(thread_ids), 500):
+        chunk = thread_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for row in db.all(MESSAGE_SELECT + f"WHERE m.thread_id IN ({marks}) "
+                          "ORDER BY m.thread_id, m.kind = 'followup', m.id", chunk):
+            out[row["thread_id"]].append(row)
+    return out
+
+
+def followup_of(db, thread_id: int):
+    return db.one("SELECT * FROM messages WHERE thread_id = ? AND kind = 'followup'", (thread_id,))
+
+
+def initial_of(db, thread_id: int):
+    return db.one("SELECT * FROM messages WHERE thread_id = ? AND kind = 'initial'", (thread_id,))
+
+
+def set_message(db, message_id: int, **fields) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"UPDATE messages SET {sets} WHERE id = ?", (*fields.values(), message_id))
+
+
+def due_messages(db, until_text: str, before_text: str | None, limit: int):
+    """Scheduled messages due at or before `until`, strictly before `before` (a refresh)."""
+    if before_text is not None and before_text <= until_text:
+        return db.all("SELECT * FROM messages WHERE status = 'scheduled' AND send_at_utc < ? "
+                      "ORDER BY send_at_utc, kind, id LIMIT ?", (before_text, limit))
+    return db.all("SELECT * FROM messages WHERE status = 'scheduled' AND send_at_utc <= ? "
+                  "ORDER BY send_at_utc, kind, id LIMIT ?", (until_text, limit))
+
+
+def count_sent_between(db, seat_id: int, start_text: str, end_text: str) -> int:
+    return db.value("SELECT count(*) FROM messages WHERE status = 'sent' AND seat_id = ? "
+                    "AND sent_at_utc >= ? AND sent_at_utc < ?", (seat_id, start_text, end_text))
+
+
+# ---------------------------------------------------------------- ledger
+
+
+def add_ledger(db, at_text: str, account: str, seat_id: int | None, delta: int, reason: str,
+               message_id: int | None = None) -> None:
+    db.execute("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)",
+               (at_text, account, seat_id, delta, reason, message_id))
+
+
+def ledger_rows(db, seat_id: int | None = None):
+    if seat_id is None:
+        return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id ORDER BY l.id")
+    return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
+                  "WHERE l.seat_id = ? OR (l.account = 'contract' AND l.message_id IN "
+                  "(SELECT id FROM messages WHERE seat_id = ?)) ORDER BY l.id", (seat_id, seat_id))
+
+
+def _id(value, what: str) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise refuse("not_found", f"{value!r} is not a {what} id; {what} ids are whole numbers.") from None
+    if number <= 0 or number > 2**62:
+        raise refuse("not_found", f"There is no {what} {value}.")
+    return number

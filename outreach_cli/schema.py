@@ -1,0 +1,102 @@
+"""Named, ordered migrations. Each runs in one transaction with the record that it ran."""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", """
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE contract (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    pool INTEGER NOT NULL DEFAULT 0,
+    followups_enabled INTEGER NOT NULL DEFAULT 1,
+    refresh_day INTEGER NOT NULL,
+    allotment_recruiter INTEGER NOT NULL DEFAULT 150,
+    allotment_lite INTEGER NOT NULL DEFAULT 30
+);
+CREATE TABLE seats (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    plan TEXT NOT NULL CHECK (plan IN ('recruiter', 'lite')),
+    timezone TEXT NOT NULL,
+    balance INTEGER NOT NULL DEFAULT 0,
+    daily_limit INTEGER NOT NULL DEFAULT 100,
+    restricted INTEGER NOT NULL DEFAULT 0,
+    monthly_limit INTEGER,
+    used_this_period INTEGER NOT NULL DEFAULT 0,
+    next_refresh_utc TEXT NOT NULL
+);
+CREATE TABLE candidates (
+    id INTEGER PRIMARY KEY,
+    handle TEXT NOT NULL UNIQUE,
+    first_name TEXT, last_name TEXT, company TEXT, title TEXT,
+    timezone TEXT, email TEXT,
+    out_of_network INTEGER NOT NULL DEFAULT 0,
+    opted_out INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE drafts (
+    id INTEGER PRIMARY KEY,
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    subject TEXT NOT NULL, body TEXT NOT NULL,
+    followup_subject TEXT, followup_body TEXT, followup_delay_hours INTEGER,
+    template TEXT, template_at TEXT, template_tz TEXT,
+    status TEXT NOT NULL DEFAULT 'draft',
+    created_utc TEXT NOT NULL
+);
+CREATE TABLE draft_recipients (
+    draft_id INTEGER NOT NULL REFERENCES drafts(id) ON DELETE CASCADE,
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    position INTEGER NOT NULL,
+    PRIMARY KEY (draft_id, candidate_id)
+);
+CREATE TABLE threads (
+    id INTEGER PRIMARY KEY,
+    draft_id INTEGER REFERENCES drafts(id),
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    response_kind TEXT, response_utc TEXT, response_message_id INTEGER
+);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    thread_id INTEGER NOT NULL REFERENCES threads(id),
+    kind TEXT NOT NULL CHECK (kind IN ('initial', 'followup')),
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    subject TEXT NOT NULL, body TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('scheduled', 'sent', 'canceled')),
+    cancel_reason TEXT,
+    send_at_utc TEXT NOT NULL,
+    sent_at_utc TEXT,
+    timezone TEXT NOT NULL,
+    timezone_source TEXT NOT NULL,
+    delay_hours INTEGER,
+    paid_by TEXT CHECK (paid_by IN ('seat', 'contract')),
+    credit TEXT CHECK (credit IN ('charged', 'refunded'))
+);
+CREATE TABLE ledger (
+    id INTEGER PRIMARY KEY,
+    at_utc TEXT NOT NULL,
+    account TEXT NOT NULL CHECK (account IN ('seat', 'contract')),
+    seat_id INTEGER REFERENCES seats(id),
+    delta INTEGER NOT NULL,
+    reason TEXT NOT NULL CHECK (reason IN ('grant', 'allotment', 'charge', 'refund', 'expire', 'adjust')),
+    message_id INTEGER REFERENCES messages(id)
+);
+CREATE INDEX messages_due ON messages (send_at_utc, kind, id) WHERE status = 'scheduled';
+CREATE INDEX messages_thread ON messages (thread_id);
+CREATE INDEX messages_seat_sent ON messages (seat_id, sent_at_utc) WHERE status = 'sent';
+CREATE INDEX messages_seat_status ON messages (seat_id, status);
+CREATE INDEX threads_draft ON threads (draft_id);
+CREATE INDEX threads_candidate ON threads (candidate_id);
+CREATE INDEX ledger_message ON ledger (message_id);
+CREATE INDEX ledger_seat ON ledger (seat_id, id);
+CREATE TABLE templates (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    subject TEXT NOT NULL, body TEXT NOT NULL,
+    at_local TEXT, at_tz TEXT,
+    followup_subject TEXT, followup_body TEXT, followup_delay_hours INTEGER,
+    created_utc TEXT NOT NULL
+);
+"""),
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)

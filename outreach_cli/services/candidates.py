@@ -1,0 +1,193 @@
+"""Candidate profiles, CSV import, opt-out and removal (K4)."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+
+from .. import repo
+from ..errors import OutreachError, refuse
+from ..shapes import candidate as candidate_shape
+from ..timeparse import check_zone, to_text
+from .common import load_clock
+from .credits import refund
+
+HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+MAX_FIELD = 500
+IMPORT_COLUMNS = ("handle", "first_name", "last_name", "company", "title", "timezone", "email", "out_of_network")
+TRUE_WORDS = {"1", "true", "yes", "y"}
+FALSE_WORDS = {"", "0", "false", "no", "n"}
+
+
+def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
+    """Validate a candidate's fields; refuse with one sentence naming the first problem."""
+    if handle is not None and not HANDLE.match(handle):
+        raise refuse("invalid_input", f"The handle {handle!r} is not valid; use letters, digits, '.', '_' or '-'.")
+    out = {}
+    for key, value in fields.items():
+        if value is None:
+            continue
+        if key == "out_of_network":
+            out[key] = int(bool(value))
+            continue
+        value = value.strip()
+        if len(value) > MAX_FIELD or any(ord(ch) < 32 for ch in value):
+            raise refuse("invalid_input", f"The {key} is too long or holds control characters.")
+        if key == "timezone":
+            value = check_zone(value)
+        elif key == "email" and value and ("@" not in value or " " in value):
+            raise refuse("invalid_input", f"{value!r} is not an email address.")
+        out[key] = value or None
+    if creating:
+        for key in ("first_name", "last_name"):
+            if not out.get(key):
+                raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
+    return out
+
+
+def add(db, handle: str, **fields) -> dict:
+    values = clean_fields(handle, fields, creating=True)
+    if db.one("SELECT 1 FROM candidates WHERE handle = ?", (handle,)):
+        raise refuse("invalid_input", f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
+    with db.transaction():
+        repo.insert_candidate(db, handle, **values)
+    return candidate_shape(repo.candidate_by_handle(db, handle))
+
+
+def update(db, handle: str, **fields) -> dict:
+    row = repo.candidate_by_handle(db, handle)
+    values = clean_fields(None, fields, creating=False)
+    if not values and not any(k in fields and fields[k] == "" for k in fields):
+        raise refuse("invalid_input", "Nothing to change; give a field such as --title or --tz.")
+    for key in ("first_name", "last_name"):
+        if key in fields and fields[key] is not None and not values.get(key):
+            raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
+    values.update({k: None for k, v in fields.items() if v == "" and k not in values})
+    with db.transaction():
+        repo.update_candidate(db, row["id"], **values)
+    return candidate_shape(repo.candidate_by_handle(db, handle))
+
+
+def opt_out(db, handle: str) -> dict:
+    row = repo.candidate_by_handle(db, handle)
+    with db.transaction():
+        repo.update_candidate(db, row["id"], opted_out=1)
+    return candidate_shape(repo.candidate_by_handle(db, handle))
+
+
+def remove(db, handle: str) -> dict:
+    """Erase personal fields everywhere; keep anonymous history (ids, credits, statuses).
+    Scheduled messages to them are canceled and refunded at once (K4, C6)."""
+    row = repo.candidate_by_handle(db, handle)
+    now_text = to_text(load_clock(db).now())
+    with db.transaction():
+        for message in db.all("SELECT * FROM messages WHERE candidate_id = ? AND status = 'scheduled'", (row["id"],)):
+            refund(db, message, now_text)
+            repo.set_message(db, message["id"], status="canceled", cancel_reason="recipient_unavailable")
+        db.execute("UPDATE messages SET subject = '[removed]', body = '[removed]' WHERE candidate_id = ?", (row["id"],))
+        db.execute("DELETE FROM draft_recipients WHERE candidate_id = ?", (row["id"],))
+        repo.update_candidate(db, row["id"], handle=f"removed-{row['id']}", first_name=None, last_name=None,
+                              company=None, title=None, timezone=None, email=None, removed=1, opted_out=1)
+    return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
+
+
+def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
+    """Header names (lower-cased) and each row with the line it starts on (header = line 1)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise refuse("invalid_input", f"Cannot read {path}: {exc.strerror}.") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise refuse("invalid_input", f"{path} is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
+    csv.field_size_limit(10 * 1024 * 1024)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except StopIteration:
+        raise refuse("invalid_input", f"{path} is empty; it needs a header row naming its columns.") from None
+    except csv.Error as exc:
+        raise refuse("invalid_input", f"{path} is not a readable CSV file ({exc}).") from None
+    rows, line = [], reader.line_num + 1
+    try:
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                rows.append((line, dict(zip(header, record))))
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise refuse("invalid_input", f"{path} line {line} is not valid CSV ({exc}).") from None
+    return header, rows
+
+
+def import_file(db, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> dict:
+    header, rows = read_csv_rows(path)
+    if "handle" not in header:
+        raise refuse("invalid_input", f"{path} has no 'handle' column; the header row must name it.")
+    existing = {r[0]: r[1] for r in db.all("SELECT handle, id FROM candidates WHERE removed = 0")}
+    good, bad, seen = [], [], set()
+    for line, record in rows:
+        try:
+            good.append(_import_row(record, existing, seen, update_existing))
+        except OutreachError as exc:
+            bad.append({"line": line, "reason": exc.message})
+    if bad and not skip_bad:
+        shown = "; ".join(f"line {b['line']}: {b['reason']}" for b in bad[:5])
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise refuse("invalid_input", f"Nothing was imported because {len(bad)} row(s) are bad: {shown}{more}. "
+                                      "Fix them, or pass --skip-bad to import the good rows.")
+    created = updated = 0
+    with db.transaction():
+        for index, (handle, values) in enumerate(good):
+            if handle in existing:
+                repo.update_candidate(db, existing[handle], **values)
+                updated += 1
+            else:
+                repo.insert_candidate(db, handle, **values)
+                created += 1
+            if progress and index % 1000 == 0:
+                progress(index, len(good))
+    return {"created": created, "updated": updated, "skipped": bad}
+
+
+def _import_row(record: dict, existing: dict, seen: set, update_existing: bool):
+    handle = (record.get("handle") or "").strip()
+    fields = {k: record.get(k) for k in IMPORT_COLUMNS[1:] if k in record}
+    if "out_of_network" in fields:
+        flag = (fields["out_of_network"] or "").strip().lower()
+        if flag not in TRUE_WORDS | FALSE_WORDS:
+            raise refuse("invalid_input", f"out_of_network must be yes or no, not {flag!r}")
+        fields["out_of_network"] = flag in TRUE_WORDS
+    if handle in seen:
+        raise refuse("invalid_input", f"handle {handle!r} appears twice in the file")
+    if handle in existing and not update_existing:
+        raise refuse("invalid_input", f"candidate {handle!r} already exists (pass --update to change them)")
+    values = clean_fields(handle, fields, creating=handle not in existing)
+    seen.add(handle)
+    return handle, values
+
+
+def handles_from_file(path: Path) -> list[str]:
+    """`--to-file`: a CSV with a `handle` column, or a plain list of handles, one a line."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise refuse("invalid_input", f"Cannot read {path}: {exc.strerror}.") from None
+    except UnicodeDecodeError:
+        raise refuse("invalid_input", f"{path} is not UTF-8 text.") from None
+    first = text.lstrip().split("\n", 1)[0]
+    if "," in first or first.strip().lower() == "handle":
+        header, rows = read_csv_rows(path)
+        if "handle" not in header:
+            raise refuse("invalid_input", f"{path} has no 'handle' column.")
+        return [r["handle"].strip() for _line, r in rows if (r.get("handle") or "").strip()]
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def list_all(db) -> list[dict]:
+    return [candidate_shape(r) for r in repo.candidates(db)]
+
+
+def show(db, handle: str) -> dict:
+    return candidate_shape(repo.candidate_by_handle(db, handle))

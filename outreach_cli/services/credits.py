@@ -1,0 +1,118 @@
+"""Credit accounting (C1, C5-C10): every movement is one ledger row plus the balance it moves."""
+from __future__ import annotations
+
+import calendar
+from datetime import datetime
+
+from .. import repo
+from ..errors import refuse
+from ..timeparse import get_zone, localize, to_text
+
+CAP_MULTIPLE = 4
+
+
+def payer(seat) -> str:
+    """C7: with an admin monthly limit the seat pays from the contract pool."""
+    return "contract" if seat["monthly_limit"] is not None else "seat"
+
+
+def check_can_pay(db, seat, count: int) -> str:
+    """Refuse unless the seat's account can pay for `count` messages now (C1, C7)."""
+    account = payer(seat)
+    if account == "contract":
+        left = seat["monthly_limit"] - seat["used_this_period"]
+        if count > left:
+            raise refuse("monthly_limit_reached",
+                         f"This needs {count} credits but seat {seat['name']} has {max(left, 0)} left of its admin "
+                         f"monthly limit of {seat['monthly_limit']}; wait for the refresh or ask the admin to raise it.")
+        pool = repo.contract(db)["pool"]
+        if count > pool:
+            raise refuse("insufficient_credits",
+                         f"This needs {count} credits but the contract pool has {pool}; "
+                         "add credits with `outreach contract set --pool N`.")
+    elif count > seat["balance"]:
+        raise refuse("insufficient_credits",
+                     f"This needs {count} credits but seat {seat['name']} has {seat['balance']}; "
+                     "schedule fewer recipients or add credits.")
+    return account
+
+
+def charge(db, seat, message_ids: list[int], at_text: str, mark: bool = True) -> None:
+    """Charge one credit per message (C1), refusing unless the account can pay for all.
+    `mark=False` when the caller inserted the messages already marked as charged."""
+    account = check_can_pay(db, seat, len(message_ids))
+    seat_id = seat["id"]
+    db.conn.executemany(
+        "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, -1, 'charge', ?)",
+        ((at_text, account, seat_id, mid) for mid in message_ids))
+    if mark:
+        db.conn.executemany("UPDATE messages SET paid_by = ?, credit = 'charged' WHERE id = ?",
+                            ((account, mid) for mid in message_ids))
+    n = len(message_ids)
+    if account == "contract":
+        db.execute("UPDATE contract SET pool = pool - ? WHERE id = 1", (n,))
+        db.execute("UPDATE seats SET used_this_period = used_this_period + ? WHERE id = ?", (n, seat_id))
+    else:
+        db.execute("UPDATE seats SET balance = balance - ? WHERE id = ?", (n, seat_id))
+
+
+def refund(db, message, at_text: str) -> int:
+    """Return a message's credit to the account that paid it; at most once per charge (C10).
+    Refunds to the pool do not reduce the seat's used count (C7)."""
+    if message["credit"] != "charged":
+        return 0
+    account = message["paid_by"]
+    repo.add_ledger(db, at_text, account, message["seat_id"], 1, "refund", message["id"])
+    db.execute("UPDATE messages SET credit = 'refunded' WHERE id = ?", (message["id"],))
+    if account == "contract":
+        db.execute("UPDATE contract SET pool = pool + 1 WHERE id = 1")
+    else:
+        db.execute("UPDATE seats SET balance = balance + 1 WHERE id = ?", (message["seat_id"],))
+    return 1
+
+
+def grant(db, seat_id: int | None, amount: int, at_text: str, reason: str = "grant") -> None:
+    if amount == 0:
+        return
+    if seat_id is None:
+        repo.add_ledger(db, at_text, "contract", None, amount, reason)
+        db.execute("UPDATE contract SET pool = pool + ? WHERE id = 1", (amount,))
+    else:
+        repo.add_ledger(db, at_text, "seat", seat_id, amount, reason)
+        db.execute("UPDATE seats SET balance = balance + ? WHERE id = ?", (amount, seat_id))
+
+
+def allotment(contract_row, plan: str) -> int:
+    return contract_row[f"allotment_{plan}"]
+
+
+def next_refresh(day: int, zone_name: str, after: datetime) -> datetime:
+    """The first refresh moment strictly after `after`: day `day` (clamped to the month's
+    last day) at 00:00 in the seat's zone (C9)."""
+    zone = get_zone(zone_name)
+    local = after.astimezone(zone)
+    year, month = local.year, local.month
+    for _ in range(3):
+        last = calendar.monthrange(year, month)[1]
+        moment, _warning = localize(datetime(year, month, min(day, last)), zone)
+        if moment > after:
+            return moment
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise AssertionError("no refresh within three months")  # unreachable: a month always has a day
+
+
+def apply_refresh(db, seat, at: datetime) -> dict:
+    """C9: allotment, admin count restart, cap at four allotments (the cut is an `expire` row)."""
+    contract_row = repo.contract(db)
+    amount = allotment(contract_row, seat["plan"])
+    at_text = to_text(at)
+    grant(db, seat["id"], amount, at_text, "allotment")
+    balance = seat["balance"] + amount
+    cap = CAP_MULTIPLE * amount
+    expired = 0
+    if balance > cap:
+        expired = balance - cap
+        grant(db, seat["id"], -expired, at_text, "expire")
+    following = next_refresh(contract_row["refresh_day"], seat["timezone"], at)
+    repo.update_seat(db, seat["id"], used_this_period=0, next_refresh_utc=to_text(following))
+    return {"seat": seat["name"], "at": at_text, "allotment": amount, "expired": expired}

@@ -1,0 +1,96 @@
+"""doctor: check every invariant and report each finding (C10, K5, F4, F5, privacy, schema)."""
+from __future__ import annotations
+
+from .. import db as dbmod
+from ..schema import MIGRATIONS
+from ..timeparse import to_text
+from .common import load_clock
+
+
+def _finding(check: str, message: str) -> dict:
+    return {"check": check, "message": message}
+
+
+def doctor(db) -> dict:
+    findings: list[dict] = []
+    for check in (_schema, _balances, _charges, _followups, _overdue, _removed):
+        findings += check(db)
+    return {"ok": not findings, "findings": findings}
+
+
+def _schema(db):
+    applied, known = dbmod.applied_migrations(db), [n for n, _ in MIGRATIONS]
+    if applied != known:
+        return [_finding("schema", f"Applied migrations {applied} differ from this version's {known}.")]
+    return []
+
+
+def _balances(db):
+    out = []
+    for row in db.all("SELECT s.name, s.balance, coalesce(sum(l.delta), 0) AS total FROM seats s "
+                      "LEFT JOIN ledger l ON l.seat_id = s.id AND l.account = 'seat' GROUP BY s.id"):
+        if row["balance"] != row["total"]:
+            out.append(_finding("balance", f"Seat {row['name']} balance is {row['balance']} but its ledger sums to "
+                                           f"{row['total']}."))
+    pool = db.value("SELECT pool FROM contract")
+    total = db.value("SELECT coalesce(sum(delta), 0) FROM ledger WHERE account = 'contract'")
+    if pool != total:
+        out.append(_finding("balance", f"The contract pool is {pool} but its ledger sums to {total}."))
+    for row in db.all("SELECT account, delta FROM ledger WHERE account NOT IN ('seat', 'contract') LIMIT 1"):
+        out.append(_finding("balance", f"A ledger row names an unknown account {row['account']!r}."))
+    return out
+
+
+def _charges(db):
+    out = []
+    rows = db.all(
+        "SELECT m.id, m.credit, sum(l.reason = 'charge') AS charges, sum(l.reason = 'refund') AS refunds "
+        "FROM messages m LEFT JOIN ledger l ON l.message_id = m.id GROUP BY m.id "
+        "HAVING charges IS NULL OR charges < 1 OR refunds > charges OR charges > refunds + 1 "
+        "OR (m.credit = 'charged' AND charges != refunds + 1) OR (m.credit = 'refunded' AND charges != refunds) "
+        "LIMIT 50")
+    for row in rows:
+        out.append(_finding("charge", f"Message {row['id']} has {row['charges'] or 0} charge(s) and "
+                                      f"{row['refunds'] or 0} refund(s) (state {row['credit']})."))
+    return out
+
+
+def _followups(db):
+    out = []
+    for row in db.all(
+            "SELECT f.id, t.response_utc, f.sent_at_utc FROM messages f JOIN threads t ON t.id = f.thread_id "
+            "WHERE f.kind = 'followup' AND f.status = 'sent' AND t.response_utc IS NOT NULL "
+            "AND t.response_utc < f.sent_at_utc LIMIT 50"):
+        out.append(_finding("followup", f"Follow-up {row['id']} was sent at {row['sent_at_utc']}, after the response "
+                                        f"at {row['response_utc']}."))
+    for row in db.all(
+            "SELECT f.id FROM messages f JOIN messages i ON i.thread_id = f.thread_id AND i.kind = 'initial' "
+            "WHERE f.kind = 'followup' AND f.status = 'sent' AND (i.status != 'sent' OR i.sent_at_utc > f.sent_at_utc) "
+            "LIMIT 50"):
+        out.append(_finding("followup", f"Follow-up {row['id']} was sent before (or without) its initial message."))
+    return out
+
+
+def _overdue(db):
+    clock = load_clock(db)
+    if not clock.simulated:
+        return []
+    pending = db.value("SELECT value FROM settings WHERE key = 'tick_target_utc'")
+    count = db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?",
+                     (to_text(clock.now()),))
+    if count:
+        hint = " (a tick was interrupted; run `outreach tick` to finish)" if pending else ""
+        return [_finding("overdue", f"{count} scheduled message(s) are due before the simulated clock{hint}.")]
+    return []
+
+
+def _removed(db):
+    leftovers = db.value(
+        "SELECT count(*) FROM candidates WHERE removed = 1 AND (first_name IS NOT NULL OR last_name IS NOT NULL "
+        "OR company IS NOT NULL OR title IS NOT NULL OR email IS NOT NULL OR timezone IS NOT NULL)")
+    texts = db.value("SELECT count(*) FROM messages m JOIN candidates c ON c.id = m.candidate_id WHERE c.removed = 1 "
+                     "AND (m.subject != '[removed]' OR m.body != '[removed]')")
+    if leftovers or texts:
+        return [_finding("privacy", f"{leftovers} removed candidate(s) and {texts} of their messages still hold "
+                                    "personal text.")]
+    return []

@@ -1,0 +1,124 @@
+"""compose and followup: drafts (S6, F1, F2, F6, T5)."""
+from __future__ import annotations
+
+from .. import placeholders, repo
+from ..errors import refuse
+from ..shapes import draft as draft_shape
+from ..timeparse import hours_text, parse_duration, to_text
+from .common import acting_seat, load_clock
+
+SUBJECT_MAX, BODY_MAX = 200, 1900
+DELAY_MIN_HOURS, DELAY_MAX_HOURS, DELAY_DEFAULT_HOURS = 72, 28 * 24, 7 * 24
+
+
+def check_text(subject: str | None, body: str | None, what: str = "message") -> None:
+    """S6 on the text as written (before personalisation), and T5's placeholder check."""
+    if subject is None or not subject.strip() or len(subject) > SUBJECT_MAX:
+        raise refuse("invalid_message", f"The {what} subject must be 1 to {SUBJECT_MAX} characters "
+                                        f"(it is {len(subject or '')}).")
+    if body is None or not body.strip() or len(body) > BODY_MAX:
+        raise refuse("invalid_message", f"The {what} body must be 1 to {BODY_MAX} characters (it is {len(body or '')}).")
+    placeholders.check(subject)
+    placeholders.check(body)
+
+
+def parse_delay(text: str | None) -> int:
+    """F2: 72 hours to 28 days, whole hours; default 7 days."""
+    if text is None:
+        return DELAY_DEFAULT_HOURS
+    try:
+        delta = parse_duration(text, "follow-up delay")
+    except Exception:
+        raise refuse("invalid_delay", f"Cannot read the delay {text!r}; write it like 72h, 3d, 3d12h, 1w or 28d.") from None
+    hours, rest = divmod(delta.total_seconds(), 3600)
+    if rest or not DELAY_MIN_HOURS <= hours <= DELAY_MAX_HOURS:
+        raise refuse("invalid_delay", f"A follow-up delay must be whole hours from 72h (3d) to 28d, not {text}.")
+    return int(hours)
+
+
+def check_followup_allowed(db, seat) -> None:
+    if seat["plan"] != "recruiter":
+        raise refuse("followup_not_available",
+                      f"Seat {seat['name']} is on the lite plan; follow-ups need a recruiter seat.")
+    if not repo.contract(db)["followups_enabled"]:
+        raise refuse("automation_disabled", "Automated follow-ups are turned off for this contract; "
+                                            "an admin can turn them on with `outreach contract set --followups on`.")
+
+
+def resolve_recipients(db, handles: list[str]) -> list:
+    unique = list(dict.fromkeys(h.strip() for h in handles if h and h.strip()))
+    if not unique:
+        raise refuse("invalid_input", "Give at least one recipient with --to HANDLE or --to-file FILE.")
+    found = repo.candidates_by_handles(db, unique)
+    unknown = [h for h in unique if h not in found]
+    if unknown:
+        shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        raise refuse("not_found", f"Unknown candidate(s): {shown}; add them with `outreach candidates add` or import a CSV.")
+    return [found[h] for h in unique]
+
+
+def compose(db, seat_name, handles, subject, body, followup=None, template=None) -> dict:
+    """Create a draft. `followup` is (subject, body, delay_hours); `template` is a template row."""
+    seat = acting_seat(db, seat_name)
+    check_text(subject, body)
+    if followup:
+        check_followup_allowed(db, seat)
+        check_text(followup[0], followup[1], "follow-up")
+    recipients = resolve_recipients(db, handles)
+    fields = dict(seat_id=seat["id"], subject=subject, body=body, created_utc=to_text(load_clock(db).now()))
+    if followup:
+        fields.update(followup_subject=followup[0], followup_body=followup[1], followup_delay_hours=followup[2])
+    if template is not None:
+        fields.update(template=template["name"], template_at=template["at_local"], template_tz=template["at_tz"])
+    with db.transaction():
+        draft_id = repo.insert_draft(db, [c["id"] for c in recipients], **fields)
+    return show(db, draft_id)
+
+
+def open_draft(db, draft_id):
+    row = repo.draft(db, draft_id)
+    if row["status"] != "draft":
+        raise refuse("invalid_state", f"Draft {row['id']} is already scheduled; change its messages instead.")
+    return row
+
+
+def set_followup(db, draft_id, subject=None, body=None, after=None, remove=False) -> dict:
+    row = open_draft(db, draft_id)
+    if remove:
+        if subject or body or after:
+            raise refuse("invalid_input", "--remove takes no other options.")
+        with db.transaction():
+            repo.update_draft(db, row["id"], followup_subject=None, followup_body=None, followup_delay_hours=None)
+        return show(db, row["id"])
+    seat = repo.seat_by_id(db, row["seat_id"])
+    check_followup_allowed(db, seat)
+    existing = row["followup_body"] is not None
+    subject = subject if subject is not None else (row["followup_subject"] if existing else None)
+    body = body if body is not None else (row["followup_body"] if existing else None)
+    if subject is None and body is not None:
+        subject = "Re: " + row["subject"]
+    if body is None:
+        raise refuse("invalid_message", "A new follow-up needs a --body (and optionally --subject).")
+    check_text(subject, body, "follow-up")
+    delay = parse_delay(after) if after is not None else (row["followup_delay_hours"] if existing
+                                                          else DELAY_DEFAULT_HOURS)
+    with db.transaction():
+        repo.update_draft(db, row["id"], followup_subject=subject, followup_body=body, followup_delay_hours=delay)
+    return show(db, row["id"])
+
+
+def discard(db, draft_id) -> dict:
+    row = open_draft(db, draft_id)
+    with db.transaction():
+        repo.delete_draft(db, row["id"])
+    return {"draft_id": row["id"], "discarded": True}
+
+
+def show(db, draft_id) -> dict:
+    row = repo.draft(db, draft_id)
+    seat = repo.seat_by_id(db, row["seat_id"])
+    return draft_shape(row, seat["name"], repo.draft_recipient_handles(db, [row["id"]])[row["id"]])
+
+
+def delay_label(hours: int) -> str:
+    return hours_text(hours)

@@ -1,0 +1,41 @@
+"""reply: record a candidate's response and settle credits (R1, R2, C2-C4, F4)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import repo
+from ..errors import refuse
+from ..shapes import thread as thread_shape
+from ..timeparse import from_text, to_text
+from .common import load_clock
+from .credits import refund
+
+REFUND_WINDOW = timedelta(days=90)
+
+
+def reply(db, thread_id, decline: bool = False) -> dict:
+    thread = repo.thread(db, thread_id)
+    if thread["response_kind"]:
+        raise refuse("already_responded", f"Thread {thread['id']} already has a {thread['response_kind']} response; "
+                                          "a thread has at most one.")
+    now = load_clock(db).now()
+    messages = repo.thread_messages(db, thread["id"])
+    sent = [m for m in messages if m["status"] == "sent" and from_text(m["sent_at_utc"]) <= now]
+    if not sent:
+        raise refuse("invalid_state", f"Nothing has been sent on thread {thread['id']} yet, so it cannot have a response.")
+    answered = max(sent, key=lambda m: (m["sent_at_utc"], m["kind"] == "followup"))
+    at_text = to_text(now)
+    refunded = 0
+    with db.transaction():
+        kind = "decline" if decline else "accept"
+        db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ? WHERE id = ?",
+                   (kind, at_text, answered["id"], thread["id"]))
+        if now - from_text(answered["sent_at_utc"]) <= REFUND_WINDOW:  # C4
+            refunded += refund(db, answered, at_text)
+        for message in messages:
+            if message["status"] == "scheduled":  # F4 / C2: the follow-up is not sent, its credit returns
+                repo.set_message(db, message["id"], status="canceled", cancel_reason="responded")
+                refunded += refund(db, message, at_text)
+    result = thread_shape(repo.thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
+    result["refunded"] = refunded
+    return result

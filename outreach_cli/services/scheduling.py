@@ -1,0 +1,253 @@
+"""schedule, reschedule and cancel (S1-S6, F1, F3, F5, F6, C1, C5, K3, K4, T4, T5)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import placeholders, repo
+from ..errors import refuse
+from ..shapes import message as message_shape, thread as thread_shape
+from ..timeparse import get_zone, parse_when, to_text
+from .common import load_clock
+from .credits import check_can_pay, charge, payer, refund
+from .drafts import BODY_MAX, SUBJECT_MAX, check_followup_allowed, open_draft
+
+SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled",
+                  "initial_not_sent")
+MESSAGE_COLUMNS = ("id", "thread_id", "kind", "seat_id", "candidate_id", "subject", "body", "status",
+                   "send_at_utc", "timezone", "timezone_source", "delay_hours", "paid_by", "credit")
+
+
+class TimeChoice:
+    """Resolves `--at` per recipient (S2, S3, S4), parsing once per zone."""
+
+    def __init__(self, when: str | None, tz: str, seat, now, past_means_now: bool = False):
+        self.when, self.tz, self.seat, self.now = when, tz or "sender", seat, now
+        self.past_means_now = past_means_now
+        self.explicit = None if self.tz in ("sender", "recipient") else get_zone(self.tz)
+        self._cache: dict[str, tuple] = {}
+        self.warnings: list[str] = []
+
+    def for_candidate(self, candidate):
+        if self.explicit is not None:
+            zone_name, source = self.explicit.zone, "explicit"
+        elif self.tz == "recipient" and candidate["timezone"]:
+            zone_name, source = candidate["timezone"], "recipient"
+        else:
+            zone_name, source = self.seat["timezone"], "sender"
+        if self.when is None:
+            return self.now, zone_name, source
+        if zone_name not in self._cache:
+            instant, warning = parse_when(self.when, get_zone(zone_name), self.now)
+            if warning and warning not in self.warnings:
+                self.warnings.append(warning)
+            if instant < self.now:
+                if not self.past_means_now:
+                    raise refuse("time_in_past", f"{self.when} in {zone_name} ({to_text(instant)}) is in the past "
+                                                 f"(now is {to_text(self.now)}); pick a later time or use --now.")
+                self.warnings.append(f"The template's time {self.when} in {zone_name} is in the past, "
+                                     "so the message is scheduled for now.")
+                instant = self.now
+            self._cache[zone_name] = instant
+        return self._cache[zone_name], zone_name, source
+
+
+def _check_sender(seat) -> None:
+    if seat["restricted"]:
+        raise refuse("seat_restricted", f"Seat {seat['name']} is restricted and cannot schedule messages; "
+                                        "drafts can still be composed.")
+
+
+def _check_recipient(seat, candidate) -> None:
+    if candidate["opted_out"]:
+        raise refuse("candidate_opted_out", f"Candidate {candidate['handle']} has opted out of messages; "
+                                            "remove them from the draft.")
+    if candidate["out_of_network"] and seat["plan"] == "lite":
+        raise refuse("out_of_network", f"Candidate {candidate['handle']} is out of network, which a lite seat "
+                                       "cannot message; remove them or use a recruiter seat.")
+
+
+def _render_all(draft, recipients, seat):
+    """Render subject and body per recipient (T5, S6); refuse naming every gap."""
+    texts = [(draft["subject"], draft["body"])]
+    if draft["followup_body"] is not None:
+        texts.append((draft["followup_subject"], draft["followup_body"]))
+    parsed = [(placeholders.parse(s), placeholders.parse(b)) for s, b in texts]
+    rendered, missing, too_long = [], [], []
+    for candidate in recipients:
+        values = placeholders.values_for(candidate, seat["name"])
+        per, gaps = [], []
+        for subject_parts, body_parts in parsed:
+            subject, m1 = placeholders.render(subject_parts, values)
+            body, m2 = placeholders.render(body_parts, values)
+            gaps += m1 + m2
+            if not subject.strip() or len(subject) > SUBJECT_MAX or not body.strip() or len(body) > BODY_MAX:
+                too_long.append(candidate["handle"])
+            per.append((subject, body))
+        if gaps:
+            missing.append(f"{candidate['handle']} ({', '.join(dict.fromkeys(gaps))})")
+        rendered.append(per)
+    if missing:
+        shown = "; ".join(missing[:10]) + (f"; and {len(missing) - 10} more" if len(missing) > 10 else "")
+        raise refuse("missing_value", f"Some placeholders have no value and no fallback: {shown}. "
+                                      "Fill in those candidates or add a fallback like {company|your team}.")
+    if too_long:
+        raise refuse("invalid_message", f"After personalisation the text for {', '.join(too_long[:5])} is empty or "
+                                        f"over the limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters).")
+    return rendered
+
+
+def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
+    draft = open_draft(db, draft_id)
+    seat = repo.seat_by_id(db, draft["seat_id"])
+    _check_sender(seat)
+    recipients = repo.draft_recipients(db, draft["id"])
+    if not recipients:
+        raise refuse("invalid_state", f"Draft {draft['id']} has no recipients left; compose a new one.")
+    for candidate in recipients:
+        _check_recipient(seat, candidate)
+    has_followup = draft["followup_body"] is not None
+    if has_followup:
+        check_followup_allowed(db, seat)
+    now = load_clock(db).now()
+    if now_flag and at:
+        raise refuse("invalid_input", "Give either --at or --now, not both.")
+    from_template = False
+    if not now_flag and at is None:
+        if not draft["template_at"]:
+            raise refuse("invalid_input", "Say when to send it: --at WHEN (e.g. 2026-12-01T09:00 or +2h) or --now.")
+        at, tz, from_template = draft["template_at"], tz or draft["template_tz"], True
+    times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
+    resolved = [times.for_candidate(c) for c in recipients]
+    rendered = _render_all(draft, recipients, seat)
+    per_thread = 2 if has_followup else 1
+    check_can_pay(db, seat, len(recipients) * per_thread)
+    with db.transaction():
+        threads = _insert_threads(db, draft, seat, recipients, resolved, rendered, now)
+        repo.update_draft(db, draft["id"], status="scheduled")
+    return {"draft_id": draft["id"], "threads": threads, "credits_charged": len(recipients) * per_thread,
+            "warnings": times.warnings}
+
+
+def _insert_threads(db, draft, seat, recipients, resolved, rendered, now) -> list[dict]:
+    seat = repo.seat_by_id(db, seat["id"])  # fresh inside the write lock: another process may have spent
+    account = payer(seat)
+    thread_id = (db.value("SELECT max(id) FROM threads") or 0) + 1
+    message_id = (db.value("SELECT max(id) FROM messages") or 0) + 1
+    delay = draft["followup_delay_hours"]
+    threads, thread_rows, message_rows = [], [], []
+    for candidate, (instant, zone_name, source), texts in zip(recipients, resolved, rendered):
+        thread_rows.append((thread_id, draft["id"], seat["id"], candidate["id"]))
+        messages = []
+        for kind, (subject, body) in zip(("initial", "followup"), texts):
+            send_at = instant if kind == "initial" else instant + timedelta(hours=delay)
+            row = dict(zip(MESSAGE_COLUMNS, (message_id, thread_id, kind, seat["id"], candidate["id"], subject, body,
+                                             "scheduled", to_text(send_at), zone_name, source,
+                                             delay if kind == "followup" else None, account, "charged")))
+            message_rows.append(tuple(row.values()))
+            row.update(seat=seat["name"], candidate=candidate["handle"], cancel_reason=None, sent_at_utc=None)
+            messages.append(message_shape(row))
+            message_id += 1
+        threads.append({"id": thread_id, "seat": seat["name"], "candidate": candidate["handle"],
+                        "draft_id": draft["id"], "messages": messages, "response": None})
+        thread_id += 1
+    db.conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)", thread_rows)
+    db.conn.executemany(f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
+                        f"({', '.join('?' * len(MESSAGE_COLUMNS))})", message_rows)
+    charge(db, seat, [r[0] for r in message_rows], to_text(now), mark=False)
+    return threads
+
+
+# ---------------------------------------------------------------- cancel (C5)
+
+
+def _cancel(db, message, reason: str, at_text: str, out: list) -> int:
+    repo.set_message(db, message["id"], status="canceled", cancel_reason=reason)
+    out.append({"id": message["id"], "reason": reason})
+    return refund(db, message, at_text)
+
+
+def cancel_message(db, message_id) -> dict:
+    message = repo.message(db, message_id)
+    if message["status"] != "scheduled":
+        raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages "
+                                      "can be canceled.")
+    at_text = to_text(load_clock(db).now())
+    canceled: list = []
+    with db.transaction():
+        refunded = _cancel(db, message, "canceled", at_text, canceled)
+        if message["kind"] == "initial":
+            followup = repo.followup_of(db, message["thread_id"])
+            if followup is not None and followup["status"] == "scheduled":
+                refunded += _cancel(db, followup, "initial_not_sent", at_text, canceled)
+    return {"canceled": canceled, "refunded": refunded}
+
+
+def cancel_thread(db, thread_id) -> dict:
+    thread = repo.thread(db, thread_id)
+    scheduled = [m for m in repo.thread_messages(db, thread["id"]) if m["status"] == "scheduled"]
+    if not scheduled:
+        raise refuse("invalid_state", f"Thread {thread['id']} has no scheduled messages to cancel.")
+    at_text = to_text(load_clock(db).now())
+    canceled: list = []
+    with db.transaction():
+        refunded = sum(_cancel(db, m, "canceled", at_text, canceled) for m in scheduled)
+    return {"canceled": canceled, "refunded": refunded}
+
+
+# ---------------------------------------------------------------- reschedule
+
+
+def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
+    message = repo.message(db, message_id)
+    thread = repo.thread(db, message["thread_id"])
+    seat = repo.seat_by_id(db, message["seat_id"])
+    if thread["response_kind"]:
+        raise refuse("invalid_state", f"Thread {thread['id']} already has a response; nothing more is sent.")
+    if message["status"] == "sent" or (message["status"] == "canceled" and message["cancel_reason"] not in SYSTEM_REASONS):
+        raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages or "
+                                      "messages the system canceled can be rescheduled.")
+    if bool(at) == bool(now_flag):
+        raise refuse("invalid_input", "Say when to send it: --at WHEN or --now.")
+    initial = repo.initial_of(db, thread["id"])
+    if message["kind"] == "followup":
+        if initial["status"] != "sent":
+            raise refuse("invalid_state", f"A follow-up's time follows its initial message; reschedule message "
+                                          f"{initial['id']} instead.")
+        check_followup_allowed(db, seat)
+    _check_sender(seat)
+    candidate = db.one("SELECT * FROM candidates WHERE id = ?", (message["candidate_id"],))
+    if candidate["removed"]:
+        raise refuse("invalid_state", "That candidate was removed; their messages cannot be sent.")
+    _check_recipient(seat, candidate)
+    now = load_clock(db).now()
+    choice = tz or (message["timezone"] if message["timezone_source"] == "explicit" else
+                    ("recipient" if message["timezone_source"] == "recipient" else "sender"))
+    times = TimeChoice(None if now_flag else at, choice, seat, now)
+    instant, zone_name, source = times.for_candidate(candidate)
+    followup = repo.followup_of(db, thread["id"]) if message["kind"] == "initial" else None
+    revive = [message] if message["status"] == "canceled" else []
+    warnings = list(times.warnings)
+    if followup is not None and followup["status"] == "canceled" and followup["cancel_reason"] == "initial_not_sent":
+        try:
+            check_followup_allowed(db, seat)
+            revive.append(followup)
+        except Exception as exc:  # the initial goes; its follow-up stays canceled and we say why
+            warnings.append(f"The follow-up stays canceled: {exc}")
+    if revive:
+        check_can_pay(db, seat, len(revive))
+    with db.transaction():
+        repo.set_message(db, message["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(instant),
+                         timezone=zone_name, timezone_source=source)
+        revived_ids = {m["id"] for m in revive}
+        if followup is not None and (followup["status"] == "scheduled" or followup["id"] in revived_ids):
+            repo.set_message(db, followup["id"], status="scheduled", cancel_reason=None,
+                             send_at_utc=to_text(instant + timedelta(hours=followup["delay_hours"])))
+        if revive:
+            charge(db, repo.seat_by_id(db, seat["id"]), [m["id"] for m in revive], to_text(now))
+    messages = repo.thread_messages(db, thread["id"])
+    return {"thread": thread_shape(repo.thread(db, thread["id"]), messages),
+            "credits_charged": len(revive), "warnings": warnings}
+
+
+def show_message(db, message_id) -> dict:
+    return message_shape(repo.message(db, message_id))

@@ -1,0 +1,205 @@
+"""init, seats, contract and the clock (C9, K8)."""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .. import db as dbmod, repo
+from ..errors import OutreachError, refuse
+from ..timeparse import check_zone, get_zone, parse_when, to_text
+from .common import load_clock
+from .credits import allotment, grant, next_refresh
+
+PLANS = ("recruiter", "lite")
+DEFAULT_ALLOTMENT = {"recruiter": 150, "lite": 30}
+
+
+def local_zone_name() -> str:
+    """The machine's IANA zone, for a seat created without --tz."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    try:
+        link = os.readlink("/etc/localtime")
+        candidates.append(link.split("zoneinfo/", 1)[-1])
+    except OSError:
+        pass
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            return get_zone(name).zone
+        except OutreachError:
+            continue
+    return "UTC"
+
+
+def check_plan(plan: str) -> str:
+    if plan not in PLANS:
+        raise refuse("invalid_input", f"Unknown plan {plan!r}; use recruiter or lite.")
+    return plan
+
+
+def check_count(value: int | None, what: str, minimum: int = 0) -> int | None:
+    if value is not None and value < minimum:
+        raise refuse("invalid_input", f"{what} must be {minimum} or more, not {value}.")
+    return value
+
+
+def init(path: Path, seat: str, plan: str, tz: str | None, credits: int | None, daily_limit: int,
+         simulated_clock: str | None) -> dict:
+    check_plan(plan)
+    check_count(credits, "--credits")
+    check_count(daily_limit, "--daily-limit", 1)
+    zone = get_zone(tz) if tz else get_zone(local_zone_name())
+    real_now = datetime.now(timezone.utc).replace(microsecond=0)
+    now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
+    _check_name(seat, "seat")
+    db = dbmod.create(path)
+    try:
+        with db.transaction():
+            refresh_day = now.astimezone(zone).day
+            db.execute("INSERT INTO contract (id, refresh_day) VALUES (1, ?)", (refresh_day,))
+            repo.set_setting(db, "clock_mode", "simulated" if simulated_clock else "system")
+            if simulated_clock:
+                repo.set_setting(db, "clock_now_utc", to_text(now))
+            seat_id = _add_seat(db, seat, plan, zone.zone, credits, daily_limit, now)
+            repo.set_setting(db, "default_seat_id", seat_id)
+        return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db),
+                "warnings": [warning] if warning else []}
+    finally:
+        db.close()
+
+
+def _check_name(name: str, what: str) -> None:
+    if not name or not name.strip() or len(name) > 100 or any(ord(ch) < 32 for ch in name):
+        raise refuse("invalid_input", f"A {what} name must be 1 to 100 printable characters.")
+
+
+def _add_seat(db, name, plan, zone_name, credits, daily_limit, now) -> int:
+    contract = repo.contract(db)
+    first = next_refresh(contract["refresh_day"], zone_name, now)
+    seat_id = repo.insert_seat(db, name=name, plan=plan, timezone=zone_name, daily_limit=daily_limit,
+                               next_refresh_utc=to_text(first))
+    amount = allotment(contract, plan) if credits is None else credits
+    grant(db, seat_id, amount, to_text(now))
+    return seat_id
+
+
+def seat_summary(db, seat_id):
+    from ..shapes import seat
+    return seat(repo.seat_by_id(db, seat_id))
+
+
+def add_seat(db, name, plan, tz, credits, daily_limit) -> dict:
+    check_plan(plan)
+    check_count(credits, "--credits")
+    check_count(daily_limit, "--daily-limit", 1)
+    _check_name(name, "seat")
+    zone_name = check_zone(tz) or local_zone_name()
+    if db.one("SELECT 1 FROM seats WHERE name = ?", (name,)):
+        raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
+    with db.transaction():
+        seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, load_clock(db).now())
+    return seat_summary(db, seat_id)
+
+
+def set_seat(db, name, tz=None, daily_limit=None, plan=None) -> dict:
+    seat = repo.seat_by_name(db, name)
+    fields = {}
+    if tz is not None:
+        fields["timezone"] = check_zone(tz)
+    if daily_limit is not None:
+        fields["daily_limit"] = check_count(daily_limit, "--daily-limit", 1)
+    if plan is not None:
+        fields["plan"] = check_plan(plan)
+    if not fields:
+        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit or --plan.")
+    with db.transaction():
+        if "timezone" in fields:
+            # The next refresh follows the seat's new midnight.
+            now = load_clock(db).now()
+            fields["next_refresh_utc"] = to_text(next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now))
+        repo.update_seat(db, seat["id"], **fields)
+    return seat_summary(db, seat["id"])
+
+
+def restrict_seat(db, name, restricted: bool) -> dict:
+    seat = repo.seat_by_name(db, name)
+    with db.transaction():
+        repo.update_seat(db, seat["id"], restricted=int(restricted))
+    return seat_summary(db, seat["id"])
+
+
+def contract_show(db) -> dict:
+    from ..shapes import contract
+    return contract(repo.contract(db), repo.seats(db))
+
+
+def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
+                 followups=None, refresh_day=None) -> dict:
+    if (monthly_limit is not None or no_monthly_limit) and not for_seat:
+        raise refuse("invalid_input", "Name the seat with --for SEAT when setting a monthly limit.")
+    if monthly_limit is not None and no_monthly_limit:
+        raise refuse("invalid_input", "Give either --monthly-limit N or --no-monthly-limit, not both.")
+    if followups is not None and followups not in ("on", "off"):
+        raise refuse("invalid_input", f"--followups takes on or off, not {followups!r}.")
+    if refresh_day is not None and not 1 <= refresh_day <= 31:
+        raise refuse("invalid_input", f"--refresh-day must be a day of the month from 1 to 31, not {refresh_day}.")
+    check_count(pool, "--pool")
+    check_count(monthly_limit, "--monthly-limit")
+    seat = repo.seat_by_name(db, for_seat) if for_seat else None
+    if all(v is None for v in (pool, monthly_limit, followups, refresh_day)) and not no_monthly_limit:
+        raise refuse("invalid_input", "Nothing to change; give --pool, --monthly-limit, --followups or --refresh-day.")
+    now = load_clock(db).now()
+    with db.transaction():
+        if pool is not None:
+            grant(db, None, pool - repo.contract(db)["pool"], to_text(now), "adjust")
+        if monthly_limit is not None:
+            repo.update_seat(db, seat["id"], monthly_limit=monthly_limit)
+        if no_monthly_limit:
+            repo.update_seat(db, seat["id"], monthly_limit=None)
+        if followups is not None:
+            repo.update_contract(db, followups_enabled=int(followups == "on"))
+        if refresh_day is not None:
+            repo.update_contract(db, refresh_day=refresh_day)
+            for row in repo.seats(db):
+                repo.update_seat(db, row["id"], next_refresh_utc=to_text(next_refresh(refresh_day, row["timezone"], now)))
+    return contract_show(db)
+
+
+# ---------------------------------------------------------------- clock (K8)
+
+
+def clock_state(db) -> dict:
+    clock = load_clock(db)
+    return {"now": to_text(clock.now()), "mode": clock.mode}
+
+
+def clock_set(db, when: str, seat_zone: str) -> dict:
+    clock = load_clock(db)
+    target, warning = parse_when(when, get_zone(seat_zone), clock.now())
+    if target < clock.now():
+        raise refuse("invalid_time", f"The clock never runs backwards; it is already {to_text(clock.now())}.")
+    target_text = to_text(target)
+    due = db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?", (target_text,))
+    refreshes = db.value("SELECT count(*) FROM seats WHERE next_refresh_utc < ?", (target_text,))
+    if due or refreshes:
+        raise refuse("invalid_state", f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
+                                      f"use `outreach tick --to {target_text}` to move the clock and send them.")
+    with db.transaction():
+        repo.set_setting(db, "clock_mode", "simulated")
+        repo.set_setting(db, "clock_now_utc", target_text)
+    state = clock_state(db)
+    state["warnings"] = [warning] if warning else []
+    return state
+
+
+def clock_system(db) -> dict:
+    clock = load_clock(db)
+    real = datetime.now(timezone.utc)
+    if clock.simulated and clock.now() > real:
+        raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
+                                      "the clock never runs backwards, so wait until then.")
+    with db.transaction():
+        repo.set_setting(db, "clock_mode", "system")
+    return clock_state(db)

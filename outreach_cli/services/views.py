@@ -1,0 +1,88 @@
+"""inbox (V1), credits (C7, C10) and stats (R3)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import repo
+from ..errors import refuse
+from ..shapes import draft as draft_shape, ledger_row, message as message_shape
+from ..timeparse import get_zone, parse_when, to_text
+from .common import acting_seat, load_clock
+
+FOLDERS = ("drafts", "scheduled", "sent", "awaiting-reply", "responded", "canceled")
+_FOLDER_SQL = {
+    "scheduled": ("m.status = 'scheduled'", "m.send_at_utc, m.kind, m.id"),
+    "sent": ("m.status = 'sent'", "m.sent_at_utc, m.id"),
+    "awaiting-reply": ("((m.status = 'sent' AND t.response_kind IS NULL) OR "
+                       "(m.status = 'canceled' AND m.cancel_reason = 'daily_limit'))", "m.send_at_utc, m.id"),
+    "responded": ("m.status = 'sent' AND t.response_kind IS NOT NULL", "m.sent_at_utc, m.id"),
+    "canceled": ("m.status = 'canceled'", "m.send_at_utc, m.id"),
+}
+
+
+def inbox(db, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
+    if folder not in FOLDERS:
+        raise refuse("invalid_input", f"Unknown folder {folder!r}; use one of {', '.join(FOLDERS)}.")
+    seat = acting_seat(db, seat_name)
+    if folder == "drafts":
+        rows = repo.drafts_of_seat(db, seat["id"])
+        handles = repo.draft_recipient_handles(db, [r["id"] for r in rows])
+        return [draft_shape(r, seat["name"], handles[r["id"]]) for r in rows]
+    where, order = _FOLDER_SQL[folder]
+    rows = db.all(repo.MESSAGE_SELECT + f"JOIN threads t ON t.id = m.thread_id WHERE m.seat_id = ? AND {where} "
+                  f"ORDER BY {order}", (seat["id"],))
+    return [message_shape(r) for r in rows]
+
+
+def credits(db, seat_name: str | None, ledger: bool = False) -> dict:
+    seat = acting_seat(db, seat_name)
+    result = {
+        "seat": {"name": seat["name"], "balance": seat["balance"], "monthly_limit": seat["monthly_limit"],
+                 "used_this_period": seat["used_this_period"], "next_refresh": seat["next_refresh_utc"]},
+        "contract": {"pool": repo.contract(db)["pool"]},
+    }
+    if ledger:
+        result["ledger"] = [ledger_row(r) for r in repo.ledger_rows(db, seat["id"])]
+    return result
+
+
+def stats(db, seat_name: str | None, since: str | None = None, until: str | None = None) -> dict:
+    """R3: response rate = messages answered within 30 days / messages sent, in the period."""
+    seat = acting_seat(db, seat_name)
+    now = load_clock(db).now()
+    zone = get_zone(seat["timezone"])
+    since_text = to_text(parse_when(since, zone, now)[0]) if since else "0000"
+    until_text = to_text(parse_when(until, zone, now)[0]) if until else "9999"
+    if since_text > until_text:
+        raise refuse("invalid_time", "--since must come before --until.")
+    sent = db.one(
+        "SELECT count(*) AS n, sum(m.kind = 'initial') AS initial, sum(m.kind = 'followup') AS followup "
+        "FROM messages m WHERE m.seat_id = ? AND m.status = 'sent' AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
+        (seat["id"], since_text, until_text))
+    answered = db.all(
+        "SELECT t.response_kind, t.response_utc, m.sent_at_utc FROM threads t JOIN messages m "
+        "ON m.id = t.response_message_id WHERE t.seat_id = ? AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
+        (seat["id"], since_text, until_text))
+    window = timedelta(days=30)
+    from ..timeparse import from_text
+    within = [r for r in answered if from_text(r["response_utc"]) - from_text(r["sent_at_utc"]) <= window]
+    money = db.one(
+        "SELECT sum(CASE WHEN l.reason = 'charge' THEN -l.delta ELSE 0 END) AS charged, "
+        "sum(CASE WHEN l.reason = 'refund' THEN l.delta ELSE 0 END) AS refunded FROM ledger l "
+        "JOIN messages m ON m.id = l.message_id WHERE m.seat_id = ? AND l.at_utc >= ? AND l.at_utc < ?",
+        (seat["id"], since_text, until_text))
+    total = sent["n"] or 0
+    return {
+        "seat": seat["name"],
+        "since": since_text if since else None,
+        "until": until_text if until else None,
+        "sent": total,
+        "sent_initial": sent["initial"] or 0,
+        "sent_followup": sent["followup"] or 0,
+        "responses": len(within),
+        "accepted": sum(r["response_kind"] == "accept" for r in within),
+        "declined": sum(r["response_kind"] == "decline" for r in within),
+        "response_rate": round(len(within) / total, 4) if total else 0.0,
+        "credits_charged": money["charged"] or 0,
+        "credits_refunded": money["refunded"] or 0,
+    }

@@ -1,0 +1,106 @@
+"""One JSON shape per entity (SPEC.md section 3), reused by every command that shows it."""
+from __future__ import annotations
+
+
+def candidate(row) -> dict:
+    return {
+        "handle": row["handle"],
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "company": row["company"],
+        "title": row["title"],
+        "timezone": row["timezone"],
+        "email": row["email"],
+        "out_of_network": bool(row["out_of_network"]),
+        "opted_out": bool(row["opted_out"]),
+    }
+
+
+def message(row) -> dict:
+    shape = {
+        "id": row["id"],
+        "thread_id": row["thread_id"],
+        "kind": row["kind"],
+        "seat": row["seat"],
+        "candidate": row["candidate"],
+        "subject": row["subject"],
+        "body": row["body"],
+        "status": row["status"],
+        "cancel_reason": row["cancel_reason"],
+        "send_at": row["send_at_utc"],
+        "sent_at": row["sent_at_utc"],
+        "timezone": row["timezone"],
+        "timezone_source": row["timezone_source"],
+    }
+    if row["kind"] == "followup":
+        shape["delay_hours"] = row["delay_hours"]
+    return shape
+
+
+def thread(row, messages) -> dict:
+    response = None
+    if row["response_kind"]:
+        response = {"kind": row["response_kind"], "at": row["response_utc"], "message_id": row["response_message_id"]}
+    return {
+        "id": row["id"],
+        "seat": row["seat"],
+        "candidate": row["candidate"],
+        "draft_id": row["draft_id"],
+        "messages": [message(m) for m in messages],
+        "response": response,
+    }
+
+
+def draft(row, seat_name: str, recipients: list[str]) -> dict:
+    followup = None
+    if row["followup_body"] is not None:
+        followup = {"subject": row["followup_subject"], "body": row["followup_body"],
+                    "delay_hours": row["followup_delay_hours"]}
+    return {
+        "id": row["id"],
+        "seat": seat_name,
+        "recipients": recipients,
+        "subject": row["subject"],
+        "body": row["body"],
+        "followup": followup,
+        "template": row["template"],
+        "template_at": row["template_at"],
+        "template_tz": row["template_tz"],
+        "status": row["status"],
+    }
+
+
+def seat(row) -> dict:
+    return {
+        "name": row["name"],
+        "plan": row["plan"],
+        "timezone": row["timezone"],
+        "balance": row["balance"],
+        "daily_limit": row["daily_limit"],
+        "restricted": bool(row["restricted"]),
+        "monthly_limit": row["monthly_limit"],
+        "used_this_period": row["used_this_period"],
+        "next_refresh": row["next_refresh_utc"],
+    }
+
+
+def contract(row, seats_rows) -> dict:
+    return {
+        "pool": row["pool"],
+        "followups": "on" if row["followups_enabled"] else "off",
+        "refresh_day": row["refresh_day"],
+        "allotments": {"recruiter": row["allotment_recruiter"], "lite": row["allotment_lite"]},
+        "monthly_limits": {s["name"]: s["monthly_limit"] for s in seats_rows if s["monthly_limit"] is not None},
+    }
+
+
+def ledger_row(row) -> dict:
+    return {
+        "id": row["id"],
+        "at": row["at_utc"],
+        "account": row["account"],
+        "seat": row["seat"],
+        "delta": row["delta"],
+        "reason": row["reason"],
+        "message_id": row["message_id"],
+    }

@@ -1,0 +1,125 @@
+"""The one module that owns time: zones, `--at` parsing, DST, durations, UTC text.
+
+Instants are aware UTC datetimes in memory and `YYYY-MM-DDTHH:MM:SSZ` text in the database.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from .errors import refuse
+
+UTC = timezone.utc
+_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+def to_text(instant: datetime) -> str:
+    """UTC text for storage and JSON."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_text(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def get_zone(name: str):
+    """A pytz zone by IANA name; unknown names are refused with a close match."""
+    import pytz
+
+    try:
+        return pytz.timezone(name)
+    except (pytz.UnknownTimeZoneError, ValueError, AttributeError, UnicodeError):
+        pass
+    import difflib
+
+    by_lower = {z.lower(): z for z in pytz.all_timezones}
+    if name.lower() in by_lower:
+        return pytz.timezone(by_lower[name.lower()])
+    close = difflib.get_close_matches(name.lower(), by_lower.keys(), n=1, cutoff=0.6)
+    hint = f" Did you mean {by_lower[close[0]]}?" if close else " Use an IANA name such as Europe/Paris."
+    raise refuse("unknown_timezone", f"Unknown time zone {name!r}.{hint}")
+
+
+def check_zone(name: str | None) -> str | None:
+    """Validate an optional zone name and return its canonical spelling."""
+    if name is None or name == "":
+        return None
+    return get_zone(name).zone
+
+
+def parse_duration(text: str, what: str = "duration") -> timedelta:
+    """`30m`, `2h`, `3d`, `1w` and combinations such as `1d12h` (K6, F2)."""
+    match = _DURATION.match(text.strip().lower()) if text else None
+    if not match or not any(match.groups()):
+        raise refuse("invalid_time", f"Cannot read the {what} {text!r}; write it like 30m, 2h, 3d, 1w or 1d12h.")
+    weeks, days, hours, minutes = (int(g or 0) for g in match.groups())
+    try:
+        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    except OverflowError:
+        raise refuse("invalid_time", f"The {what} {text!r} is too long.") from None
+
+
+def localize(naive: datetime, zone) -> tuple[datetime, str | None]:
+    """Read a wall time in `zone` (S4): a gap moves forward by its length, a fold takes
+    its first occurrence. Returns the UTC instant and a warning, if any."""
+    import pytz
+
+    try:
+        return zone.localize(naive, is_dst=None).astimezone(UTC), None
+    except pytz.AmbiguousTimeError:
+        first = min(zone.localize(naive, is_dst=flag).astimezone(UTC) for flag in (True, False))
+        return first, None
+    except pytz.NonExistentTimeError:
+        # Reading the wall time with the offset in force before the gap moves it forward
+        # by exactly the gap; that is the later of the two readings.
+        instant = max(zone.localize(naive, is_dst=flag).astimezone(UTC) for flag in (True, False))
+        moved = instant.astimezone(zone).replace(tzinfo=None)
+        warning = (f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.zone} (clocks move forward); "
+                   f"it was moved to {moved:%H:%M}.")
+        return instant, warning
+
+
+def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
+    """Parse `--at`/`--to` (S3): ISO 8601, written dates, or `+2h` from now.
+    A naive time is read in `zone`; an explicit offset is that instant."""
+    raw = (text or "").strip()
+    if raw.startswith("+"):
+        return now + parse_duration(raw[1:], "offset"), None
+    parsed = _parse_datetime(raw, zone, now)
+    if parsed.tzinfo is not None and parsed.utcoffset() is not None:
+        return parsed.astimezone(UTC), None
+    return localize(parsed.replace(tzinfo=None), zone)
+
+
+def _parse_datetime(raw: str, zone, now: datetime) -> datetime:
+    if not raw:
+        raise refuse("invalid_time", "A time is required, for example 2026-12-01T09:00 or +2h.")
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    from dateutil import parser
+
+    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    try:
+        return parser.parse(raw, default=today)
+    except (ValueError, OverflowError, parser.ParserError, TypeError):
+        raise refuse("invalid_time",
+                     f"Cannot read the time {raw!r}; write it like 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h.") from None
+
+
+def local_text(instant: datetime | None, zone_name: str | None) -> str:
+    """A wall time with its zone abbreviation, for human output."""
+    if instant is None:
+        return "-"
+    if not zone_name:
+        return instant.strftime("%Y-%m-%d %H:%M UTC")
+    local = instant.astimezone(get_zone(zone_name))
+    return local.strftime("%Y-%m-%d %H:%M %Z")
+
+
+def hours_text(hours: int) -> str:
+    days, rest = divmod(hours, 24)
+    return (f"{days}d" if days else "") + (f"{rest}h" if rest or not days else "")
