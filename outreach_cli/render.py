@@ -46,7 +46,7 @@ def messages(rows: list[dict], title: str | None = None) -> None:
     if not rows:
         console.print(f"{title or 'Messages'}: none.")
         return
-    table = _table(title, "Msg", "Thr", "Kind", "Candidate", "Status", "When (local)", "UTC",
+    table = _table(title, "Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC",
                    keep=("When (local)", "UTC"))
     for row in rows[:MAX_ROWS]:
         table.add_row(str(row["id"]), str(row["thread_id"]), row["kind"], row["candidate"], _status(row), *_when(row))

@@ -41,8 +41,8 @@ def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
     return target
 
 
-def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False) -> dict:
-    clock = load_clock(db)
+def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False, clock=None) -> dict:
+    clock = clock or load_clock(db)
     start = clock.now()
     target = resolve_target(db, clock, to, by)
     report = {"from": to_text(start), "to": to_text(target), "sent": [], "canceled": [], "refunded": 0,

@@ -1,0 +1,89 @@
+"""Every CLI test gets its own database through OUTREACH_DB (STYLE.md) and an 80-column terminal."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from outreach_cli.cli import app
+
+START = "2026-12-01T08:00"  # a Tuesday; London is on GMT
+
+
+class Cli:
+    def __init__(self, db_path):
+        self.db_path = db_path
+        self.runner = CliRunner()
+
+    def __call__(self, *args, code=0):
+        result = self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
+        return result
+
+    def json(self, *args, code=0):
+        result = self(*args, "--json", code=code)
+        return json.loads(result.stdout)
+
+    def refused(self, *args, code: str):
+        """A refusal: exit 1, one sentence on stderr, the JSON error object on stdout."""
+        result = self(*args, "--json", code=1)
+        doc = json.loads(result.stdout)
+        assert doc["error"]["code"] == code, doc
+        assert result.stderr.strip() and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+        return doc["error"]["message"]
+
+    def db(self):
+        from outreach_cli.db import open_existing
+        return open_existing(self.db_path)
+
+    def snapshot(self):
+        """Every row of every table, to prove a refusal changed nothing."""
+        import sqlite3
+        conn = sqlite3.connect(self.db_path)
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        data = {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+        conn.close()
+        return data
+
+
+@pytest.fixture(autouse=True)
+def _env(tmp_path, monkeypatch):
+    monkeypatch.setenv("OUTREACH_DB", str(tmp_path / "outreach.db"))
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("TZ", "UTC")
+
+
+@pytest.fixture
+def cli(tmp_path):
+    return Cli(tmp_path / "outreach.db")
+
+
+@pytest.fixture
+def world(cli):
+    """A recruiter seat in London on a simulated clock, three candidates in three situations:
+    New York (north, DST), Sydney (south, DST), and one with no zone."""
+    cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", START)
+    cli("candidates", "add", "grace", "--first-name", "Grace", "--last-name", "Hopper", "--company", "Navy",
+        "--title", "Admiral", "--tz", "America/New_York")
+    cli("candidates", "add", "alan", "--first-name", "Alan", "--last-name", "Turing", "--tz", "Australia/Sydney")
+    cli("candidates", "add", "kat", "--first-name", "Katherine", "--last-name", "Johnson")
+    return cli
+
+
+def compose(cli, *handles, subject="Hello {first_name}", body="A role for you, {first_name}.", followup=None,
+            after=None):
+    args = ["compose"]
+    for handle in handles:
+        args += ["--to", handle]
+    draft = cli.json(*args, "--subject", subject, "--body", body)
+    if followup:
+        extra = ["--after", after] if after else []
+        draft = cli.json("followup", draft["id"], "--body", followup, *extra)
+    return draft
+
+
+def balance(cli, seat=None):
+    args = ["credits"] + (["--seat", seat] if seat else [])
+    return cli.json(*args)["seat"]["balance"]
