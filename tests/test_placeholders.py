@@ -1,0 +1,39 @@
+"""T5: placeholders, fallbacks, literal braces, safe rendering."""
+from conftest import compose
+
+
+def test_T5_rendered_per_recipient_and_stored_rendered(world):
+    draft = compose(world, "grace", "kat", subject="{first_name}, a role at {company|our team}",
+                    body="Dear {full_name} ({title|engineer}) from {sender_name}: {{not a field}}")
+    threads = world.json("schedule", draft["id"], "--at", "+1d")["threads"]
+    got = {t["candidate"]: t["messages"][0] for t in threads}
+    assert got["grace"]["subject"] == "Grace, a role at Navy"
+    assert got["grace"]["body"] == "Dear Grace Hopper (Admiral) from ada: {not a field}"
+    assert got["kat"]["subject"] == "Katherine, a role at our team"
+    assert got["kat"]["body"] == "Dear Katherine Johnson (engineer) from ada: {not a field}"
+
+
+def test_T5_unknown_placeholder_refused_when_saved(world):
+    message = world.refused("compose", "--to", "kat", "--subject", "Hi {nickname}", "--body", "x",
+                            code="unknown_placeholder")
+    assert "{nickname}" in message
+    world.refused("compose", "--to", "kat", "--subject", "Hi", "--body", "a { b", code="unknown_placeholder")
+    draft = compose(world, "kat")
+    world.refused("followup", draft["id"], "--body", "{salary}", code="unknown_placeholder")
+
+
+def test_T5_missing_value_names_each_candidate_and_field(world):
+    draft = compose(world, "grace", "alan", "kat", subject="Hi {first_name}", body="At {company}, as {title}")
+    before = world.snapshot()
+    message = world.refused("schedule", draft["id"], "--at", "+1d", code="missing_value")
+    assert "alan (company, title)" in message and "kat (company, title)" in message and "grace" not in message
+    assert world.snapshot() == before
+
+
+def test_T5_rendering_never_evaluates_code_or_attributes(world):
+    for text in ("{first_name.__class__}", "{first_name[0]}", "{0}", "{first_name!r}", "{__import__('os')}"):
+        world.refused("compose", "--to", "kat", "--subject", text, "--body", "x", code="unknown_placeholder")
+    world("candidates", "set", "kat", "--company", "{title} {{x}} %s ${HOME}")
+    draft = compose(world, "kat", subject="About {company}", body="x")
+    subject = world.json("schedule", draft["id"], "--at", "+1d")["threads"][0]["messages"][0]["subject"]
+    assert subject == "About {title} {{x}} %s ${HOME}"  # values are inserted as text, never re-read
