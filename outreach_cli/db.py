@@ -5,12 +5,13 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 from .errors import refuse
 from .schema import MIGRATIONS
 
 MIGRATIONS_TABLE = "_outreach_migrations"
-BUSY_TIMEOUT_MS = int(os.environ.get("OUTREACH_BUSY_TIMEOUT_MS", "10000"))
+DEFAULT_BUSY_TIMEOUT_MS = 10000
 
 
 def default_path() -> Path:
@@ -59,10 +60,14 @@ class Database:
 
 
 def _connect(path: Path, mode: str) -> sqlite3.Connection:
-    uri = f"file:{path.resolve().as_posix()}?mode={mode}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    """How long to wait for another process's write lock: $OUTREACH_BUSY_TIMEOUT_MS, else 10 s."""
+    try:
+        busy_ms = int(os.environ.get("OUTREACH_BUSY_TIMEOUT_MS", DEFAULT_BUSY_TIMEOUT_MS))
+    except ValueError:
+        busy_ms = DEFAULT_BUSY_TIMEOUT_MS
+    uri = f"file:{quote(str(path.resolve()))}?mode={mode}"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_ms / 1000)
     conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     return conn
 
 
