@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from .commands import candidates, messages, setup, views
+from .commands import candidates, messages, setup, templates, views
 
 app = typer.Typer(
     name="outreach",
@@ -17,6 +17,7 @@ setup.register(app)
 candidates.register(app)
 messages.register(app)
 views.register(app)
+templates.register(app)
 
 
 def main() -> None:

@@ -22,6 +22,17 @@ def _table(title: str | None, *columns: str, keep: tuple[str, ...] = ()):
     return table
 
 
+def _add(table, *cells) -> None:
+    """Add a row of plain text: candidates' names are data, never Rich markup."""
+    from rich.text import Text
+    table.add_row(*(cell if isinstance(cell, Text) else Text(str(cell)) for cell in cells))
+
+
+def _badge(messages: int):
+    from rich.text import Text
+    return Text(" 2 messages ", style="reverse") if messages == 2 else Text("")
+
+
 def _utc(text: str | None) -> str:
     return "-" if not text else text[:16].replace("T", " ") + "Z"
 
@@ -49,7 +60,7 @@ def messages(rows: list[dict], title: str | None = None) -> None:
     table = _table(title, "Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC",
                    keep=("When (local)", "UTC"))
     for row in rows[:MAX_ROWS]:
-        table.add_row(str(row["id"]), str(row["thread_id"]), row["kind"], row["candidate"], _status(row), *_when(row))
+        _add(table, str(row["id"]), str(row["thread_id"]), row["kind"], row["candidate"], _status(row), *_when(row))
     console.print(table)
     if len(rows) > MAX_ROWS:
         console.print(f"... and {len(rows) - MAX_ROWS} more (use --json for all).")
@@ -61,12 +72,8 @@ def schedule_result(result: dict) -> None:
     _console().print(f"Charged {result['credits_charged']} credit(s).")
 
 
-def draft(result: dict) -> None:
-    console = _console()
-    console.print(f"[bold]Draft {result['id']}[/bold] ({result['status']}) from seat {result['seat']}"
-                  + (f", template {result['template']}" if result["template"] else ""))
-    console.print(f"To ({len(result['recipients'])}): " + ", ".join(result["recipients"][:10])
-                  + (" ..." if len(result["recipients"]) > 10 else ""))
+def _messages_text(console, result: dict) -> None:
+    """The initial's subject and body, then the follow-up's, as drafts and templates show them."""
     console.print(f"Subject: {result['subject']}", markup=False)
     console.print(result["body"], markup=False)
     if result["followup"]:
@@ -74,6 +81,15 @@ def draft(result: dict) -> None:
         console.print(f"[bold]Follow-up[/bold] after {hours_text(f['delay_hours'])} if no reply")
         console.print(f"Subject: {f['subject']}", markup=False)
         console.print(f["body"], markup=False)
+
+
+def draft(result: dict) -> None:
+    console = _console()
+    console.print(f"Draft {result['id']} ({result['status']}) from seat {result['seat']}"
+                  + (f", template {result['template']}" if result["template"] else ""), markup=False)
+    console.print(f"To ({len(result['recipients'])}): " + ", ".join(result["recipients"][:10])
+                  + (" ..." if len(result["recipients"]) > 10 else ""), markup=False)
+    _messages_text(console, result)
     if result.get("template_at"):
         console.print(f"Saved time: {result['template_at']} ({result['template_tz'] or 'sender'})")
 
@@ -86,7 +102,7 @@ def drafts(rows: list[dict]) -> None:
     table = _table("Drafts", "Draft", "To", "Subject", "Follow-up")
     for row in rows:
         followup = hours_text(row["followup"]["delay_hours"]) if row["followup"] else "-"
-        table.add_row(str(row["id"]), str(len(row["recipients"])), row["subject"], followup)
+        _add(table, str(row["id"]), str(len(row["recipients"])), row["subject"], followup)
     console.print(table)
 
 
@@ -144,7 +160,7 @@ def seats(rows: list[dict]) -> None:
     table = _table("Seats", "Seat", "Plan", "Zone", "Credits", "Daily", "Monthly", "Flags")
     for row in rows:
         monthly = f"{row['used_this_period']}/{row['monthly_limit']}" if row["monthly_limit"] is not None else "-"
-        table.add_row(row["name"], row["plan"], row["timezone"], str(row["balance"]), str(row["daily_limit"]),
+        _add(table, row["name"], row["plan"], row["timezone"], str(row["balance"]), str(row["daily_limit"]),
                       monthly, "restricted" if row["restricted"] else "")
     _console().print(table)
 
@@ -178,7 +194,7 @@ def candidates(rows: list[dict]) -> None:
         flags = ", ".join(f for f, on in (("out-of-network", row["out_of_network"]), ("opted out", row["opted_out"]))
                           if on)
         name = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
-        table.add_row(row["handle"], name, row["company"] or "-", row["timezone"] or "-", flags)
+        _add(table, row["handle"], name, row["company"] or "-", row["timezone"] or "-", flags)
     console.print(table)
     if len(rows) > MAX_ROWS * 4:
         console.print(f"... and {len(rows) - MAX_ROWS * 4} more (use --json for all).")
@@ -211,19 +227,19 @@ def credits(result: dict) -> None:
         table = _table("Ledger", "#", "At (UTC)", "Account", "Delta", "Reason", "Msg")
         for row in result["ledger"][-MAX_ROWS * 2:]:
             account = row["account"] if row["account"] == "contract" else f"seat {row['seat']}"
-            table.add_row(str(row["id"]), _utc(row["at"]), account, f"{row['delta']:+d}", row["reason"],
+            _add(table, str(row["id"]), _utc(row["at"]), account, f"{row['delta']:+d}", row["reason"],
                           str(row["message_id"] or "-"))
         console.print(table)
 
 
 def stats(result: dict) -> None:
     table = _table(f"Stats for seat {result['seat']}", "Measure", "Value")
-    table.add_row("Sent", f"{result['sent']} ({result['sent_initial']} initial, {result['sent_followup']} follow-up)")
-    table.add_row("Responses (within 30 days)",
+    _add(table, "Sent", f"{result['sent']} ({result['sent_initial']} initial, {result['sent_followup']} follow-up)")
+    _add(table, "Responses (within 30 days)",
                   f"{result['responses']} ({result['accepted']} accepted, {result['declined']} declined)")
-    table.add_row("Response rate", f"{result['response_rate']:.0%}")
-    table.add_row("Credits charged", str(result["credits_charged"]))
-    table.add_row("Credits refunded", str(result["credits_refunded"]))
+    _add(table, "Response rate", f"{result['response_rate']:.0%}")
+    _add(table, "Credits charged", str(result["credits_charged"]))
+    _add(table, "Credits refunded", str(result["credits_refunded"]))
     _console().print(table)
 
 
@@ -235,3 +251,68 @@ def doctor(result: dict) -> None:
         return
     for finding in result["findings"]:
         console.print(f"[{finding['check']}] {finding['message']}", markup=False)
+
+
+def note(text: str) -> None:
+    _console().print(text, markup=False)
+
+
+def templates(rows: list[dict]) -> None:
+    console = _console()
+    if not rows:
+        console.print("Templates: none.")
+        return
+    table = _table("Templates", "Name", "Subject", "Saved time", "")
+    for row in rows:
+        when = f"{row['scheduled_at'].replace('T', ' ')} ({row['timezone']})" if row["scheduled_at"] else "-"
+        _add(table, row["name"], row["subject"], when, _badge(row["messages"]))
+    console.print(table)
+
+
+def template(result: dict) -> None:
+    console = _console()
+    from rich.text import Text
+    console.print(Text.assemble((f"Template {result['name']}", "bold"), "  ", _badge(result["messages"])))
+    if result["scheduled_at"]:
+        console.print(f"Saved time: {result['scheduled_at'].replace('T', ' ')} ({result['timezone']} zone)")
+    _messages_text(console, result)
+
+
+def preview(result: dict) -> None:
+    console = _console()
+    for entry in result["recipients"][:MAX_ROWS]:
+        console.print(f"{entry['candidate']}: {entry['subject']}", markup=False)
+        console.print(entry["body"], markup=False)
+        if "followup_body" in entry:
+            console.print(f"  follow-up: {entry['followup_subject']}", markup=False)
+        if entry["missing"]:
+            console.print(f"  missing: {', '.join(entry['missing'])}", markup=False)
+    if len(result["recipients"]) > MAX_ROWS:
+        console.print(f"... and {len(result['recipients']) - MAX_ROWS} more (use --json for all).")
+    if result["missing"]:
+        console.print(f"{len(result['missing'])} recipient(s) lack a value; schedule will refuse until fixed.")
+    else:
+        console.print("Every recipient has every value.")
+
+
+class ImportProgress:
+    """A Rich progress bar for imports of more than a few thousand rows (never under --json)."""
+    THRESHOLD = 3000
+
+    def __init__(self):
+        self.bar = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < self.THRESHOLD:
+            return
+        if self.bar is None:
+            from rich.progress import Progress
+            self.bar = Progress(transient=True, console=_console())
+            self.bar.start()
+            self.task = self.bar.add_task("Importing candidates", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -42,7 +42,15 @@ def import_csv(file: Path,
                db: DbOption = None, json: JsonOption = False):
     """Import candidates from a CSV file with a header row."""
     from ..services.candidates import import_file
-    run(db, json, lambda d: import_file(d, file, update, skip_bad), render.import_result)
+    progress = None if json else render.ImportProgress()
+
+    def action(d):
+        try:
+            return import_file(d, file, update, skip_bad, progress)
+        finally:  # the bar goes before the summary is printed
+            if progress is not None:
+                progress.close()
+    run(db, json, action, render.import_result)
 
 
 @app.command("list")

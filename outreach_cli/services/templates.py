@@ -1,0 +1,156 @@
+"""Saved one- and two-message templates (T1-T4), and drafts made from them."""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from .. import placeholders, repo
+from ..errors import refuse
+from ..timeparse import check_zone, hours_text, to_text
+from .common import load_clock
+from .drafts import check_text, compose, parse_delay
+
+NAME = re.compile(r"^[^\x00-\x1f]{1,100}$")
+
+
+def _template(db, name: str):
+    row = db.one("SELECT * FROM templates WHERE name = ?", (name,))
+    if row is None:
+        raise refuse("not_found", f"There is no template {name!r}; see `outreach templates list`.")
+    return row
+
+
+def _check_at(at: str | None, tz: str | None) -> tuple[str | None, str | None]:
+    """T1: a template's time is a local wall time, resolved per recipient when used."""
+    if at is None:
+        if tz is not None:
+            raise refuse("invalid_input", "--tz on a template needs --at (the local time to send).")
+        return None, None
+    text = at.strip()
+    if text.startswith("+"):
+        raise refuse("invalid_time", "A template keeps a local date and time (e.g. 2026-12-01T09:00), "
+                                     "not a relative offset.")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        from dateutil import parser
+        try:
+            moment = parser.parse(text)
+        except (ValueError, OverflowError, TypeError):
+            raise refuse("invalid_time", f"Cannot read the time {at!r}; write it like 2026-12-01T09:00.") from None
+    if moment.tzinfo is not None:
+        raise refuse("invalid_time", "A template keeps a local time; drop the offset and choose the zone with --tz.")
+    choice = tz or "sender"
+    if choice not in ("sender", "recipient"):
+        choice = check_zone(choice)
+    return moment.strftime("%Y-%m-%dT%H:%M"), choice
+
+
+def save(db, name: str, subject=None, body=None, followup_subject=None, followup_body=None, followup_after=None,
+         at=None, tz=None, from_draft=None, with_followup: bool = True, replace: bool = False) -> dict:
+    if not NAME.match(name or "") or not name.strip():
+        raise refuse("invalid_input", "A template name must be 1 to 100 printable characters.")
+    if from_draft is not None:
+        if any(v is not None for v in (subject, body, followup_subject, followup_body, followup_after)):
+            raise refuse("invalid_input", "--from-draft takes the text from the draft; drop --subject and --body.")
+        draft = repo.draft(db, from_draft)
+        subject, body = draft["subject"], draft["body"]
+        if with_followup and draft["followup_body"] is not None:
+            followup_subject, followup_body = draft["followup_subject"], draft["followup_body"]
+            delay = draft["followup_delay_hours"]
+        else:
+            followup_subject = followup_body = delay = None
+        if at is None and draft["template_at"]:
+            at, tz = draft["template_at"], tz or draft["template_tz"]
+    else:
+        check_text(subject, body)
+        delay = None
+        if followup_body is not None or followup_subject is not None or followup_after is not None:
+            if followup_body is None:
+                raise refuse("invalid_message", "A template's follow-up needs --followup-body.")
+            followup_subject = followup_subject or "Re: " + subject
+            check_text(followup_subject, followup_body, "follow-up")
+            delay = parse_delay(followup_after)
+    at_local, at_tz = _check_at(at, tz)
+    exists = db.one("SELECT id FROM templates WHERE name = ?", (name,))
+    if exists and not replace:
+        raise refuse("template_exists", f"A template named {name!r} exists; pass --replace to overwrite it.")
+    now_text = to_text(load_clock(db).now())
+    with db.transaction():
+        if exists:
+            db.execute("DELETE FROM templates WHERE id = ?", (exists["id"],))
+        db.execute("INSERT INTO templates (name, subject, body, at_local, at_tz, followup_subject, followup_body, "
+                   "followup_delay_hours, created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (name, subject, body, at_local, at_tz, followup_subject, followup_body, delay, now_text))
+    return show(db, name)
+
+
+def _shape(row, full: bool = False) -> dict:
+    shape = {"name": row["name"], "messages": 2 if row["followup_body"] is not None else 1,
+             "subject": row["subject"], "scheduled_at": row["at_local"], "timezone": row["at_tz"]}
+    if full:
+        shape["body"] = row["body"]
+        shape["followup"] = None if row["followup_body"] is None else {
+            "subject": row["followup_subject"], "body": row["followup_body"],
+            "delay_hours": row["followup_delay_hours"]}
+    return shape
+
+
+def list_templates(db, search: str | None = None) -> list[dict]:
+    """T3: every word must appear in the name, subject or body (either message), any case."""
+    words = (search or "").lower().split()
+    where, params = [], []
+    for word in words:
+        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append("(lower(name) LIKE ? ESCAPE '\\' OR lower(subject) LIKE ? ESCAPE '\\' OR lower(body) LIKE ? "
+                     "ESCAPE '\\' OR lower(coalesce(followup_subject, '')) LIKE ? ESCAPE '\\' "
+                     "OR lower(coalesce(followup_body, '')) LIKE ? ESCAPE '\\')")
+        params += [like] * 5
+    sql = "SELECT * FROM templates" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name"
+    return [_shape(r) for r in db.all(sql, params)]
+
+
+def show(db, name: str) -> dict:
+    return _shape(_template(db, name), full=True)
+
+
+def delete(db, name: str) -> dict:
+    row = _template(db, name)
+    with db.transaction():
+        db.execute("DELETE FROM templates WHERE id = ?", (row["id"],))
+    return {"name": name, "deleted": True}
+
+
+def compose_from_template(db, seat_name, handles, name, subject=None, body=None) -> dict:
+    """`compose --template`: the template's text, follow-up and saved time; the command line overrides."""
+    row = _template(db, name)
+    followup = None
+    if row["followup_body"] is not None:
+        followup = (row["followup_subject"], row["followup_body"], row["followup_delay_hours"])
+    return compose(db, seat_name, handles, subject if subject is not None else row["subject"],
+                   body if body is not None else row["body"], followup=followup, template=row)
+
+
+def preview(db, draft_id) -> dict:
+    """Rendered text per recipient and the values each lacks; schedules nothing."""
+    draft = repo.draft(db, draft_id)
+    seat = repo.seat_by_id(db, draft["seat_id"])
+    texts = {"subject": draft["subject"], "body": draft["body"]}
+    if draft["followup_body"] is not None:
+        texts.update(followup_subject=draft["followup_subject"], followup_body=draft["followup_body"])
+    parsed = {k: placeholders.parse(v) for k, v in texts.items()}
+    recipients = []
+    for candidate in repo.draft_recipients(db, draft["id"]):
+        values = placeholders.values_for(candidate, seat["name"])
+        entry, missing = {"candidate": candidate["handle"]}, []
+        for key, parts in parsed.items():
+            entry[key], gaps = placeholders.render(parts, values)
+            missing += gaps
+        entry["missing"] = list(dict.fromkeys(missing))
+        recipients.append(entry)
+    return {"draft_id": draft["id"], "recipients": recipients,
+            "missing": [r["candidate"] for r in recipients if r["missing"]]}
+
+
+def delay_text(hours: int | None) -> str:
+    return hours_text(hours) if hours else "-"
