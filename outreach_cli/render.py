@@ -13,10 +13,10 @@ def _console():
 
 
 def _table(title: str | None, *columns: str, keep: tuple[str, ...] = ()):
-    """A table; columns named in `keep` never wrap (times), the others fold."""
+    """A table; columns named in `keep` never wrap (ids, times), the others fold."""
     from rich import box
     from rich.table import Table
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False)
+    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, collapse_padding=True)
     for column in columns:
         table.add_column(column, overflow="fold", no_wrap=column in keep)
     return table
@@ -42,14 +42,15 @@ def _local(text: str | None, zone: str | None) -> str:
 
 
 def _status(message: dict) -> str:
-    if message["status"] == "canceled" and message.get("cancel_reason"):
-        return f"canceled ({message['cancel_reason']})"
+    if message["status"] == "canceled" and message.get("cancel_reason") not in (None, "canceled"):
+        return f"canceled\n{message['cancel_reason']}"
     return message["status"]
 
 
 def _when(message: dict) -> tuple[str, str]:
+    """The local time in the zone the message uses (year dropped to fit 80 columns), and UTC."""
     moment = message["sent_at"] or message["send_at"]
-    return _local(moment, message["timezone"]), _utc(moment)[5:]
+    return _local(moment, message["timezone"])[5:], _utc(moment)[5:]
 
 
 def messages(rows: list[dict], title: str | None = None) -> None:
@@ -57,10 +58,11 @@ def messages(rows: list[dict], title: str | None = None) -> None:
     if not rows:
         console.print(f"{title or 'Messages'}: none.")
         return
-    table = _table(title, "Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC",
-                   keep=("When (local)", "UTC"))
+    table = _table(title, "Msg", "Thread", "Kind", "To", "Status", "When (local)", "UTC",
+                   keep=("Msg", "Thread", "Kind", "When (local)", "UTC"))
     for row in rows[:MAX_ROWS]:
-        _add(table, str(row["id"]), str(row["thread_id"]), row["kind"], row["candidate"], _status(row), *_when(row))
+        kind = "follow-up" if row["kind"] == "followup" else row["kind"]
+        _add(table, str(row["id"]), str(row["thread_id"]), kind, row["candidate"], _status(row), *_when(row))
     console.print(table)
     if len(rows) > MAX_ROWS:
         console.print(f"... and {len(rows) - MAX_ROWS} more (use --json for all).")
@@ -128,7 +130,8 @@ def cancel_result(result: dict) -> None:
         console.print(f"Draft {result['draft_id']} discarded.")
         return
     for item in result["canceled"]:
-        console.print(f"Message {item['id']} canceled ({item['reason']}).")
+        why = "" if item["reason"] == "canceled" else f" ({item['reason']})"
+        console.print(f"Message {item['id']} canceled{why}.")
     console.print(f"Refunded {result['refunded']} credit(s).")
 
 
@@ -137,11 +140,11 @@ def tick_result(result: dict) -> None:
     prefix = "Dry run: would " if result["dry_run"] else ""
     span = f"{_utc(result['from'])} -> {_utc(result['to'])}"
     if not (result["sent"] or result["canceled"] or result["refreshes"]):
-        console.print(f"Tick {span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
+        console.print(f"{span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
         return
-    console.print(f"Tick {span}: {prefix}{'send' if prefix else 'sent'} {len(result['sent'])}, "
+    console.print(f"{span}: {prefix}{'send' if prefix else 'sent'} {len(result['sent'])}, "
                   f"{'cancel' if prefix else 'canceled'} {len(result['canceled'])}, "
-                  f"{'refund' if prefix else 'refunded'} {result['refunded']} credit(s).")
+                  f"{'refund' if prefix else 'refunded'} {result['refunded']}.")
     reasons: dict[str, int] = {}
     for item in result["canceled"]:
         reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1

@@ -192,3 +192,15 @@ def test_C10_balances_equal_ledger_and_each_message_charged_once(world):
     for reasons in per_message.values():
         assert reasons.count("charge") == 1 and reasons.count("refund") <= 1
     assert world.json("doctor")["ok"] is True
+
+
+def test_C10_cascaded_refund_is_dated_when_the_initial_was_canceled(world):
+    """A follow-up canceled because its initial hit the daily limit is refunded at that moment, not at its
+    own (future) send time; doctor flags ledger rows dated after a simulated clock."""
+    world("seats", "set", "ada", "--daily-limit", "1")
+    draft = compose(world, "grace", "kat", followup="Again")
+    world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
+    world.json("tick", "--to", "2026-12-03")
+    refunds = [r for r in _ledger(world) if r["reason"] == "refund"]
+    assert [r["at"] for r in refunds] == ["2026-12-02T09:00:00Z", "2026-12-02T09:00:00Z"]
+    assert world.json("doctor")["ok"] is True

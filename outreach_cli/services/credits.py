@@ -11,6 +11,10 @@ from ..timeparse import get_zone, localize, to_text
 CAP_MULTIPLE = 4
 
 
+def _credits(count: int) -> str:
+    return "1 credit" if count == 1 else f"{count} credits"
+
+
 def payer(seat) -> str:
     """C7: with an admin monthly limit the seat pays from the contract pool."""
     return "contract" if seat["monthly_limit"] is not None else "seat"
@@ -23,16 +27,16 @@ def check_can_pay(db, seat, count: int) -> str:
         left = seat["monthly_limit"] - seat["used_this_period"]
         if count > left:
             raise refuse("monthly_limit_reached",
-                         f"This needs {count} credits but seat {seat['name']} has {max(left, 0)} left of its admin "
+                         f"This needs {_credits(count)} but seat {seat['name']} has {max(left, 0)} left of its admin "
                          f"monthly limit of {seat['monthly_limit']}; wait for the refresh or ask the admin to raise it.")
         pool = repo.contract(db)["pool"]
         if count > pool:
             raise refuse("insufficient_credits",
-                         f"This needs {count} credits but the contract pool has {pool}; "
+                         f"This needs {_credits(count)} but the contract pool has {pool}; "
                          "add credits with `outreach contract set --pool N`.")
     elif count > seat["balance"]:
         raise refuse("insufficient_credits",
-                     f"This needs {count} credits but seat {seat['name']} has {seat['balance']}; "
+                     f"This needs {_credits(count)} but seat {seat['name']} has {seat['balance']}; "
                      "schedule fewer recipients or add credits.")
     return account
 

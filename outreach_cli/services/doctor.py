@@ -76,12 +76,16 @@ def _overdue(db):
     if not clock.simulated:
         return []
     pending = db.value("SELECT value FROM settings WHERE key = 'tick_target_utc'")
-    count = db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?",
-                     (to_text(clock.now()),))
+    now_text = to_text(clock.now())
+    out = []
+    count = db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?", (now_text,))
     if count:
         hint = " (a tick was interrupted; run `outreach tick` to finish)" if pending else ""
-        return [_finding("overdue", f"{count} scheduled message(s) are due before the simulated clock{hint}.")]
-    return []
+        out.append(_finding("overdue", f"{count} scheduled message(s) are due before the simulated clock{hint}."))
+    future = db.value("SELECT count(*) FROM ledger WHERE at_utc > ?", (now_text,))
+    if future:
+        out.append(_finding("ledger", f"{future} ledger row(s) are dated after the simulated clock ({now_text})."))
+    return out
 
 
 def _removed(db):

@@ -169,13 +169,15 @@ class _Run:
                 repo.set_message(db, followup["id"],
                                  send_at_utc=to_text(sent_at + timedelta(hours=followup["delay_hours"])))
 
-    def _cancel(self, message, reason: str) -> None:
+    def _cancel(self, message, reason: str, at: datetime | None = None) -> None:
+        """Cancel and refund (C6); an initial takes its follow-up with it at the same moment (F5)."""
         db = self.db
-        at_text = to_text(self._send_time(message))
+        at = at or self._send_time(message)
+        at_text = to_text(at)
         repo.set_message(db, message["id"], status="canceled", cancel_reason=reason)
         self.report["canceled"].append({"id": message["id"], "reason": reason})
         self.report["refunded"] += refund(db, message, at_text)
         if message["kind"] == "initial":
             followup = repo.followup_of(db, message["thread_id"])
             if followup is not None and followup["status"] == "scheduled":
-                self._cancel(followup, "initial_not_sent")  # F5, refunded by C6
+                self._cancel(followup, "initial_not_sent", at)

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# A month of outreach, played out in seconds on a temporary database with a simulated clock.
+set -euo pipefail
+DEMO_DIR=$(mktemp -d)
+trap 'rm -rf "$DEMO_DIR"' EXIT
+export OUTREACH_DB="$DEMO_DIR/outreach.db"
+export COLUMNS="${COLUMNS:-80}"
+
+say() { printf '\n\033[1m## %s\033[0m\n' "$*"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+refused() { printf '\033[2m$ %s\033[0m\n' "$*"; if "$@"; then echo "(expected a refusal)"; exit 1; fi; }
+
+say "Monday 30 November 2026, 08:00 in London. Ada is hiring a backend engineer."
+run outreach init --seat ada --tz Europe/London --credits 40 --daily-limit 3 --simulated-clock "2026-11-30 08:00"
+run outreach seats add ben --tz America/Chicago --credits 0
+run outreach contract set --pool 10 --monthly-limit 2 --for ben
+
+say "She imports her shortlist: five engineers in four zones, one with no zone on the profile."
+cat > "$DEMO_DIR/shortlist.csv" <<'CSV'
+handle,first_name,last_name,company,title,timezone
+marie-curie,Marie,Curie,Radium Labs,Backend Engineer,Europe/Paris
+grace-hopper,Grace,Hopper,COBOL Inc,Staff Engineer,America/New_York
+alan-turing,Alan,Turing,Bletchley,Engineer,Australia/Sydney
+ramanujan,Srinivasa,Ramanujan,,Platform Engineer,Asia/Kolkata
+ada-byron,Augusta,Byron,Analytical Engines,Engineer,
+CSV
+run outreach candidates import "$DEMO_DIR/shortlist.csv"
+
+say "A two-message template: sent at 09:00 in each candidate's own zone, a nudge 3 days later."
+run outreach templates save "Backend role" \
+  --subject "{first_name}, a backend role at Acme" \
+  --body "Hi {first_name}, your work at {company|your company} caught my eye. Open to a chat?" \
+  --followup-subject "Re: backend role" --followup-body "Hi {first_name}, just checking you saw my note." \
+  --followup-after 3d --at "2026-12-01 09:00" --tz recipient
+run outreach templates list
+
+say "One bulk draft to all five, previewed, then scheduled (2 credits each, charged now)."
+cut -d, -f1 "$DEMO_DIR/shortlist.csv" | tail -n +2 > "$DEMO_DIR/handles.txt"
+run outreach compose --template "Backend role" --to-file "$DEMO_DIR/handles.txt"
+run outreach preview 1
+run outreach schedule 1
+run outreach credits
+
+say "Ben (Chicago) has an admin monthly limit of 2, paid from the contract pool."
+run outreach candidates add linus --first-name Linus --last-name T --company Kernel --tz Europe/Helsinki
+run outreach compose --seat ben --to linus --subject "Hi {first_name}" --body "Kernel work at Acme?"
+run outreach followup 2 --body "Any interest?" --after 4d
+run outreach schedule 2 --at "2026-12-02 10:00" --tz recipient
+run outreach compose --seat ben --to marie-curie --subject "Hi" --body "Another role"
+refused outreach schedule 3 --now
+
+say "Cron runs tick; here the simulated clock moves a day. Ada may send 3 a day."
+run outreach tick --by 1d
+
+say "Marie answers within the hour, before her follow-up: both her credits come back."
+run outreach reply 1
+
+say "The admin flags Ben's seat: his scheduled messages will not go (refunded to the pool)."
+run outreach seats restrict ben
+run outreach tick --by 1d
+run outreach inbox --folder awaiting-reply
+
+say "Grace's initial hit Ada's daily limit: Ada reschedules it (charged again, follow-up too)."
+run outreach reschedule 3 --at "2026-12-02 09:00"
+say "Ada calls Augusta instead, so she cancels Augusta's follow-up."
+run outreach cancel 10
+
+say "Four days later the follow-ups have gone to those who have not answered."
+run outreach tick --by 4d
+run outreach inbox --folder sent
+
+say "Alan answers his follow-up (one credit back); Srinivasa declines his."
+run outreach reply 3
+run outreach reply 4 --decline
+
+say "The rest of the month: on 30 December the credits refresh (150, capped at 600)."
+run outreach tick --to "2026-12-31 09:00"
+
+say "End of the month."
+run outreach credits --ledger
+run outreach stats
+run outreach inbox --folder canceled
+run outreach doctor
