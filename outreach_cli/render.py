@@ -58,8 +58,8 @@ def messages(rows: list[dict], title: str | None = None) -> None:
     if not rows:
         console.print(f"{title or 'Messages'}: none.")
         return
-    table = _table(title, "Msg", "Thread", "Kind", "To", "Status", "When (local)", "UTC",
-                   keep=("Msg", "Thread", "Kind", "When (local)", "UTC"))
+    table = _table(title, "Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC",
+                   keep=("Msg", "Thr", "Kind", "When (local)", "UTC"))
     for row in rows[:MAX_ROWS]:
         kind = "follow-up" if row["kind"] == "followup" else row["kind"]
         _add(table, str(row["id"]), str(row["thread_id"]), kind, row["candidate"], _status(row), *_when(row))
@@ -137,7 +137,7 @@ def cancel_result(result: dict) -> None:
 
 def tick_result(result: dict) -> None:
     console = _console()
-    prefix = "Dry run: would " if result["dry_run"] else ""
+    prefix = "(dry run) would " if result["dry_run"] else ""
     span = f"{_utc(result['from'])} -> {_utc(result['to'])}"
     if not (result["sent"] or result["canceled"] or result["refreshes"]):
         console.print(f"{span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
