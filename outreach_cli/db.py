@@ -114,19 +114,24 @@ def open_existing(path: Path) -> Database:
     return db
 
 
-def migrate(db: Database) -> None:
-    known = [name for name, _ in MIGRATIONS]
+def migrate(db: Database, migrations=None) -> None:
+    """Apply the migrations not yet recorded, in order, each in one transaction with its record."""
+    migrations = MIGRATIONS if migrations is None else migrations
+    known = [name for name, _ in migrations]
+    if len(set(known)) != len(known) or known != sorted(known):
+        raise ValueError(f"migration names must be unique and ordered: {known}")
     applied = [r[0] for r in db.all(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY name")]
     unknown = sorted(set(applied) - set(known))
     if unknown:
         raise refuse("database_error",
                       f"{db.path} was written by a newer outreach (migration {unknown[0]}); upgrade outreach to use it.")
-    for name, sql in MIGRATIONS:
+    from datetime import datetime, timezone
+
+    from .timeparse import to_text
+
+    for name, sql in migrations:
         if name in applied:
             continue
-        from .timeparse import to_text
-        from datetime import datetime, timezone
-
         # executescript commits on its own, so run the statements one by one in our transaction.
         with db.transaction():
             for statement in _statements(sql):
