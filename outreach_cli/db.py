@@ -58,6 +58,10 @@ class Database:
     def close(self):
         self.conn.close()
 
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it, so no old page image survives there."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
 
 def _connect(path: Path, mode: str) -> sqlite3.Connection:
     """How long to wait for another process's write lock: $OUTREACH_BUSY_TIMEOUT_MS, else 10 s."""
@@ -68,6 +72,8 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
     uri = f"file:{quote(str(path.resolve()))}?mode={mode}"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_ms / 1000)
     conn.row_factory = sqlite3.Row
+    # Erased personal data is overwritten with zeros, not left in free space (candidates remove).
+    conn.execute("PRAGMA secure_delete = ON")
     return conn
 
 

@@ -28,6 +28,8 @@ def get_zone(name: str):
     """A pytz zone by IANA name; unknown names are refused with a close match."""
     import pytz
 
+    if not name or not name.strip():
+        raise refuse("unknown_timezone", "A time zone is required; use an IANA name such as Europe/Paris.")
     try:
         return pytz.timezone(name)
     except (pytz.UnknownTimeZoneError, ValueError, AttributeError, UnicodeError):

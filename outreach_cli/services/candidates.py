@@ -89,6 +89,7 @@ def remove(db, handle: str) -> dict:
         db.execute("DELETE FROM draft_recipients WHERE candidate_id = ?", (row["id"],))
         repo.update_candidate(db, row["id"], handle=f"removed-{row['id']}", first_name=None, last_name=None,
                               company=None, title=None, timezone=None, email=None, removed=1, opted_out=1)
+    db.checkpoint()
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
 
 

@@ -1,6 +1,8 @@
 """compose and followup: drafts (S6, F1, F2, F6, T5)."""
 from __future__ import annotations
 
+import re
+
 from .. import placeholders, repo
 from ..errors import refuse
 from ..shapes import draft as draft_shape
@@ -8,6 +10,8 @@ from ..timeparse import hours_text, parse_duration, to_text
 from .common import acting_seat, load_clock
 
 SUBJECT_MAX, BODY_MAX = 200, 1900
+_CONTROL_SUBJECT = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_BODY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DELAY_MIN_HOURS, DELAY_MAX_HOURS, DELAY_DEFAULT_HOURS = 72, 28 * 24, 7 * 24
 
 
@@ -18,6 +22,9 @@ def check_text(subject: str | None, body: str | None, what: str = "message") -> 
                                         f"(it is {len(subject or '')}).")
     if body is None or not body.strip() or len(body) > BODY_MAX:
         raise refuse("invalid_message", f"The {what} body must be 1 to {BODY_MAX} characters (it is {len(body or '')}).")
+    if _CONTROL_SUBJECT.search(subject) or _CONTROL_BODY.search(body):
+        raise refuse("invalid_message", f"The {what} text holds control characters; a subject is one line, and a "
+                                        "body may use only new lines and tabs.")
     placeholders.check(subject)
     placeholders.check(body)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import db as dbmod, repo
 from ..errors import OutreachError, refuse
-from ..timeparse import check_zone, get_zone, parse_when, to_text
+from ..timeparse import get_zone, parse_when, to_text
 from .common import load_clock
 from .credits import allotment, grant, next_refresh
 
@@ -95,7 +95,7 @@ def add_seat(db, name, plan, tz, credits, daily_limit) -> dict:
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit", 1)
     _check_name(name, "seat")
-    zone_name = check_zone(tz) or local_zone_name()
+    zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
     if db.one("SELECT 1 FROM seats WHERE name = ?", (name,)):
         raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
     with db.transaction():
@@ -107,7 +107,7 @@ def set_seat(db, name, tz=None, daily_limit=None, plan=None) -> dict:
     seat = repo.seat_by_name(db, name)
     fields = {}
     if tz is not None:
-        fields["timezone"] = check_zone(tz)
+        fields["timezone"] = get_zone(tz).zone
     if daily_limit is not None:
         fields["daily_limit"] = check_count(daily_limit, "--daily-limit", 1)
     if plan is not None:
