@@ -46,21 +46,21 @@ def _doctor(db):
 
 @pytest.fixture(scope="module")
 def backlog(tmp_path_factory):
-    """3,000 threads (6,000 messages) over two seats, a daily limit, an admin limit, a refresh on the way."""
+    """6,000 threads (12,000 messages) over two seats, a daily limit, an admin limit, a refresh on the way."""
     base = tmp_path_factory.mktemp("backlog")
     db = base / "backlog.db"
     os.environ["OUTREACH_DB"] = str(db)
     cli = Cli(db)
-    cli("init", "--seat", "ada", "--tz", "Europe/London", "--credits", "10000", "--daily-limit", "1200",
+    cli("init", "--seat", "ada", "--tz", "Europe/London", "--credits", "20000", "--daily-limit", "2500",
         "--simulated-clock", "2026-11-30T08:00")
     cli("seats", "add", "bo", "--tz", "Australia/Sydney", "--credits", "0")
-    cli("contract", "set", "--pool", "5000", "--monthly-limit", "5000", "--for", "bo")
+    cli("contract", "set", "--pool", "10000", "--monthly-limit", "10000", "--for", "bo")
     zones = ["America/New_York", "Australia/Sydney", "", "Asia/Kolkata"]
-    lines = ["handle,first_name,last_name,timezone"] + [f"p{i},P{i},Q{i},{zones[i % 4]}" for i in range(3000)]
+    lines = ["handle,first_name,last_name,timezone"] + [f"p{i},P{i},Q{i},{zones[i % 4]}" for i in range(6000)]
     (base / "c.csv").write_text("\n".join(lines) + "\n")
     cli("candidates", "import", base / "c.csv")
-    (base / "a.txt").write_text("\n".join(f"p{i}" for i in range(2000)))
-    (base / "b.txt").write_text("\n".join(f"p{i}" for i in range(2000, 3000)))
+    (base / "a.txt").write_text("\n".join(f"p{i}" for i in range(4000)))
+    (base / "b.txt").write_text("\n".join(f"p{i}" for i in range(4000, 6000)))
     a = cli.json("compose", "--seat", "ada", "--to-file", base / "a.txt", "--subject", "Hi", "--body", "Role")
     cli.json("followup", a["id"], "--body", "Again", "--after", "3d")
     b = cli.json("compose", "--seat", "bo", "--to-file", base / "b.txt", "--subject", "G'day", "--body", "Role")
@@ -85,8 +85,8 @@ def backlog(tmp_path_factory):
 @pytest.mark.slow
 def test_K5_killed_tick_then_tick_again_equals_uninterrupted(backlog, tmp_path):
     db, reference, duration = backlog
-    assert len(reference["messages"]) == 6000
-    moments = [0.05 + duration * i / 12 for i in range(12)]
+    assert len(reference["messages"]) == 12000
+    moments = [duration * (i + 1) / 16 for i in range(12)]  # the first three quarters of a run
     interrupted = 0
     for index, moment in enumerate(moments):
         copy = tmp_path / f"case{index}.db"
@@ -110,9 +110,17 @@ def test_K5_killed_tick_is_resumed_by_plain_tick(backlog, tmp_path):
     copy = tmp_path / "plain.db"
     shutil.copy(db, copy)
     process = _outreach(copy, "tick", "--to", TARGET)
-    time.sleep(duration / 2)
+    # Kill as soon as the tick has recorded where it is going (before that, a kill leaves nothing to resume).
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        conn = sqlite3.connect(copy, timeout=30)
+        recorded = conn.execute("SELECT value FROM settings WHERE key = 'tick_target_utc'").fetchone()
+        conn.close()
+        if recorded:
+            break
     process.send_signal(signal.SIGKILL)
     process.communicate()
+    assert process.returncode == -signal.SIGKILL and recorded
     again = _outreach(copy, "tick", "--json")  # no target: finishes the interrupted one
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err

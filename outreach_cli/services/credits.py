@@ -63,16 +63,31 @@ def charge(db, seat, message_ids: list[int], at_text: str, mark: bool = True) ->
 def refund(db, message, at_text: str) -> int:
     """Return a message's credit to the account that paid it; at most once per charge (C10).
     Refunds to the pool do not reduce the seat's used count (C7)."""
-    if message["credit"] != "charged":
+    return refund_many(db, [message], at_text)
+
+
+def refund_many(db, messages, at_text: str | None = None) -> int:
+    """Refund every message still `charged` (rows or dicts with id, seat_id, paid_by, credit and, when
+    `at_text` is None, an `at` of their own); one ledger row each, balances moved in one update per account."""
+    due = [m for m in messages if m["credit"] == "charged"]
+    if not due:
         return 0
-    account = message["paid_by"]
-    repo.add_ledger(db, at_text, account, message["seat_id"], 1, "refund", message["id"])
-    db.execute("UPDATE messages SET credit = 'refunded' WHERE id = ?", (message["id"],))
-    if account == "contract":
-        db.execute("UPDATE contract SET pool = pool + 1 WHERE id = 1")
-    else:
-        db.execute("UPDATE seats SET balance = balance + 1 WHERE id = ?", (message["seat_id"],))
-    return 1
+    db.conn.executemany(
+        "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, 1, 'refund', ?)",
+        ((at_text or m["at"], m["paid_by"], m["seat_id"], m["id"]) for m in due))
+    db.conn.executemany("UPDATE messages SET credit = 'refunded' WHERE id = ?", ((m["id"],) for m in due))
+    per_seat: dict[int, int] = {}
+    pool = 0
+    for m in due:
+        if m["paid_by"] == "contract":
+            pool += 1
+        else:
+            per_seat[m["seat_id"]] = per_seat.get(m["seat_id"], 0) + 1
+    if pool:
+        db.execute("UPDATE contract SET pool = pool + ? WHERE id = 1", (pool,))
+    db.conn.executemany("UPDATE seats SET balance = balance + ? WHERE id = ?",
+                        ((n, seat_id) for seat_id, n in per_seat.items()))
+    return len(due)
 
 
 def grant(db, seat_id: int | None, amount: int, at_text: str, reason: str = "grant") -> None:

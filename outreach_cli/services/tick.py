@@ -1,8 +1,10 @@
 """tick: send what is due, cancel what may not go, settle credits, apply monthly refreshes.
 
-Each batch of work is one BEGIN IMMEDIATE transaction that re-reads what is still
-`scheduled`, so two ticks at once queue on the write lock and never send a message twice,
-and a killed tick loses at most an uncommitted batch, which the next tick redoes (K5).
+Each batch of work is one BEGIN IMMEDIATE transaction that reads, inside the write lock, what is
+still `scheduled`, so two ticks at once queue on the lock and never send a message twice, and a
+killed tick loses at most an uncommitted batch, which the next tick redoes (K5). A batch is one
+query for up to BATCH due messages with what the rules need (thread response, candidate, the
+thread's other message), decisions in memory, then one write per kind of change.
 """
 from __future__ import annotations
 
@@ -12,10 +14,23 @@ from .. import repo
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, to_text
 from .common import acting_seat, load_clock
-from .credits import apply_refresh, refund
+from .credits import apply_refresh, refund_many
 
-BATCH = 500
+BATCH = 2000
 PENDING = "tick_target_utc"
+
+_DUE = """
+SELECT m.id, m.thread_id, m.kind, m.seat_id, m.send_at_utc, m.paid_by, m.credit,
+       t.response_kind, c.opted_out, c.removed,
+       o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
+       o.paid_by AS other_paid_by, o.credit AS other_credit
+FROM messages m
+JOIN threads t ON t.id = m.thread_id
+JOIN candidates c ON c.id = m.candidate_id
+LEFT JOIN messages o ON o.thread_id = m.thread_id AND o.id != m.id
+WHERE m.status = 'scheduled' AND m.send_at_utc {op} ?
+ORDER BY m.send_at_utc, m.kind, m.id
+LIMIT ?"""
 
 
 def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
@@ -56,20 +71,31 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
         finally:
             db.execute("ROLLBACK")
         return report
-    if clock.simulated and target > start:
+    if clock.simulated and target > start and _work_due(db, report["to"]):
+        # Recorded on its own, before any work, so a plain `tick` after a kill knows where to go (K5).
         with db.transaction():
-            repo.set_setting(db, PENDING, to_text(target))
+            repo.set_setting(db, PENDING, report["to"])
     while True:
+        # An idle tick is one transaction (one durable commit): look, find nothing, move the clock.
         with db.transaction():
             more = run.batch()
+            if not more:
+                _finish(db, clock, target)
         if not more:
-            break
-    with db.transaction():
-        if clock.simulated:
-            current = from_text(repo.get_setting(db, "clock_now_utc"))
-            repo.set_setting(db, "clock_now_utc", to_text(max(current, target)))
-        db.execute("DELETE FROM settings WHERE key = ?", (PENDING,))
-    return report
+            return report
+
+
+def _work_due(db, target_text: str) -> bool:
+    return bool(db.value("SELECT EXISTS (SELECT 1 FROM messages WHERE status = 'scheduled' AND send_at_utc <= ?) "
+                         "OR EXISTS (SELECT 1 FROM seats WHERE next_refresh_utc <= ?)", (target_text, target_text)))
+
+
+def _finish(db, clock, target: datetime) -> None:
+    if clock.simulated:
+        current = repo.get_setting(db, "clock_now_utc")
+        if to_text(target) > current:
+            repo.set_setting(db, "clock_now_utc", to_text(target))
+    db.execute("DELETE FROM settings WHERE key = ?", (PENDING,))
 
 
 class _Run:
@@ -78,15 +104,16 @@ class _Run:
         self.target_text = to_text(target)
         # On the system clock a message goes out at the real time of the tick (K1).
         self.tick_time = clock.now()
+        self.tick_text = to_text(self.tick_time)
 
     def batch(self) -> bool:
         """Do up to BATCH events in order; return whether anything was done."""
         db = self.db
-        self.seats = {r["id"]: r for r in repo.seats(db)}
-        self.contract = repo.contract(db)
-        self.day_counts: dict = {}
         refresh_text = db.value("SELECT min(next_refresh_utc) FROM seats")
-        due = repo.due_messages(db, self.target_text, refresh_text, BATCH)
+        if refresh_text is not None and refresh_text <= self.target_text:
+            due = db.all(_DUE.format(op="<"), (refresh_text, BATCH))  # messages strictly before the refresh
+        else:
+            due = db.all(_DUE.format(op="<="), (self.target_text, BATCH))
         if not due:
             if refresh_text is None or refresh_text > self.target_text:
                 return False
@@ -94,90 +121,101 @@ class _Run:
                 self.report["refreshes"].append(apply_refresh(db, seat, from_text(refresh_text)))
             self._advance(refresh_text)
             return True
-        last = None
-        for message in due:
-            fresh = db.one("SELECT * FROM messages WHERE id = ?", (message["id"],))
-            if fresh["status"] == "scheduled":
-                self._handle(fresh)
-                last = fresh["send_at_utc"]
-        self._advance(last)
+        self.seats = {r["id"]: r for r in repo.seats(db)}
+        self.followups_on = bool(repo.contract(db)["followups_enabled"])
+        self.day_counts: dict = {}
+        self.day_keys: dict = {}
+        self.decided: dict[int, str] = {}  # id -> 'sent' or 'canceled', for messages decided in this batch
+        self.sent, self.moved, self.canceled, self.refunds = [], [], [], []
+        bound = due[-1]["send_at_utc"]
+        for row in due:
+            if row["id"] in self.decided:
+                continue  # canceled with its initial earlier in this batch (F5)
+            self._decide(row, bound)
+        self._write()
+        self._advance(bound)
         return True
 
-    def _advance(self, moment_text: str | None) -> None:
+    def _decide(self, row, bound: str) -> None:
+        reason = self._reason_not_to_send(row)
+        if reason:
+            self._cancel(row, reason, self._send_text(row))
+            return
+        sent_text = self._send_text(row)
+        self.decided[row["id"]] = "sent"
+        self.sent.append((sent_text, row["id"]))
+        self.report["sent"].append(row["id"])
+        self.day_counts[self._day_key(row["seat_id"], sent_text)] += 1
+        if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
+            # F3: the follow-up's delay counts from the moment the initial actually went.
+            moved = to_text(from_text(sent_text) + timedelta(hours=row["other_delay"]))
+            if moved != row["other_send_at"]:  # on a simulated clock it never moves: nothing to rewrite
+                self.moved.append((moved, row["other_id"]))
+            if moved > bound:
+                self.decided[row["other_id"]] = "moved"  # no longer due in this batch
+
+    def _reason_not_to_send(self, row) -> str | None:
+        seat = self.seats[row["seat_id"]]
+        if row["kind"] == "followup":
+            if row["response_kind"]:
+                return "responded"
+            if self.decided.get(row["other_id"], row["other_status"]) != "sent":
+                return "initial_not_sent"
+            if not self.followups_on:
+                return "automation_disabled"
+        if seat["restricted"]:
+            return "sender_restricted"
+        if row["opted_out"] or row["removed"]:
+            return "recipient_unavailable"
+        if self._sent_today(row["seat_id"], self._send_text(row)) >= seat["daily_limit"]:
+            return "daily_limit"
+        return None
+
+    def _cancel(self, row, reason: str, at_text: str) -> None:
+        """Cancel and refund (C6); an initial takes its follow-up with it at the same moment (F5)."""
+        self.decided[row["id"]] = "canceled"
+        self.canceled.append((reason, row["id"]))
+        self.report["canceled"].append({"id": row["id"], "reason": reason})
+        self.refunds.append({"id": row["id"], "seat_id": row["seat_id"], "paid_by": row["paid_by"],
+                             "credit": row["credit"], "at": at_text})
+        if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
+            self.decided[row["other_id"]] = "canceled"
+            self.canceled.append(("initial_not_sent", row["other_id"]))
+            self.report["canceled"].append({"id": row["other_id"], "reason": "initial_not_sent"})
+            self.refunds.append({"id": row["other_id"], "seat_id": row["seat_id"], "paid_by": row["other_paid_by"],
+                                 "credit": row["other_credit"], "at": at_text})
+
+    def _write(self) -> None:
+        db = self.db.conn
+        db.executemany("UPDATE messages SET status = 'sent', sent_at_utc = ? WHERE id = ?", self.sent)
+        db.executemany("UPDATE messages SET send_at_utc = ? WHERE id = ?", self.moved)
+        db.executemany("UPDATE messages SET status = 'canceled', cancel_reason = ? WHERE id = ?", self.canceled)
+        self.report["refunded"] += refund_many(self.db, self.refunds)
+
+    def _advance(self, moment_text: str) -> None:
         """Move a simulated clock up to the work done, so a reply made meanwhile is in order."""
-        if self.clock.simulated and moment_text:
+        if self.clock.simulated:
             current = repo.get_setting(self.db, "clock_now_utc")
             if moment_text > current:
                 repo.set_setting(self.db, "clock_now_utc", moment_text)
 
-    def _handle(self, message) -> None:
-        reason = self._reason_not_to_send(message)
-        if reason:
-            self._cancel(message, reason)
-        else:
-            self._send(message)
+    def _send_text(self, row) -> str:
+        return row["send_at_utc"] if self.clock.simulated else self.tick_text
 
-    def _reason_not_to_send(self, message) -> str | None:
-        db = self.db
-        seat = self.seats[message["seat_id"]]
-        if message["kind"] == "followup":
-            thread = db.one("SELECT response_kind FROM threads WHERE id = ?", (message["thread_id"],))
-            if thread["response_kind"]:
-                return "responded"
-            initial = repo.initial_of(db, message["thread_id"])
-            if initial["status"] != "sent":
-                return "initial_not_sent"
-            if not self.contract["followups_enabled"]:
-                return "automation_disabled"
-        if seat["restricted"]:
-            return "sender_restricted"
-        candidate = db.one("SELECT opted_out, removed FROM candidates WHERE id = ?", (message["candidate_id"],))
-        if candidate["opted_out"] or candidate["removed"]:
-            return "recipient_unavailable"
-        if self._sent_today(seat, self._send_time(message)) >= seat["daily_limit"]:
-            return "daily_limit"
-        return None
+    def _day_key(self, seat_id: int, moment_text: str):
+        """K2: the calendar day in the seat's zone, as (seat, UTC start, UTC end)."""
+        key = self.day_keys.get((seat_id, moment_text))
+        if key is None:
+            zone = get_zone(self.seats[seat_id]["timezone"])
+            day = from_text(moment_text).astimezone(zone).date()
+            start, _ = localize(datetime(day.year, day.month, day.day), zone)
+            following = day + timedelta(days=1)
+            end, _ = localize(datetime(following.year, following.month, following.day), zone)
+            key = self.day_keys[(seat_id, moment_text)] = (seat_id, to_text(start), to_text(end))
+        return key
 
-    def _send_time(self, message) -> datetime:
-        return from_text(message["send_at_utc"]) if self.clock.simulated else self.tick_time
-
-    def _day_key(self, seat, moment: datetime):
-        """K2: the calendar day in the seat's zone, as a UTC [start, end) pair."""
-        zone = get_zone(seat["timezone"])
-        local_day = moment.astimezone(zone).date()
-        start, _ = localize(datetime(local_day.year, local_day.month, local_day.day), zone)
-        following = local_day + timedelta(days=1)
-        end, _ = localize(datetime(following.year, following.month, following.day), zone)
-        return seat["id"], to_text(start), to_text(end)
-
-    def _sent_today(self, seat, moment: datetime) -> int:
-        key = self._day_key(seat, moment)
+    def _sent_today(self, seat_id: int, moment_text: str) -> int:
+        key = self._day_key(seat_id, moment_text)
         if key not in self.day_counts:
             self.day_counts[key] = repo.count_sent_between(self.db, *key)
         return self.day_counts[key]
-
-    def _send(self, message) -> None:
-        db = self.db
-        sent_at = self._send_time(message)
-        repo.set_message(db, message["id"], status="sent", sent_at_utc=to_text(sent_at))
-        self.day_counts[self._day_key(self.seats[message["seat_id"]], sent_at)] += 1
-        self.report["sent"].append(message["id"])
-        if message["kind"] == "initial":
-            # F3: the follow-up's delay counts from the moment the initial actually went.
-            followup = repo.followup_of(db, message["thread_id"])
-            if followup is not None and followup["status"] == "scheduled":
-                repo.set_message(db, followup["id"],
-                                 send_at_utc=to_text(sent_at + timedelta(hours=followup["delay_hours"])))
-
-    def _cancel(self, message, reason: str, at: datetime | None = None) -> None:
-        """Cancel and refund (C6); an initial takes its follow-up with it at the same moment (F5)."""
-        db = self.db
-        at = at or self._send_time(message)
-        at_text = to_text(at)
-        repo.set_message(db, message["id"], status="canceled", cancel_reason=reason)
-        self.report["canceled"].append({"id": message["id"], "reason": reason})
-        self.report["refunded"] += refund(db, message, at_text)
-        if message["kind"] == "initial":
-            followup = repo.followup_of(db, message["thread_id"])
-            if followup is not None and followup["status"] == "scheduled":
-                self._cancel(followup, "initial_not_sent", at)

@@ -1,0 +1,149 @@
+"""Baselines for bench/run.py, each run as its own process so it is timed like `outreach`:
+
+    python baselines.py limit-bulk DB CSV N       the same rows `outreach` writes, straight through sqlite3
+    python baselines.py limit-dispatch DB TARGET   mark the due initials sent and move their follow-ups
+    python baselines.py huey-bulk DIR N           enqueue 2N tasks with an eta (SqliteHuey)
+    python baselines.py huey-dispatch DIR         run the due tasks
+    python baselines.py aps-bulk DIR N            add 2N date-trigger jobs (APScheduler 3, SQLAlchemyJobStore)
+    python baselines.py aps-dispatch DIR N        start the scheduler, run the due jobs
+"""
+import csv
+import sqlite3
+import sys
+from datetime import datetime, timedelta, timezone
+
+SUBJECT, BODY, FOLLOWUP = "Hi {first_name}", "A role at {company|your company}?", "Again, {first_name}?"
+
+
+def _render(text, row):
+    return (text.replace("{first_name}", row["first_name"])
+            .replace("{company|your company}", row["company"] or "your company"))
+
+
+def limit_bulk(db, csv_path, n):
+    """Import, compose and schedule with a follow-up, as plain sqlite3 in one transaction with WAL:
+    candidates, draft, recipients, threads, messages and ledger rows, and the balance."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    with open(csv_path, newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    conn.executemany("INSERT INTO candidates (handle, first_name, last_name, company, timezone) VALUES (?, ?, ?, ?, ?)",
+                     ((r["handle"], r["first_name"], r["last_name"], r["company"], r["timezone"] or None) for r in rows))
+    ids = dict(conn.execute("SELECT handle, id FROM candidates"))
+    draft = conn.execute("INSERT INTO drafts (seat_id, subject, body, followup_subject, followup_body, "
+                         "followup_delay_hours, status, created_utc) VALUES (1, ?, ?, ?, ?, 168, 'scheduled', "
+                         "'2026-11-30T08:00:00Z')", (SUBJECT, BODY, "Re: " + SUBJECT, FOLLOWUP)).lastrowid
+    conn.executemany("INSERT INTO draft_recipients VALUES (?, ?, ?)",
+                     ((draft, ids[r["handle"]], i) for i, r in enumerate(rows)))
+    start = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    threads, messages, ledger = [], [], []
+    for i, r in enumerate(rows, 1):
+        cid = ids[r["handle"]]
+        threads.append((i, draft, 1, cid))
+        at = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        later = (start + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        messages.append((2 * i - 1, i, "initial", 1, cid, _render(SUBJECT, r), _render(BODY, r), "scheduled", at,
+                         "Europe/London", "sender", None, "seat", "charged"))
+        messages.append((2 * i, i, "followup", 1, cid, "Re: " + _render(SUBJECT, r), _render(FOLLOWUP, r),
+                         "scheduled", later, "Europe/London", "sender", 168, "seat", "charged"))
+        ledger += [("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i - 1),
+                   ("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i)]
+    conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)", threads)
+    conn.executemany("INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
+                     "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)
+    conn.executemany("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)",
+                     ledger)
+    conn.execute("UPDATE seats SET balance = balance - ? WHERE id = 1", (2 * n,))
+    conn.execute("COMMIT")
+
+
+def limit_dispatch(db, target):
+    """What a tick must write per sent initial: its status and time, and its follow-up's time (F3)."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    due = conn.execute("SELECT id, thread_id, send_at_utc FROM messages WHERE status = 'scheduled' "
+                       "AND send_at_utc <= ? ORDER BY send_at_utc, kind, id", (target,)).fetchall()
+    conn.executemany("UPDATE messages SET status = 'sent', sent_at_utc = ? WHERE id = ?", ((at, i) for i, _t, at in due))
+    conn.executemany("UPDATE messages SET send_at_utc = ? WHERE thread_id = ? AND kind = 'followup'",
+                     ((at, t) for _i, t, at in due))
+    conn.execute("UPDATE settings SET value = ? WHERE key = 'clock_now_utc'", (target,))
+    conn.execute("COMMIT")
+
+
+def _huey(directory):
+    from huey import SqliteHuey
+    huey = SqliteHuey(filename=f"{directory}/huey.db")
+
+    @huey.task()
+    def send(message_id):
+        return message_id
+    return huey, send
+
+
+def huey_bulk(directory, n):
+    _huey_app, send = _huey(directory)
+    eta = datetime(2030, 1, 1)
+    for i in range(2 * n):
+        send.schedule(args=(i,), eta=eta)
+
+
+def huey_dispatch(directory):
+    """What the consumer does: take each task, run it once its eta has passed."""
+    huey, _send = _huey(directory)
+    now = datetime(2031, 1, 1)
+    while True:
+        task = huey.dequeue()
+        if task is None:
+            break
+        huey.add_schedule(task)
+    for task in huey.read_schedule(now):
+        huey.execute(task, timestamp=now)
+
+
+def _aps(directory):
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    return BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{directory}/aps.db")},
+                               job_defaults={"misfire_grace_time": None, "coalesce": False}, timezone="UTC")
+
+
+def noop(message_id):
+    return message_id
+
+
+def aps_bulk(directory, n):
+    scheduler = _aps(directory)
+    scheduler.start(paused=True)
+    eta = datetime.now(timezone.utc) - timedelta(days=1)  # already due: no grace limit, so it runs on start
+    for i in range(2 * n):
+        scheduler.add_job(noop, "date", run_date=eta, args=(i,), id=str(i))
+    scheduler.shutdown(wait=False)
+
+
+def aps_dispatch(directory, n):
+    import threading
+    done = threading.Event()
+    count = [0]
+
+    def listener(event):
+        count[0] += 1
+        if count[0] >= 2 * n:
+            done.set()
+    from apscheduler.events import EVENT_JOB_EXECUTED
+    scheduler = _aps(directory)
+    scheduler.add_listener(listener, EVENT_JOB_EXECUTED)
+    scheduler.start()
+    done.wait(timeout=3600)
+    scheduler.shutdown(wait=True)
+
+
+if __name__ == "__main__":
+    job, *args = sys.argv[1:]
+    {"limit-bulk": lambda: limit_bulk(args[0], args[1], int(args[2])),
+     "limit-dispatch": lambda: limit_dispatch(args[0], args[1]),
+     "huey-bulk": lambda: huey_bulk(args[0], int(args[1])),
+     "huey-dispatch": lambda: huey_dispatch(args[0]),
+     "aps-bulk": lambda: aps_bulk(args[0], int(args[1])),
+     "aps-dispatch": lambda: aps_dispatch(args[0], int(args[1]))}[job]()

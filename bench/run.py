@@ -1,0 +1,213 @@
+"""make bench: every job as whole processes on fresh temporary databases, beside its baselines.
+
+Prints one table (job, size, outreach s, baseline s, ratio, peak RSS) and writes bench/results.json.
+Medians of several runs; the spread is min-max. Each job runs in the same invocation as its baselines,
+interleaved, so the ratios hold on a noisy machine.  Usage: python bench/run.py [--quick] [--only JOB]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable  # the virtual environment's interpreter, not a wrapper script
+OUTREACH = str(Path(PY).parent / "outreach")
+ZONES = ["America/New_York", "Europe/Paris", "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo", ""]
+
+
+def timed(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+    """Run one process; return its wall time (s) and peak RSS (MB)."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, stderr=err, env=env)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{cmd} failed: {err.read().decode()[-2000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def outreach(db: Path, *args) -> list[str]:
+    return [OUTREACH, *map(str, args), "--db", str(db)]
+
+
+def fresh_db(directory: Path, credits: int = 0) -> Path:
+    db = directory / "outreach.db"
+    subprocess.run(outreach(db, "init", "--tz", "Europe/London", "--credits", credits, "--daily-limit", 1_000_000,
+                            "--simulated-clock", "2026-11-30T08:00"), check=True, stdout=subprocess.DEVNULL)
+    return db
+
+
+def write_csv(path: Path, n: int) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("handle,first_name,last_name,company,timezone\n")
+        for i in range(n):
+            out.write(f"c{i},First{i},Last{i},{'' if i % 5 == 0 else f'Company {i % 97}'},{ZONES[i % len(ZONES)]}\n")
+
+
+def bulk_steps(db: Path, csv_path: Path) -> list[list[str]]:
+    return [outreach(db, "candidates", "import", csv_path, "--json"),
+            outreach(db, "compose", "--to-file", csv_path, "--subject", "Hi {first_name}",
+                     "--body", "A role at {company|your company}?", "--json"),
+            outreach(db, "followup", 1, "--body", "Again, {first_name}?", "--json"),
+            outreach(db, "schedule", 1, "--at", "2026-12-01 09:00", "--json")]
+
+
+class Bench:
+    def __init__(self, runs: int, quick: bool):
+        self.runs, self.quick, self.rows = runs, quick, []
+        self.work = Path(tempfile.mkdtemp(prefix="outreach-bench-"))
+
+    def case(self, name: str) -> Path:
+        path = self.work / name
+        shutil.rmtree(path, ignore_errors=True)
+        path.mkdir(parents=True)
+        return path
+
+    def record(self, job, size, ours, base, base_name, rss, target=None, note=""):
+        row = {"job": job, "size": size, "outreach_s": _median(ours), "outreach_spread": _spread(ours),
+               "baseline": base_name, "baseline_s": _median(base) if base else None,
+               "baseline_spread": _spread(base) if base else None,
+               "ratio": round(_median(ours) / _median(base), 2) if base else None,
+               "peak_rss_mb": round(max(rss), 1) if rss else None, "target": target, "note": note}
+        self.rows.append(row)
+        print(_line(row), flush=True)
+
+    # ------------------------------------------------------------ 1. start-up
+    def startup(self):
+        directory = self.case("startup")
+        db = fresh_db(directory)
+        ours_tick, ours_help, base, rss = [], [], [], []
+        for _ in range(max(self.runs * 4, 12)):
+            t, r = timed(outreach(db, "tick", "--json"))
+            ours_tick.append(t)
+            rss.append(r)
+            ours_help.append(timed([OUTREACH, "--help"])[0])
+            base.append(timed([PY, "-c", "pass"])[0])
+        self.record("start-up: tick, nothing due", "-", ours_tick, base, "python -c pass", rss, "<= 6x")
+        self.record("start-up: --help", "-", ours_help, base, "python -c pass", [], "<= 8x")
+        self.empty_tick = ours_tick
+
+    # ------------------------------------------------------------ 2-3. bulk schedule and dispatch
+    def bulk_and_dispatch(self, n: int, peers: bool):
+        csv_path = self.work / f"people-{n}.csv"
+        write_csv(csv_path, n)
+        ours, ours_schedule, limit, rss = [], [], [], []
+        d_ours, d_limit, d_rss = [], [], []
+        h_bulk, h_disp, a_bulk, a_disp = [], [], [], []
+        for run in range(self.runs):
+            directory = self.case(f"bulk-{n}-{run}")
+            db = fresh_db(directory, credits=2 * n)
+            total = 0.0
+            for step in bulk_steps(db, csv_path):
+                t, r = timed(step)
+                total += t
+                rss.append(r)
+            ours.append(total)
+            ours_schedule.append(t)
+            limit_dir = self.case(f"limit-{n}-{run}")
+            limit_db = fresh_db(limit_dir, credits=2 * n)
+            limit.append(timed([PY, str(HERE / "baselines.py"), "limit-bulk", limit_db, csv_path, n])[0])
+            # dispatch: every initial is due by 2026-12-02, the follow-ups a week later
+            t, r = timed(outreach(db, "tick", "--to", "2026-12-02T12:00", "--json"))
+            d_ours.append(t)
+            d_rss.append(r)
+            d_limit.append(timed([PY, str(HERE / "baselines.py"), "limit-dispatch", limit_db,
+                                  "2026-12-02T12:00:00Z"])[0])
+            if peers:
+                peer = self.case(f"huey-{n}-{run}")
+                h_bulk.append(timed([PY, str(HERE / "baselines.py"), "huey-bulk", peer, n])[0])
+                h_disp.append(timed([PY, str(HERE / "baselines.py"), "huey-dispatch", peer])[0])
+                peer = self.case(f"aps-{n}-{run}")
+                a_bulk.append(timed([PY, str(HERE / "baselines.py"), "aps-bulk", peer, n])[0])
+                a_disp.append(timed([PY, str(HERE / "baselines.py"), "aps-dispatch", peer, n])[0])
+        self.record("bulk schedule (import+compose+schedule)", n, ours, limit, "sqlite3 limit", rss, "<= 3x")
+        self.record("  of which `schedule`", n, ours_schedule, None, "", [])
+        if peers:
+            self.record("bulk schedule vs huey", n, ours, h_bulk, "huey SqliteHuey", [], ">= 10x faster")
+            self.record("bulk schedule vs APScheduler", n, ours, a_bulk, "APScheduler 3", [], ">= 10x faster")
+        self.record("dispatch (tick past N initials)", n, d_ours, d_limit, "sqlite3 limit", d_rss, "<= 3x")
+        if peers:
+            self.record("dispatch vs huey", n, d_ours, h_disp, "huey SqliteHuey", [], ">= 10x faster")
+            self.record("dispatch vs APScheduler", n, d_ours, a_disp, "APScheduler 3", [], ">= 10x faster")
+
+    # ------------------------------------------------------------ 4. idle tick on a long history
+    def long_history(self, n: int):
+        template = self.case("history") / "history.db"
+        subprocess.run([PY, str(HERE / "history.py"), template, str(n)], check=True)
+        ours, rss = [], []
+        for run in range(self.runs * 2):
+            db = self.case(f"history-{run}") / "outreach.db"
+            shutil.copy(template, db)
+            t, r = timed(outreach(db, "tick", "--json"))
+            ours.append(t)
+            rss.append(r)
+        self.record("tick, 100 due, long history", n, ours, self.empty_tick, "idle tick, empty db", rss, "<= 1.2x")
+
+    # ------------------------------------------------------------ 5. a month of cron
+    def month(self):
+        directory = self.case("month")
+        t, r = timed([PY, str(HERE / "month.py"), directory / "month.db", str(directory / "result.json")])
+        result = json.loads((directory / "result.json").read_text())
+        self.record("month of cron, 8,640 ticks in-process", result["ticks"], [result["seconds"]], None, "", [r],
+                    "< 10 s", f"{result['sent']} sent")
+        per = result["process_ticks"]
+        self.record("month of cron, whole-process tick", len(per), per, self.empty_tick, "idle tick, empty db", [])
+
+    def finish(self):
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        (HERE / "results.json").write_text(json.dumps({"machine": machine, "runs": self.runs, "rows": self.rows},
+                                                      indent=2) + "\n")
+        shutil.rmtree(self.work, ignore_errors=True)
+        print(f"\n{machine}; medians of {self.runs}+ runs; written to bench/results.json")
+
+
+def _median(values):
+    return round(statistics.median(values), 4)
+
+
+def _spread(values):
+    return [round(min(values), 4), round(max(values), 4)]
+
+
+def _line(row) -> str:
+    base = f"{row['baseline_s']:.3f}" if row["baseline_s"] is not None else "-"
+    ratio = f"{row['ratio']:.2f}x" if row["ratio"] is not None else "-"
+    rss = f"{row['peak_rss_mb']:.0f} MB" if row["peak_rss_mb"] else "-"
+    return (f"{row['job']:<42} {str(row['size']):>7} {row['outreach_s']:>8.3f} {base:>8} {ratio:>8} {rss:>7}  "
+            f"{row['baseline'] or ''} {('target ' + row['target']) if row['target'] else ''} {row['note']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer runs, no 100,000 or 1,000,000 jobs")
+    parser.add_argument("--only", choices=["startup", "bulk", "history", "month"], action="append")
+    args = parser.parse_args()
+    bench = Bench(runs=2 if args.quick else 3, quick=args.quick)
+    only = set(args.only or ["startup", "bulk", "history", "month"])
+    print(f"{'job':<42} {'size':>7} {'outreach':>8} {'baseline':>8} {'ratio':>8} {'RSS':>7}")
+    bench.startup()
+    if "bulk" in only:
+        bench.bulk_and_dispatch(10_000, peers=True)
+        if not args.quick:
+            bench.bulk_and_dispatch(100_000, peers=False)
+    if "history" in only:
+        bench.long_history(100_000 if args.quick else 1_000_000)
+    if "month" in only:
+        bench.month()
+    bench.finish()
+
+
+if __name__ == "__main__":
+    main()
