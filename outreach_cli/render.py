@@ -69,8 +69,12 @@ def messages(rows: list[dict], title: str | None = None) -> None:
 
 
 def schedule_result(result: dict) -> None:
-    rows = [m for t in result["threads"] for m in t["messages"]]
-    messages(rows, f"Draft {result['draft_id']} scheduled: {len(result['threads'])} thread(s)")
+    from itertools import islice
+    count = len(result["threads"])
+    shown = [m for t in islice(result["threads"], MAX_ROWS // 2) for m in t["messages"]]
+    messages(shown, f"Draft {result['draft_id']} scheduled: {count} thread(s)")
+    if count > MAX_ROWS // 2:
+        _console().print(f"... and {count - MAX_ROWS // 2} more thread(s) (use --json for all).")
     _console().print(f"Charged {result['credits_charged']} credit(s).")
 
 

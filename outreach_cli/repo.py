@@ -70,13 +70,13 @@ def candidate_by_handle(db, handle: str):
     return row
 
 
-def candidates_by_handles(db, handles: list[str]) -> dict[str, object]:
+def candidate_ids(db, handles: list[str]) -> dict[str, int]:
+    """Handle -> id for the handles that exist (ids only: a bulk list can be 100,000 long)."""
     found = {}
     for start in range(0, len(handles), 500):
         chunk = handles[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for row in db.all(f"SELECT * FROM candidates WHERE removed = 0 AND handle IN ({marks})", chunk):
-            found[row["handle"]] = row
+        found.update(db.all(f"SELECT handle, id FROM candidates WHERE removed = 0 AND handle IN ({marks})", chunk))
     return found
 
 
@@ -108,6 +108,26 @@ def draft(db, draft_id):
 def draft_recipients(db, draft_id: int):
     return db.all("SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
                   "WHERE r.draft_id = ? ORDER BY r.position", (draft_id,))
+
+
+def iter_draft_recipients(db, draft_id: int, size: int = 2000):
+    """The draft's recipients in order, `size` at a time, through one cursor."""
+    cursor = db.execute("SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+                        "WHERE r.draft_id = ? ORDER BY r.position", (draft_id,))
+    while True:
+        rows = cursor.fetchmany(size)
+        if not rows:
+            return
+        yield rows
+
+
+def draft_recipient_count(db, draft_id: int) -> int:
+    return db.value("SELECT count(*) FROM draft_recipients WHERE draft_id = ?", (draft_id,))
+
+
+def first_recipient_where(db, draft_id: int, condition: str):
+    return db.one(f"SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+                  f"WHERE r.draft_id = ? AND {condition} ORDER BY r.position LIMIT 1", (draft_id,))
 
 
 def draft_recipient_handles(db, draft_ids: list[int]) -> dict[int, list[str]]:
@@ -167,6 +187,21 @@ def thread(db, thread_id):
 
 def thread_messages(db, thread_id: int):
     return db.all(MESSAGE_SELECT + "WHERE m.thread_id = ? ORDER BY m.kind = 'followup', m.id", (thread_id,))
+
+
+def iter_threads_of_draft(db, draft_id: int, size: int = 1000):
+    """The draft's threads with their messages, read back `size` threads at a time."""
+    last = 0
+    while True:
+        rows = db.all("SELECT t.*, c.handle AS candidate, s.name AS seat FROM threads t "
+                      "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
+                      "WHERE t.draft_id = ? AND t.id > ? ORDER BY t.id LIMIT ?", (draft_id, last, size))
+        if not rows:
+            return
+        messages = messages_of_threads(db, [r["id"] for r in rows])
+        for row in rows:
+            yield row, messages[row["id"]]
+        last = rows[-1]["id"]
 
 
 def threads_of_draft(db, draft_id: int):

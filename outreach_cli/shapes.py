@@ -2,6 +2,20 @@
 from __future__ import annotations
 
 
+class Stream:
+    """A list too long to hold in memory (a bulk schedule's threads): its length, and a way to walk it.
+    The JSON writer emits it item by item while the database is still open."""
+
+    def __init__(self, count: int, walk):
+        self.count, self._walk = count, walk
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        return iter(self._walk())
+
+
 def candidate(row) -> dict:
     return {
         "handle": row["handle"],

@@ -32,10 +32,12 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
             db = open_existing(db_path(path))
             try:
                 result = action(db)
+                emit(result, as_json, show)  # while the database is open: a result may stream from it
             finally:
                 db.close()
         else:
             result = action(db_path(path))
+            emit(result, as_json, show)
     except OutreachError as exc:
         fail(exc.code, exc.message, as_json)
     except sqlite3.OperationalError as exc:
@@ -46,11 +48,13 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         if "readonly" in text or "read-only" in text:
             fail("database_error", "The database file is read-only; check its permissions.", as_json)
         fail("database_error", f"The database could not be used ({exc}).", as_json)
+    except sqlite3.IntegrityError as exc:
+        fail("database_error", f"outreach refused a change that would break a database rule ({exc}); "
+                               "please report it.", as_json)
     except sqlite3.DatabaseError as exc:
         fail("database_error", f"The database file is damaged or not an outreach database ({exc}).", as_json)
     except OSError as exc:
         fail("database_error", f"The database file could not be used ({exc.strerror or exc}).", as_json)
-    emit(result, as_json, show)
     if failed is not None and failed(result):
         raise typer.Exit(1)
 
@@ -60,10 +64,29 @@ def emit(result, as_json: bool, show: Callable | None) -> None:
     for warning in warnings:
         print(f"Warning: {warning}", file=sys.stderr)
     if as_json or show is None:
-        indent = 2 if sys.stdout.isatty() else None
-        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=indent) + "\n")
+        write_json(result, sys.stdout)
     else:
         show(result)
+
+
+def write_json(result, out) -> None:
+    """One JSON document; a `Stream` value is written item by item, never held whole in memory."""
+    from ..shapes import Stream
+    indent = 2 if out.isatty() else None
+    if not (isinstance(result, dict) and any(isinstance(v, Stream) for v in result.values())):
+        out.write(json.dumps(result, ensure_ascii=False, indent=indent) + "\n")
+        return
+    out.write("{")
+    for index, (key, value) in enumerate(result.items()):
+        out.write((", " if index else "") + json.dumps(key) + ": ")
+        if isinstance(value, Stream):
+            out.write("[")
+            for position, item in enumerate(value):
+                out.write((", " if position else "") + json.dumps(item, ensure_ascii=False))
+            out.write("]")
+        else:
+            out.write(json.dumps(value, ensure_ascii=False))
+    out.write("}\n")
 
 
 def fail(code: str, message: str, as_json: bool) -> None:

@@ -93,8 +93,9 @@ def remove(db, handle: str) -> dict:
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
 
 
-def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
-    """Header names (lower-cased) and each row with the line it starts on (header = line 1)."""
+def read_csv_rows(path: Path):
+    """Header names (lower-cased), a count of lines, and the rows as they are read, each with the line it
+    starts on (the header is line 1)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -103,6 +104,7 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise refuse("invalid_input", f"{path} is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
+    del raw
     csv.field_size_limit(10 * 1024 * 1024)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -111,45 +113,63 @@ def read_csv_rows(path: Path) -> tuple[list[str], list[tuple[int, dict]]]:
         raise refuse("invalid_input", f"{path} is empty; it needs a header row naming its columns.") from None
     except csv.Error as exc:
         raise refuse("invalid_input", f"{path} is not a readable CSV file ({exc}).") from None
-    rows, line = [], reader.line_num + 1
-    try:
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                rows.append((line, dict(zip(header, record))))
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise refuse("invalid_input", f"{path} line {line} is not valid CSV ({exc}).") from None
-    return header, rows
+
+    def rows():
+        line = reader.line_num + 1
+        try:
+            for record in reader:
+                if any(cell.strip() for cell in record):
+                    yield line, dict(zip(header, record))
+                line = reader.line_num + 1
+        except csv.Error as exc:
+            raise refuse("invalid_input", f"{path} line {line} is not valid CSV ({exc}).") from None
+    return header, text.count("\n"), rows()
 
 
 def import_file(db, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> dict:
-    header, rows = read_csv_rows(path)
+    """Import a CSV in one transaction, row by row; any bad row refuses the whole file (rolled back)
+    unless `skip_bad`."""
+    header, lines, rows = read_csv_rows(path)
     if "handle" not in header:
         raise refuse("invalid_input", f"{path} has no 'handle' column; the header row must name it.")
-    existing = {r[0]: r[1] for r in db.all("SELECT handle, id FROM candidates WHERE removed = 0")}
-    good, bad, seen = [], [], set()
-    for line, record in rows:
-        try:
-            good.append(_import_row(record, existing, seen, update_existing))
-        except OutreachError as exc:
-            bad.append({"line": line, "reason": exc.message})
-    if bad and not skip_bad:
-        shown = "; ".join(f"line {b['line']}: {b['reason']}" for b in bad[:5])
-        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
-        raise refuse("invalid_input", f"Nothing was imported because {len(bad)} row(s) are bad: {shown}{more}. "
-                                      "Fix them, or pass --skip-bad to import the good rows.")
+    existing = dict(db.all("SELECT handle, id FROM candidates WHERE removed = 0"))
+    bad, seen, batch = [], set(), []
     created = updated = 0
     with db.transaction():
-        for index, (handle, values) in enumerate(good):
+        for index, (line, record) in enumerate(rows):
+            try:
+                handle, values = _import_row(record, existing, seen, update_existing)
+            except OutreachError as exc:
+                bad.append({"line": line, "reason": exc.message})
+                continue
+            if bad and not skip_bad:
+                continue  # keep reading only to name every bad row
             if handle in existing:
                 repo.update_candidate(db, existing[handle], **values)
                 updated += 1
             else:
-                repo.insert_candidate(db, handle, **values)
-                created += 1
+                batch.append((handle, values))
+                if len(batch) >= 1000:
+                    created += _insert_candidates(db, batch)
             if progress and index % 1000 == 0:
-                progress(index, len(good))
+                progress(index, lines)
+        created += _insert_candidates(db, batch)
+        if bad and not skip_bad:
+            shown = "; ".join(f"line {b['line']}: {b['reason']}" for b in bad[:5])
+            more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+            raise refuse("invalid_input", f"Nothing was imported because {len(bad)} row(s) are bad: {shown}{more}. "
+                                          "Fix them, or pass --skip-bad to import the good rows.")
     return {"created": created, "updated": updated, "skipped": bad}
+
+
+def _insert_candidates(db, batch: list) -> int:
+    columns = ("handle",) + IMPORT_COLUMNS[1:]
+    db.conn.executemany(f"INSERT INTO candidates ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                        ((handle, *(values.get(c) for c in IMPORT_COLUMNS[1:-1]), values.get("out_of_network", 0))
+                         for handle, values in batch))
+    done = len(batch)
+    batch.clear()
+    return done
 
 
 def _import_row(record: dict, existing: dict, seen: set, update_existing: bool):
@@ -179,7 +199,7 @@ def handles_from_file(path: Path) -> list[str]:
         raise refuse("invalid_input", f"{path} is not UTF-8 text.") from None
     first = text.lstrip().split("\n", 1)[0]
     if "," in first or first.strip().lower() == "handle":
-        header, rows = read_csv_rows(path)
+        header, _lines, rows = read_csv_rows(path)
         if "handle" not in header:
             raise refuse("invalid_input", f"{path} has no 'handle' column.")
         return [r["handle"].strip() for _line, r in rows if (r.get("handle") or "").strip()]

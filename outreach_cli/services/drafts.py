@@ -52,11 +52,12 @@ def check_followup_allowed(db, seat) -> None:
                                             "an admin can turn them on with `outreach contract set --followups on`.")
 
 
-def resolve_recipients(db, handles: list[str]) -> list:
+def resolve_recipients(db, handles: list[str]) -> list[int]:
+    """Candidate ids for the handles, in order, each once; refuse naming unknown handles."""
     unique = list(dict.fromkeys(h.strip() for h in handles if h and h.strip()))
     if not unique:
         raise refuse("invalid_input", "Give at least one recipient with --to HANDLE or --to-file FILE.")
-    found = repo.candidates_by_handles(db, unique)
+    found = repo.candidate_ids(db, unique)
     unknown = [h for h in unique if h not in found]
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
@@ -78,7 +79,7 @@ def compose(db, seat_name, handles, subject, body, followup=None, template=None)
     if template is not None:
         fields.update(template=template["name"], template_at=template["at_local"], template_tz=template["at_tz"])
     with db.transaction():
-        draft_id = repo.insert_draft(db, [c["id"] for c in recipients], **fields)
+        draft_id = repo.insert_draft(db, recipients, **fields)
     return show(db, draft_id)
 
 

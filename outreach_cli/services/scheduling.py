@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from .. import placeholders, repo
 from ..errors import refuse
-from ..shapes import message as message_shape, thread as thread_shape
+from ..shapes import Stream, message as message_shape, thread as thread_shape
 from ..timeparse import get_zone, parse_when, to_text
 from .common import load_clock
 from .credits import check_can_pay, charge, payer, refund
@@ -66,45 +66,71 @@ def _check_recipient(seat, candidate) -> None:
                                        "cannot message; remove them or use a recruiter seat.")
 
 
-def _render_all(draft, recipients, seat):
-    """Render subject and body per recipient (T5, S6); refuse naming every gap."""
-    texts = [(draft["subject"], draft["body"])]
-    if draft["followup_body"] is not None:
-        texts.append((draft["followup_subject"], draft["followup_body"]))
-    parsed = [(placeholders.parse(s), placeholders.parse(b)) for s, b in texts]
-    rendered, missing, too_long = [], [], []
-    for candidate in recipients:
-        values = placeholders.values_for(candidate, seat["name"])
-        per, gaps = [], []
-        for subject_parts, body_parts in parsed:
+class _Texts:
+    """The draft's texts parsed once, rendered per recipient (T5, S6); gaps and overlong texts are
+    collected for every recipient so one refusal can name them all."""
+
+    def __init__(self, draft, seat):
+        pairs = [(draft["subject"], draft["body"])]
+        if draft["followup_body"] is not None:
+            pairs.append((draft["followup_subject"], draft["followup_body"]))
+        self.parsed = [(placeholders.parse(s), placeholders.parse(b)) for s, b in pairs]
+        self.sender = seat["name"]
+        self.missing: list[str] = []
+        self.too_long: list[str] = []
+
+    def render(self, candidate) -> list[tuple[str, str]]:
+        values = placeholders.values_for(candidate, self.sender)
+        out, gaps = [], []
+        for subject_parts, body_parts in self.parsed:
             subject, m1 = placeholders.render(subject_parts, values)
             body, m2 = placeholders.render(body_parts, values)
             gaps += m1 + m2
             if not subject.strip() or len(subject) > SUBJECT_MAX or not body.strip() or len(body) > BODY_MAX:
-                too_long.append(candidate["handle"])
-            per.append((subject, body))
+                self.too_long.append(candidate["handle"])
+            out.append((subject, body))
         if gaps:
-            missing.append(f"{candidate['handle']} ({', '.join(dict.fromkeys(gaps))})")
-        rendered.append(per)
-    if missing:
-        shown = "; ".join(missing[:10]) + (f"; and {len(missing) - 10} more" if len(missing) > 10 else "")
-        raise refuse("missing_value", f"Some placeholders have no value and no fallback: {shown}. "
-                                      "Fill in those candidates or add a fallback like {company|your team}.")
-    if too_long:
-        raise refuse("invalid_message", f"After personalisation the text for {', '.join(too_long[:5])} is empty or "
-                                        f"over the limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters).")
-    return rendered
+            self.missing.append(f"{candidate['handle']} ({', '.join(dict.fromkeys(gaps))})")
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.too_long)
+
+    def refuse_if_wrong(self) -> None:
+        if self.missing:
+            shown = "; ".join(self.missing[:10]) + (f"; and {len(self.missing) - 10} more"
+                                                    if len(self.missing) > 10 else "")
+            raise refuse("missing_value", f"Some placeholders have no value and no fallback: {shown}. "
+                                          "Fill in those candidates or add a fallback like {company|your team}.")
+        if self.too_long:
+            shown = ", ".join(dict.fromkeys(self.too_long[:5]))
+            raise refuse("invalid_message", f"After personalisation the text for {shown} is empty or over the "
+                                            f"limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters).")
+
+
+def _check_recipients(db, seat, draft_id: int) -> int:
+    """K4 for every recipient at once, in SQL; returns how many there are."""
+    count = repo.draft_recipient_count(db, draft_id)
+    if not count:
+        raise refuse("invalid_state", f"Draft {draft_id} has no recipients left; compose a new one.")
+    opted_out = repo.first_recipient_where(db, draft_id, "c.opted_out = 1")
+    if opted_out is not None:
+        _check_recipient(seat, opted_out)
+    if seat["plan"] == "lite":
+        outside = repo.first_recipient_where(db, draft_id, "c.out_of_network = 1")
+        if outside is not None:
+            _check_recipient(seat, outside)
+    return count
 
 
 def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
+    """Schedule a draft for all its recipients in one transaction (C1): recipients are read, rendered and
+    written a chunk at a time, and any refusal rolls the whole draft back."""
     draft = open_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
     _check_sender(seat)
-    recipients = repo.draft_recipients(db, draft["id"])
-    if not recipients:
-        raise refuse("invalid_state", f"Draft {draft['id']} has no recipients left; compose a new one.")
-    for candidate in recipients:
-        _check_recipient(seat, candidate)
+    count = _check_recipients(db, seat, draft["id"])
     has_followup = draft["followup_body"] is not None
     if has_followup:
         check_followup_allowed(db, seat)
@@ -117,44 +143,50 @@ def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_fla
             raise refuse("invalid_input", "Say when to send it: --at WHEN (e.g. 2026-12-01T09:00 or +2h) or --now.")
         at, tz, from_template = draft["template_at"], tz or draft["template_tz"], True
     times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
-    resolved = [times.for_candidate(c) for c in recipients]
-    rendered = _render_all(draft, recipients, seat)
     per_thread = 2 if has_followup else 1
-    check_can_pay(db, seat, len(recipients) * per_thread)
+    check_can_pay(db, seat, count * per_thread)
+    texts = _Texts(draft, seat)
     with db.transaction():
-        threads = _insert_threads(db, draft, seat, recipients, resolved, rendered, now)
+        _insert_threads(db, draft, seat, times, texts, now)
         repo.update_draft(db, draft["id"], status="scheduled")
-    return {"draft_id": draft["id"], "threads": threads, "credits_charged": len(recipients) * per_thread,
+    threads = Stream(count, lambda: (thread_shape(row, messages)
+                                     for row, messages in repo.iter_threads_of_draft(db, draft["id"])))
+    return {"draft_id": draft["id"], "threads": threads, "credits_charged": count * per_thread,
             "warnings": times.warnings}
 
 
-def _insert_threads(db, draft, seat, recipients, resolved, rendered, now) -> list[dict]:
+def _insert_threads(db, draft, seat, times, texts, now) -> None:
     seat = repo.seat_by_id(db, seat["id"])  # fresh inside the write lock: another process may have spent
     account = payer(seat)
+    first_message = message_id = (db.value("SELECT max(id) FROM messages") or 0) + 1
     thread_id = (db.value("SELECT max(id) FROM threads") or 0) + 1
-    message_id = (db.value("SELECT max(id) FROM messages") or 0) + 1
     delay = draft["followup_delay_hours"]
-    threads, thread_rows, message_rows = [], [], []
-    for candidate, (instant, zone_name, source), texts in zip(recipients, resolved, rendered):
-        thread_rows.append((thread_id, draft["id"], seat["id"], candidate["id"]))
-        messages = []
-        for kind, (subject, body) in zip(("initial", "followup"), texts):
-            send_at = instant if kind == "initial" else instant + timedelta(hours=delay)
-            row = dict(zip(MESSAGE_COLUMNS, (message_id, thread_id, kind, seat["id"], candidate["id"], subject, body,
-                                             "scheduled", to_text(send_at), zone_name, source,
-                                             delay if kind == "followup" else None, account, "charged")))
-            message_rows.append(tuple(row.values()))
-            row.update(seat=seat["name"], candidate=candidate["handle"], cancel_reason=None, sent_at_utc=None)
-            messages.append(message_shape(row))
-            message_id += 1
-        threads.append({"id": thread_id, "seat": seat["name"], "candidate": candidate["handle"],
-                        "draft_id": draft["id"], "messages": messages, "response": None})
-        thread_id += 1
-    db.conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)", thread_rows)
-    db.conn.executemany(f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
-                        f"({', '.join('?' * len(MESSAGE_COLUMNS))})", message_rows)
-    charge(db, seat, [r[0] for r in message_rows], to_text(now), mark=False)
-    return threads
+    instant_text: dict = {}
+    for chunk in repo.iter_draft_recipients(db, draft["id"]):
+        thread_rows, message_rows = [], []
+        for candidate in chunk:
+            instant, zone_name, source = times.for_candidate(candidate)
+            if instant not in instant_text:
+                instant_text[instant] = (to_text(instant), to_text(instant + timedelta(hours=delay or 0)))
+            initial_at, followup_at = instant_text[instant]
+            rendered = texts.render(candidate)
+            if not texts.ok:
+                continue  # keep reading to name every problem; nothing of this draft will be kept
+            thread_rows.append((thread_id, draft["id"], seat["id"], candidate["id"]))
+            for kind, (subject, body) in zip(("initial", "followup"), rendered):
+                followup = kind == "followup"
+                message_rows.append((message_id, thread_id, kind, seat["id"], candidate["id"], subject, body,
+                                     "scheduled", followup_at if followup else initial_at, zone_name, source,
+                                     delay if followup else None, account, "charged"))
+                message_id += 1
+            thread_id += 1
+        if texts.ok:
+            db.conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)",
+                                thread_rows)
+            db.conn.executemany(f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
+                                f"({', '.join('?' * len(MESSAGE_COLUMNS))})", message_rows)
+    texts.refuse_if_wrong()
+    charge(db, seat, range(first_message, message_id), to_text(now), mark=False)
 
 
 # ---------------------------------------------------------------- cancel (C5)
