@@ -243,9 +243,12 @@ def due_messages(db, until_text: str, before_text: str | None, limit: int):
                   "ORDER BY send_at_utc, kind, id LIMIT ?", (until_text, limit))
 
 
+SENT_BETWEEN = ("SELECT count(*) FROM messages WHERE status = 'sent' AND seat_id = ? "
+                "AND sent_at_utc >= ? AND sent_at_utc < ?")
+
+
 def count_sent_between(db, seat_id: int, start_text: str, end_text: str) -> int:
-    return db.value("SELECT count(*) FROM messages WHERE status = 'sent' AND seat_id = ? "
-                    "AND sent_at_utc >= ? AND sent_at_utc < ?", (seat_id, start_text, end_text))
+    return db.value(SENT_BETWEEN, (seat_id, start_text, end_text))
 
 
 # ---------------------------------------------------------------- ledger

@@ -18,6 +18,9 @@ from .credits import apply_refresh, refund_many
 
 BATCH = 2000
 PENDING = "tick_target_utc"
+WORK_DUE = ("SELECT EXISTS (SELECT 1 FROM messages WHERE status = 'scheduled' AND send_at_utc <= ?) "
+            "OR EXISTS (SELECT 1 FROM seats WHERE next_refresh_utc <= ?)")
+NEXT_REFRESH = "SELECT min(next_refresh_utc) FROM seats"
 
 _DUE = """
 SELECT m.id, m.thread_id, m.kind, m.seat_id, m.send_at_utc, m.paid_by, m.credit,
@@ -86,8 +89,7 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
 
 
 def _work_due(db, target_text: str) -> bool:
-    return bool(db.value("SELECT EXISTS (SELECT 1 FROM messages WHERE status = 'scheduled' AND send_at_utc <= ?) "
-                         "OR EXISTS (SELECT 1 FROM seats WHERE next_refresh_utc <= ?)", (target_text, target_text)))
+    return bool(db.value(WORK_DUE, (target_text, target_text)))
 
 
 def _finish(db, clock, target: datetime) -> None:
@@ -109,7 +111,7 @@ class _Run:
     def batch(self) -> bool:
         """Do up to BATCH events in order; return whether anything was done."""
         db = self.db
-        refresh_text = db.value("SELECT min(next_refresh_utc) FROM seats")
+        refresh_text = db.value(NEXT_REFRESH)
         if refresh_text is not None and refresh_text <= self.target_text:
             due = db.all(_DUE.format(op="<"), (refresh_text, BATCH))  # messages strictly before the refresh
         else:

@@ -1,0 +1,37 @@
+"""K1/K6 at scale: what a tick reads follows what is due, not the history. Every query a tick runs
+searches an index; none scans messages, threads, candidates or the ledger (see bench/ for the figures)."""
+import pytest
+
+from outreach_cli import repo
+from outreach_cli.services import tick as tick_service
+
+BIG_TABLES = ("messages", "threads", "candidates", "ledger")
+
+
+def _plan(db, sql, params):
+    return [row[-1] for row in db.all("EXPLAIN QUERY PLAN " + sql, params)]
+
+
+def _tick_queries():
+    now = "2026-12-01T08:00:00Z"
+    return {
+        "due messages": (tick_service._DUE.format(op="<="), (now, tick_service.BATCH)),
+        "due before a refresh": (tick_service._DUE.format(op="<"), (now, tick_service.BATCH)),
+        "anything due": (tick_service.WORK_DUE, (now, now)),
+        "sent today (K2)": (repo.SENT_BETWEEN, (1, now, now)),
+        "next refresh": (tick_service.NEXT_REFRESH, ()),
+    }
+
+
+@pytest.mark.parametrize("name", list(_tick_queries()))
+def test_K1_tick_queries_use_indexes(world, name):
+    sql, params = _tick_queries()[name]
+    db = world.db()
+    db.execute("ANALYZE")
+    plan = _plan(db, sql, params)
+    print(name, plan)
+    for step in plan:
+        for table in BIG_TABLES:
+            assert not step.startswith(f"SCAN {table}"), (name, plan)
+    if "messages" in sql:
+        assert any("USING INDEX messages_" in step or "PRIMARY KEY" in step for step in plan), plan
