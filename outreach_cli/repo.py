@@ -189,19 +189,26 @@ def thread_messages(db, thread_id: int):
     return db.all(MESSAGE_SELECT + "WHERE m.thread_id = ? ORDER BY m.kind = 'followup', m.id", (thread_id,))
 
 
-def iter_threads_of_draft(db, draft_id: int, size: int = 1000):
-    """The draft's threads with their messages, read back `size` threads at a time."""
-    last = 0
-    while True:
-        rows = db.all("SELECT t.*, c.handle AS candidate, s.name AS seat FROM threads t "
-                      "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
-                      "WHERE t.draft_id = ? AND t.id > ? ORDER BY t.id LIMIT ?", (draft_id, last, size))
-        if not rows:
-            return
-        messages = messages_of_threads(db, [r["id"] for r in rows])
+def iter_threads_of_draft(db, draft_id: int):
+    """The draft's threads with their messages (initial first), read back through one cursor."""
+    cursor = db.execute(
+        "SELECT m.*, c.handle AS candidate, s.name AS seat, t.draft_id, t.response_kind, t.response_utc, "
+        "t.response_message_id FROM threads t JOIN messages m ON m.thread_id = t.id "
+        "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
+        "WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
+    thread, messages = None, []
+    while rows := cursor.fetchmany(2000):
         for row in rows:
-            yield row, messages[row["id"]]
-        last = rows[-1]["id"]
+            if thread is not None and row["thread_id"] != thread["id"]:
+                yield thread, sorted(messages, key=lambda m: m["kind"] != "initial")
+                thread, messages = None, []
+            if thread is None:
+                thread = {"id": row["thread_id"], "seat": row["seat"], "candidate": row["candidate"],
+                          "draft_id": row["draft_id"], "response_kind": row["response_kind"],
+                          "response_utc": row["response_utc"], "response_message_id": row["response_message_id"]}
+            messages.append(row)
+    if thread is not None:
+        yield thread, sorted(messages, key=lambda m: m["kind"] != "initial")
 
 
 def threads_of_draft(db, draft_id: int):

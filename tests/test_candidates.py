@@ -85,3 +85,11 @@ def test_candidate_set_opt_out_list(seat):
     seat.refused("candidates", "add", "ada", "--first-name", "A", "--last-name", "L", code="invalid_input")
     seat.refused("candidates", "set", "ada", "--email", "not-an-email", code="invalid_input")
     seat.refused("candidates", "set", "ada", code="invalid_input")
+
+
+def test_large_import_with_progress_path_prints_only_the_summary(seat, tmp_path):
+    """More than 3,000 rows take the progress-bar path; off a terminal the bar draws nothing."""
+    rows = "".join(f"p{i},P{i},Q{i}\n" for i in range(3500))
+    result = seat("candidates", "import", _write(tmp_path, "handle,first_name,last_name\n" + rows))
+    assert result.stdout.strip() == "Imported: 3500 new, 0 updated."
+    assert len(seat.json("candidates", "list")) == 3500

@@ -81,8 +81,14 @@ def write_json(result, out) -> None:
         out.write((", " if index else "") + json.dumps(key) + ": ")
         if isinstance(value, Stream):
             out.write("[")
-            for position, item in enumerate(value):
-                out.write((", " if position else "") + json.dumps(item, ensure_ascii=False))
+            chunk, first = [], True
+            for item in value:
+                chunk.append(item)
+                if len(chunk) == 1000:
+                    out.write(("" if first else ", ") + json.dumps(chunk, ensure_ascii=False)[1:-1])
+                    chunk, first = [], False
+            if chunk:
+                out.write(("" if first else ", ") + json.dumps(chunk, ensure_ascii=False)[1:-1])
             out.write("]")
         else:
             out.write(json.dumps(value, ensure_ascii=False))
