@@ -7,6 +7,12 @@ import importlib
 import sys
 
 import typer
+import typer.core
+
+# Plain Click help and usage errors (rich_markup_mode=None below): quick, and one plain line for scripts.
+# Typer 0.19 still escapes "[required]" as "\\[required]" whenever Rich is installed, importing Rich to do
+# it; telling it Rich is absent gives plain text and keeps Rich for our own tables only.
+typer.core.HAS_RICH = False
 
 HELP = "Schedule InMail-style outreach to candidates: follow-ups, templates, exact credits."
 MODULES = ("setup", "candidates", "messages", "views", "templates")
@@ -22,7 +28,7 @@ OWNER = {
 
 def build(argv: list[str] | None = None) -> typer.Typer:
     """The app with the module that owns argv's command, or every module."""
-    app = typer.Typer(name="outreach", help=HELP, no_args_is_help=True, add_completion=False,
+    app = typer.Typer(name="outreach", help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
                       pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
     app.callback()(_root)  # keeps the group shape even when one module holds one command
     words = [a for a in (argv or []) if not a.startswith("-")]

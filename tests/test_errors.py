@@ -158,3 +158,18 @@ def test_every_command_has_help_text():
     for core in ("compose", "followup", "schedule", "cancel", "tick", "init", "reschedule", "reply", "inbox",
                  "credits", "stats", "doctor", "clock set", "seats add", "contract set", "candidates import"):
         assert core in names
+
+
+def test_help_and_usage_errors_are_plain_text():
+    """Help and usage errors are plain Click text at 80 columns: no Rich escapes, no cut-off summaries."""
+    import subprocess
+    import sys
+    env = dict(__import__("os").environ, COLUMNS="80")
+    top = subprocess.run([sys.executable, "-m", "outreach_cli", "--help"], capture_output=True, text=True, env=env)
+    summaries = top.stdout.split("Commands:")[1].splitlines()
+    assert top.returncode == 0 and not any(line.endswith("...") for line in summaries)
+    assert all(len(line) <= 80 for line in top.stdout.splitlines())
+    sub = subprocess.run([sys.executable, "-m", "outreach_cli", "reply", "--help"], capture_output=True, text=True)
+    assert "[required]" in sub.stdout and "\\[" not in sub.stdout
+    bad = subprocess.run([sys.executable, "-m", "outreach_cli", "tick", "--bogus"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "No such option '--bogus'" in bad.stderr and "─" not in bad.stderr

@@ -48,21 +48,21 @@ def followup(
     remove: Annotated[bool, typer.Option("--remove", help="Remove the follow-up.")] = False,
     db: DbOption = None, json: JsonOption = False,
 ):
-    """Add, change or remove a draft's follow-up (sent only if the candidate has not answered)."""
+    """Add, change or remove a draft's follow-up. It is sent only if the candidate has not answered."""
     from ..services.drafts import set_followup
     run(db, json, lambda d: set_followup(d, draft, subject, body, after, remove), render.draft)
 
 
 def schedule(draft: str, at: When = None, tz: Zone = None, now: Now = False,
              db: DbOption = None, json: JsonOption = False):
-    """Schedule a draft for all its recipients; charges credits now."""
+    """Schedule a draft for all its recipients (charges credits)."""
     from ..services.scheduling import schedule as do_schedule
     run(db, json, lambda d: do_schedule(d, draft, at, tz, now), render.schedule_result)
 
 
 def reschedule(message: str, at: When = None, tz: Zone = None, now: Now = False,
                db: DbOption = None, json: JsonOption = False):
-    """Reschedule a scheduled or system-canceled message (charging again if it was refunded)."""
+    """Move a scheduled or system-canceled message. It is charged again if it was refunded."""
     from ..services.scheduling import reschedule as do_reschedule
     run(db, json, lambda d: do_reschedule(d, message, at, tz, now), render.reschedule_result)
 
@@ -73,7 +73,7 @@ def cancel(
     draft: Annotated[Optional[str], typer.Option("--draft", help="Discard a draft.")] = None,
     db: DbOption = None, json: JsonOption = False,
 ):
-    """Cancel a scheduled message (refund), a thread's scheduled messages, or discard a draft."""
+    """Cancel a message or thread (refunded), or discard a draft."""
     from ..services import drafts, scheduling
 
     def action(d):
@@ -90,7 +90,7 @@ def cancel(
 
 def reply(thread: str, decline: Annotated[bool, typer.Option("--decline", help="The candidate declined.")] = False,
           db: DbOption = None, json: JsonOption = False):
-    """Record the candidate's response to a thread (accept by default)."""
+    """Record a candidate's response (accept, or --decline)."""
     from ..services.replies import reply as do_reply
     run(db, json, lambda d: do_reply(d, thread, decline), render.thread)
 

@@ -9,7 +9,7 @@ from .. import render
 from ._common import DbOption, JsonOption, run
 
 seats_app = typer.Typer(help="Manage seats (recruiter licences).", no_args_is_help=True)
-contract_app = typer.Typer(help="Contract settings: the credit pool, admin monthly limits, follow-ups, refresh day.",
+contract_app = typer.Typer(help="Contract settings: pool, limits, follow-ups, refresh day.",
                            no_args_is_help=True)
 clock_app = typer.Typer(help="Show or set the clock (simulated or system).", invoke_without_command=True)
 
@@ -29,7 +29,7 @@ def init(
         "--simulated-clock", help="Start a simulated clock at WHEN; `tick` then moves it.")] = None,
     db: DbOption = None, json: JsonOption = False,
 ):
-    """Create the database with one contract and one seat (the default seat)."""
+    """Create the database with its first (default) seat."""
     from ..services.setup import init as do_init
     run(db, json, lambda path: do_init(path, seat, plan, tz, credits, daily_limit, simulated_clock),
         render.init_result, opened=False)

@@ -57,7 +57,7 @@ def delete(name: str, db: DbOption = None, json: JsonOption = False):
 
 
 def preview(draft: str, db: DbOption = None, json: JsonOption = False):
-    """Show a draft's text rendered for each recipient, and who lacks a value; schedules nothing."""
+    """Show a draft as each recipient will read it. Nothing is scheduled."""
     from ..services.templates import preview as do_preview
     run(db, json, lambda d: do_preview(d, draft), render.preview)
 

@@ -13,7 +13,7 @@ def tick(to: Annotated[Optional[str], typer.Option("--to", help="Move a simulate
          by: Annotated[Optional[str], typer.Option("--by", help="Move a simulated clock by 30m, 2h, 3d, 1w...")] = None,
          dry_run: Annotated[bool, typer.Option("--dry-run", help="Report what would happen; change nothing.")] = False,
          db: DbOption = None, json: JsonOption = False):
-    """Send what is due, cancel what may not be sent, settle credits, apply refreshes."""
+    """Send what is due and settle credits. Also cancels what may not be sent and applies refreshes."""
     from ..services.tick import tick as do_tick
     run(db, json, lambda d: do_tick(d, to, by, dry_run), render.tick_result)
 
@@ -21,7 +21,7 @@ def tick(to: Annotated[Optional[str], typer.Option("--to", help="Move a simulate
 def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, scheduled, sent, awaiting-reply, "
                                                                "responded or canceled.")] = "scheduled",
           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
-    """Show a folder of the seat's messages (or drafts)."""
+    """Show a folder of the seat's messages (or its drafts)."""
     from ..services.views import inbox as do_inbox
 
     def show(rows):
@@ -34,7 +34,7 @@ def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, schedule
 
 def credits(ledger: Annotated[bool, typer.Option("--ledger", help="Also list the ledger rows.")] = False,
             seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
-    """Show the seat's balance, admin monthly limit and the contract pool."""
+    """Show the seat's credits and the contract pool."""
     from ..services.views import credits as do_credits
     run(db, json, lambda d: do_credits(d, seat, ledger), render.credits)
 
@@ -42,7 +42,7 @@ def credits(ledger: Annotated[bool, typer.Option("--ledger", help="Also list the
 def stats(since: Annotated[Optional[str], typer.Option("--since", help="Start of the period.")] = None,
           until: Annotated[Optional[str], typer.Option("--until", help="End of the period.")] = None,
           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
-    """Sent, responses, response rate, credits charged and refunded."""
+    """Show sent, responses, response rate and credits."""
     from ..services.views import stats as do_stats
     run(db, json, lambda d: do_stats(d, seat, since, until), render.stats)
 
