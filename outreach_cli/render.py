@@ -53,19 +53,10 @@ def _when(message: dict) -> tuple[str, str]:
     return _local(moment, message["timezone"])[5:], _utc(moment)[5:]
 
 
-def messages(rows: list[dict], title: str | None = None) -> None:
-    console = _console()
-    if not rows:
-        console.print(f"{title or 'Messages'}: none.")
-        return
-    table = _table(title, "Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC",
-                   keep=("Msg", "Thr", "Kind", "When (local)", "UTC"))
-    for row in rows[:MAX_ROWS]:
-        kind = "follow-up" if row["kind"] == "followup" else row["kind"]
-        _add(table, str(row["id"]), str(row["thread_id"]), kind, row["candidate"], _status(row), *_when(row))
-    console.print(table)
-    if len(rows) > MAX_ROWS:
-        console.print(f"... and {len(rows) - MAX_ROWS} more (use --json for all).")
+def messages(rows: list[dict], title: str = "Messages") -> None:
+    _listing(title, rows, ("Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC"), lambda row: (
+        str(row["id"]), str(row["thread_id"]), "follow-up" if row["kind"] == "followup" else row["kind"],
+        row["candidate"], _status(row), *_when(row)), MAX_ROWS, keep=("Msg", "Thr", "Kind", "When (local)", "UTC"))
 
 
 def schedule_result(result: dict) -> None:
@@ -100,16 +91,24 @@ def draft(result: dict) -> None:
         console.print(f"Saved time: {result['template_at']} ({result['template_tz'] or 'sender'})")
 
 
-def drafts(rows: list[dict]) -> None:
+def _listing(title: str, rows: list, columns: tuple, cells, limit: int | None = None, keep: tuple = ()) -> None:
+    """A titled table of rows ("Title: none." when empty), cut at `limit` rows with a note."""
     console = _console()
     if not rows:
-        console.print("Drafts: none.")
+        console.print(f"{title}: none.")
         return
-    table = _table("Drafts", "Draft", "To", "Subject", "Follow-up")
-    for row in rows:
-        followup = hours_text(row["followup"]["delay_hours"]) if row["followup"] else "-"
-        _add(table, str(row["id"]), str(len(row["recipients"])), row["subject"], followup)
+    table = _table(title, *columns, keep=keep)
+    for row in rows[:limit]:
+        _add(table, *cells(row))
     console.print(table)
+    if limit and len(rows) > limit:
+        console.print(f"... and {len(rows) - limit} more (use --json for all).")
+
+
+def drafts(rows: list[dict]) -> None:
+    _listing("Drafts", rows, ("Draft", "To", "Subject", "Follow-up"), lambda row: (
+        str(row["id"]), str(len(row["recipients"])), row["subject"],
+        hours_text(row["followup"]["delay_hours"]) if row["followup"] else "-"))
 
 
 def thread(result: dict) -> None:
@@ -192,19 +191,12 @@ def candidate(result: dict) -> None:
 
 
 def candidates(rows: list[dict]) -> None:
-    console = _console()
-    if not rows:
-        console.print("Candidates: none.")
-        return
-    table = _table("Candidates", "Handle", "Name", "Company", "Zone", "Flags")
-    for row in rows[:MAX_ROWS * 4]:
+    def cells(row):
         flags = ", ".join(f for f, on in (("out-of-network", row["out_of_network"]), ("opted out", row["opted_out"]))
                           if on)
         name = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
-        _add(table, row["handle"], name, row["company"] or "-", row["timezone"] or "-", flags)
-    console.print(table)
-    if len(rows) > MAX_ROWS * 4:
-        console.print(f"... and {len(rows) - MAX_ROWS * 4} more (use --json for all).")
+        return row["handle"], name, row["company"] or "-", row["timezone"] or "-", flags
+    _listing("Candidates", rows, ("Handle", "Name", "Company", "Zone", "Flags"), cells, MAX_ROWS * 4)
 
 
 def import_result(result: dict) -> None:
@@ -265,15 +257,10 @@ def note(text: str) -> None:
 
 
 def templates(rows: list[dict]) -> None:
-    console = _console()
-    if not rows:
-        console.print("Templates: none.")
-        return
-    table = _table("Templates", "Name", "Subject", "Saved time", "")
-    for row in rows:
-        when = f"{row['scheduled_at'].replace('T', ' ')} ({row['timezone']})" if row["scheduled_at"] else "-"
-        _add(table, row["name"], row["subject"], when, _badge(row["messages"]))
-    console.print(table)
+    _listing("Templates", rows, ("Name", "Subject", "Saved time", ""), lambda row: (
+        row["name"], row["subject"],
+        f"{row['scheduled_at'].replace('T', ' ')} ({row['timezone']})" if row["scheduled_at"] else "-",
+        _badge(row["messages"])))
 
 
 def template(result: dict) -> None:

@@ -56,14 +56,14 @@ def add(db, handle: str, **fields) -> dict:
 
 
 def update(db, handle: str, **fields) -> dict:
+    """Change the fields given; an empty string clears a field (clean_fields makes it None)."""
     row = repo.candidate_by_handle(db, handle)
     values = clean_fields(None, fields, creating=False)
-    if not values and not any(k in fields and fields[k] == "" for k in fields):
+    if not values:
         raise refuse("invalid_input", "Nothing to change; give a field such as --title or --tz.")
     for key in ("first_name", "last_name"):
-        if key in fields and fields[key] is not None and not values.get(key):
+        if key in values and not values[key]:
             raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
-    values.update({k: None for k, v in fields.items() if v == "" and k not in values})
     with db.transaction():
         repo.update_candidate(db, row["id"], **values)
     return candidate_shape(repo.candidate_by_handle(db, handle))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .. import placeholders, repo
-from ..errors import refuse
+from ..errors import OutreachError, refuse
 from ..shapes import draft as draft_shape
 from ..timeparse import hours_text, parse_duration, to_text
 from .common import acting_seat, load_clock
@@ -35,7 +35,7 @@ def parse_delay(text: str | None) -> int:
         return DELAY_DEFAULT_HOURS
     try:
         delta = parse_duration(text, "follow-up delay")
-    except Exception:
+    except OutreachError:
         raise refuse("invalid_delay", f"Cannot read the delay {text!r}; write it like 72h, 3d, 3d12h, 1w or 28d.") from None
     hours, rest = divmod(delta.total_seconds(), 3600)
     if rest or not DELAY_MIN_HOURS <= hours <= DELAY_MAX_HOURS:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .. import placeholders, repo
-from ..errors import refuse
+from ..errors import OutreachError, refuse
 from ..shapes import Stream, message as message_shape, thread as thread_shape
 from ..timeparse import get_zone, parse_when, to_text
 from .common import load_clock
@@ -263,7 +263,7 @@ def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now
         try:
             check_followup_allowed(db, seat)
             revive.append(followup)
-        except Exception as exc:  # the initial goes; its follow-up stays canceled and we say why
+        except OutreachError as exc:  # the initial goes; its follow-up stays canceled and we say why
             warnings.append(f"The follow-up stays canceled: {exc}")
     if revive:
         check_can_pay(db, seat, len(revive))
