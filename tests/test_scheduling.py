@@ -135,3 +135,11 @@ def test_S6_schedule_checks_rendered_text_per_recipient(world):
     message = world.refused("schedule", draft["id"], "--at", "+1d", code="invalid_message")
     assert "kat" in message and "grace" not in message
     assert world.snapshot() == before
+
+
+def test_S4_zone_names_are_zones_only(world):
+    """Only real zone files are zones: pytz's data folder also holds tables, which are refused."""
+    for name in ("zone.tab", "tzdata.zi", "leapseconds", "Europe", "../zoneinfo/UTC"):
+        world.refused("seats", "set", "ada", "--tz", name, code="unknown_timezone")
+    assert world.json("seats", "set", "ada", "--tz", "america/argentina/buenos_aires")["timezone"] == \
+        "America/Argentina/Buenos_Aires"
