@@ -54,10 +54,6 @@ def update_seat(db, seat_id: int, **fields) -> None:
     db.execute(f"UPDATE seats SET {sets} WHERE id = ?", (*fields.values(), seat_id))
 
 
-def seat_names(db) -> dict[int, str]:
-    return {r["id"]: r["name"] for r in db.all("SELECT id, name FROM seats")}
-
-
 # ---------------------------------------------------------------- candidates
 
 CANDIDATE_FIELDS = ("first_name", "last_name", "company", "title", "timezone", "email", "out_of_network")
@@ -211,23 +207,6 @@ def iter_threads_of_draft(db, draft_id: int):
         yield thread, sorted(messages, key=lambda m: m["kind"] != "initial")
 
 
-def threads_of_draft(db, draft_id: int):
-    return db.all("SELECT t.*, c.handle AS candidate, s.name AS seat FROM threads t "
-                  "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
-                  "WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
-
-
-def messages_of_threads(db, thread_ids: list[int]) -> dict[int, list]:
-    out: dict[int, list] = {t: [] for t in thread_ids}
-    for start in range(0, len(thread_ids), 500):
-        chunk = thread_ids[start:start + 500]
-        marks = ",".join("?" * len(chunk))
-        for row in db.all(MESSAGE_SELECT + f"WHERE m.thread_id IN ({marks}) "
-                          "ORDER BY m.thread_id, m.kind = 'followup', m.id", chunk):
-            out[row["thread_id"]].append(row)
-    return out
-
-
 def followup_of(db, thread_id: int):
     return db.one("SELECT * FROM messages WHERE thread_id = ? AND kind = 'followup'", (thread_id,))
 
@@ -239,15 +218,6 @@ def initial_of(db, thread_id: int):
 def set_message(db, message_id: int, **fields) -> None:
     sets = ", ".join(f"{k} = ?" for k in fields)
     db.execute(f"UPDATE messages SET {sets} WHERE id = ?", (*fields.values(), message_id))
-
-
-def due_messages(db, until_text: str, before_text: str | None, limit: int):
-    """Scheduled messages due at or before `until`, strictly before `before` (a refresh)."""
-    if before_text is not None and before_text <= until_text:
-        return db.all("SELECT * FROM messages WHERE status = 'scheduled' AND send_at_utc < ? "
-                      "ORDER BY send_at_utc, kind, id LIMIT ?", (before_text, limit))
-    return db.all("SELECT * FROM messages WHERE status = 'scheduled' AND send_at_utc <= ? "
-                  "ORDER BY send_at_utc, kind, id LIMIT ?", (until_text, limit))
 
 
 SENT_BETWEEN = ("SELECT count(*) FROM messages WHERE status = 'sent' AND seat_id = ? "

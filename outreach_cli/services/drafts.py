@@ -6,7 +6,7 @@ import re
 from .. import placeholders, repo
 from ..errors import OutreachError, refuse
 from ..shapes import draft as draft_shape
-from ..timeparse import hours_text, parse_duration, to_text
+from ..timeparse import parse_duration, to_text
 from .common import acting_seat, load_clock
 
 SUBJECT_MAX, BODY_MAX = 200, 1900
@@ -126,7 +126,3 @@ def show(db, draft_id) -> dict:
     row = repo.draft(db, draft_id)
     seat = repo.seat_by_id(db, row["seat_id"])
     return draft_shape(row, seat["name"], repo.draft_recipient_handles(db, [row["id"]])[row["id"]])
-
-
-def delay_label(hours: int) -> str:
-    return hours_text(hours)

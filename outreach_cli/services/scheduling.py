@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from .. import placeholders, repo
 from ..errors import OutreachError, refuse
-from ..shapes import Stream, message as message_shape, thread as thread_shape
+from ..shapes import Stream, thread as thread_shape
 from ..timeparse import get_zone, parse_when, to_text
 from .common import load_clock
 from .credits import check_can_pay, charge, payer, refund
@@ -279,7 +279,3 @@ def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now
     messages = repo.thread_messages(db, thread["id"])
     return {"thread": thread_shape(repo.thread(db, thread["id"]), messages),
             "credits_charged": len(revive), "warnings": warnings}
-
-
-def show_message(db, message_id) -> dict:
-    return message_shape(repo.message(db, message_id))

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from .. import placeholders, repo
 from ..errors import refuse
-from ..timeparse import check_zone, hours_text, to_text
+from ..timeparse import check_zone, to_text
 from .common import load_clock
 from .drafts import check_text, compose, parse_delay
 
@@ -150,7 +150,3 @@ def preview(db, draft_id) -> dict:
         recipients.append(entry)
     return {"draft_id": draft["id"], "recipients": recipients,
             "missing": [r["candidate"] for r in recipients if r["missing"]]}
-
-
-def delay_text(hours: int | None) -> str:
-    return hours_text(hours) if hours else "-"
