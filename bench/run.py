@@ -183,7 +183,7 @@ class Bench:
         (HERE / "results.json").write_text(json.dumps({"machine": machine, "runs": self.runs, "rows": self.rows},
                                                       indent=2) + "\n")
         shutil.rmtree(self.work, ignore_errors=True)
-        print(f"\n{machine}; medians of {self.runs}+ runs; written to bench/results.json")
+        print(f"\n{machine}; medians of {self.runs}+ runs (spread: fastest-slowest); written to bench/results.json")
 
 
 def _median(values):
@@ -194,22 +194,43 @@ def _spread(values):
     return [round(min(values), 4), round(max(values), 4)]
 
 
+HEADER = (f"{'job':<42} {'size':>7} {'outreach':>8} {'spread':>13} {'baseline':>8} {'ratio':>7} {'RSS':>6}  "
+          "baseline, target, note")
+
+
 def _line(row) -> str:
     base = f"{row['baseline_s']:.3f}" if row["baseline_s"] is not None else "-"
     ratio = f"{row['ratio']:.2f}x" if row["ratio"] is not None else "-"
     rss = f"{row['peak_rss_mb']:.0f} MB" if row["peak_rss_mb"] else "-"
-    return (f"{row['job']:<42} {str(row['size']):>7} {row['outreach_s']:>8.3f} {base:>8} {ratio:>8} {rss:>7}  "
-            f"{row['baseline'] or ''} {('target ' + row['target']) if row['target'] else ''} {row['note']}")
+    low, high = row["outreach_spread"]
+    spread = f"{low:.3f}-{high:.3f}" if high > low else "-"
+    extra = ", ".join(x for x in (row["baseline"], ("target " + row["target"]) if row["target"] else "", row["note"])
+                      if x)
+    return (f"{row['job']:<42} {str(row['size']):>7} {row['outreach_s']:>8.3f} {spread:>13} {base:>8} {ratio:>7} "
+            f"{rss:>6}  {extra}").rstrip()
+
+
+def show(path: Path) -> None:
+    """Print a results.json as the table (`--show`): the README quotes the run it was written by."""
+    results = json.loads(path.read_text())
+    print(HEADER)
+    for row in results["rows"]:
+        print(_line(row))
+    print(f"\n{results['machine']}; medians of {results['runs']}+ runs (spread: fastest-slowest)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 100,000 or 1,000,000 jobs")
     parser.add_argument("--only", choices=["startup", "bulk", "history", "month"], action="append")
+    parser.add_argument("--show", action="store_true", help="print bench/results.json as the table and stop")
     args = parser.parse_args()
+    if args.show:
+        show(HERE / "results.json")
+        return
     bench = Bench(runs=2 if args.quick else 3, quick=args.quick)
     only = set(args.only or ["startup", "bulk", "history", "month"])
-    print(f"{'job':<42} {'size':>7} {'outreach':>8} {'baseline':>8} {'ratio':>8} {'RSS':>7}")
+    print(HEADER)
     bench.startup()
     if "bulk" in only:
         bench.bulk_and_dispatch(10_000, peers=True)

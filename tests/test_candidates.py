@@ -93,3 +93,11 @@ def test_large_import_with_progress_path_prints_only_the_summary(seat, tmp_path)
     result = seat("candidates", "import", _write(tmp_path, "handle,first_name,last_name\n" + rows))
     assert result.stdout.strip() == "Imported: 3500 new, 0 updated."
     assert len(seat.json("candidates", "list")) == 3500
+
+
+def test_short_row_with_a_missing_column_is_named(seat, tmp_path):
+    """A row with fewer cells than the header lacks its last columns: named by line, nothing imported."""
+    path = _write(tmp_path, "handle,first_name,last_name,company\nada,Ada,Lovelace,Babbage\nbob,Bob\n")
+    message = seat.refused("candidates", "import", path, code="invalid_input")
+    assert "line 3" in message and "last name" in message
+    assert seat.json("candidates", "list") == []
