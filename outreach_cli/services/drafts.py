@@ -86,7 +86,8 @@ def compose(db, seat_name, handles, subject, body, followup=None, template=None)
 def open_draft(db, draft_id):
     row = repo.draft(db, draft_id)
     if row["status"] != "draft":
-        raise refuse("invalid_state", f"Draft {row['id']} is already scheduled; change its messages instead.")
+        raise refuse("invalid_state", f"Draft {row['id']} is already scheduled; change its messages with "
+                                      "`outreach reschedule` or `outreach cancel`.")
     return row
 
 

@@ -60,10 +60,10 @@ def _check_sender(seat) -> None:
 def _check_recipient(seat, candidate) -> None:
     if candidate["opted_out"]:
         raise refuse("candidate_opted_out", f"Candidate {candidate['handle']} has opted out of messages; "
-                                            "remove them from the draft.")
+                                            "compose the draft again without them.")
     if candidate["out_of_network"] and seat["plan"] == "lite":
         raise refuse("out_of_network", f"Candidate {candidate['handle']} is out of network, which a lite seat "
-                                       "cannot message; remove them or use a recruiter seat.")
+                                       "cannot message; compose again without them, or from a recruiter seat.")
 
 
 class _Texts:
