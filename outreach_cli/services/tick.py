@@ -127,7 +127,7 @@ class _Run:
         self.followups_on = bool(repo.contract(db)["followups_enabled"])
         self.day_counts: dict = {}
         self.day_keys: dict = {}
-        self.decided: dict[int, str] = {}  # id -> 'sent' or 'canceled', for messages decided in this batch
+        self.decided: dict[int, str] = {}  # id -> 'sent', 'canceled' or 'moved' (no longer due), in this batch
         self.sent, self.moved, self.canceled, self.refunds = [], [], [], []
         bound = due[-1]["send_at_utc"]
         for row in due:
