@@ -6,9 +6,10 @@ trap 'rm -rf "$DEMO_DIR"' EXIT
 export OUTREACH_DB="$DEMO_DIR/outreach.db"
 export COLUMNS="${COLUMNS:-80}"
 
-say() { printf '\n\033[1m## %s\033[0m\n' "$*"; }
-run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
-refused() { printf '\033[2m$ %s\033[0m\n' "$*"; if "$@"; then echo "(expected a refusal)"; exit 1; fi; }
+if [ -t 1 ]; then bold=$'\033[1m' dim=$'\033[2m' plain=$'\033[0m'; else bold='' dim='' plain=''; fi
+say() { printf '\n%s## %s%s\n' "$bold" "$*" "$plain"; }
+run() { printf '%s$ %s%s\n' "$dim" "$*" "$plain"; "$@"; }
+refused() { printf '%s$ %s%s\n' "$dim" "$*" "$plain"; if "$@"; then echo "(expected a refusal)"; exit 1; fi; }
 
 say "Monday 30 November 2026, 08:00 in London. Ada is hiring a backend engineer."
 run outreach init --seat ada --tz Europe/London --credits 40 --daily-limit 3 --simulated-clock "2026-11-30 08:00"

@@ -22,9 +22,15 @@ def test_init_twice_is_already_initialized(world):
 
 
 def test_database_file_is_private_and_in_wal_mode(world):
+    """0600 for the file, and for SQLite's -wal and -shm side files, which hold the same data."""
     assert stat.S_IMODE(os.stat(world.db_path).st_mode) == 0o600
-    conn = sqlite3.connect(world.db_path)
+    conn = sqlite3.connect(world.db_path, isolation_level=None)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE settings SET value = value")
+    for side in ("-wal", "-shm"):
+        assert stat.S_IMODE(os.stat(str(world.db_path) + side).st_mode) == 0o600, side
+    conn.execute("COMMIT")
 
 
 def test_foreign_file_is_refused_and_left_untouched(cli):
