@@ -179,3 +179,23 @@ def test_help_and_usage_errors_are_plain_text():
     assert "[required]" in sub.stdout and "\\[" not in sub.stdout
     bad = subprocess.run([sys.executable, "-m", "outreach_cli", "tick", "--bogus"], capture_output=True, text=True)
     assert bad.returncode == 2 and "No such option '--bogus'" in bad.stderr and "─" not in bad.stderr
+
+
+def test_reader_closing_the_pipe_early_is_not_an_error(cli, tmp_path):
+    """`outreach ... --json | head`: a closed pipe stops the output quietly; the work stays done."""
+    import subprocess
+    import sys
+    cli("init", "--tz", "UTC", "--credits", "5000", "--simulated-clock", "2026-11-30T08:00")
+    rows = "".join(f"p{i},P{i},Q{i}\n" for i in range(3000))
+    (tmp_path / "c.csv").write_text("handle,first_name,last_name\n" + rows)
+    cli("candidates", "import", tmp_path / "c.csv")
+    draft = cli.json("compose", "--to-file", tmp_path / "c.csv", "--subject", "Hi {first_name}", "--body", "B")
+    process = subprocess.Popen([sys.executable, "-m", "outreach_cli", "schedule", str(draft["id"]), "--now",
+                                "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.read(100).startswith(b'{"draft_id": ')
+    process.stdout.close()
+    err = process.stderr.read().decode()
+    process.wait(timeout=60)
+    assert process.returncode == 0 and err == "", err
+    assert cli.json("credits")["seat"]["balance"] == 2000
+    assert cli.db().value("SELECT count(*) FROM messages WHERE status = 'scheduled'") == 3000

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -38,6 +39,11 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         else:
             result = action(db_path(path))
             emit(result, as_json, show)
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): the work is done and committed; stop writing quietly.
+        # Python's recipe: point stdout at /dev/null so the exit-time flush cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0)
     except OutreachError as exc:
         fail(exc.code, exc.message, as_json)
     except sqlite3.OperationalError as exc:
