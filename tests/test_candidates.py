@@ -101,3 +101,11 @@ def test_short_row_with_a_missing_column_is_named(seat, tmp_path):
     message = seat.refused("candidates", "import", path, code="invalid_input")
     assert "line 3" in message and "last name" in message
     assert seat.json("candidates", "list") == []
+
+
+def test_every_bad_row_is_named_by_line(seat, tmp_path):
+    """SPEC: a bad row refuses the whole file, naming each bad row by its line number."""
+    rows = "".join(f"p{i},P{i},\n" if i % 50 == 0 or 200 <= i < 260 else f"p{i},P{i},Q{i}\n" for i in range(300))
+    message = seat.refused("candidates", "import", _write(tmp_path, "handle,first_name,last_name\n" + rows),
+                           code="invalid_input")
+    assert "64 row(s) are bad (lines 2, 52, 102, 152, 202-261)" in message

@@ -26,7 +26,7 @@ def test_T5_missing_value_names_each_candidate_and_field(world):
     draft = compose(world, "grace", "alan", "kat", subject="Hi {first_name}", body="At {company}, as {title}")
     before = world.snapshot()
     message = world.refused("schedule", draft["id"], "--at", "+1d", code="missing_value")
-    assert "alan (company, title)" in message and "kat (company, title)" in message and "grace" not in message
+    assert "company, title for alan, kat" in message and "grace" not in message
     assert world.snapshot() == before
 
 
@@ -37,3 +37,14 @@ def test_T5_rendering_never_evaluates_code_or_attributes(world):
     draft = compose(world, "kat", subject="About {company}", body="x")
     subject = world.json("schedule", draft["id"], "--at", "+1d")["threads"][0]["messages"][0]["subject"]
     assert subject == "About {title} {{x}} %s ${HOME}"  # values are inserted as text, never re-read
+
+
+def test_T5_missing_value_names_every_candidate_in_a_bulk_draft(world, tmp_path):
+    rows = "".join(f"p{i},P{i},Q{i}\n" for i in range(40))
+    (tmp_path / "c.csv").write_text("handle,first_name,last_name\n" + rows)
+    world("candidates", "import", tmp_path / "c.csv")
+    draft = world.json("compose", "--to-file", tmp_path / "c.csv", "--to", "grace", "--subject", "Hi",
+                       "--body", "At {company}, {title}")
+    message = world.refused("schedule", draft["id"], "--at", "+1d", code="missing_value")
+    assert "company, title for " + ", ".join(f"p{i}" for i in range(40)) in message
+    assert "grace" not in message

@@ -155,11 +155,23 @@ def import_file(db, path: Path, update_existing: bool = False, skip_bad: bool = 
                 progress(index, lines)
         created += _insert_candidates(db, batch)
         if bad and not skip_bad:
-            shown = "; ".join(f"line {b['line']}: {b['reason']}" for b in bad[:5])
-            more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
-            raise refuse("invalid_input", f"Nothing was imported because {len(bad)} row(s) are bad: {shown}{more}. "
+            reasons = "; ".join(f"line {b['line']}: {b['reason'].rstrip('.')}" for b in bad[:5])
+            more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
+            raise refuse("invalid_input", f"Nothing was imported because {len(bad)} row(s) are bad "
+                                          f"(lines {_line_ranges([b['line'] for b in bad])}): {reasons}{more}. "
                                           "Fix them, or pass --skip-bad to import the good rows.")
     return {"created": created, "updated": updated, "skipped": bad}
+
+
+def _line_ranges(lines: list[int]) -> str:
+    """Every line named, runs folded: [2, 5, 6, 7, 9] -> '2, 5-7, 9'."""
+    runs: list[list[int]] = []
+    for line in lines:
+        if runs and line == runs[-1][1] + 1:
+            runs[-1][1] = line
+        else:
+            runs.append([line, line])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def _insert_candidates(db, batch: list) -> int:

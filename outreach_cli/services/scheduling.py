@@ -90,7 +90,7 @@ class _Texts:
                 self.too_long.append(candidate["handle"])
             out.append((subject, body))
         if gaps:
-            self.missing.append(f"{candidate['handle']} ({', '.join(dict.fromkeys(gaps))})")
+            self.missing.append((candidate["handle"], ", ".join(dict.fromkeys(gaps))))
         return out
 
     @property
@@ -99,8 +99,10 @@ class _Texts:
 
     def refuse_if_wrong(self) -> None:
         if self.missing:
-            shown = "; ".join(self.missing[:10]) + (f"; and {len(self.missing) - 10} more"
-                                                    if len(self.missing) > 10 else "")
+            by_fields: dict[str, list[str]] = {}
+            for handle, fields in self.missing:  # every candidate named, grouped by what they lack
+                by_fields.setdefault(fields, []).append(handle)
+            shown = "; ".join(f"{fields} for {', '.join(handles)}" for fields, handles in by_fields.items())
             raise refuse("missing_value", f"Some placeholders have no value and no fallback: {shown}. "
                                           "Fill in those candidates or add a fallback like {company|your team}.")
         if self.too_long:
