@@ -3,6 +3,17 @@ from __future__ import annotations
 
 from .errors import refuse
 
+def _insert(db, table: str, fields: dict) -> int:
+    columns = ", ".join(fields)
+    marks = ", ".join("?" for _ in fields)
+    return db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(fields.values())).lastrowid
+
+
+def _update(db, table: str, row_id: int, fields: dict) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*fields.values(), row_id))
+
+
 # ---------------------------------------------------------------- settings
 
 
@@ -24,8 +35,7 @@ def contract(db):
 
 
 def update_contract(db, **fields) -> None:
-    sets = ", ".join(f"{k} = ?" for k in fields)
-    db.execute(f"UPDATE contract SET {sets} WHERE id = 1", tuple(fields.values()))
+    _update(db, "contract", 1, fields)
 
 
 def seat_by_name(db, name: str):
@@ -44,20 +54,14 @@ def seats(db):
 
 
 def insert_seat(db, **fields) -> int:
-    cols = ", ".join(fields)
-    marks = ", ".join("?" for _ in fields)
-    return db.execute(f"INSERT INTO seats ({cols}) VALUES ({marks})", tuple(fields.values())).lastrowid
+    return _insert(db, "seats", fields)
 
 
 def update_seat(db, seat_id: int, **fields) -> None:
-    sets = ", ".join(f"{k} = ?" for k in fields)
-    db.execute(f"UPDATE seats SET {sets} WHERE id = ?", (*fields.values(), seat_id))
+    _update(db, "seats", seat_id, fields)
 
 
 # ---------------------------------------------------------------- candidates
-
-CANDIDATE_FIELDS = ("first_name", "last_name", "company", "title", "timezone", "email", "out_of_network")
-
 
 def candidate_by_handle(db, handle: str):
     row = db.one("SELECT * FROM candidates WHERE handle = ? AND removed = 0", (handle,))
@@ -81,14 +85,11 @@ def candidates(db):
 
 
 def insert_candidate(db, handle: str, **fields) -> int:
-    cols = ", ".join(("handle", *fields))
-    marks = ", ".join("?" for _ in range(len(fields) + 1))
-    return db.execute(f"INSERT INTO candidates ({cols}) VALUES ({marks})", (handle, *fields.values())).lastrowid
+    return _insert(db, "candidates", {"handle": handle, **fields})
 
 
 def update_candidate(db, candidate_id: int, **fields) -> None:
-    sets = ", ".join(f"{k} = ?" for k in fields)
-    db.execute(f"UPDATE candidates SET {sets} WHERE id = ?", (*fields.values(), candidate_id))
+    _update(db, "candidates", candidate_id, fields)
 
 
 # ---------------------------------------------------------------- drafts
@@ -101,9 +102,8 @@ def draft(db, draft_id):
     return row
 
 
-def draft_recipients(db, draft_id: int):
-    return db.all("SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
-                  "WHERE r.draft_id = ? ORDER BY r.position", (draft_id,))
+def draft_recipients(db, draft_id: int) -> list:
+    return [row for chunk in iter_draft_recipients(db, draft_id) for row in chunk]
 
 
 def iter_draft_recipients(db, draft_id: int, size: int = 2000):
@@ -137,17 +137,14 @@ def draft_recipient_handles(db, draft_ids: list[int]) -> dict[int, list[str]]:
 
 
 def insert_draft(db, candidate_ids: list[int], **fields) -> int:
-    cols = ", ".join(fields)
-    marks = ", ".join("?" for _ in fields)
-    draft_id = db.execute(f"INSERT INTO drafts ({cols}) VALUES ({marks})", tuple(fields.values())).lastrowid
+    draft_id = _insert(db, "drafts", fields)
     db.conn.executemany("INSERT INTO draft_recipients (draft_id, candidate_id, position) VALUES (?, ?, ?)",
                         ((draft_id, cid, pos) for pos, cid in enumerate(candidate_ids)))
     return draft_id
 
 
 def update_draft(db, draft_id: int, **fields) -> None:
-    sets = ", ".join(f"{k} = ?" for k in fields)
-    db.execute(f"UPDATE drafts SET {sets} WHERE id = ?", (*fields.values(), draft_id))
+    _update(db, "drafts", draft_id, fields)
 
 
 def drafts_of_seat(db, seat_id: int, status: str = "draft"):
@@ -216,8 +213,7 @@ def initial_of(db, thread_id: int):
 
 
 def set_message(db, message_id: int, **fields) -> None:
-    sets = ", ".join(f"{k} = ?" for k in fields)
-    db.execute(f"UPDATE messages SET {sets} WHERE id = ?", (*fields.values(), message_id))
+    _update(db, "messages", message_id, fields)
 
 
 SENT_BETWEEN = ("SELECT count(*) FROM messages WHERE status = 'sent' AND seat_id = ? "
@@ -231,15 +227,29 @@ def count_sent_between(db, seat_id: int, start_text: str, end_text: str) -> int:
 # ---------------------------------------------------------------- ledger
 
 
-def add_ledger(db, at_text: str, account: str, seat_id: int | None, delta: int, reason: str,
-               message_id: int | None = None) -> None:
-    db.execute("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)",
-               (at_text, account, seat_id, delta, reason, message_id))
+def record_ledger(db, rows) -> int:
+    """Write ledger rows (at, account, seat_id, delta, reason, message_id), streamed, and move the balance
+    caches they concern by the same amounts: one update per account, so balances stay equal to the
+    sums of their rows (C10). Returns how many rows were written."""
+    totals: dict = {}
+
+    def counted():
+        for row in rows:
+            key = "contract" if row[1] == "contract" else row[2]
+            totals[key] = totals.get(key, 0) + row[3]
+            yield row
+    written = db.conn.executemany("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) "
+                                  "VALUES (?, ?, ?, ?, ?, ?)", counted()).rowcount
+    for key, delta in totals.items():
+        if key == "contract":
+            db.execute("UPDATE contract SET pool = pool + ? WHERE id = 1", (delta,))
+        else:
+            db.execute("UPDATE seats SET balance = balance + ? WHERE id = ?", (delta, key))
+    return written
 
 
-def ledger_rows(db, seat_id: int | None = None):
-    if seat_id is None:
-        return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id ORDER BY l.id")
+def ledger_rows(db, seat_id: int):
+    """The seat's own rows and the pool rows of its messages."""
     return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
                   "WHERE l.seat_id = ? OR (l.account = 'contract' AND l.message_id IN "
                   "(SELECT id FROM messages WHERE seat_id = ?)) ORDER BY l.id", (seat_id, seat_id))

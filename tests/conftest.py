@@ -26,12 +26,14 @@ class Cli:
         return json.loads(result.stdout)
 
     def refused(self, *args, code: str):
-        """A refusal: exit 1, one sentence on stderr, the JSON error object on stdout."""
+        """A refusal: exit 1, one sentence on stderr, the JSON error object on stdout, nothing changed."""
+        before = self.snapshot()
         result = self(*args, "--json", code=1)
         doc = json.loads(result.stdout)
         assert doc["error"]["code"] == code, doc
         assert result.stderr.strip() and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+        assert self.snapshot() == before, f"{args} was refused but changed the database"
         return doc["error"]["message"]
 
     def db(self):
@@ -39,13 +41,20 @@ class Cli:
         return open_existing(self.db_path)
 
     def snapshot(self):
-        """Every row of every table, to prove a refusal changed nothing."""
+        """Every row of every table, to prove a refusal changed nothing; a missing file stays missing and
+        a file that is not an outreach database stays byte for byte the same."""
         import sqlite3
-        conn = sqlite3.connect(self.db_path)
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-        data = {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
-        conn.close()
-        return data
+        if not self.db_path.is_file():
+            return ("no file", self.db_path.exists())
+        try:
+            conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+            try:
+                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+                return {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError:
+            return self.db_path.read_bytes()
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,7 @@ from ..errors import OutreachError, refuse
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
 from .common import load_clock
-from .credits import refund
+from .scheduling import cancel_and_refund
 
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_FIELD = 500
@@ -83,8 +83,7 @@ def remove(db, handle: str) -> dict:
     now_text = to_text(load_clock(db).now())
     with db.transaction():
         for message in db.all("SELECT * FROM messages WHERE candidate_id = ? AND status = 'scheduled'", (row["id"],)):
-            refund(db, message, now_text)
-            repo.set_message(db, message["id"], status="canceled", cancel_reason="recipient_unavailable")
+            cancel_and_refund(db, message, "recipient_unavailable", now_text)
         db.execute("UPDATE messages SET subject = '[removed]', body = '[removed]' WHERE candidate_id = ?", (row["id"],))
         db.execute("DELETE FROM draft_recipients WHERE candidate_id = ?", (row["id"],))
         repo.update_candidate(db, row["id"], handle=f"removed-{row['id']}", first_name=None, last_name=None,

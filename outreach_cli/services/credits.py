@@ -46,18 +46,13 @@ def charge(db, seat, message_ids: list[int], at_text: str, mark: bool = True) ->
     `mark=False` when the caller inserted the messages already marked as charged."""
     account = check_can_pay(db, seat, len(message_ids))
     seat_id = seat["id"]
-    db.conn.executemany(
-        "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, -1, 'charge', ?)",
-        ((at_text, account, seat_id, mid) for mid in message_ids))
+    repo.record_ledger(db, ((at_text, account, seat_id, -1, "charge", mid) for mid in message_ids))
     if mark:
         db.conn.executemany("UPDATE messages SET paid_by = ?, credit = 'charged' WHERE id = ?",
                             ((account, mid) for mid in message_ids))
-    n = len(message_ids)
     if account == "contract":
-        db.execute("UPDATE contract SET pool = pool - ? WHERE id = 1", (n,))
-        db.execute("UPDATE seats SET used_this_period = used_this_period + ? WHERE id = ?", (n, seat_id))
-    else:
-        db.execute("UPDATE seats SET balance = balance - ? WHERE id = ?", (n, seat_id))
+        db.execute("UPDATE seats SET used_this_period = used_this_period + ? WHERE id = ?",
+                   (len(message_ids), seat_id))
 
 
 def refund(db, message, at_text: str) -> int:
@@ -72,33 +67,15 @@ def refund_many(db, messages, at_text: str | None = None) -> int:
     due = [m for m in messages if m["credit"] == "charged"]
     if not due:
         return 0
-    db.conn.executemany(
-        "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, 1, 'refund', ?)",
-        ((at_text or m["at"], m["paid_by"], m["seat_id"], m["id"]) for m in due))
+    repo.record_ledger(db, ((at_text or m["at"], m["paid_by"], m["seat_id"], 1, "refund", m["id"]) for m in due))
     db.conn.executemany("UPDATE messages SET credit = 'refunded' WHERE id = ?", ((m["id"],) for m in due))
-    per_seat: dict[int, int] = {}
-    pool = 0
-    for m in due:
-        if m["paid_by"] == "contract":
-            pool += 1
-        else:
-            per_seat[m["seat_id"]] = per_seat.get(m["seat_id"], 0) + 1
-    if pool:
-        db.execute("UPDATE contract SET pool = pool + ? WHERE id = 1", (pool,))
-    db.conn.executemany("UPDATE seats SET balance = balance + ? WHERE id = ?",
-                        ((n, seat_id) for seat_id, n in per_seat.items()))
     return len(due)
 
 
 def grant(db, seat_id: int | None, amount: int, at_text: str, reason: str = "grant") -> None:
-    if amount == 0:
-        return
-    if seat_id is None:
-        repo.add_ledger(db, at_text, "contract", None, amount, reason)
-        db.execute("UPDATE contract SET pool = pool + ? WHERE id = 1", (amount,))
-    else:
-        repo.add_ledger(db, at_text, "seat", seat_id, amount, reason)
-        db.execute("UPDATE seats SET balance = balance + ? WHERE id = ?", (amount, seat_id))
+    """A movement with no message: a grant, an allotment, an expiry or an adjustment (C9, C10)."""
+    if amount:
+        repo.record_ledger(db, [(at_text, "contract" if seat_id is None else "seat", seat_id, amount, reason, None)])
 
 
 def allotment(contract_row, plan: str) -> int:

@@ -9,6 +9,7 @@ from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
 from .common import load_clock
 from .credits import refund
+from .scheduling import cancel_and_refund
 
 REFUND_WINDOW = timedelta(days=90)
 
@@ -34,8 +35,7 @@ def reply(db, thread_id, decline: bool = False) -> dict:
             refunded += refund(db, answered, at_text)
         for message in messages:
             if message["status"] == "scheduled":  # F4 / C2: the follow-up is not sent, its credit returns
-                repo.set_message(db, message["id"], status="canceled", cancel_reason="responded")
-                refunded += refund(db, message, at_text)
+                refunded += cancel_and_refund(db, message, "responded", at_text)
     result = thread_shape(repo.thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
     result["refunded"] = refunded
     return result

@@ -194,9 +194,11 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
 # ---------------------------------------------------------------- cancel (C5)
 
 
-def _cancel(db, message, reason: str, at_text: str, out: list) -> int:
+def cancel_and_refund(db, message, reason: str, at_text: str, out: list | None = None) -> int:
+    """Cancel one scheduled message and return its credit (C5, C6); the tick does the same a batch at a time."""
     repo.set_message(db, message["id"], status="canceled", cancel_reason=reason)
-    out.append({"id": message["id"], "reason": reason})
+    if out is not None:
+        out.append({"id": message["id"], "reason": reason})
     return refund(db, message, at_text)
 
 
@@ -208,11 +210,11 @@ def cancel_message(db, message_id) -> dict:
     at_text = to_text(load_clock(db).now())
     canceled: list = []
     with db.transaction():
-        refunded = _cancel(db, message, "canceled", at_text, canceled)
+        refunded = cancel_and_refund(db, message, "canceled", at_text, canceled)
         if message["kind"] == "initial":
             followup = repo.followup_of(db, message["thread_id"])
             if followup is not None and followup["status"] == "scheduled":
-                refunded += _cancel(db, followup, "initial_not_sent", at_text, canceled)
+                refunded += cancel_and_refund(db, followup, "initial_not_sent", at_text, canceled)
     return {"canceled": canceled, "refunded": refunded}
 
 
@@ -224,7 +226,7 @@ def cancel_thread(db, thread_id) -> dict:
     at_text = to_text(load_clock(db).now())
     canceled: list = []
     with db.transaction():
-        refunded = sum(_cancel(db, m, "canceled", at_text, canceled) for m in scheduled)
+        refunded = sum(cancel_and_refund(db, m, "canceled", at_text, canceled) for m in scheduled)
     return {"canceled": canceled, "refunded": refunded}
 
 

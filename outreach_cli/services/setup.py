@@ -12,7 +12,6 @@ from .common import load_clock
 from .credits import allotment, grant, next_refresh
 
 PLANS = ("recruiter", "lite")
-DEFAULT_ALLOTMENT = {"recruiter": 150, "lite": 30}
 
 
 def local_zone_name() -> str:

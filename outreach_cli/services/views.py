@@ -6,7 +6,7 @@ from datetime import timedelta
 from .. import repo
 from ..errors import refuse
 from ..shapes import draft as draft_shape, ledger_row, message as message_shape
-from ..timeparse import get_zone, parse_when, to_text
+from ..timeparse import from_text, get_zone, parse_when, to_text
 from .common import acting_seat, load_clock
 
 FOLDERS = ("drafts", "scheduled", "sent", "awaiting-reply", "responded", "canceled")
@@ -64,7 +64,6 @@ def stats(db, seat_name: str | None, since: str | None = None, until: str | None
         "ON m.id = t.response_message_id WHERE t.seat_id = ? AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
         (seat["id"], since_text, until_text))
     window = timedelta(days=30)
-    from ..timeparse import from_text
     within = [r for r in answered if from_text(r["response_utc"]) - from_text(r["sent_at_utc"]) <= window]
     money = db.one(
         "SELECT sum(CASE WHEN l.reason = 'charge' THEN -l.delta ELSE 0 END) AS charged, "
