@@ -28,6 +28,7 @@ class Database:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self._depth = 0
 
     def execute(self, sql, params=()):
         return self.conn.execute(sql, params)
@@ -45,8 +46,17 @@ class Database:
     @contextmanager
     def transaction(self):
         """All or nothing; BEGIN IMMEDIATE takes the write lock up front so two writers
-        (two ticks under cron) queue instead of interleaving."""
+        (two ticks under cron) queue instead of interleaving. Inside a transaction already (a use case
+        that calls a helper which opens one), it joins the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
         self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
         try:
             yield self
         except BaseException:
@@ -54,6 +64,8 @@ class Database:
             raise
         else:
             self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
 
     def close(self):
         self.conn.close()

@@ -10,7 +10,7 @@ from .. import repo
 from ..errors import OutreachError, refuse
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
-from .common import load_clock
+from .common import load_clock, use_case
 from .scheduling import cancel_and_refund
 
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -46,15 +46,16 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
     return out
 
 
+@use_case
 def add(db, handle: str, **fields) -> dict:
     values = clean_fields(handle, fields, creating=True)
     if db.one("SELECT 1 FROM candidates WHERE handle = ?", (handle,)):
         raise refuse("invalid_input", f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
-    with db.transaction():
-        repo.insert_candidate(db, handle, **values)
+    repo.insert_candidate(db, handle, **values)
     return candidate_shape(repo.candidate_by_handle(db, handle))
 
 
+@use_case
 def update(db, handle: str, **fields) -> dict:
     """Change the fields given; an empty string clears a field (clean_fields makes it None)."""
     row = repo.candidate_by_handle(db, handle)
@@ -64,31 +65,36 @@ def update(db, handle: str, **fields) -> dict:
     for key in ("first_name", "last_name"):
         if key in values and not values[key]:
             raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
-    with db.transaction():
-        repo.update_candidate(db, row["id"], **values)
+    repo.update_candidate(db, row["id"], **values)
     return candidate_shape(repo.candidate_by_handle(db, handle))
 
 
+@use_case
 def opt_out(db, handle: str) -> dict:
     row = repo.candidate_by_handle(db, handle)
-    with db.transaction():
-        repo.update_candidate(db, row["id"], opted_out=1)
+    repo.update_candidate(db, row["id"], opted_out=1)
     return candidate_shape(repo.candidate_by_handle(db, handle))
 
 
 def remove(db, handle: str) -> dict:
     """Erase personal fields everywhere; keep anonymous history (ids, credits, statuses).
-    Scheduled messages to them are canceled and refunded at once (K4, C6)."""
+    Scheduled messages to them are canceled and refunded at once (K4, C6). The WAL is then truncated
+    (after the commit), so no old page image keeps the erased text."""
+    result = _erase(db, handle)
+    db.checkpoint()
+    return result
+
+
+@use_case
+def _erase(db, handle: str) -> dict:
     row = repo.candidate_by_handle(db, handle)
     now_text = to_text(load_clock(db).now())
-    with db.transaction():
-        for message in db.all("SELECT * FROM messages WHERE candidate_id = ? AND status = 'scheduled'", (row["id"],)):
-            cancel_and_refund(db, message, "recipient_unavailable", now_text)
-        db.execute("UPDATE messages SET subject = '[removed]', body = '[removed]' WHERE candidate_id = ?", (row["id"],))
-        db.execute("DELETE FROM draft_recipients WHERE candidate_id = ?", (row["id"],))
-        repo.update_candidate(db, row["id"], handle=f"removed-{row['id']}", first_name=None, last_name=None,
-                              company=None, title=None, timezone=None, email=None, removed=1, opted_out=1)
-    db.checkpoint()
+    for message in db.all("SELECT * FROM messages WHERE candidate_id = ? AND status = 'scheduled'", (row["id"],)):
+        cancel_and_refund(db, message, "recipient_unavailable", now_text)
+    db.execute("UPDATE messages SET subject = '[removed]', body = '[removed]' WHERE candidate_id = ?", (row["id"],))
+    db.execute("DELETE FROM draft_recipients WHERE candidate_id = ?", (row["id"],))
+    repo.update_candidate(db, row["id"], handle=f"removed-{row['id']}", first_name=None, last_name=None,
+                          company=None, title=None, timezone=None, email=None, removed=1, opted_out=1)
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
 
 
@@ -125,6 +131,7 @@ def read_csv_rows(path: Path):
     return header, text.count("\n"), rows()
 
 
+@use_case
 def import_file(db, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> dict:
     """Import a CSV in one transaction, row by row; any bad row refuses the whole file (rolled back)
     unless `skip_bad`."""
@@ -134,31 +141,30 @@ def import_file(db, path: Path, update_existing: bool = False, skip_bad: bool = 
     existing = dict(db.all("SELECT handle, id FROM candidates WHERE removed = 0"))
     bad, seen, batch = [], set(), []
     created = updated = 0
-    with db.transaction():
-        for index, (line, record) in enumerate(rows):
-            try:
-                handle, values = _import_row(record, existing, seen, update_existing)
-            except OutreachError as exc:
-                bad.append({"line": line, "reason": exc.message})
-                continue
-            if bad and not skip_bad:
-                continue  # keep reading only to name every bad row
-            if handle in existing:
-                repo.update_candidate(db, existing[handle], **values)
-                updated += 1
-            else:
-                batch.append((handle, values))
-                if len(batch) >= 1000:
-                    created += _insert_candidates(db, batch)
-            if progress and index % 1000 == 0:
-                progress(index, lines)
-        created += _insert_candidates(db, batch)
+    for index, (line, record) in enumerate(rows):
+        try:
+            handle, values = _import_row(record, existing, seen, update_existing)
+        except OutreachError as exc:
+            bad.append({"line": line, "reason": exc.message})
+            continue
         if bad and not skip_bad:
-            reasons = "; ".join(f"line {b['line']}: {b['reason'].rstrip('.')}" for b in bad[:5])
-            more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
-            raise refuse("invalid_input", f"Nothing was imported because {len(bad)} row(s) are bad "
-                                          f"(lines {_line_ranges([b['line'] for b in bad])}): {reasons}{more}. "
-                                          "Fix them, or pass --skip-bad to import the good rows.")
+            continue  # keep reading only to name every bad row
+        if handle in existing:
+            repo.update_candidate(db, existing[handle], **values)
+            updated += 1
+        else:
+            batch.append((handle, values))
+            if len(batch) >= 1000:
+                created += _insert_candidates(db, batch)
+        if progress and index % 1000 == 0:
+            progress(index, lines)
+    created += _insert_candidates(db, batch)
+    if bad and not skip_bad:
+        reasons = "; ".join(f"line {b['line']}: {b['reason'].rstrip('.')}" for b in bad[:5])
+        more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise refuse("invalid_input", f"Nothing was imported because {len(bad)} row(s) are bad "
+                                      f"(lines {_line_ranges([b['line'] for b in bad])}): {reasons}{more}. "
+                                      "Fix them, or pass --skip-bad to import the good rows.")
     return {"created": created, "updated": updated, "skipped": bad}
 
 

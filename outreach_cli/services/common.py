@@ -1,5 +1,7 @@
-"""Helpers every service shares: the clock, the acting seat."""
+"""Helpers every service shares: one transaction per use case, the clock, the acting seat."""
 from __future__ import annotations
+
+import functools
 
 from ..clock import Clock
 from ..repo import get_setting, seat_by_name, seat_by_id
@@ -16,3 +18,13 @@ def acting_seat(db, name: str | None):
     if name:
         return seat_by_name(db, name)
     return seat_by_id(db, int(get_setting(db, "default_seat_id")))
+
+
+def use_case(service):
+    """Run a service that changes state as one transaction (STYLE.md): its reads and checks happen under
+    the same write lock as its writes, so two processes racing on one message, thread or draft act once."""
+    @functools.wraps(service)
+    def in_one_transaction(db, *args, **kwargs):
+        with db.transaction():
+            return service(db, *args, **kwargs)
+    return in_one_transaction

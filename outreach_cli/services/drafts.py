@@ -7,7 +7,7 @@ from .. import placeholders, repo
 from ..errors import OutreachError, refuse
 from ..shapes import draft as draft_shape
 from ..timeparse import parse_duration, to_text
-from .common import acting_seat, load_clock
+from .common import acting_seat, load_clock, use_case
 
 SUBJECT_MAX, BODY_MAX = 200, 1900
 _CONTROL_SUBJECT = re.compile(r"[\x00-\x1f\x7f]")
@@ -65,6 +65,7 @@ def resolve_recipients(db, handles: list[str]) -> list[int]:
     return [found[h] for h in unique]
 
 
+@use_case
 def compose(db, seat_name, handles, subject, body, followup=None, template=None) -> dict:
     """Create a draft. `followup` is (subject, body, delay_hours); `template` is a template row."""
     seat = acting_seat(db, seat_name)
@@ -78,8 +79,7 @@ def compose(db, seat_name, handles, subject, body, followup=None, template=None)
         fields.update(followup_subject=followup[0], followup_body=followup[1], followup_delay_hours=followup[2])
     if template is not None:
         fields.update(template=template["name"], template_at=template["at_local"], template_tz=template["at_tz"])
-    with db.transaction():
-        draft_id = repo.insert_draft(db, recipients, **fields)
+    draft_id = repo.insert_draft(db, recipients, **fields)
     return show(db, draft_id)
 
 
@@ -91,13 +91,13 @@ def open_draft(db, draft_id):
     return row
 
 
+@use_case
 def set_followup(db, draft_id, subject=None, body=None, after=None, remove=False) -> dict:
     row = open_draft(db, draft_id)
     if remove:
         if subject or body or after:
             raise refuse("invalid_input", "--remove takes no other options.")
-        with db.transaction():
-            repo.update_draft(db, row["id"], followup_subject=None, followup_body=None, followup_delay_hours=None)
+        repo.update_draft(db, row["id"], followup_subject=None, followup_body=None, followup_delay_hours=None)
         return show(db, row["id"])
     seat = repo.seat_by_id(db, row["seat_id"])
     check_followup_allowed(db, seat)
@@ -111,15 +111,14 @@ def set_followup(db, draft_id, subject=None, body=None, after=None, remove=False
     check_text(subject, body, "follow-up")
     delay = parse_delay(after) if after is not None else (row["followup_delay_hours"] if existing
                                                           else DELAY_DEFAULT_HOURS)
-    with db.transaction():
-        repo.update_draft(db, row["id"], followup_subject=subject, followup_body=body, followup_delay_hours=delay)
+    repo.update_draft(db, row["id"], followup_subject=subject, followup_body=body, followup_delay_hours=delay)
     return show(db, row["id"])
 
 
+@use_case
 def discard(db, draft_id) -> dict:
     row = open_draft(db, draft_id)
-    with db.transaction():
-        repo.delete_draft(db, row["id"])
+    repo.delete_draft(db, row["id"])
     return {"draft_id": row["id"], "discarded": True}
 
 

@@ -7,13 +7,14 @@ from .. import repo
 from ..errors import refuse
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
-from .common import load_clock
+from .common import load_clock, use_case
 from .credits import refund
 from .scheduling import cancel_and_refund
 
 REFUND_WINDOW = timedelta(days=90)
 
 
+@use_case
 def reply(db, thread_id, decline: bool = False) -> dict:
     thread = repo.thread(db, thread_id)
     if thread["response_kind"]:
@@ -27,15 +28,14 @@ def reply(db, thread_id, decline: bool = False) -> dict:
     answered = max(sent, key=lambda m: (m["sent_at_utc"], m["kind"] == "followup"))
     at_text = to_text(now)
     refunded = 0
-    with db.transaction():
-        kind = "decline" if decline else "accept"
-        db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ? WHERE id = ?",
-                   (kind, at_text, answered["id"], thread["id"]))
-        if now - from_text(answered["sent_at_utc"]) <= REFUND_WINDOW:  # C4
-            refunded += refund(db, answered, at_text)
-        for message in messages:
-            if message["status"] == "scheduled":  # F4 / C2: the follow-up is not sent, its credit returns
-                refunded += cancel_and_refund(db, message, "responded", at_text)
+    kind = "decline" if decline else "accept"
+    db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ? WHERE id = ?",
+               (kind, at_text, answered["id"], thread["id"]))
+    if now - from_text(answered["sent_at_utc"]) <= REFUND_WINDOW:  # C4
+        refunded += refund(db, answered, at_text)
+    for message in messages:
+        if message["status"] == "scheduled":  # F4 / C2: the follow-up is not sent, its credit returns
+            refunded += cancel_and_refund(db, message, "responded", at_text)
     result = thread_shape(repo.thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
     result["refunded"] = refunded
     return result

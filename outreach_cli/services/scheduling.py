@@ -7,7 +7,7 @@ from .. import placeholders, repo
 from ..errors import OutreachError, refuse
 from ..shapes import Stream, thread as thread_shape
 from ..timeparse import get_zone, parse_when, to_text
-from .common import load_clock
+from .common import load_clock, use_case
 from .credits import check_can_pay, charge, payer, refund
 from .drafts import BODY_MAX, SUBJECT_MAX, check_followup_allowed, open_draft
 
@@ -126,9 +126,10 @@ def _check_recipients(db, seat, draft_id: int) -> int:
     return count
 
 
+@use_case
 def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
-    """Schedule a draft for all its recipients in one transaction (C1): recipients are read, rendered and
-    written a chunk at a time, and any refusal rolls the whole draft back."""
+    """Schedule a draft for all its recipients in one transaction (C1), checks included: recipients are
+    read, rendered and written a chunk at a time, and any refusal rolls the whole draft back."""
     draft = open_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
     _check_sender(seat)
@@ -148,9 +149,8 @@ def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_fla
     per_thread = 2 if has_followup else 1
     check_can_pay(db, seat, count * per_thread)
     texts = _Texts(draft, seat)
-    with db.transaction():
-        _insert_threads(db, draft, seat, times, texts, now)
-        repo.update_draft(db, draft["id"], status="scheduled")
+    _insert_threads(db, draft, seat, times, texts, now)
+    repo.update_draft(db, draft["id"], status="scheduled")
     threads = Stream(count, lambda: (thread_shape(row, messages)
                                      for row, messages in repo.iter_threads_of_draft(db, draft["id"])))
     return {"draft_id": draft["id"], "threads": threads, "credits_charged": count * per_thread,
@@ -158,7 +158,6 @@ def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_fla
 
 
 def _insert_threads(db, draft, seat, times, texts, now) -> None:
-    seat = repo.seat_by_id(db, seat["id"])  # fresh inside the write lock: another process may have spent
     account = payer(seat)
     first_message = message_id = (db.value("SELECT max(id) FROM messages") or 0) + 1
     thread_id = (db.value("SELECT max(id) FROM threads") or 0) + 1
@@ -202,6 +201,7 @@ def cancel_and_refund(db, message, reason: str, at_text: str, out: list | None =
     return refund(db, message, at_text)
 
 
+@use_case
 def cancel_message(db, message_id) -> dict:
     message = repo.message(db, message_id)
     if message["status"] != "scheduled":
@@ -209,15 +209,15 @@ def cancel_message(db, message_id) -> dict:
                                       "can be canceled.")
     at_text = to_text(load_clock(db).now())
     canceled: list = []
-    with db.transaction():
-        refunded = cancel_and_refund(db, message, "canceled", at_text, canceled)
-        if message["kind"] == "initial":
-            followup = repo.followup_of(db, message["thread_id"])
-            if followup is not None and followup["status"] == "scheduled":
-                refunded += cancel_and_refund(db, followup, "initial_not_sent", at_text, canceled)
+    refunded = cancel_and_refund(db, message, "canceled", at_text, canceled)
+    if message["kind"] == "initial":
+        followup = repo.followup_of(db, message["thread_id"])
+        if followup is not None and followup["status"] == "scheduled":
+            refunded += cancel_and_refund(db, followup, "initial_not_sent", at_text, canceled)
     return {"canceled": canceled, "refunded": refunded}
 
 
+@use_case
 def cancel_thread(db, thread_id) -> dict:
     thread = repo.thread(db, thread_id)
     scheduled = [m for m in repo.thread_messages(db, thread["id"]) if m["status"] == "scheduled"]
@@ -225,14 +225,14 @@ def cancel_thread(db, thread_id) -> dict:
         raise refuse("invalid_state", f"Thread {thread['id']} has no scheduled messages to cancel.")
     at_text = to_text(load_clock(db).now())
     canceled: list = []
-    with db.transaction():
-        refunded = sum(cancel_and_refund(db, m, "canceled", at_text, canceled) for m in scheduled)
+    refunded = sum(cancel_and_refund(db, m, "canceled", at_text, canceled) for m in scheduled)
     return {"canceled": canceled, "refunded": refunded}
 
 
 # ---------------------------------------------------------------- reschedule
 
 
+@use_case
 def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
     message = repo.message(db, message_id)
     thread = repo.thread(db, message["thread_id"])
@@ -269,17 +269,14 @@ def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now
             revive.append(followup)
         except OutreachError as exc:  # the initial goes; its follow-up stays canceled and we say why
             warnings.append(f"The follow-up stays canceled: {exc}")
+    repo.set_message(db, message["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(instant),
+                     timezone=zone_name, timezone_source=source)
+    revived_ids = {m["id"] for m in revive}
+    if followup is not None and (followup["status"] == "scheduled" or followup["id"] in revived_ids):
+        repo.set_message(db, followup["id"], status="scheduled", cancel_reason=None,
+                         send_at_utc=to_text(instant + timedelta(hours=followup["delay_hours"])))
     if revive:
-        check_can_pay(db, seat, len(revive))
-    with db.transaction():
-        repo.set_message(db, message["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(instant),
-                         timezone=zone_name, timezone_source=source)
-        revived_ids = {m["id"] for m in revive}
-        if followup is not None and (followup["status"] == "scheduled" or followup["id"] in revived_ids):
-            repo.set_message(db, followup["id"], status="scheduled", cancel_reason=None,
-                             send_at_utc=to_text(instant + timedelta(hours=followup["delay_hours"])))
-        if revive:
-            charge(db, repo.seat_by_id(db, seat["id"]), [m["id"] for m in revive], to_text(now))
+        charge(db, seat, [m["id"] for m in revive], to_text(now))  # refuses, and rolls all back, if it cannot pay
     messages = repo.thread_messages(db, thread["id"])
     return {"thread": thread_shape(repo.thread(db, thread["id"]), messages),
             "credits_charged": len(revive), "warnings": warnings}

@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import db as dbmod, repo
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
-from .common import load_clock
+from .common import load_clock, use_case
 from .credits import allotment, grant, next_refresh
 
 PLANS = ("recruiter", "lite")
@@ -89,6 +89,7 @@ def seat_summary(db, seat_id):
     return seat(repo.seat_by_id(db, seat_id))
 
 
+@use_case
 def add_seat(db, name, plan, tz, credits, daily_limit) -> dict:
     check_plan(plan)
     check_count(credits, "--credits")
@@ -97,11 +98,11 @@ def add_seat(db, name, plan, tz, credits, daily_limit) -> dict:
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
     if db.one("SELECT 1 FROM seats WHERE name = ?", (name,)):
         raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
-    with db.transaction():
-        seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, load_clock(db).now())
+    seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, load_clock(db).now())
     return seat_summary(db, seat_id)
 
 
+@use_case
 def set_seat(db, name, tz=None, daily_limit=None, plan=None) -> dict:
     seat = repo.seat_by_name(db, name)
     fields = {}
@@ -113,19 +114,18 @@ def set_seat(db, name, tz=None, daily_limit=None, plan=None) -> dict:
         fields["plan"] = check_plan(plan)
     if not fields:
         raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit or --plan.")
-    with db.transaction():
-        if "timezone" in fields:
-            # The next refresh follows the seat's new midnight.
-            now = load_clock(db).now()
-            fields["next_refresh_utc"] = to_text(next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now))
-        repo.update_seat(db, seat["id"], **fields)
+    if "timezone" in fields:
+        # The next refresh follows the seat's new midnight.
+        now = load_clock(db).now()
+        fields["next_refresh_utc"] = to_text(next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now))
+    repo.update_seat(db, seat["id"], **fields)
     return seat_summary(db, seat["id"])
 
 
+@use_case
 def restrict_seat(db, name, restricted: bool) -> dict:
     seat = repo.seat_by_name(db, name)
-    with db.transaction():
-        repo.update_seat(db, seat["id"], restricted=int(restricted))
+    repo.update_seat(db, seat["id"], restricted=int(restricted))
     return seat_summary(db, seat["id"])
 
 
@@ -134,6 +134,7 @@ def contract_show(db) -> dict:
     return contract(repo.contract(db), repo.seats(db))
 
 
+@use_case
 def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
                  followups=None, refresh_day=None) -> dict:
     if (monthly_limit is not None or no_monthly_limit) and not for_seat:
@@ -150,19 +151,18 @@ def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_
     if all(v is None for v in (pool, monthly_limit, followups, refresh_day)) and not no_monthly_limit:
         raise refuse("invalid_input", "Nothing to change; give --pool, --monthly-limit, --followups or --refresh-day.")
     now = load_clock(db).now()
-    with db.transaction():
-        if pool is not None:
-            grant(db, None, pool - repo.contract(db)["pool"], to_text(now), "adjust")
-        if monthly_limit is not None:
-            repo.update_seat(db, seat["id"], monthly_limit=monthly_limit)
-        if no_monthly_limit:
-            repo.update_seat(db, seat["id"], monthly_limit=None)
-        if followups is not None:
-            repo.update_contract(db, followups_enabled=int(followups == "on"))
-        if refresh_day is not None:
-            repo.update_contract(db, refresh_day=refresh_day)
-            for row in repo.seats(db):
-                repo.update_seat(db, row["id"], next_refresh_utc=to_text(next_refresh(refresh_day, row["timezone"], now)))
+    if pool is not None:
+        grant(db, None, pool - repo.contract(db)["pool"], to_text(now), "adjust")
+    if monthly_limit is not None:
+        repo.update_seat(db, seat["id"], monthly_limit=monthly_limit)
+    if no_monthly_limit:
+        repo.update_seat(db, seat["id"], monthly_limit=None)
+    if followups is not None:
+        repo.update_contract(db, followups_enabled=int(followups == "on"))
+    if refresh_day is not None:
+        repo.update_contract(db, refresh_day=refresh_day)
+        for row in repo.seats(db):
+            repo.update_seat(db, row["id"], next_refresh_utc=to_text(next_refresh(refresh_day, row["timezone"], now)))
     return contract_show(db)
 
 
@@ -174,6 +174,7 @@ def clock_state(db) -> dict:
     return {"now": to_text(clock.now()), "mode": clock.mode}
 
 
+@use_case
 def clock_set(db, when: str, seat_zone: str) -> dict:
     clock = load_clock(db)
     target, warning = parse_when(when, get_zone(seat_zone), clock.now())
@@ -185,20 +186,19 @@ def clock_set(db, when: str, seat_zone: str) -> dict:
     if due or refreshes:
         raise refuse("invalid_state", f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
                                       f"use `outreach tick --to {target_text}` to move the clock and send them.")
-    with db.transaction():
-        repo.set_setting(db, "clock_mode", "simulated")
-        repo.set_setting(db, "clock_now_utc", target_text)
+    repo.set_setting(db, "clock_mode", "simulated")
+    repo.set_setting(db, "clock_now_utc", target_text)
     state = clock_state(db)
     state["warnings"] = [warning] if warning else []
     return state
 
 
+@use_case
 def clock_system(db) -> dict:
     clock = load_clock(db)
     real = datetime.now(timezone.utc)
     if clock.simulated and clock.now() > real:
         raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
                                       "the clock never runs backwards, so wait until then.")
-    with db.transaction():
-        repo.set_setting(db, "clock_mode", "system")
+    repo.set_setting(db, "clock_mode", "system")
     return clock_state(db)

@@ -7,7 +7,7 @@ from datetime import datetime
 from .. import placeholders, repo
 from ..errors import refuse
 from ..timeparse import check_zone, to_text
-from .common import load_clock
+from .common import load_clock, use_case
 from .drafts import check_text, compose, parse_delay
 
 NAME = re.compile(r"^[^\x00-\x1f]{1,100}$")
@@ -46,6 +46,7 @@ def _check_at(at: str | None, tz: str | None) -> tuple[str | None, str | None]:
     return moment.strftime("%Y-%m-%dT%H:%M"), choice
 
 
+@use_case
 def save(db, name: str, subject=None, body=None, followup_subject=None, followup_body=None, followup_after=None,
          at=None, tz=None, from_draft=None, with_followup: bool = True, replace: bool = False) -> dict:
     if not NAME.match(name or "") or not name.strip():
@@ -76,12 +77,11 @@ def save(db, name: str, subject=None, body=None, followup_subject=None, followup
     if exists and not replace:
         raise refuse("template_exists", f"A template named {name!r} exists; pass --replace to overwrite it.")
     now_text = to_text(load_clock(db).now())
-    with db.transaction():
-        if exists:
-            db.execute("DELETE FROM templates WHERE id = ?", (exists["id"],))
-        db.execute("INSERT INTO templates (name, subject, body, at_local, at_tz, followup_subject, followup_body, "
-                   "followup_delay_hours, created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (name, subject, body, at_local, at_tz, followup_subject, followup_body, delay, now_text))
+    if exists:
+        db.execute("DELETE FROM templates WHERE id = ?", (exists["id"],))
+    db.execute("INSERT INTO templates (name, subject, body, at_local, at_tz, followup_subject, followup_body, "
+               "followup_delay_hours, created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (name, subject, body, at_local, at_tz, followup_subject, followup_body, delay, now_text))
     return show(db, name)
 
 
@@ -114,10 +114,10 @@ def show(db, name: str) -> dict:
     return _shape(_template(db, name), full=True)
 
 
+@use_case
 def delete(db, name: str) -> dict:
     row = _template(db, name)
-    with db.transaction():
-        db.execute("DELETE FROM templates WHERE id = ?", (row["id"],))
+    db.execute("DELETE FROM templates WHERE id = ?", (row["id"],))
     return {"name": name, "deleted": True}
 
 
