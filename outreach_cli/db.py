@@ -84,31 +84,57 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
     uri = f"file:{quote(str(path.resolve()))}?mode={mode}"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_ms / 1000)
     conn.row_factory = sqlite3.Row
+    # WAL's default (NORMAL) can lose the last commits on a power cut; FULL syncs the WAL on every commit,
+    # so a message marked sent stays sent.
+    conn.execute("PRAGMA synchronous = FULL")
     # Erased personal data is overwritten with zeros, not left in free space (candidates remove).
     conn.execute("PRAGMA secure_delete = ON")
     return conn
 
 
-def create(path: Path) -> Database:
-    """Create a new database file (mode 0600: it holds personal data)."""
+@contextmanager
+def creating(path: Path):
+    """Build a new database (mode 0600: it holds personal data) under a temporary name beside `path`, and
+    move it into place only when the block succeeds: a failed `init` leaves no file behind (L4)."""
     if path.exists():
         if path.is_dir():
             raise refuse("database_error", f"{path} is a directory; give --db a file path.")
         raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.init")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
-    except FileExistsError:
-        raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.") from None
     except OSError as exc:
         raise refuse("database_error", f"Cannot create {path}: {exc.strerror}.") from None
-    conn = _connect(path, "rw")
-    conn.execute("PRAGMA journal_mode = WAL")
-    db = Database(conn, path)
-    conn.execute(f"CREATE TABLE {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)")
-    migrate(db)
-    return db
+    db = None
+    try:
+        conn = _connect(temporary, "rw")
+        conn.execute("PRAGMA journal_mode = WAL")
+        db = Database(conn, path)
+        conn.execute(f"CREATE TABLE {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)")
+        migrate(db)
+        yield db
+        db.close()  # the last connection: SQLite checkpoints the WAL into the file and removes it
+        db = None
+        _publish(temporary, path)
+    finally:
+        if db is not None:
+            db.close()
+        for leftover in (temporary, Path(f"{temporary}-wal"), Path(f"{temporary}-shm")):
+            leftover.unlink(missing_ok=True)
+
+
+def _publish(temporary: Path, path: Path) -> None:
+    """Give the finished file its name; a link never replaces a file another `init` made meanwhile."""
+    try:
+        os.link(temporary, path)
+    except FileExistsError:
+        raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.") from None
+    except OSError:  # a file system without hard links
+        if path.exists():
+            raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.") from None
+        os.replace(temporary, path)
 
 
 def open_existing(path: Path) -> Database:

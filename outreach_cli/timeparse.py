@@ -10,7 +10,38 @@ from datetime import datetime, timedelta, timezone
 from .errors import refuse
 
 UTC = timezone.utc
-_DURATION = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+_DURATION = re.compile(r"^(?:(\d{1,9})w)?(?:(\d{1,9})d)?(?:(\d{1,9})h)?(?:(\d{1,9})m)?$")
+# L1: every instant accepted or reached lies in these bounds, and a duration is at most 10 years.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+LONGEST = timedelta(days=3653)
+# L3: the only written zone names read inside a time; they mean offset 0. Anything else needs --tz.
+_ZERO_OFFSET_NAMES = {"UTC", "GMT", "Z", "UT"}
+
+
+def check_instant(instant: datetime, what: str = "time") -> datetime:
+    """L1: refuse an instant outside 1970-01-01..2999-12-31 UTC (the one bound every command gets)."""
+    if not EARLIEST <= instant <= LATEST:
+        raise refuse("invalid_time", f"The {what} {instant.isoformat(timespec='minutes')} is outside the years outreach handles "
+                                     "(1970-01-01 to 2999-12-31 UTC).")
+    return instant
+
+
+def check_wall_time(moment: datetime) -> datetime:
+    """L1 for a local wall time not yet tied to a zone (a template's time): its year must be in bounds."""
+    if not EARLIEST.year <= moment.year <= LATEST.year:
+        raise refuse("invalid_time", f"The time {moment:%Y-%m-%d %H:%M} is outside the years outreach handles "
+                                     "(1970 to 2999).")
+    return moment
+
+
+def shift(instant: datetime, delta: timedelta, what: str = "time") -> datetime:
+    """`instant + delta`, refused (L1) instead of overflowing or leaving the bounds."""
+    try:
+        moved = instant + delta
+    except OverflowError:
+        raise refuse("invalid_time", f"The {what} would be after 2999-12-31 UTC, which outreach does not handle.") from None
+    return check_instant(moved, what)
 
 
 def to_text(instant: datetime) -> str:
@@ -85,10 +116,10 @@ def parse_duration(text: str, what: str = "duration") -> timedelta:
     if not match or not any(match.groups()):
         raise refuse("invalid_time", f"Cannot read the {what} {text!r}; write it like 30m, 2h, 3d, 1w or 1d12h.")
     weeks, days, hours, minutes = (int(g or 0) for g in match.groups())
-    try:
-        return timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
-    except OverflowError:
-        raise refuse("invalid_time", f"The {what} {text!r} is too long.") from None
+    delta = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)  # each part < 10**9: no overflow
+    if delta > LONGEST:
+        raise refuse("invalid_time", f"The {what} {text!r} is longer than 10 years, the most outreach accepts.")
+    return delta
 
 
 def localize(naive: datetime, zone) -> tuple[datetime, str | None]:
@@ -96,6 +127,8 @@ def localize(naive: datetime, zone) -> tuple[datetime, str | None]:
     its first occurrence. Returns the UTC instant and a warning, if any."""
     import pytz
 
+    if not EARLIEST.year - 1 < naive.year < LATEST.year + 1:
+        check_instant(naive.replace(tzinfo=UTC))  # refuses before pytz can overflow at year 1 or 9999
     try:
         return zone.localize(naive, is_dst=None).astimezone(UTC), None
     except pytz.AmbiguousTimeError:
@@ -116,11 +149,17 @@ def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
     A naive time is read in `zone`; an explicit offset is that instant."""
     raw = (text or "").strip()
     if raw.startswith("+"):
-        return now + parse_duration(raw[1:], "offset"), None
+        return shift(now, parse_duration(raw[1:], "offset")), None
     parsed = _parse_datetime(raw, zone, now)
     if parsed.tzinfo is not None and parsed.utcoffset() is not None:
-        return parsed.astimezone(UTC), None
-    return localize(parsed.replace(tzinfo=None), zone)
+        try:
+            instant = parsed.astimezone(UTC)
+        except (OverflowError, ValueError):  # an offset that pushes year 1 or 9999 out of range
+            raise refuse("invalid_time", f"The time {raw!r} is outside the years outreach handles "
+                                         "(1970-01-01 to 2999-12-31 UTC).") from None
+        return check_instant(instant), None
+    instant, warning = localize(parsed.replace(tzinfo=None), zone)
+    return check_instant(instant), warning
 
 
 def _parse_datetime(raw: str, zone, now: datetime) -> datetime:
@@ -130,11 +169,27 @@ def _parse_datetime(raw: str, zone, now: datetime) -> datetime:
         return datetime.fromisoformat(raw)
     except ValueError:
         pass
+    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    return parse_written(raw, today)
+
+
+def parse_written(raw: str, default: datetime) -> datetime:
+    """A written date through dateutil (S3), with L3's rule for zones inside the text: a numeric offset
+    (or Z/UTC/GMT) is honoured, any other name or abbreviation is refused, never dropped."""
     from dateutil import parser
 
-    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    def zone_in_text(name, offset):
+        if name is None or (name.upper() in _ZERO_OFFSET_NAMES and not offset):
+            if offset is None:
+                return None
+            if not -86400 < offset < 86400:
+                raise refuse("invalid_time", f"The offset in {raw!r} is not a real UTC offset (at most 24 hours).")
+            return offset
+        raise refuse("invalid_time", f"The zone {name!r} in {raw!r} is not read by outreach (abbreviations are "
+                                     "ambiguous); write a numeric offset such as -05:00, or leave it out and "
+                                     "choose the zone with --tz (e.g. --tz America/New_York).")
     try:
-        return parser.parse(raw, default=today)
+        return parser.parse(raw, default=default, tzinfos=zone_in_text)
     except (ValueError, OverflowError, parser.ParserError, TypeError):
         raise refuse("invalid_time",
                      f"Cannot read the time {raw!r}; write it like 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h.") from None

@@ -6,10 +6,10 @@ from datetime import timedelta
 from .. import placeholders, repo
 from ..errors import OutreachError, refuse
 from ..shapes import Stream, thread as thread_shape
-from ..timeparse import get_zone, parse_when, to_text
+from ..timeparse import from_text, get_zone, parse_when, shift, to_text
 from .common import load_clock, use_case
 from .credits import check_can_pay, charge, payer, refund
-from .drafts import BODY_MAX, SUBJECT_MAX, check_followup_allowed, open_draft
+from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 
 SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled",
                   "initial_not_sent")
@@ -168,7 +168,7 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
         for candidate in chunk:
             instant, zone_name, source = times.for_candidate(candidate)
             if instant not in instant_text:
-                instant_text[instant] = (to_text(instant), to_text(instant + timedelta(hours=delay or 0)))
+                instant_text[instant] = (to_text(instant), to_text(shift(instant, timedelta(hours=delay or 0), "follow-up time")))
             initial_at, followup_at = instant_text[instant]
             rendered = texts.render(candidate)
             if not texts.ok:
@@ -232,6 +232,18 @@ def cancel_thread(db, thread_id) -> dict:
 # ---------------------------------------------------------------- reschedule
 
 
+def _followup_delay(initial, instant) -> int:
+    """L7: a rescheduled follow-up keeps F2, counted from the moment its initial was sent (a follow-up can
+    only be rescheduled once its initial went); returns the new delay in whole hours (minutes dropped)."""
+    sent_at = from_text(initial["sent_at_utc"])
+    delay = instant - sent_at
+    if not timedelta(hours=DELAY_MIN_HOURS) <= delay <= timedelta(hours=DELAY_MAX_HOURS):
+        raise refuse("invalid_delay", f"A follow-up goes 72 hours to 28 days after its initial message, which was "
+                                      f"sent at {to_text(sent_at)}; pick a time from {to_text(sent_at + timedelta(hours=DELAY_MIN_HOURS))} "
+                                      f"to {to_text(sent_at + timedelta(hours=DELAY_MAX_HOURS))}.")
+    return int(delay.total_seconds() // 3600)
+
+
 @use_case
 def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
     message = repo.message(db, message_id)
@@ -269,12 +281,15 @@ def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now
             revive.append(followup)
         except OutreachError as exc:  # the initial goes; its follow-up stays canceled and we say why
             warnings.append(f"The follow-up stays canceled: {exc}")
+    fields = {}
+    if message["kind"] == "followup":
+        fields["delay_hours"] = _followup_delay(initial, instant)
     repo.set_message(db, message["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(instant),
-                     timezone=zone_name, timezone_source=source)
+                     timezone=zone_name, timezone_source=source, **fields)
     revived_ids = {m["id"] for m in revive}
     if followup is not None and (followup["status"] == "scheduled" or followup["id"] in revived_ids):
         repo.set_message(db, followup["id"], status="scheduled", cancel_reason=None,
-                         send_at_utc=to_text(instant + timedelta(hours=followup["delay_hours"])))
+                         send_at_utc=to_text(shift(instant, timedelta(hours=followup["delay_hours"]), "follow-up time")))
     if revive:
         charge(db, seat, [m["id"] for m in revive], to_text(now))  # refuses, and rolls all back, if it cannot pay
     messages = repo.thread_messages(db, thread["id"])

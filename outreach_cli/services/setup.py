@@ -38,9 +38,15 @@ def check_plan(plan: str) -> str:
     return plan
 
 
+MAX_COUNT = 1_000_000_000
+
+
 def check_count(value: int | None, what: str, minimum: int = 0) -> int | None:
-    if value is not None and value < minimum:
-        raise refuse("invalid_input", f"{what} must be {minimum} or more, not {value}.")
+    """L2: every count (credits, pool, daily and monthly limits) is a whole number up to 1,000,000,000;
+    the one check every command that takes a count goes through, before anything is written."""
+    if value is not None and not minimum <= value <= MAX_COUNT:
+        shown = str(value) if len(str(value)) <= 30 else f"{str(value)[:27]}..."
+        raise refuse("invalid_input", f"{what} must be a whole number from {minimum} to {MAX_COUNT:,}, not {shown}.")
     return value
 
 
@@ -53,8 +59,7 @@ def init(path: Path, seat: str, plan: str, tz: str | None, credits: int | None, 
     real_now = datetime.now(timezone.utc).replace(microsecond=0)
     now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
     _check_name(seat, "seat")
-    db = dbmod.create(path)
-    try:
+    with dbmod.creating(path) as db:
         with db.transaction():
             refresh_day = now.astimezone(zone).day
             db.execute("INSERT INTO contract (id, refresh_day) VALUES (1, ?)", (refresh_day,))
@@ -65,8 +70,6 @@ def init(path: Path, seat: str, plan: str, tz: str | None, credits: int | None, 
             repo.set_setting(db, "default_seat_id", seat_id)
         return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db),
                 "warnings": [warning] if warning else []}
-    finally:
-        db.close()
 
 
 def _check_name(name: str, what: str) -> None:

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from .. import placeholders, repo
 from ..errors import refuse
-from ..timeparse import check_zone, to_text
+from ..timeparse import check_wall_time, check_zone, parse_written, to_text
 from .common import load_clock, use_case
 from .drafts import check_text, compose, parse_delay
 
@@ -33,11 +33,9 @@ def _check_at(at: str | None, tz: str | None) -> tuple[str | None, str | None]:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        from dateutil import parser
-        try:
-            moment = parser.parse(text)
-        except (ValueError, OverflowError, TypeError):
-            raise refuse("invalid_time", f"Cannot read the time {at!r}; write it like 2026-12-01T09:00.") from None
+        today = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)  # dateutil's own default
+        moment = parse_written(text, today)  # L3: a zone name inside the text is refused, never dropped
+    check_wall_time(moment)
     if moment.tzinfo is not None:
         raise refuse("invalid_time", "A template keeps a local time; drop the offset and choose the zone with --tz.")
     choice = tz or "sender"

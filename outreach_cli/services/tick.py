@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from .. import repo
 from ..errors import refuse
-from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, to_text
+from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from .common import acting_seat, load_clock
 from .credits import apply_refresh, refund_many
 
@@ -45,7 +45,7 @@ def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
         raise refuse("invalid_state", "The clock is the system clock, so tick always runs to now; "
                                       "--to and --by need a simulated clock.")
     if by:
-        target = now + parse_duration(by)
+        target = shift(now, parse_duration(by), "tick target")
     elif to:
         target, _warning = parse_when(to, get_zone(acting_seat(db, None)["timezone"]), now)
     else:
