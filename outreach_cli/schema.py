@@ -97,6 +97,46 @@ CREATE TABLE templates (
     created_utc TEXT NOT NULL
 );
 """),
+    # L8: ids of rows that can be deleted (a discarded draft, a deleted template) are never given again;
+    # SQLite only promises that with AUTOINCREMENT, which needs the tables rebuilt. L5: each seat remembers
+    # the monthly period (local YYYY-MM) of its last allotment, so moving the refresh moment cannot grant
+    # a second one in the same period; for existing seats it is read from their last allotment row (its UTC
+    # time plus 12 hours lands on the local refresh day for every zone from UTC-12 to UTC+12).
+    ("0002_ids_never_reused_and_allotted_period", """
+CREATE TABLE drafts_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    subject TEXT NOT NULL, body TEXT NOT NULL,
+    followup_subject TEXT, followup_body TEXT, followup_delay_hours INTEGER,
+    template TEXT, template_at TEXT, template_tz TEXT,
+    status TEXT NOT NULL DEFAULT 'draft',
+    created_utc TEXT NOT NULL
+);
+INSERT INTO drafts_new (id, seat_id, subject, body, followup_subject, followup_body, followup_delay_hours,
+                        template, template_at, template_tz, status, created_utc)
+    SELECT id, seat_id, subject, body, followup_subject, followup_body, followup_delay_hours,
+           template, template_at, template_tz, status, created_utc FROM drafts;
+DROP TABLE drafts;
+ALTER TABLE drafts_new RENAME TO drafts;
+CREATE TABLE templates_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    subject TEXT NOT NULL, body TEXT NOT NULL,
+    at_local TEXT, at_tz TEXT,
+    followup_subject TEXT, followup_body TEXT, followup_delay_hours INTEGER,
+    created_utc TEXT NOT NULL
+);
+INSERT INTO templates_new (id, name, subject, body, at_local, at_tz, followup_subject, followup_body,
+                           followup_delay_hours, created_utc)
+    SELECT id, name, subject, body, at_local, at_tz, followup_subject, followup_body,
+           followup_delay_hours, created_utc FROM templates;
+DROP TABLE templates;
+ALTER TABLE templates_new RENAME TO templates;
+ALTER TABLE seats ADD COLUMN allotted_period TEXT;
+UPDATE seats SET allotted_period = (
+    SELECT strftime('%Y-%m', max(l.at_utc), '+12 hours') FROM ledger l
+    WHERE l.seat_id = seats.id AND l.reason = 'allotment');
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

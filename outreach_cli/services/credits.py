@@ -82,19 +82,25 @@ def allotment(contract_row, plan: str) -> int:
     return contract_row[f"allotment_{plan}"]
 
 
-def next_refresh(day: int, zone_name: str, after: datetime) -> datetime:
-    """The first refresh moment strictly after `after`: day `day` (clamped to the month's
-    last day) at 00:00 in the seat's zone (C9)."""
+def next_refresh(day: int, zone_name: str, after: datetime, allotted_period: str | None = None) -> datetime:
+    """The first refresh moment strictly after `after`: day `day` (clamped to the month's last day) at
+    00:00 in the seat's zone (C9), in a monthly period (local `YYYY-MM`) later than the one whose allotment
+    the seat already had (L5: moving the refresh day or the seat's zone never grants a period twice)."""
     zone = get_zone(zone_name)
     local = after.astimezone(zone)
     year, month = local.year, local.month
-    for _ in range(3):
+    for _ in range(4):
         last = calendar.monthrange(year, month)[1]
         moment, _warning = localize(datetime(year, month, min(day, last)), zone)
-        if moment > after:
+        if moment > after and f"{year:04d}-{month:02d}" > (allotted_period or ""):
             return moment
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    raise AssertionError("no refresh within three months")  # unreachable: a month always has a day
+    raise AssertionError("no refresh within four months")  # unreachable: a month always has a day
+
+
+def period_of(moment: datetime, zone_name: str) -> str:
+    """The monthly period (local `YYYY-MM`) a refresh moment belongs to."""
+    return moment.astimezone(get_zone(zone_name)).strftime("%Y-%m")
 
 
 def apply_refresh(db, seat, at: datetime) -> dict:
@@ -109,6 +115,7 @@ def apply_refresh(db, seat, at: datetime) -> dict:
     if balance > cap:
         expired = balance - cap
         grant(db, seat["id"], -expired, at_text, "expire")
-    following = next_refresh(contract_row["refresh_day"], seat["timezone"], at)
-    repo.update_seat(db, seat["id"], used_this_period=0, next_refresh_utc=to_text(following))
+    period = period_of(at, seat["timezone"])
+    following = next_refresh(contract_row["refresh_day"], seat["timezone"], at, period)
+    repo.update_seat(db, seat["id"], used_this_period=0, next_refresh_utc=to_text(following), allotted_period=period)
     return {"seat": seat["name"], "at": at_text, "allotment": amount, "expired": expired}

@@ -120,7 +120,8 @@ def set_seat(db, name, tz=None, daily_limit=None, plan=None) -> dict:
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = load_clock(db).now()
-        fields["next_refresh_utc"] = to_text(next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now))
+        fields["next_refresh_utc"] = to_text(next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now,
+                                                          seat["allotted_period"]))
     repo.update_seat(db, seat["id"], **fields)
     return seat_summary(db, seat["id"])
 
@@ -165,7 +166,8 @@ def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_
     if refresh_day is not None:
         repo.update_contract(db, refresh_day=refresh_day)
         for row in repo.seats(db):
-            repo.update_seat(db, row["id"], next_refresh_utc=to_text(next_refresh(refresh_day, row["timezone"], now)))
+            following = next_refresh(refresh_day, row["timezone"], now, row["allotted_period"])
+            repo.update_seat(db, row["id"], next_refresh_utc=to_text(following))
     return contract_show(db)
 
 

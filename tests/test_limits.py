@@ -1,0 +1,196 @@
+"""L1-L8 and K8's remembered switch: a hostile first day must not brick, corrupt or mis-send anything.
+Each test names its rule; every refusal goes through `Cli.refused`, which proves nothing changed."""
+import sqlite3
+
+import pytest
+
+from conftest import START, balance, compose
+
+
+# ---------------------------------------------------------------- L1: times within 1970..2999, durations <= 10y
+
+
+def test_L1_tick_to_year_9999_refused(world):
+    world.refused("tick", "--to", "9999-12-31 23:00", code="invalid_time")
+    assert world.json("clock")["now"] == "2026-12-01T08:00:00Z"
+    assert world.json("tick", "--by", "1d")["to"] == "2026-12-02T08:00:00Z"  # not bricked
+
+
+@pytest.mark.parametrize("by", ["99999999w", "523w", "3654d", "99999999999999999999d"])
+def test_L1_tick_by_more_than_ten_years_refused(world, by):
+    world.refused("tick", "--by", by, code="invalid_time")
+
+
+def test_L1_ten_years_is_the_longest_duration(world):
+    assert world.json("tick", "--by", "3653d", "--dry-run")["to"] == "2036-12-01T08:00:00Z"
+
+
+@pytest.mark.parametrize("at", ["9999-12-31 23:59", "0001-01-01T00:00+01:00", "2027-01-01T09:00+25:00",
+                                "1969-12-31T23:00Z", "3000-01-01T00:00Z", "+99999999w"])
+def test_L1_reschedule_and_schedule_out_of_range_refused(world, at):
+    draft = compose(world, "kat", followup="Again")
+    world.refused("schedule", draft["id"], "--at", at, code="invalid_time")
+    world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
+    world.refused("reschedule", "1", "--at", at, code="invalid_time")
+
+
+def test_L1_followup_time_past_2999_refused(world):
+    draft = compose(world, "kat", followup="Again")
+    world.refused("schedule", draft["id"], "--at", "2999-12-30T09:00Z", code="invalid_time")
+
+
+def test_L1_init_simulated_clock_in_year_9999_leaves_no_file(cli):
+    cli.refused("init", "--simulated-clock", "9999-06-01", code="invalid_time")
+    assert not cli.db_path.exists()
+
+
+def test_L1_clock_set_and_template_time_out_of_range_refused(world):
+    world.refused("clock", "set", "9999-12-31", code="invalid_time")
+    world.refused("templates", "save", "far", "--subject", "s", "--body", "b", "--at", "9999-01-01 09:00",
+                  code="invalid_time")
+
+
+# ---------------------------------------------------------------- L2: counts 0..1,000,000,000
+
+
+@pytest.mark.parametrize("args", [
+    ("seats", "set", "ada", "--daily-limit", "99999999999999999999"),
+    ("seats", "add", "bo", "--credits", "9223372036854775807"),
+    ("seats", "add", "bo", "--daily-limit", "1000000001"),
+    ("contract", "set", "--pool", "9223372036854775808"),
+    ("contract", "set", "--monthly-limit", "99999999999999999999", "--for", "ada"),
+    ("contract", "set", "--pool", "-1"),
+])
+def test_L2_counts_over_a_billion_refused(world, args):
+    world.refused(*args, code="invalid_input")
+
+
+def test_L2_a_billion_is_accepted(world):
+    assert world.json("contract", "set", "--pool", "1000000000")["pool"] == 1_000_000_000
+
+
+@pytest.mark.parametrize("option", ["--credits", "--daily-limit"])
+def test_L2_L4_init_with_a_huge_count_leaves_no_file(cli, option):
+    cli.refused("init", option, "99999999999999999999", code="invalid_input")
+    assert not cli.db_path.exists() and list(cli.db_path.parent.iterdir()) == []
+
+
+# ---------------------------------------------------------------- L3: zone names inside --at
+
+
+@pytest.mark.parametrize("at", ["Dec 3 2027 5pm EST", "Dec 3 2027 9am PST", "2027-12-03 17:00 CET"])
+def test_L3_written_zone_abbreviation_refused_with_hint(world, at):
+    draft = compose(world, "kat")
+    message = world.refused("schedule", draft["id"], "--at", at, code="invalid_time")
+    assert "--tz" in message
+
+
+def test_L3_numeric_offset_and_z_honoured(world):
+    draft = compose(world, "kat")
+    thread = world.json("schedule", draft["id"], "--at", "Dec 3 2027 5pm -0500")["threads"][0]
+    assert thread["messages"][0]["send_at"] == "2027-12-03T22:00:00Z"
+    draft = compose(world, "grace")
+    thread = world.json("schedule", draft["id"], "--at", "2027-12-03T17:00Z", "--tz", "Asia/Tokyo")["threads"][0]
+    assert thread["messages"][0]["send_at"] == "2027-12-03T17:00:00Z"
+
+
+def test_L3_no_dateutil_warning_leaks(world):
+    draft = compose(world, "kat")
+    result = world("schedule", draft["id"], "--at", "Dec 3 2027 5pm EST", code=1)
+    assert "Warning" not in result.stderr and ".py" not in result.stderr
+
+
+def test_L3_template_time_with_zone_name_refused(world):
+    world.refused("templates", "save", "t", "--subject", "s", "--body", "b", "--at", "Dec 3 2027 5pm EST",
+                  code="invalid_time")
+
+
+# ---------------------------------------------------------------- L4: a failed init leaves no file
+
+
+def test_L4_init_failing_while_building_leaves_no_file(cli, monkeypatch):
+    from outreach_cli.services import setup
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(setup, "_add_seat", broken)
+    cli("init", "--simulated-clock", START, code=1)
+    assert list(cli.db_path.parent.iterdir()) == []
+    monkeypatch.undo()
+    cli("init", "--simulated-clock", START)  # the path is free for the next try
+    assert cli.json("doctor")["ok"] is True
+
+
+# ---------------------------------------------------------------- L5: one allotment per seat per period
+
+
+def _allotments(cli):
+    return [r for r in cli.json("credits", "--ledger")["ledger"] if r["reason"] == "allotment"]
+
+
+def test_L5_zone_change_after_refresh_grants_no_second_allotment(cli):
+    cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", START)
+    cli("contract", "set", "--monthly-limit", "10", "--for", "ada", "--pool", "100")
+    cli.json("tick", "--to", "2027-01-01T01:00Z")  # the January refresh at 00:00 London
+    assert len(_allotments(cli)) == 1
+    cli("candidates", "add", "kat", "--first-name", "K", "--last-name", "J")
+    cli.json("schedule", compose(cli, "kat")["id"], "--at", "2027-01-02T09:00")
+    cli("seats", "set", "ada", "--tz", "America/Los_Angeles")  # its midnight is still ahead, the same January
+    cli.json("tick", "--to", "2027-01-05T00:00Z")
+    assert len(_allotments(cli)) == 1
+    assert cli.json("credits")["seat"]["used_this_period"] == 1
+    cli.json("tick", "--to", "2027-02-01T09:00Z")  # February's comes at Los Angeles midnight
+    assert [r["at"] for r in _allotments(cli)] == ["2027-01-01T00:00:00Z", "2027-02-01T08:00:00Z"]
+
+
+def test_L5_refresh_day_change_after_refresh_grants_no_second_allotment(world):
+    world.json("tick", "--to", "2027-01-01T01:00Z")
+    world("contract", "set", "--refresh-day", "5")
+    world.json("tick", "--to", "2027-01-20T00:00Z")
+    assert len(_allotments(world)) == 1
+    world.json("tick", "--to", "2027-02-06T00:00Z")
+    assert [r["at"] for r in _allotments(world)] == ["2027-01-01T00:00:00Z", "2027-02-05T00:00:00Z"]
+
+
+# ---------------------------------------------------------------- L7: rescheduling a follow-up keeps F2
+
+
+def test_L7_reschedule_followup_keeps_delay_bounds_and_updates_delay(world):
+    draft = compose(world, "kat", followup="Again", after="3d")
+    world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
+    world.json("tick", "--to", "2026-12-02T10:00")  # the initial is sent at 09:00
+    world.refused("reschedule", "2", "--at", "+1h", code="invalid_delay")
+    world.refused("reschedule", "2", "--at", "+60d", code="invalid_delay")
+    world.refused("reschedule", "2", "--at", "2026-12-05T08:59", code="invalid_delay")  # 71h59m
+    thread = world.json("reschedule", "2", "--at", "2026-12-09T09:00")["thread"]
+    followup = thread["messages"][1]
+    assert followup["send_at"] == "2026-12-09T09:00:00Z" and followup["delay_hours"] == 7 * 24
+    assert world.json("reschedule", "2", "--at", "2026-12-30T09:00")["thread"]["messages"][1]["delay_hours"] == 28 * 24
+
+
+# ---------------------------------------------------------------- storage
+
+
+def test_L4_connection_is_synchronous_full(world, monkeypatch):
+    """README: WAL with synchronous=FULL, so a message marked sent stays sent after a power cut. Python's
+    SQLite defaults to FULL, but a build with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL) does not: the
+    connection must set it itself."""
+    from outreach_cli import db as dbmod
+    connect = sqlite3.connect
+
+    def normal_by_default(*args, **kwargs):
+        conn = connect(*args, **kwargs)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
+    monkeypatch.setattr(dbmod.sqlite3, "connect", normal_by_default)
+    db = world.db()
+    try:
+        assert db.value("PRAGMA synchronous") == 2
+    finally:
+        db.close()
+
+
+def test_L1_balance_after_tick_is_unchanged_by_refused_commands(world):
+    start = balance(world)
+    world.refused("tick", "--to", "3000-01-01T00:00Z", code="invalid_time")
+    assert balance(world) == start
