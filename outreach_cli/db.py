@@ -143,12 +143,14 @@ def open_existing(path: Path) -> Database:
         raise refuse("not_initialized", f"There is no outreach database at {path}; run `outreach init` first.")
     if path.is_dir():
         raise refuse("database_error", f"{path} is a directory, not an outreach database.")
-    conn = _connect(path, "rw")
+    conn = None
     try:
+        conn = _connect(path, "rw")
         names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    except sqlite3.DatabaseError:
-        conn.close()
-        raise refuse("database_error", f"{path} is not an outreach database (it is not SQLite).") from None
+    except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()
+        raise _cannot_open(path, exc) from None
     if MIGRATIONS_TABLE not in names:
         conn.close()
         raise refuse("database_error", f"{path} is not an outreach database; give --db the right file.")
@@ -156,6 +158,27 @@ def open_existing(path: Path) -> Database:
     migrate(db)
     conn.execute("PRAGMA foreign_keys = ON")
     return db
+
+
+SQLITE_BUSY, SQLITE_LOCKED, SQLITE_CANTOPEN, SQLITE_CORRUPT, SQLITE_NOTADB = 5, 6, 14, 11, 26
+
+
+def _cannot_open(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """The real reason SQLite could not open the file, by its error code (not every failure means 'not SQLite')."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        return exc  # the CLI's boundary says the database is busy
+    if code == SQLITE_NOTADB:
+        return refuse("database_error", f"{path} is not an outreach database (it is not SQLite).")
+    if code == SQLITE_CORRUPT:
+        return refuse("database_error", f"{path} is damaged (SQLite: {exc}); restore a backup.")
+    if code == SQLITE_CANTOPEN:
+        if not os.access(path, os.R_OK):
+            return refuse("database_error", f"Cannot read {path}; check its permissions.")
+        return refuse("database_error", f"SQLite cannot open {path}: it must create its {path.name}-wal and "
+                                        f"{path.name}-shm files beside it, and cannot write in {path.parent} "
+                                        "(a read-only directory?); make that directory writable.")
+    return refuse("database_error", f"{path} could not be opened ({exc}).")
 
 
 def migrate(db: Database, migrations=None) -> None:

@@ -120,11 +120,14 @@ def clock_show(db: DbOption = None, json: JsonOption = False):
 
 
 @clock_app.command("set")
-def clock_set(when: str, db: DbOption = None, json: JsonOption = False):
+def clock_set(when: str,
+              simulate: Annotated[bool, typer.Option("--simulate", help="Switch a system-clock database to a "
+                                                                        "simulated clock (cron then sends nothing).")] = False,
+              db: DbOption = None, json: JsonOption = False):
     """Move a simulated clock forward to WHEN when nothing is due before it (K8)."""
     from ..services.common import acting_seat
     from ..services.setup import clock_set as do_set
-    run(db, json, lambda d: do_set(d, when, acting_seat(d, None)["timezone"]), render.clock)
+    run(db, json, lambda d: do_set(d, when, acting_seat(d, None)["timezone"], simulate), render.clock)
 
 
 @clock_app.command("system")

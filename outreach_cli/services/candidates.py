@@ -16,6 +16,7 @@ from .scheduling import cancel_and_refund
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_FIELD = 500
 IMPORT_COLUMNS = ("handle", "first_name", "last_name", "company", "title", "timezone", "email", "out_of_network")
+REMOVED_PREFIX = "removed-"
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"", "0", "false", "no", "n"}
 
@@ -24,6 +25,9 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
     """Validate a candidate's fields; refuse with one sentence naming the first problem."""
     if handle is not None and not HANDLE.match(handle):
         raise refuse("invalid_input", f"The handle {handle!r} is not valid; use letters, digits, '.', '_' or '-'.")
+    if handle is not None and handle.lower().startswith(REMOVED_PREFIX):
+        raise refuse("invalid_input", f"Handles starting with {REMOVED_PREFIX!r} name removed candidates' anonymous "
+                                      "history; pick another handle.")
     out = {}
     for key, value in fields.items():
         if value is None:
@@ -93,7 +97,7 @@ def _erase(db, handle: str) -> dict:
         cancel_and_refund(db, message, "recipient_unavailable", now_text)
     db.execute("UPDATE messages SET subject = '[removed]', body = '[removed]' WHERE candidate_id = ?", (row["id"],))
     db.execute("DELETE FROM draft_recipients WHERE candidate_id = ?", (row["id"],))
-    repo.update_candidate(db, row["id"], handle=f"removed-{row['id']}", first_name=None, last_name=None,
+    repo.update_candidate(db, row["id"], handle=f"{REMOVED_PREFIX}{row['id']}", first_name=None, last_name=None,
                           company=None, title=None, timezone=None, email=None, removed=1, opted_out=1)
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
 
@@ -111,13 +115,17 @@ def read_csv_rows(path: Path):
         raise refuse("invalid_input", f"{path} is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
     del raw
     csv.field_size_limit(10 * 1024 * 1024)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open runs to the end of the file instead of swallowing every later line quietly.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
         raise refuse("invalid_input", f"{path} is empty; it needs a header row naming its columns.") from None
     except csv.Error as exc:
-        raise refuse("invalid_input", f"{path} is not a readable CSV file ({exc}).") from None
+        raise refuse("invalid_input", f"{path} is not a readable CSV file ({_csv_problem(exc)}).") from None
+    twice = sorted({name for name in header if name and header.count(name) > 1})
+    if twice:
+        raise refuse("invalid_input", f"{path} names the column {twice[0]!r} twice in its header row; keep one.")
 
     def rows():
         line = reader.line_num + 1
@@ -127,8 +135,14 @@ def read_csv_rows(path: Path):
                     yield line, dict(zip(header, record))
                 line = reader.line_num + 1
         except csv.Error as exc:
-            raise refuse("invalid_input", f"{path} line {line} is not valid CSV ({exc}).") from None
+            raise refuse("invalid_input", f"{path} line {line} is not valid CSV: {_csv_problem(exc)}.") from None
     return header, text.count("\n"), rows()
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):
+        return "a quoted field opens here and its closing quote never comes"
+    return str(exc)
 
 
 @use_case

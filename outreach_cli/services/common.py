@@ -4,13 +4,24 @@ from __future__ import annotations
 import functools
 
 from ..clock import Clock
+from ..errors import refuse
 from ..repo import get_setting, seat_by_name, seat_by_id
 from ..timeparse import from_text
 
 
 def load_clock(db) -> Clock:
-    mode = get_setting(db, "clock_mode", "system")
-    return Clock(mode, from_text(get_setting(db, "clock_now_utc")) if mode == "simulated" else None)
+    """The clock `init` recorded. A missing or unreadable setting means a damaged file (L10): guessing the
+    system clock instead would run a simulated clock backwards, so it is refused."""
+    mode = get_setting(db, "clock_mode")
+    now = get_setting(db, "clock_now_utc") if mode == "simulated" else None
+    try:
+        simulated_now = from_text(now) if mode == "simulated" else None
+    except (TypeError, ValueError):
+        simulated_now = None
+    if mode not in ("simulated", "system") or (mode == "simulated" and simulated_now is None):
+        raise refuse("database_error", f"The clock setting in {db.path} is missing or damaged, so the file is "
+                                       "damaged; run `outreach doctor` and restore a backup.")
+    return Clock(mode, simulated_now)
 
 
 def acting_seat(db, name: str | None):

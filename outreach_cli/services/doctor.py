@@ -1,7 +1,10 @@
 """doctor: check every invariant and report each finding (C10, K5, F4, F5, privacy, schema)."""
 from __future__ import annotations
 
+import sqlite3
+
 from .. import db as dbmod
+from ..errors import OutreachError
 from ..schema import MIGRATIONS
 from ..timeparse import to_text
 from .common import load_clock
@@ -12,10 +15,34 @@ def _finding(check: str, message: str) -> dict:
 
 
 def doctor(db) -> dict:
-    findings: list[dict] = []
-    for check in (_schema, _balances, _charges, _followups, _overdue, _removed):
-        findings += check(db)
+    """SQLite's own integrity check first (L10): on a damaged file the other checks would read garbage, so
+    they run only on a sound one, and any that still trips over damage becomes a finding, not a traceback."""
+    findings = _integrity(db)
+    if not findings:
+        for check in (_schema, _clock, _balances, _charges, _followups, _overdue, _removed):
+            try:
+                findings += check(db)
+            except (sqlite3.DatabaseError, OutreachError, ValueError, TypeError) as exc:
+                findings.append(_finding("integrity", f"The {check.__name__.strip('_')} check could not read the "
+                                                      f"file ({getattr(exc, 'message', exc)})."))
     return {"ok": not findings, "findings": findings}
+
+
+def _integrity(db):
+    try:
+        problems = [r[0] for r in db.all("PRAGMA integrity_check(20)")]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    if problems == ["ok"]:
+        return []
+    shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+    return [_finding("integrity", f"The database file is damaged ({shown}); restore a backup, or copy out what "
+                                  "is readable with `sqlite3 FILE .recover`.")]
+
+
+def _clock(db):
+    load_clock(db)  # refuses a missing or unreadable clock setting, which doctor reports
+    return []
 
 
 def _schema(db):

@@ -18,7 +18,7 @@ REFUND_WINDOW = timedelta(days=90)
 def reply(db, thread_id, decline: bool = False) -> dict:
     thread = repo.thread(db, thread_id)
     if thread["response_kind"]:
-        raise refuse("already_responded", f"Thread {thread['id']} already has a {thread['response_kind']} response; "
+        raise refuse("already_responded", f"Thread {thread['id']} already has a response ({thread['response_kind']}); "
                                           "a thread has at most one.")
     now = load_clock(db).now()
     messages = repo.thread_messages(db, thread["id"])

@@ -11,7 +11,7 @@ from .common import load_clock, use_case
 from .credits import check_can_pay, charge, payer, refund
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 
-SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled",
+SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled", "followup_not_available",
                   "initial_not_sent")
 MESSAGE_COLUMNS = ("id", "thread_id", "kind", "seat_id", "candidate_id", "subject", "body", "status",
                    "send_at_utc", "timezone", "timezone_source", "delay_hours", "paid_by", "credit")
@@ -21,6 +21,9 @@ class TimeChoice:
     """Resolves `--at` per recipient (S2, S3, S4), parsing once per zone."""
 
     def __init__(self, when: str | None, tz: str, seat, now, past_means_now: bool = False):
+        if tz is not None and not tz.strip():
+            raise refuse("unknown_timezone", "--tz is empty; give sender, recipient or an IANA zone such as "
+                                             "Europe/Paris, or leave --tz out.")
         self.when, self.tz, self.seat, self.now = when, tz or "sender", seat, now
         self.past_means_now = past_means_now
         self.explicit = None if self.tz in ("sender", "recipient") else get_zone(self.tz)
@@ -144,7 +147,7 @@ def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_fla
     if not now_flag and at is None:
         if not draft["template_at"]:
             raise refuse("invalid_input", "Say when to send it: --at WHEN (e.g. 2026-12-01T09:00 or +2h) or --now.")
-        at, tz, from_template = draft["template_at"], tz or draft["template_tz"], True
+        at, tz, from_template = draft["template_at"], (tz if tz is not None else draft["template_tz"]), True
     times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
     per_thread = 2 if has_followup else 1
     check_can_pay(db, seat, count * per_thread)
@@ -268,7 +271,7 @@ def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now
         raise refuse("invalid_state", "That candidate was removed; their messages cannot be sent.")
     _check_recipient(seat, candidate)
     now = load_clock(db).now()
-    choice = tz or (message["timezone"] if message["timezone_source"] == "explicit" else
+    choice = tz if tz is not None else (message["timezone"] if message["timezone_source"] == "explicit" else
                     ("recipient" if message["timezone_source"] == "recipient" else "sender"))
     times = TimeChoice(None if now_flag else at, choice, seat, now)
     instant, zone_name, source = times.for_candidate(candidate)

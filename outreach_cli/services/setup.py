@@ -55,7 +55,7 @@ def init(path: Path, seat: str, plan: str, tz: str | None, credits: int | None, 
     check_plan(plan)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit", 1)
-    zone = get_zone(tz) if tz else get_zone(local_zone_name())
+    zone = get_zone(tz) if tz is not None else get_zone(local_zone_name())  # an empty --tz is refused
     real_now = datetime.now(timezone.utc).replace(microsecond=0)
     now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
     _check_name(seat, "seat")
@@ -179,9 +179,15 @@ def clock_state(db) -> dict:
     return {"now": to_text(clock.now()), "mode": clock.mode}
 
 
+SWITCHED = "clock_switched_from_system"  # K8: set when `clock set --simulate` stopped a real clock
+
+
 @use_case
-def clock_set(db, when: str, seat_zone: str) -> dict:
+def clock_set(db, when: str, seat_zone: str, simulate: bool = False) -> dict:
     clock = load_clock(db)
+    if not clock.simulated and not simulate:
+        raise refuse("invalid_state", "This database runs on the system clock, and a simulated clock would stop "
+                                      "cron's ticks from sending; add --simulate if that is what you want.")
     target, warning = parse_when(when, get_zone(seat_zone), clock.now())
     if target < clock.now():
         raise refuse("invalid_time", f"The clock never runs backwards; it is already {to_text(clock.now())}.")
@@ -191,6 +197,8 @@ def clock_set(db, when: str, seat_zone: str) -> dict:
     if due or refreshes:
         raise refuse("invalid_state", f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
                                       f"use `outreach tick --to {target_text}` to move the clock and send them.")
+    if not clock.simulated:
+        repo.set_setting(db, SWITCHED, to_text(clock.now()))
     repo.set_setting(db, "clock_mode", "simulated")
     repo.set_setting(db, "clock_now_utc", target_text)
     state = clock_state(db)
@@ -206,4 +214,5 @@ def clock_system(db) -> dict:
         raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
                                       "the clock never runs backwards, so wait until then.")
     repo.set_setting(db, "clock_mode", "system")
+    db.execute("DELETE FROM settings WHERE key = ?", (SWITCHED,))
     return clock_state(db)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from .. import placeholders, repo
 from ..errors import refuse
-from ..timeparse import check_wall_time, check_zone, parse_written, to_text
+from ..timeparse import check_wall_time, get_zone, parse_written, to_text
 from .common import load_clock, use_case
 from .drafts import check_text, compose, parse_delay
 
@@ -38,9 +38,9 @@ def _check_at(at: str | None, tz: str | None) -> tuple[str | None, str | None]:
     check_wall_time(moment)
     if moment.tzinfo is not None:
         raise refuse("invalid_time", "A template keeps a local time; drop the offset and choose the zone with --tz.")
-    choice = tz or "sender"
+    choice = "sender" if tz is None else tz
     if choice not in ("sender", "recipient"):
-        choice = check_zone(choice)
+        choice = get_zone(choice).zone  # an empty --tz is refused, never read as "not given"
     return moment.strftime("%Y-%m-%dT%H:%M"), choice
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .. import repo
+from ..clock import Clock
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from .common import acting_seat, load_clock
@@ -24,7 +25,7 @@ NEXT_REFRESH = "SELECT min(next_refresh_utc) FROM seats"
 
 _DUE = """
 SELECT m.id, m.thread_id, m.kind, m.seat_id, m.send_at_utc, m.paid_by, m.credit,
-       t.response_kind, c.opted_out, c.removed,
+       t.response_kind, c.opted_out, c.removed, c.out_of_network,
        o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
        o.paid_by AS other_paid_by, o.credit AS other_credit
 FROM messages m
@@ -39,14 +40,14 @@ LIMIT ?"""
 def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
     """K6: `tick` alone targets now; `--by 3d` or `--to WHEN` move a simulated clock."""
     now = clock.now()
-    if to and by:
+    if to is not None and by is not None:
         raise refuse("invalid_input", "Give either --to or --by, not both.")
-    if (to or by) and not clock.simulated:
+    if (to is not None or by is not None) and not clock.simulated:
         raise refuse("invalid_state", "The clock is the system clock, so tick always runs to now; "
                                       "--to and --by need a simulated clock.")
-    if by:
+    if by is not None:  # an empty --by is refused by parse_duration, never read as "not given"
         target = shift(now, parse_duration(by), "tick target")
-    elif to:
+    elif to is not None:
         target, _warning = parse_when(to, get_zone(acting_seat(db, None)["timezone"]), now)
     else:
         target = now
@@ -85,7 +86,20 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
             if not more:
                 _finish(db, clock, target)
         if not more:
+            _warn_if_left_behind(db, clock, target, report)
             return report
+
+
+def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
+    """K8: a system-clock database switched to a simulated clock by `clock set --simulate` says so once that
+    clock has fallen behind the real time (cron's ticks send nothing); a database born simulated never does."""
+    if not clock.simulated or repo.get_setting(db, "clock_switched_from_system") is None:
+        return
+    real = Clock("system").now()
+    if target < real:
+        report.setdefault("warnings", []).append(
+            f"The simulated clock ({to_text(target)}) is behind the real time; ticks send nothing new until it "
+            "catches up. Run `outreach clock system` to go back to the real clock.")
 
 
 def _work_due(db, target_text: str) -> bool:
@@ -165,9 +179,13 @@ class _Run:
                 return "initial_not_sent"
             if not self.followups_on:
                 return "automation_disabled"
+            if seat["plan"] != "recruiter":  # L6: the seat became lite after scheduling (F1 at send time)
+                return "followup_not_available"
         if seat["restricted"]:
             return "sender_restricted"
         if row["opted_out"] or row["removed"]:
+            return "recipient_unavailable"
+        if row["out_of_network"] and seat["plan"] == "lite":  # L6: K4's out-of-network rule at send time
             return "recipient_unavailable"
         if self._sent_today(row["seat_id"], self._send_text(row)) >= seat["daily_limit"]:
             return "daily_limit"

@@ -46,13 +46,23 @@ def credits(db, seat_name: str | None, ledger: bool = False) -> dict:
     return result
 
 
+def _until(text: str, zone, now):
+    """`--until` given as a date (YYYY-MM-DD) includes that whole day: the bound is the next local midnight."""
+    from datetime import date
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return parse_when(text, zone, now)[0]
+    return parse_when((day + timedelta(days=1)).isoformat(), zone, now)[0]
+
+
 def stats(db, seat_name: str | None, since: str | None = None, until: str | None = None) -> dict:
     """R3: response rate = messages answered within 30 days / messages sent, in the period."""
     seat = acting_seat(db, seat_name)
     now = load_clock(db).now()
     zone = get_zone(seat["timezone"])
-    since_text = to_text(parse_when(since, zone, now)[0]) if since else "0000"
-    until_text = to_text(parse_when(until, zone, now)[0]) if until else "9999"
+    since_text = to_text(parse_when(since, zone, now)[0]) if since is not None else "0000"
+    until_text = to_text(_until(until, zone, now)) if until is not None else "9999"
     if since_text > until_text:
         raise refuse("invalid_time", "--since must come before --until.")
     sent = db.one(
