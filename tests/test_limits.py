@@ -113,10 +113,10 @@ def test_L4_init_failing_while_building_leaves_no_file(cli, monkeypatch):
 
     def broken(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
-    monkeypatch.setattr(setup, "_add_seat", broken)
-    cli("init", "--simulated-clock", START, code=1)
+    with monkeypatch.context() as patched:
+        patched.setattr(setup, "_add_seat", broken)
+        cli("init", "--simulated-clock", START, code=1)
     assert list(cli.db_path.parent.iterdir()) == []
-    monkeypatch.undo()
     cli("init", "--simulated-clock", START)  # the path is free for the next try
     assert cli.json("doctor")["ok"] is True
 
@@ -194,3 +194,205 @@ def test_L1_balance_after_tick_is_unchanged_by_refused_commands(world):
     start = balance(world)
     world.refused("tick", "--to", "3000-01-01T00:00Z", code="invalid_time")
     assert balance(world) == start
+
+
+# ---------------------------------------------------------------- L6: rules rechecked when a message is due
+
+
+def test_L6_followup_of_a_seat_now_lite_is_canceled_and_refunded(world):
+    draft = compose(world, "kat", followup="Again", after="3d")
+    world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
+    world.json("tick", "--to", "2026-12-03")
+    world("seats", "set", "ada", "--plan", "lite")
+    start = balance(world)
+    tick = world.json("tick", "--to", "2026-12-06")
+    assert tick["sent"] == [] and tick["canceled"] == [{"id": 2, "reason": "followup_not_available"}]
+    assert balance(world) == start + 1
+    assert world.json("doctor")["ok"] is True
+
+
+def test_L6_lite_seat_to_candidate_now_out_of_network_is_canceled_and_refunded(world):
+    world("seats", "add", "bo", "--plan", "lite", "--tz", "UTC")
+    draft = world.json("compose", "--seat", "bo", "--to", "kat", "--subject", "Hi", "--body", "Hello")
+    world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
+    world("candidates", "set", "kat", "--out-of-network")
+    start = balance(world, "bo")
+    tick = world.json("tick", "--to", "2026-12-03")
+    assert tick["sent"] == [] and tick["canceled"] == [{"id": 1, "reason": "recipient_unavailable"}]
+    assert balance(world, "bo") == start + 1
+
+
+# ---------------------------------------------------------------- L8: ids never reused
+
+
+def test_L8_discarded_draft_id_is_never_reused(world):
+    first = compose(world, "kat")
+    second = compose(world, "grace")
+    world.json("cancel", "--draft", second["id"])
+    assert compose(world, "alan")["id"] == second["id"] + 1
+    world.json("cancel", "--draft", first["id"])
+    assert compose(world, "kat")["id"] == second["id"] + 2
+
+
+def test_L8_deleted_template_id_is_never_reused(world):
+    world("templates", "save", "a", "--subject", "s", "--body", "b")
+    world("templates", "save", "b", "--subject", "s", "--body", "b")
+    db = world.db()
+    last = db.value("SELECT max(id) FROM templates")
+    db.close()
+    world("templates", "delete", "b")
+    world("templates", "save", "c", "--subject", "s", "--body", "b")
+    db = world.db()
+    assert db.value("SELECT id FROM templates WHERE name = 'c'") == last + 1
+    db.close()
+
+
+# ---------------------------------------------------------------- K8: clock set on a system-clock database
+
+
+def test_K8_clock_set_on_system_clock_needs_simulate_and_then_warns(cli):
+    cli("init", "--tz", "UTC")
+    cli.refused("clock", "set", "+10m", code="invalid_state")
+    assert cli.json("clock")["mode"] == "system"
+    state = cli.json("clock", "set", "+10m", "--simulate")
+    assert state["mode"] == "simulated"
+    cli.json("clock", "system", code=1)  # ahead of the real time: the clock never runs backwards
+    db = cli.db()  # the real time passes: pretend the switch happened a while ago
+    with db.transaction():
+        db.execute("UPDATE settings SET value = '2026-01-01T00:00:00Z' WHERE key = 'clock_now_utc'")
+    db.close()
+    result = cli("tick", "--by", "1h")
+    warnings = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(warnings) == 1 and "behind the real time" in warnings[0]
+
+
+def test_K8_database_born_simulated_never_warns(world):
+    result = world("tick", "--by", "1h")
+    assert result.stderr == ""
+
+
+# ---------------------------------------------------------------- L10: a damaged file
+
+
+def _overwrite_page(path, table, source_table):
+    """Overwrite the root page of `table` with a copy of `source_table`'s: a real page of this file, so
+    SQLite reads it without noticing, as after a torn write or a bad sector remapped."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    roots = dict(conn.execute("SELECT name, rootpage FROM sqlite_master WHERE type = 'table'"))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    with open(path, "r+b") as raw:
+        raw.seek((roots[source_table] - 1) * page_size)
+        page = raw.read(page_size)
+        raw.seek((roots[table] - 1) * page_size)
+        raw.write(page)
+
+
+def test_L10_damaged_settings_page_is_refused_and_found_by_doctor(world):
+    compose(world, "kat")
+    _overwrite_page(world.db_path, "settings", "draft_recipients")
+    result = world("clock", "--json", code=1)
+    assert '"database_error"' in result.stdout and "Traceback" not in result.stderr
+    doctor = world("doctor", "--json", code=1)
+    assert "integrity" in doctor.stdout and "Traceback" not in doctor.stderr
+
+
+def test_L10_damaged_messages_page_is_a_doctor_finding(world):
+    draft = compose(world, "kat", "grace", "alan")
+    world.json("schedule", draft["id"], "--at", "+1d")
+    _overwrite_page(world.db_path, "messages", "candidates")
+    doctor = world("doctor", "--json", code=1)
+    assert '"check": "integrity"' in doctor.stdout and "Traceback" not in doctor.stderr
+    from outreach_cli.cli import app
+    inbox = world.runner.invoke(app, ["inbox", "--folder", "scheduled"])
+    assert inbox.exit_code in (0, 1) and "Traceback" not in inbox.stderr
+
+
+def test_L10_missing_clock_setting_is_database_error(world):
+    db = world.db()
+    with db.transaction():
+        db.execute("DELETE FROM settings WHERE key = 'clock_mode'")
+    db.close()
+    world.refused("clock", code="database_error")
+    doctor = world.json("doctor", code=1)
+    assert doctor["findings"][0]["check"] == "clock"
+
+
+# ---------------------------------------------------------------- a valid database in a read-only directory
+
+
+def test_valid_database_in_read_only_directory_names_the_real_cause(world):
+    import os
+    import subprocess
+    directory = str(world.db_path.parent)
+    if os.geteuid() == 0:  # root ignores permission bits: make the directory immutable instead
+        if subprocess.run(["chattr", "+i", directory], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not supported on this filesystem")
+    else:
+        os.chmod(directory, 0o555)
+    try:
+        message = world.refused("inbox", code="database_error")
+        assert "not SQLite" not in message and "-wal" in message and "directory" in message
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", directory])
+        else:
+            os.chmod(directory, 0o755)
+
+
+# ---------------------------------------------------------------- small ones
+
+
+def test_R1_already_responded_wording(world):
+    draft = compose(world, "kat")
+    world.json("schedule", draft["id"], "--at", "+1h")
+    world.json("tick", "--by", "2h")
+    world.json("reply", "1")
+    message = world.refused("reply", "1", code="already_responded")
+    assert "a accept" not in message and "(accept)" in message
+
+
+def test_removed_handles_show_and_add_agree(world):
+    world.json("candidates", "remove", "kat")
+    shown = world.refused("candidates", "show", "removed-3", code="not_found")
+    added = world.refused("candidates", "add", "removed-3", "--first-name", "A", "--last-name", "B",
+                          code="invalid_input")
+    assert "removed" in shown and "removed" in added
+    world.refused("candidates", "add", "removed-99", "--first-name", "A", "--last-name", "B", code="invalid_input")
+
+
+def test_empty_tz_and_empty_by_are_refused(world):
+    draft = compose(world, "kat")
+    world.refused("schedule", draft["id"], "--at", "+1d", "--tz", "", code="unknown_timezone")
+    world.refused("tick", "--by", "", code="invalid_time")
+    world.refused("tick", "--to", "", code="invalid_time")
+    world.refused("templates", "save", "t", "--subject", "s", "--body", "b", "--at", "2027-01-01 09:00", "--tz", "",
+                  code="unknown_timezone")
+
+
+def test_L4_init_with_empty_tz_is_refused_and_leaves_no_file(cli):
+    cli.refused("init", "--tz", "", code="unknown_timezone")
+    assert not cli.db_path.exists()
+
+
+def test_csv_duplicate_header_column_is_refused_by_name(world, tmp_path):
+    path = tmp_path / "dup.csv"
+    path.write_text("handle,first_name,last_name,first_name\nbob,Bob,Smith,Robert\n")
+    message = world.refused("candidates", "import", path, code="invalid_input")
+    assert "'first_name'" in message and "twice" in message
+
+
+def test_csv_unterminated_quote_is_named_with_its_line(world, tmp_path):
+    path = tmp_path / "quote.csv"
+    path.write_text('handle,first_name,last_name\nbob,Bob,Smith\n"eve,Eve,Adams\nzed,Zed,Z\n')
+    message = world.refused("candidates", "import", path, code="invalid_input")
+    assert "line 3" in message and "quote" in message and "last name" not in message
+
+
+def test_R3_stats_until_a_date_includes_that_whole_day(world):
+    draft = compose(world, "kat")
+    world.json("schedule", draft["id"], "--at", "2026-12-02T15:00")
+    world.json("tick", "--to", "2026-12-03")
+    assert world.json("stats", "--since", "2026-12-02", "--until", "2026-12-02")["sent"] == 1
+    assert world.json("stats", "--since", "2026-12-02", "--until", "2026-12-02T12:00")["sent"] == 0

@@ -23,8 +23,9 @@ def doctor(db) -> dict:
             try:
                 findings += check(db)
             except (sqlite3.DatabaseError, OutreachError, ValueError, TypeError) as exc:
-                findings.append(_finding("integrity", f"The {check.__name__.strip('_')} check could not read the "
-                                                      f"file ({getattr(exc, 'message', exc)})."))
+                name = check.__name__.strip("_")
+                findings.append(_finding(name, f"The {name} check could not read the file: "
+                                               f"{getattr(exc, 'message', exc)}"))
     return {"ok": not findings, "findings": findings}
 
 
