@@ -9,17 +9,28 @@ set -euo pipefail
 handles=${1:?usage: send-to-list.sh HANDLES_FILE WHEN}
 when=${2:?usage: send-to-list.sh HANDLES_FILE WHEN}
 
-json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+# Print one field of the JSON document on stdin; a refusal ({"error": ...}) has already said why on
+# stderr, so print nothing and fail.
+json_field() { python3 -c '
+import json, sys
+doc = json.load(sys.stdin)
+if not isinstance(doc, dict) or "error" in doc:
+    sys.exit(1)
+print(doc[sys.argv[1]])' "$1"; }
 
 draft=$(outreach compose --json --to-file "$handles" \
           --subject "{first_name}, a role at Acme" \
           --body "Hi {first_name}, your work at {company|your company} caught my eye. Open to a chat?" \
-        | json_field "['id']")
-outreach followup "$draft" --json --body "Hi {first_name}, just checking you saw my note." --after 5d >/dev/null
+        | json_field id)
 
 # A refusal (no credits, an opted-out candidate, a missing {company}...) exits 1 with one sentence on
-# stderr and changes nothing; `set -e` stops the script there.
-outreach schedule "$draft" --json --at "$when" --tz recipient \
-  | python3 -c 'import json,sys
+# stderr and changes nothing; the draft made above is then discarded, so the script leaves nothing behind.
+discard_draft() { outreach cancel --draft "$draft" --json >/dev/null || true; }
+trap discard_draft ERR
+
+outreach followup "$draft" --json --body "Hi {first_name}, just checking you saw my note." --after 5d >/dev/null
+result=$(outreach schedule "$draft" --json --at "$when" --tz recipient)
+trap - ERR
+python3 -c 'import json,sys
 for t in json.load(sys.stdin)["threads"]:
-    print(t["candidate"], t["id"], sep="\t")'
+    print(t["candidate"], t["id"], sep="\t")' <<<"$result"
