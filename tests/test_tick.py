@@ -124,18 +124,24 @@ def test_K6_durations_and_targets(world):
 
 
 def test_K7_refresh_happens_in_order_with_messages(cli):
-    cli("init", "--credits", "0", "--simulated-clock", "2026-12-15T12:00", "--tz", "UTC")
-    cli("contract", "set", "--pool", "0")
-    cli("candidates", "add", "kat", "--first-name", "K", "--last-name", "J")
-    cli("tick", "--to", "2027-01-15T01:00")  # first refresh at 2027-01-15 00:00 gives 150
-    assert balance(cli) == 150
-    draft = compose(cli, "kat")
-    cli.json("schedule", draft["id"], "--at", "2027-02-15T00:00")  # same instant as the next refresh
-    ledger = cli.json("credits", "--ledger")["ledger"]
-    cli.json("tick", "--to", "2027-02-16")
-    ledger = cli.json("credits", "--ledger")["ledger"]
-    assert [r["reason"] for r in ledger][-1] == "allotment"
-    assert ledger[-1]["at"] == "2027-02-15T00:00:00Z"
+    """Refunds at 2027-02-14, the refresh at 02-15 00:00 and refunds at 02-15 00:00 and 02-16 land in the
+    ledger in time order, and the cap (600) cuts the balance the refresh saw, not the later refunds."""
+    cli("init", "--credits", "598", "--simulated-clock", "2027-01-15T12:00", "--tz", "UTC")
+    for handle in ("a", "b", "c"):
+        cli("candidates", "add", handle, "--first-name", "K", "--last-name", "J")
+    for handle, at in (("a", "2027-02-14T12:00"), ("b", "2027-02-15T00:00"), ("c", "2027-02-16T12:00")):
+        cli.json("schedule", compose(cli, handle)["id"], "--at", at)
+    for handle in ("a", "b", "c"):
+        cli("candidates", "opt-out", handle)  # each is canceled when due, and refunded then (C6)
+    assert balance(cli) == 595
+    cli.json("tick", "--to", "2027-02-17")
+    rows = [(r["at"], r["reason"], r["delta"]) for r in cli.json("credits", "--ledger")["ledger"]][-5:]
+    assert rows == [("2027-02-14T12:00:00Z", "refund", 1),
+                    ("2027-02-15T00:00:00Z", "allotment", 150),  # the same instant as b: the refresh first
+                    ("2027-02-15T00:00:00Z", "expire", -146),     # 596 + 150 cut to 600
+                    ("2027-02-15T00:00:00Z", "refund", 1),
+                    ("2027-02-16T12:00:00Z", "refund", 1)]
+    assert balance(cli) == 602
 
 
 def test_K8_clock_never_runs_backwards(world):
