@@ -116,8 +116,11 @@ def parse_duration(text: str, what: str = "duration") -> timedelta:
     if not match or not any(match.groups()):
         raise refuse("invalid_time", f"Cannot read the {what} {text!r}; write it like 30m, 2h, 3d, 1w or 1d12h.")
     weeks, days, hours, minutes = (int(g or 0) for g in match.groups())
-    delta = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)  # each part < 10**9: no overflow
-    if delta > LONGEST:
+    try:
+        delta = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    except OverflowError:  # more days than a timedelta holds: far past the limit anyway
+        delta = None
+    if delta is None or delta > LONGEST:
         raise refuse("invalid_time", f"The {what} {text!r} is longer than 10 years, the most outreach accepts.")
     return delta
 
@@ -127,7 +130,7 @@ def localize(naive: datetime, zone) -> tuple[datetime, str | None]:
     its first occurrence. Returns the UTC instant and a warning, if any."""
     import pytz
 
-    if not EARLIEST.year - 1 < naive.year < LATEST.year + 1:
+    if not 1 < naive.year < 9999:
         check_instant(naive.replace(tzinfo=UTC))  # refuses before pytz can overflow at year 1 or 9999
     try:
         return zone.localize(naive, is_dst=None).astimezone(UTC), None

@@ -38,6 +38,18 @@ def _state(db):
     return state
 
 
+KILLPOINT = os.path.join(os.path.dirname(__file__), "killpoint.py")
+BATCH = "outreach_cli.services.tick:_Run.batch"
+
+
+def _killed_at(db, target, when, n, *args):
+    """Run outreach and SIGKILL it at an exact point (tests/killpoint.py); it must have died there."""
+    env = dict(os.environ, OUTREACH_DB=str(db))
+    process = subprocess.run([sys.executable, KILLPOINT, target, when, str(n), "--", *map(str, args)], env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert process.returncode == -signal.SIGKILL, (target, when, n, process.stderr)
+
+
 def _doctor(db):
     process = _outreach(db, "doctor", "--json")
     out, err = process.communicate(timeout=60)
@@ -82,45 +94,41 @@ def backlog(tmp_path_factory):
     return db, _state(reference), time.monotonic() - started
 
 
+# Each batch of a tick is one transaction (this backlog takes two, then a last look that finds nothing): a
+# kill as batch N returns is inside its transaction (the batch is lost), a kill as batch N starts is just after
+# batch N-1 committed; inside a batch, before and after its writes and as it moves the clock. 12 exact moments.
+TICK = "outreach_cli.services.tick:_Run."
+KILL_MOMENTS = ([(TICK + "batch", when, n) for n in (1, 2, 3) for when in ("before", "after")]
+                + [(TICK + "_write", when, n) for n in (1, 2) for when in ("before", "after")]
+                + [(TICK + "_advance", "after", n) for n in (1, 2)])
+
+
 @pytest.mark.slow
 def test_K5_killed_tick_then_tick_again_equals_uninterrupted(backlog, tmp_path):
-    db, reference, duration = backlog
+    db, reference, _duration = backlog
     assert len(reference["messages"]) == 12000
-    moments = [duration * (i + 1) / 16 for i in range(12)]  # the first three quarters of a run
-    interrupted = 0
-    for index, moment in enumerate(moments):
+    for index, (target, when, n) in enumerate(KILL_MOMENTS):
         copy = tmp_path / f"case{index}.db"
         shutil.copy(db, copy)
-        process = _outreach(copy, "tick", "--to", TARGET, "--json")
-        time.sleep(moment)
-        process.send_signal(signal.SIGKILL)
-        process.communicate()
-        interrupted += process.returncode == -signal.SIGKILL
+        _killed_at(copy, target, when, n, "tick", "--to", TARGET, "--json")
         again = _outreach(copy, "tick", "--to", TARGET, "--json")
         out, err = again.communicate(timeout=300)
         assert again.returncode == 0 and "Traceback" not in err, err
-        assert _state(copy) == reference, f"killed after {moment:.2f}s"
+        assert _state(copy) == reference, f"killed {when} call {n} of {target}"
         _doctor(copy)
-    assert interrupted >= 8  # most kills landed while the tick was working
 
 
 @pytest.mark.slow
 def test_K5_killed_tick_is_resumed_by_plain_tick(backlog, tmp_path):
-    db, reference, duration = backlog
+    db, reference, _duration = backlog
     copy = tmp_path / "plain.db"
     shutil.copy(db, copy)
-    process = _outreach(copy, "tick", "--to", TARGET)
-    # Kill as soon as the tick has recorded where it is going (before that, a kill leaves nothing to resume).
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        conn = sqlite3.connect(copy, timeout=30)
-        recorded = conn.execute("SELECT value FROM settings WHERE key = 'tick_target_utc'").fetchone()
-        conn.close()
-        if recorded:
-            break
-    process.send_signal(signal.SIGKILL)
-    process.communicate()
-    assert process.returncode == -signal.SIGKILL and recorded
+    # Killed as its first batch starts: the tick has recorded where it is going, and done nothing else.
+    _killed_at(copy, BATCH, "before", 1, "tick", "--to", TARGET)
+    conn = sqlite3.connect(copy)
+    recorded = conn.execute("SELECT value FROM settings WHERE key = 'tick_target_utc'").fetchone()
+    conn.close()
+    assert recorded == (TARGET + "T00:00:00Z",)
     again = _outreach(copy, "tick", "--json")  # no target: finishes the interrupted one
     out, err = again.communicate(timeout=300)
     assert again.returncode == 0, err
@@ -141,14 +149,17 @@ def test_C1_killed_bulk_schedule_is_all_or_nothing(tmp_path):
         cli.json("followup", draft["id"], "--body", "Again")
     finally:
         os.environ.pop("OUTREACH_DB")
-    outcomes = set()
-    for index, moment in enumerate([0.05, 0.15, 0.25, 0.35, 0.45, 0.6, 0.8, 1.2]):
+    # Killed while the recipients are written a chunk at a time, as the charge (the last step before the
+    # commit) returns, and while the committed result is being printed.
+    moments = [("outreach_cli.repo:iter_draft_recipients", "after", 1),
+               ("outreach_cli.placeholders:render", "before", 9000),
+               ("outreach_cli.services.scheduling:charge", "after", 1),
+               ("outreach_cli.services.scheduling:thread_shape", "before", 10)]
+    outcomes = []
+    for index, (target, when, n) in enumerate(moments):
         copy = tmp_path / f"s{index}.db"
         shutil.copy(db, copy)
-        process = _outreach(copy, "schedule", draft["id"], "--at", "+1d", "--json")
-        time.sleep(moment)
-        process.send_signal(signal.SIGKILL)
-        process.communicate()
+        _killed_at(copy, target, when, n, "schedule", draft["id"], "--at", "+1d", "--json")
         conn = sqlite3.connect(copy)
         messages = conn.execute("SELECT count(*) FROM messages").fetchone()[0]
         charges = conn.execute("SELECT count(*) FROM ledger WHERE reason = 'charge'").fetchone()[0]
@@ -156,6 +167,6 @@ def test_C1_killed_bulk_schedule_is_all_or_nothing(tmp_path):
         status = conn.execute("SELECT status FROM drafts").fetchone()[0]
         conn.close()
         assert (messages, charges, balance, status) in {(0, 0, 40000, "draft"), (30000, 30000, 10000, "scheduled")}
-        outcomes.add(messages)
+        outcomes.append(messages)
         _doctor(copy)
-    assert 0 in outcomes  # at least one kill landed before the commit
+    assert outcomes == [0, 0, 0, 30000]  # every kill before the commit leaves nothing; after it, everything

@@ -396,3 +396,11 @@ def test_R3_stats_until_a_date_includes_that_whole_day(world):
     world.json("tick", "--to", "2026-12-03")
     assert world.json("stats", "--since", "2026-12-02", "--until", "2026-12-02")["sent"] == 1
     assert world.json("stats", "--since", "2026-12-02", "--until", "2026-12-02T12:00")["sent"] == 0
+
+
+def test_L1_tick_to_the_last_moment_works_and_later_ticks_still_run(cli):
+    cli("init", "--tz", "Pacific/Kiritimati", "--simulated-clock", "2999-10-01T00:00Z")
+    assert cli.json("tick", "--to", "2999-12-31T23:59:59Z")["to"] == "2999-12-31T23:59:59Z"
+    assert cli.json("tick")["sent"] == []  # not bricked: a plain tick still runs
+    cli.refused("tick", "--by", "1m", code="invalid_time")
+    assert cli.json("doctor")["ok"] is True

@@ -29,7 +29,6 @@ def test_K1_tick_queries_use_indexes(world, name):
     db = world.db()
     db.execute("ANALYZE")
     plan = _plan(db, sql, params)
-    print(name, plan)
     for step in plan:
         for table in BIG_TABLES:
             assert not step.startswith(f"SCAN {table}"), (name, plan)
