@@ -123,6 +123,17 @@ def test_L4_committed_command_exits_0_when_reader_closes_pipe(cli, tmp_path, as_
                             env=dict(os.environ, COLUMNS="80"))
     assert result.stdout.strip() == "0" and "Traceback" not in result.stderr, result.stderr
     assert cli.json("credits")["seat"]["balance"] == 60
+    # and with the read end closed before the first write, so that every write meets EPIPE
+    draft = cli.json("compose", "--to-file", tmp_path / "c.csv", "--subject", "Again", "--body", "B")
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        closed = subprocess.run([sys.executable, "-m", "outreach_cli", "schedule", str(draft["id"]), "--now",
+                                 *([flag] if flag else [])], stdout=write_end, stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write_end)
+    assert closed.returncode == 0 and closed.stderr == "", closed.stderr
+    assert cli.json("credits")["seat"]["balance"] == 20
 
 
 def test_L4_full_stdout_is_not_reported_as_a_database_error(cli):
@@ -174,3 +185,14 @@ def test_L4_locked_database_is_database_locked_through_the_command_line(cli):
         holder.execute("ROLLBACK")
         holder.close()
     assert result.returncode == 1 and json.loads(result.stdout)["error"]["code"] == "database_locked"
+
+
+def test_L9_root_json_and_quiet_reach_a_large_import(cli, tmp_path):
+    """`outreach --json candidates import` (over the progress-bar size) prints one JSON document; --quiet nothing."""
+    cli("init", "--simulated-clock", START)
+    rows = "".join(f"h{i},F{i},L{i}\n" for i in range(3001))
+    (tmp_path / "big.csv").write_text("handle,first_name,last_name\n" + rows)
+    doc = json.loads(cli("--json", "candidates", "import", tmp_path / "big.csv").stdout)
+    assert doc["created"] == 3001
+    result = cli("--quiet", "candidates", "import", tmp_path / "big.csv", "--update")
+    assert result.stdout == ""
