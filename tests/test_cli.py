@@ -196,3 +196,15 @@ def test_L9_root_json_and_quiet_reach_a_large_import(cli, tmp_path):
     assert doc["created"] == 3001
     result = cli("--quiet", "candidates", "import", tmp_path / "big.csv", "--update")
     assert result.stdout == ""
+
+
+def test_L9_quiet_doctor_findings_still_reach_stderr(cli):
+    """`doctor --quiet` in cron: a clean check prints nothing; a finding is shown on stderr, exit 1."""
+    cli("init", "--simulated-clock", START)
+    assert cli("doctor", "--quiet").stdout == ""
+    conn = sqlite3.connect(cli.db_path)
+    conn.execute("UPDATE seats SET balance = balance + 5")
+    conn.commit()
+    conn.close()
+    result = cli("--quiet", "doctor", code=1)
+    assert result.stdout == "" and result.stderr.strip()

@@ -98,12 +98,12 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
             db = open_existing(db_path(path))
             try:
                 result = action(db)
-                _emit_committed(result, as_json, show, quiet)  # while the database is open: it may stream
+                _emit_committed(result, as_json, show, quiet, failed)  # while the database is open: it may stream
             finally:
                 db.close()
         else:
             result = action(db_path(path))
-            _emit_committed(result, as_json, show, quiet)
+            _emit_committed(result, as_json, show, quiet, failed)
     except OutputFailed as exc:
         _output_failed(exc.__cause__)
     except OutreachError as exc:
@@ -118,9 +118,15 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         raise typer.Exit(1)
 
 
-def _emit_committed(result, as_json: bool, show: Callable | None, quiet: bool) -> None:
-    """Print a result whose work is done: a failed write to stdout is no database error (L4)."""
+def _emit_committed(result, as_json: bool, show: Callable | None, quiet: bool, failed: Callable | None) -> None:
+    """Print a result whose work is done: a failed write to stdout is no database error (L4). Under --quiet,
+    a result that fails the command (doctor's findings) is what needs a look: it goes to stderr."""
     try:
+        if quiet and show is not None and failed is not None and failed(result):
+            from contextlib import redirect_stdout
+            with redirect_stdout(sys.stderr):
+                emit(result, False, show)
+            return
         emit(result, as_json, show, quiet)
         sys.stdout.flush()
     except OSError as exc:
