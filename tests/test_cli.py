@@ -208,3 +208,21 @@ def test_L9_quiet_doctor_findings_still_reach_stderr(cli):
     conn.close()
     result = cli("--quiet", "doctor", code=1)
     assert result.stdout == "" and result.stderr.strip()
+
+
+def test_L10_damaged_page_is_database_error_by_code_through_the_command_line(cli, tmp_path):
+    """A damaged table page (SQLITE_CORRUPT) ends in one sentence and database_error, never a traceback."""
+    cli("init", "--simulated-clock", START)
+    cli("candidates", "add", "x", "--first-name", "X", "--last-name", "Y")
+    conn = sqlite3.connect(cli.db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    root, = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'candidates'").fetchone()
+    size, = conn.execute("PRAGMA page_size").fetchone()
+    conn.close()
+    with open(cli.db_path, "r+b") as handle:
+        handle.seek((root - 1) * size)
+        handle.write(b"\xff" * size)
+    result = outreach("candidates", "list", "--json", env={"OUTREACH_DB": str(cli.db_path)})
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "database_error" and "damaged" in error["message"]
