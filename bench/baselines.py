@@ -1,6 +1,8 @@
 """Baselines for bench/run.py, each run as its own process so it is timed like `outreach`:
 
     python baselines.py limit-bulk DB CSV N       the same rows `outreach` writes, straight through sqlite3
+    python baselines.py limit-schedule DB          a composed draft's threads, messages and ledger rows only
+    python baselines.py limit-messages DB          the 2N message rows alone (no threads, ledger or rendering)
     python baselines.py limit-dispatch DB TARGET   mark the due initials sent and move their follow-ups
     python baselines.py huey-bulk DIR N           enqueue 2N tasks with an eta (SqliteHuey)
     python baselines.py huey-dispatch DIR         run the due tasks
@@ -56,6 +58,58 @@ def limit_bulk(db, csv_path, n):
     conn.executemany("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)",
                      ledger)
     conn.execute("UPDATE seats SET balance = balance - ? WHERE id = 1", (2 * n,))
+    conn.execute("COMMIT")
+
+
+def limit_schedule(db):
+    """Schedule draft 1 (already imported and composed, with a follow-up) for all its recipients: render,
+    write the threads, 2 messages each, their ledger rows and the balance, in one transaction with WAL."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    rows = conn.execute("SELECT c.id, c.first_name, c.company FROM draft_recipients r "
+                        "JOIN candidates c ON c.id = r.candidate_id WHERE r.draft_id = 1 ORDER BY r.position").fetchall()
+    start = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    at = start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    later = (start + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    threads, messages, ledger = [], [], []
+    for i, r in enumerate(rows, 1):
+        threads.append((i, 1, 1, r["id"]))
+        messages.append((2 * i - 1, i, "initial", 1, r["id"], _render(SUBJECT, r), _render(BODY, r), "scheduled", at,
+                         "Europe/London", "sender", None, "seat", "charged"))
+        messages.append((2 * i, i, "followup", 1, r["id"], "Re: " + _render(SUBJECT, r), _render(FOLLOWUP, r),
+                         "scheduled", later, "Europe/London", "sender", 168, "seat", "charged"))
+        ledger += [("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i - 1),
+                   ("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i)]
+    conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)", threads)
+    conn.executemany("INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
+                     "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)
+    conn.executemany("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)",
+                     ledger)
+    conn.execute("UPDATE seats SET balance = balance - ? WHERE id = 1", (len(messages),))
+    conn.execute("UPDATE drafts SET status = 'scheduled' WHERE id = 1")
+    conn.execute("COMMIT")
+
+
+def limit_messages(db):
+    """Only the message rows of `limit_schedule` (20,000 for 10,000 recipients), for the narrowest comparison."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("BEGIN IMMEDIATE")
+    ids = [r[0] for r in conn.execute("SELECT candidate_id FROM draft_recipients WHERE draft_id = 1 ORDER BY position")]
+    conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, 1, 1, ?)",
+                     enumerate(ids, 1))  # the messages' foreign keys need their threads
+    rows = []
+    for i, cid in enumerate(ids, 1):
+        rows.append((2 * i - 1, i, "initial", 1, cid, "Hi", "A role?", "scheduled", "2026-12-01T09:00:00Z",
+                     "Europe/London", "sender", None, "seat", "charged"))
+        rows.append((2 * i, i, "followup", 1, cid, "Re: Hi", "Again?", "scheduled", "2026-12-08T09:00:00Z",
+                     "Europe/London", "sender", 168, "seat", "charged"))
+    conn.executemany("INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
+                     "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
+                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.execute("COMMIT")
 
 
@@ -142,6 +196,8 @@ def aps_dispatch(directory, n):
 if __name__ == "__main__":
     job, *args = sys.argv[1:]
     {"limit-bulk": lambda: limit_bulk(args[0], args[1], int(args[2])),
+     "limit-schedule": lambda: limit_schedule(args[0]),
+     "limit-messages": lambda: limit_messages(args[0]),
      "limit-dispatch": lambda: limit_dispatch(args[0], args[1]),
      "huey-bulk": lambda: huey_bulk(args[0], int(args[1])),
      "huey-dispatch": lambda: huey_dispatch(args[0]),

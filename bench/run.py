@@ -154,6 +154,34 @@ class Bench:
             self.record("dispatch vs huey", n, d_ours, h_disp, "huey SqliteHuey", [], ">= 10x faster")
             self.record("dispatch vs APScheduler", n, d_ours, a_disp, "APScheduler 3", [], ">= 10x faster")
 
+    # ------------------------------------------------------------ 3b. `schedule --json` alone
+    def schedule_json(self, n: int):
+        """`schedule --json` as one whole process (its JSON result holds every thread) against sqlite3 writing
+        the same threads, messages and ledger rows on a copy of the same composed database."""
+        csv_path = self.work / f"people-{n}.csv"
+        write_csv(csv_path, n)
+        template = self.case(f"schedule-{n}") / "composed.db"
+        fresh_db(template.parent, credits=2 * n)
+        (template.parent / "outreach.db").rename(template)
+        for step in bulk_steps(template, csv_path)[:-1]:
+            subprocess.run(step, check=True, stdout=subprocess.DEVNULL)
+        ours, quiet, limit, messages_only, rss = [], [], [], [], []
+        for run in range(self.runs * 2):
+            directory = self.case(f"schedule-{n}-{run}")
+            paths = [directory / name for name in ("ours.db", "quiet.db", "limit.db", "messages.db")]
+            for path in paths:
+                shutil.copy(template, path)
+            t, r = timed(bulk_steps(paths[0], csv_path)[-1])
+            ours.append(t)
+            rss.append(r)
+            quiet.append(timed(outreach(paths[1], "schedule", 1, "--at", "2026-12-01 09:00", "--quiet"))[0])
+            limit.append(timed([PY, str(HERE / "baselines.py"), "limit-schedule", paths[2]])[0])
+            messages_only.append(timed([PY, str(HERE / "baselines.py"), "limit-messages", paths[3]])[0])
+        self.record("`schedule --json` (2 messages each)", n, ours, limit, "sqlite3 limit", rss, "<= 3x",
+                    "same rows: threads, messages, ledger")
+        self.record("`schedule --json` vs messages alone", n, ours, messages_only, "sqlite3, messages only", [])
+        self.record("  `schedule --quiet` (no result printed)", n, quiet, limit, "sqlite3 limit", [])
+
     # ------------------------------------------------------------ 4. idle tick on a long history
     def long_history(self, n: int):
         template = self.case("history") / "history.db"
@@ -222,20 +250,22 @@ def show(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 100,000 or 1,000,000 jobs")
-    parser.add_argument("--only", choices=["startup", "bulk", "history", "month"], action="append")
+    parser.add_argument("--only", choices=["startup", "bulk", "schedule", "history", "month"], action="append")
     parser.add_argument("--show", action="store_true", help="print bench/results.json as the table and stop")
     args = parser.parse_args()
     if args.show:
         show(HERE / "results.json")
         return
     bench = Bench(runs=2 if args.quick else 3, quick=args.quick)
-    only = set(args.only or ["startup", "bulk", "history", "month"])
+    only = set(args.only or ["startup", "bulk", "schedule", "history", "month"])
     print(HEADER)
     bench.startup()
     if "bulk" in only:
         bench.bulk_and_dispatch(10_000, peers=True)
         if not args.quick:
             bench.bulk_and_dispatch(100_000, peers=False)
+    if "schedule" in only:
+        bench.schedule_json(10_000)
     if "history" in only:
         bench.long_history(100_000 if args.quick else 1_000_000)
     if "month" in only:

@@ -1,52 +1,170 @@
-"""The Typer app. Each run builds only the command module it needs (Typer inspects every command's
-signature when it builds the app, which costs more than the rest of a quiet tick); `--help` and
-unknown words build them all. Nothing heavy is imported here."""
+"""The Typer app. Its command table is derived from the command modules themselves: every module under
+`commands/` (except `_`-prefixed ones) has a `register(app)` that adds its commands and groups to a Typer
+app; the root group records those registrations and turns into a Click command only the one a run needs
+(Typer inspects a command's signature when it converts it, which costs more than the rest of a quiet
+tick). `--help`, completion and unknown words convert them all. Nothing heavy is imported here."""
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
+from typing import Annotated
 
+import click
 import typer
-import typer.core
+from typer.core import TyperCommand, TyperGroup
+from typer.models import CommandInfo, DefaultPlaceholder, TyperInfo
 
-# Plain Click help and usage errors (rich_markup_mode=None below): quick, and one plain line for scripts.
-# Typer 0.19 still escapes "[required]" as "\\[required]" whenever Rich is installed, importing Rich to do
-# it; telling it Rich is absent gives plain text and keeps Rich for our own tables only.
-typer.core.HAS_RICH = False
+from .commands._common import share_options
 
 HELP = "Schedule InMail-style outreach to candidates: follow-ups, templates, exact credits."
-MODULES = ("setup", "candidates", "messages", "views", "templates")
-OWNER = {
-    "init": "setup", "seats": "setup", "contract": "setup", "clock": "setup",
-    "candidates": "candidates",
-    "compose": "messages", "followup": "messages", "schedule": "messages", "reschedule": "messages",
-    "cancel": "messages", "reply": "messages", "thread": "messages", "draft": "messages",
-    "tick": "views", "inbox": "views", "credits": "views", "stats": "views", "doctor": "views",
-    "templates": "templates", "preview": "templates",
-}
+# The order of `--help` only: a command module not named here is still found, after these.
+HELP_ORDER = ("setup", "candidates", "messages", "views", "templates")
 
 
-def build(argv: list[str] | None = None) -> typer.Typer:
-    """The app with the module that owns argv's command, or every module."""
-    app = typer.Typer(name="outreach", help=HELP, no_args_is_help=True, add_completion=False, rich_markup_mode=None,
-                      pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
-    app.callback()(_root)  # keeps the group shape even when one module holds one command
-    words = [a for a in (argv or []) if not a.startswith("-")]
-    needed = [OWNER[words[0]]] if words and words[0] in OWNER else MODULES
-    for name in needed:
-        importlib.import_module(f"{__package__}.commands.{name}").register(app)
-    return app
+def _plain_options(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    """Arguments and options as plain Click text. Typer 0.19 escapes "[required]" as "\\[required]" (and
+    imports Rich to do it) whenever Rich is installed; Click's own record for an option, and the same
+    shape for an argument, keep help plain and quick."""
+    args, opts = [], []
+    for param in command.get_params(ctx):
+        if getattr(param, "hidden", False):
+            continue
+        if param.param_type_name == "argument":
+            extra = "[required]" if param.required else ""
+            args.append((param.make_metavar(ctx), "  ".join(x for x in (getattr(param, "help", "") or "", extra) if x)))
+        elif param.param_type_name == "option":
+            record = click.Option.get_help_record(param, ctx)
+            if record:
+                opts.append(record)
+    for title, rows in (("Arguments", args), ("Options", opts)):
+        if rows:
+            with formatter.section(title):
+                formatter.write_dl(rows)
 
 
-def _root() -> None:
+class PlainCommand(TyperCommand):
+    format_options = _plain_options
+
+
+class PlainGroup(TyperGroup):
+    def format_options(self, ctx, formatter):
+        _plain_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+
+class Commands(PlainGroup):
+    """The root group: its commands come from the command modules, each converted when first asked for."""
+
+    last_built: dict = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        share_options(self)
+        self._table: dict | None = None
+        self.built: dict[str, click.Command] = {}
+        Commands.last_built = self.built  # what the latest run converted (a test checks it is one command)
+
+    def table(self) -> dict:
+        if self._table is None:
+            self._table = registrations()
+        return self._table
+
+    def list_commands(self, ctx):
+        return list(self.table())
+
+    def get_command(self, ctx, name):
+        if name not in self.built:
+            info = self.table().get(name)
+            if info is None:
+                return None
+            self.built[name] = convert(name, info)
+        return self.built[name]
+
+
+def registrations() -> dict:
+    """Command or group name -> its Typer registration, from every command module's `register(app)`."""
+    from . import commands
+    names = sorted((m.name for m in pkgutil.iter_modules(commands.__path__) if not m.name.startswith("_")),
+                   key=lambda n: (HELP_ORDER.index(n) if n in HELP_ORDER else len(HELP_ORDER), n))
+    commands_first: dict = {}
+    groups: dict = {}
+    for module_name in names:
+        module = importlib.import_module(f"{commands.__name__}.{module_name}")
+        if not hasattr(module, "register"):
+            continue
+        recorder = typer.Typer()
+        module.register(recorder)
+        for info in recorder.registered_commands:
+            commands_first[info.name or info.callback.__name__.replace("_", "-")] = info
+        for info in recorder.registered_groups:
+            name = info.name if not isinstance(info.name, DefaultPlaceholder) else info.typer_instance.info.name
+            groups[name] = info
+    return {**commands_first, **groups}  # Typer's own help order: commands, then groups
+
+
+def convert(name: str, info: CommandInfo | TyperInfo) -> click.Command:
+    """One registration as a Click command (or group), through Typer's public conversion, with the shared
+    options (--db, --json, --quiet) on it and every subcommand."""
+    _plain_classes(info)
+    holder = typer.Typer(rich_markup_mode=None, add_completion=False, pretty_exceptions_enable=False)
+    holder.callback()(_nothing)
+    if isinstance(info, CommandInfo):
+        holder.registered_commands.append(info)
+    else:
+        holder.registered_groups.append(info)
+    command = typer.main.get_command(holder).commands[name]
+    _share_everywhere(command)
+    return command
+
+
+def _nothing() -> None:
+    """A holder's callback, so that Typer builds a group around the one registration."""
+
+
+def _unset(value) -> bool:
+    """No class chosen by the command module (Typer's defaults): plain help classes may replace it."""
+    return value is None or isinstance(value, DefaultPlaceholder) or value in (TyperCommand, TyperGroup)
+
+
+def _plain_classes(info) -> None:
+    if isinstance(info, CommandInfo):
+        if _unset(info.cls):
+            info.cls = PlainCommand
+        return
+    sub = info.typer_instance
+    if _unset(info.cls) and _unset(sub.info.cls):
+        info.cls = PlainGroup
+    for child in sub.registered_commands + sub.registered_groups:
+        _plain_classes(child)
+
+
+def _share_everywhere(command: click.Command) -> None:
+    share_options(command)
+    for child in getattr(command, "commands", {}).values():
+        _share_everywhere(child)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            text = version("outreach")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            from . import __version__ as text
+        print(f"outreach {text}")
+        raise typer.Exit()
+
+
+app = typer.Typer(name="outreach", cls=Commands, help=HELP, no_args_is_help=True, rich_markup_mode=None,
+                  pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
     """Schedule InMail-style outreach to candidates: follow-ups, templates, exact credits."""
 
 
-def __getattr__(name: str):
-    if name == "app":  # the whole app, for tests and tools (python -m typer, docs)
-        return build()
-    raise AttributeError(name)
-
-
 def main() -> None:
-    build(sys.argv[1:])(prog_name="outreach")
+    app(prog_name="outreach")

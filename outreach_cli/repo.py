@@ -186,17 +186,24 @@ def thread_messages(db, thread_id: int):
 
 
 def iter_threads_of_draft(db, draft_id: int):
-    """The draft's threads with their messages (initial first), read back through one cursor."""
-    cursor = db.execute(
-        "SELECT m.*, c.handle AS candidate, s.name AS seat, t.draft_id, t.response_kind, t.response_utc, "
-        "t.response_message_id FROM threads t JOIN messages m ON m.thread_id = t.id "
-        "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
-        "WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
+    """The draft's threads with their messages (initial first), read back through one cursor. Rows are plain
+    dicts of the columns the JSON shapes use: a bulk `schedule --json` reads 20,000 of them, and a dict
+    lookup is several times cheaper than sqlite3.Row's search of 25 column names."""
+    from itertools import repeat
+    cursor = db.conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(
+        "SELECT m.id, m.thread_id, m.kind, m.subject, m.body, m.status, m.cancel_reason, m.send_at_utc, "
+        "m.sent_at_utc, m.timezone, m.timezone_source, m.delay_hours, c.handle AS candidate, s.name AS seat, "
+        "t.draft_id, t.response_kind, t.response_utc, t.response_message_id FROM threads t "
+        "JOIN messages m ON m.thread_id = t.id JOIN candidates c ON c.id = t.candidate_id "
+        "JOIN seats s ON s.id = t.seat_id WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
+    names = [column[0] for column in cursor.description]
     thread, messages = None, []
     while rows := cursor.fetchmany(2000):
-        for row in rows:
+        for row in map(dict, map(zip, repeat(names), rows)):
             if thread is not None and row["thread_id"] != thread["id"]:
-                yield thread, sorted(messages, key=lambda m: m["kind"] != "initial")
+                yield thread, _initial_first(messages)
                 thread, messages = None, []
             if thread is None:
                 thread = {"id": row["thread_id"], "seat": row["seat"], "candidate": row["candidate"],
@@ -204,7 +211,13 @@ def iter_threads_of_draft(db, draft_id: int):
                           "response_utc": row["response_utc"], "response_message_id": row["response_message_id"]}
             messages.append(row)
     if thread is not None:
-        yield thread, sorted(messages, key=lambda m: m["kind"] != "initial")
+        yield thread, _initial_first(messages)
+
+
+def _initial_first(messages: list) -> list:
+    if len(messages) > 1 and messages[0]["kind"] != "initial":
+        messages.sort(key=lambda m: m["kind"] != "initial")
+    return messages
 
 
 def followup_of(db, thread_id: int):

@@ -5,6 +5,7 @@ import sqlite3
 import stat
 
 import pytest
+import click
 import typer.main
 
 from outreach_cli.cli import app
@@ -143,7 +144,12 @@ def test_json_output_is_one_document(world):
 
 
 def _walk(group, path=()):
-    for name, command in getattr(group, "commands", {}).items():
+    """Every command, through Click's public interface (the root group converts its commands lazily)."""
+    if not isinstance(group, click.Group):
+        return
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield path + (name,), command
         yield from _walk(command, path + (name,))
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Annotated, Callable, Optional
 
+import click
 import typer
 
 from ..errors import OutreachError
@@ -18,91 +19,208 @@ DbOption = Annotated[Optional[Path], typer.Option(
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (for scripts).")]
 SeatOption = Annotated[Optional[str], typer.Option("--seat", help="Act for this seat (default: the seat init created).")]
 
+# The options every command and group takes, before or after the subcommand (L9). A command function declares
+# `db` and `json` and passes them to run(); the CLI layer (share_options) gives every command and group the
+# ones it does not declare, and each value given anywhere on the line is remembered in the Click context,
+# where run() finds it.
+SHARED = {
+    "db": dict(param_decls=["--db"], type=click.Path(dir_okay=True, path_type=Path), default=None,
+               help="The SQLite file (else $OUTREACH_DB, else ~/.local/share/outreach/outreach.db)."),
+    "json": dict(param_decls=["--json"], is_flag=True, default=False,
+                 help="Print one JSON document on stdout (for scripts)."),
+    "quiet": dict(param_decls=["--quiet"], is_flag=True, default=False,
+                  help="Print nothing on stdout on success; refusals and warnings still go to stderr."),
+}
+_GIVEN = "outreach.options"
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    if value not in (None, False):
+        ctx.meta.setdefault(_GIVEN, []).append((param.name, value))
+    return value
+
+
+def share_options(command: click.Command) -> None:
+    """Give a command or group --db, --json and --quiet (those it does not declare itself), and make every one
+    of them, declared or added, remember its value for run()."""
+    for param in command.params:
+        if param.name in SHARED and param.callback is None:
+            param.callback = _remember
+    declared = {param.name for param in command.params}
+    for name, settings in SHARED.items():
+        if name not in declared:
+            settings = dict(settings)
+            command.params.append(click.Option(settings.pop("param_decls"), expose_value=False,
+                                               callback=_remember, **settings))
+
+
+def given(path: Optional[Path] = None, as_json: bool = False) -> tuple[Optional[Path], bool, bool, Optional[str]]:
+    """The shared options of this run, from anywhere on the command line: (db, json, quiet, conflict)."""
+    ctx = click.get_current_context(silent=True)
+    values = list(ctx.meta.get(_GIVEN, [])) if ctx is not None else []
+    values += [("db", path)] if path is not None else []
+    values += [("json", True)] if as_json else []
+    dbs = [Path(v) for k, v in values if k == "db"]
+    conflict = None
+    if len({os.path.abspath(p) for p in dbs}) > 1:
+        conflict = "--db was given twice with different files (" + ", ".join(dict.fromkeys(map(str, dbs))) + \
+                   "); give one."
+    return (dbs[-1] if dbs else None, any(k == "json" for k, _ in values), any(k == "quiet" for k, _ in values),
+            conflict)
+
+
+def quiet_or_json(as_json: bool = False) -> bool:
+    """True when this run prints nothing for a human (--json or --quiet, given anywhere): no progress bar."""
+    _path, merged_json, quiet, _conflict = given(None, as_json)
+    return merged_json or quiet
+
 
 def db_path(path: Optional[Path]) -> Path:
     from ..db import default_path
     return path if path is not None else default_path()
 
 
+class OutputFailed(Exception):
+    """Writing the result failed (stdout closed or full) after the work was committed."""
+
+
 def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | None = None, *,
         opened: bool = True, failed: Callable | None = None) -> None:
-    """Open the database, run one service, print the result; refusals exit 1."""
+    """Open the database, run one service, print the result; refusals exit 1. The shared options may also
+    have been given before the subcommand or on its group (L9); they are merged here."""
+    path, as_json, quiet, conflict = given(path, as_json)
+    _prepare_output()
     try:
+        if conflict:
+            raise OutreachError(conflict, "invalid_input")
         if opened:
             from ..db import open_existing
             db = open_existing(db_path(path))
             try:
                 result = action(db)
-                emit(result, as_json, show)  # while the database is open: a result may stream from it
+                _emit_committed(result, as_json, show, quiet, failed)  # while the database is open: it may stream
             finally:
                 db.close()
         else:
             result = action(db_path(path))
-            emit(result, as_json, show)
-    except BrokenPipeError:
-        # The reader stopped early (`| head`): the work is done and committed; stop writing quietly.
-        # Python's recipe: point stdout at /dev/null so the exit-time flush cannot fail again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise typer.Exit(0)
+            _emit_committed(result, as_json, show, quiet, failed)
+    except OutputFailed as exc:
+        _output_failed(exc.__cause__)
     except OutreachError as exc:
         fail(exc.code, exc.message, as_json)
-    except sqlite3.OperationalError as exc:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            fail("database_locked", "The database is busy with another outreach process; try again in a moment.",
-                 as_json)
-        if "readonly" in text or "read-only" in text:
-            fail("database_error", "The database file is read-only; check its permissions.", as_json)
-        fail("database_error", f"The database could not be used ({exc}).", as_json)
-    except sqlite3.IntegrityError as exc:
-        fail("database_error", f"outreach refused a change that would break a database rule ({exc}); "
-                               "please report it.", as_json)
-    except sqlite3.DatabaseError as exc:
-        fail("database_error", f"The database file is damaged or not an outreach database ({exc}).", as_json)
+    except sqlite3.Error as exc:
+        from ..db import database_error
+        error = database_error(exc)
+        fail(error.code, error.message, as_json)
     except OSError as exc:
         fail("database_error", f"The database file could not be used ({exc.strerror or exc}).", as_json)
     if failed is not None and failed(result):
         raise typer.Exit(1)
 
 
-def emit(result, as_json: bool, show: Callable | None) -> None:
+def _emit_committed(result, as_json: bool, show: Callable | None, quiet: bool, failed: Callable | None) -> None:
+    """Print a result whose work is done: a failed write to stdout is no database error (L4). Under --quiet,
+    a result that fails the command (doctor's findings) is what needs a look: it goes to stderr."""
+    try:
+        if quiet and show is not None and failed is not None and failed(result):
+            from contextlib import redirect_stdout
+            with redirect_stdout(sys.stderr):
+                emit(result, False, show)
+            return
+        emit(result, as_json, show, quiet)
+        sys.stdout.flush()
+    except OSError as exc:
+        raise OutputFailed() from exc
+    except SystemExit as exc:  # Rich's Console.on_broken_pipe answers EPIPE with SystemExit(1)
+        raise OutputFailed() from BrokenPipeError(str(exc))
+
+
+def _output_failed(exc: OSError) -> None:
+    """The reader stopped early (`| head`, EPIPE) or stdout could not be written (ENOSPC): the work is done and
+    committed, so the exit status is 0 (L4). Python's recipe: point stdout at /dev/null so the exit-time
+    flush cannot fail again."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is no file (tests capture it)
+        pass
+    if not isinstance(exc, BrokenPipeError):
+        print(f"The work was done, but its output could not be written ({exc.strerror or exc}).", file=sys.stderr)
+    raise typer.Exit(0)
+
+
+def _prepare_output() -> None:
+    """Characters stdout's encoding cannot hold (PYTHONIOENCODING=ascii, a C locale) are replaced in human
+    output; JSON then escapes them (ensure_ascii), so it stays exact."""
+    if not _stdout_is_unicode() and hasattr(sys.stdout, "reconfigure"):
+        try:
+            sys.stdout.reconfigure(errors="replace")
+        except (ValueError, OSError):
+            pass
+
+
+def _stdout_is_unicode(out=None) -> bool:
+    import codecs
+    encoding = getattr(out or sys.stdout, "encoding", None) or "utf-8"
+    try:
+        return codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def emit(result, as_json: bool, show: Callable | None, quiet: bool = False) -> None:
     warnings = result.get("warnings", []) if isinstance(result, dict) else []
     for warning in warnings:
         print(f"Warning: {warning}", file=sys.stderr)
-    if as_json or show is None:
+    if quiet:  # L9: nothing on stdout on success; a streamed result is still read to its end
+        _drain(result)
+    elif as_json or show is None:
         write_json(result, sys.stdout)
     else:
         show(result)
+
+
+def _drain(result) -> None:
+    from ..shapes import Stream
+    for value in (result.values() if isinstance(result, dict) else ()):
+        if isinstance(value, Stream):
+            for _ in value:
+                pass
 
 
 def write_json(result, out) -> None:
     """One JSON document; a `Stream` value is written item by item, never held whole in memory."""
     from ..shapes import Stream
     indent = 2 if out.isatty() else None
+    # Shapes are plain trees of dicts and lists, never cyclic: no cycle check (one dict operation less per
+    # container, 20,000 of them in a bulk schedule). Non-ASCII text is written as is unless stdout cannot
+    # encode it; then it is escaped, and the document is the same JSON.
+    ascii_only = not _stdout_is_unicode(out)
     if not (isinstance(result, dict) and any(isinstance(v, Stream) for v in result.values())):
-        out.write(json.dumps(result, ensure_ascii=False, indent=indent) + "\n")
+        out.write(json.JSONEncoder(ensure_ascii=ascii_only, check_circular=False, indent=indent).encode(result) + "\n")
         return
+    encode = json.JSONEncoder(ensure_ascii=ascii_only, check_circular=False).encode  # a streamed document is flat
     out.write("{")
     for index, (key, value) in enumerate(result.items()):
-        out.write((", " if index else "") + json.dumps(key) + ": ")
+        out.write((", " if index else "") + encode(key) + ": ")
         if isinstance(value, Stream):
             out.write("[")
             chunk, first = [], True
             for item in value:
                 chunk.append(item)
                 if len(chunk) == 1000:
-                    out.write(("" if first else ", ") + json.dumps(chunk, ensure_ascii=False)[1:-1])
+                    out.write(("" if first else ", ") + encode(chunk)[1:-1])
                     chunk, first = [], False
             if chunk:
-                out.write(("" if first else ", ") + json.dumps(chunk, ensure_ascii=False)[1:-1])
+                out.write(("" if first else ", ") + encode(chunk)[1:-1])
             out.write("]")
         else:
-            out.write(json.dumps(value, ensure_ascii=False))
+            out.write(encode(value))
     out.write("}\n")
 
 
 def fail(code: str, message: str, as_json: bool) -> None:
     print(message, file=sys.stderr)
     if as_json:
-        sys.stdout.write(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False) + "\n")
+        sys.stdout.write(json.dumps({"error": {"code": code, "message": message}},
+                                    ensure_ascii=not _stdout_is_unicode()) + "\n")
     raise typer.Exit(1)

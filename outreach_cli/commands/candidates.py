@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import render
-from ._common import DbOption, JsonOption, run
+from ._common import DbOption, JsonOption, quiet_or_json, run
 
 app = typer.Typer(help="Candidate profiles.", no_args_is_help=True)
 
@@ -42,7 +42,7 @@ def import_csv(file: Path,
                db: DbOption = None, json: JsonOption = False):
     """Import candidates from a CSV file with a header row."""
     from ..services.candidates import import_file
-    progress = None if json else render.ImportProgress()
+    progress = None if quiet_or_json(json) else render.ImportProgress()
 
     def action(d):
         try:
