@@ -15,14 +15,14 @@ import typer.core
 typer.core.HAS_RICH = False
 
 HELP = "Schedule InMail-style outreach to candidates: follow-ups, templates, exact credits."
-MODULES = ("setup", "candidates", "messages", "views", "templates")
+MODULES = ("setup", "candidates", "messages", "views", "templates", "agenda")
 OWNER = {
     "init": "setup", "seats": "setup", "contract": "setup", "clock": "setup",
     "candidates": "candidates",
     "compose": "messages", "followup": "messages", "schedule": "messages", "reschedule": "messages",
     "cancel": "messages", "reply": "messages", "thread": "messages", "draft": "messages",
     "tick": "views", "inbox": "views", "credits": "views", "stats": "views", "doctor": "views",
-    "templates": "templates", "preview": "templates",
+    "templates": "templates", "preview": "templates", "agenda": "agenda",
 }
 
 
