@@ -6,7 +6,6 @@ from typing import Annotated, Optional
 import typer
 
 from .. import render
-from ._clock import showing_year
 from ._common import DbOption, JsonOption, SeatOption, run
 
 
@@ -24,6 +23,7 @@ def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, schedule
           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show a folder of the seat's messages (or its drafts)."""
     from ..services.views import inbox as do_inbox
+    from ._clock import showing_year
 
     def show(rows):
         if folder == "drafts":
