@@ -340,6 +340,8 @@ def agenda(days: list[dict]) -> None:
         notes = []
         if day["over_limit"]:
             notes.append(f"K2 cancels {day['over_limit']}")
+        if day.get("canceled_other"):
+            notes.append(f"{day['canceled_other']} canceled (other)")
         if day["refresh"]:
             notes.append("refresh")
         return (when.strftime("%a %d %b") + ("" if when.year == _clock_year(days) else f" {when.year}"),

@@ -12,9 +12,11 @@ MAX_DAYS = 366
 
 
 def agenda(db, seat_name: str | None, days) -> list[dict]:
-    """One entry per local day of the seat, from today: initials and follow-ups due, the daily limit, how
-    many K2 would cancel (from a rolled-back tick up to the last day's end, so the decisions are the tick's
-    own), and whether the seat's monthly refresh (C9) falls that day."""
+    """One entry per local day of the seat, from today: the initials and follow-ups due that count against
+    the daily limit, the limit, how many of them K2 would cancel, how many would be canceled for another
+    reason (a response, an initial not sent, a restricted seat, an unavailable candidate), and whether the
+    seat's monthly refresh (C9) falls that day. The decisions are the tick's own: a tick up to the last
+    day's end, in a transaction that is rolled back (as `tick --dry-run`)."""
     try:
         count = int(str(days).strip())
     except ValueError:
@@ -30,7 +32,7 @@ def agenda(db, seat_name: str | None, days) -> list[dict]:
     end_day = dates[-1] + timedelta(days=1)
     end, _ = localize(datetime(end_day.year, end_day.month, end_day.day), zone)
     entries = {d: {"seat": seat["name"], "timezone": seat["timezone"], "date": d.isoformat(), "initials": 0, "followups": 0, "daily_limit": seat["daily_limit"],
-                   "over_limit": 0, "refresh": False} for d in dates}
+                   "over_limit": 0, "refresh": False, "canceled_other": 0} for d in dates}
     report = {"from": to_text(now), "to": to_text(end), "sent": [], "canceled": [], "refunded": 0,
               "refreshes": [], "dry_run": True}
     handled: list = []
@@ -47,6 +49,9 @@ def agenda(db, seat_name: str | None, days) -> list[dict]:
         day = max(from_text(row["at"]).astimezone(zone).date(), today)  # overdue work goes at the next tick
         entry = entries.get(day)
         if entry is None:
+            continue
+        if row["status"] == "canceled" and row["cancel_reason"] != "daily_limit":
+            entry["canceled_other"] += 1  # would not go for another reason (F4, F5, K3, K4, L6)
             continue
         entry["initials" if row["kind"] == "initial" else "followups"] += 1
         if row["cancel_reason"] == "daily_limit":
