@@ -18,7 +18,8 @@ SHRINK_MIN = 8  # a free-text column (subject, name) is cut with "…" down to t
 def _fitted(title: str, columns: tuple, rows: list[tuple], drop: tuple = (), shrink: tuple = ()):
     """A table that fits the terminal without wrapping a cell: the columns in `drop` go first (in that
     order), then the free-text columns in `shrink` are cut with "…"; the others (ids, kinds, statuses)
-    keep their full width. Returns the table and the names of the dropped columns."""
+    keep their full width. Returns the table and the names of the dropped columns, or None and the
+    columns to show when even those do not fit side by side."""
     from rich.cells import cell_len
     from rich.text import Text
     width = _console().width
@@ -33,20 +34,21 @@ def _fitted(title: str, columns: tuple, rows: list[tuple], drop: tuple = (), shr
         if needed(shown, cut=True) <= width:
             break
         shown.remove(name)
+    if needed(shown, cut=True) > width:
+        return None, shown  # even the columns that must stay whole do not fit side by side: stack them
     spare = width - needed(shown, cut=False)
-    limits = {}
-    if spare < 0:  # share the room left among the free-text columns, widest first
-        over = -spare
-        for name in sorted((n for n in shown if n in shrink), key=lambda n: -natural[n]):
-            cut = min(over, natural[name] - SHRINK_MIN)
-            if cut > 0:
-                limits[name] = natural[name] - cut
-                over -= cut
+    limits = {name: natural[name] for name in shown if name in shrink}
+    for _ in range(max(0, -spare)):  # cut the widest free-text column by one, until the table fits
+        widest = max((n for n in limits if limits[n] > SHRINK_MIN), key=lambda n: limits[n], default=None)
+        if widest is None:
+            break
+        limits[widest] -= 1
     from rich import box
     from rich.table import Table
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, collapse_padding=True)
     for name in shown:
-        table.add_column(name, no_wrap=True, overflow="ellipsis", max_width=limits.get(name))
+        table.add_column(name, no_wrap=True, overflow="ellipsis",
+                         max_width=limits[name] if name in limits and limits[name] < natural[name] else None)
     index = [columns.index(n) for n in shown]
     for row in rows:
         table.add_row(*(row[i] if isinstance(row[i], Text) else Text(str(row[i])) for i in index))
@@ -92,11 +94,11 @@ def _when(message: dict) -> tuple[str, str]:
 
 
 def messages(rows: list[dict], title: str = "Messages") -> None:
-    """Messages; a narrow terminal drops the thread, then UTC, then the local time, never id, kind,
+    """Messages; a narrow terminal drops UTC, then the thread, then the local time, never id, kind,
     recipient or status."""
     _listing(title, rows, ("Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC"), lambda row: (
         str(row["id"]), str(row["thread_id"]), "follow-up" if row["kind"] == "followup" else row["kind"],
-        row["candidate"], _status(row), *_when(row)), MAX_ROWS, drop=("Thr", "UTC", "When (local)"))
+        row["candidate"], _status(row), *_when(row)), MAX_ROWS, drop=("UTC", "Thr", "When (local)"))
 
 
 def schedule_result(result: dict) -> None:
@@ -139,12 +141,37 @@ def _listing(title: str, rows: list, columns: tuple, cells, limit: int | None = 
     if not rows:
         console.print(f"{title}: none.", markup=False)
         return
-    table, dropped = _fitted(title, columns, [cells(row) for row in rows[:limit]], drop, shrink)
+    shown_rows = [cells(row) for row in rows[:limit]]
+    table, dropped = _fitted(title, columns, shown_rows, drop, shrink)
+    if table is None:
+        _stacked(console, title, [columns.index(name) for name in dropped], shown_rows)
+        return
     console.print(table)
     if dropped:
-        console.print(f"Hidden (narrow terminal): {', '.join(dropped)}.")
+        console.print(f"Not shown: {', '.join(dropped)}.", markup=False)
     if limit and len(rows) > limit:
         console.print(f"... and {len(rows) - limit} more (use --json for all).")
+
+
+def _stacked(console, title: str, index: list[int], rows: list[tuple]) -> None:
+    """Rows too wide for a table even with columns dropped (a long handle in 40 columns): each row's
+    values in order, two spaces apart, a value that does not fit going whole onto an indented line."""
+    width = console.width
+    console.print(title, markup=False)
+    for row in rows:
+        lines, current = [], ""
+        for text in (str(row[i]).strip().replace("\n", " ") for i in index):
+            if not text:
+                continue
+            joined = f"{current}  {text}" if current.strip() else f"{current}{text}"
+            if len(joined) <= width or not current.strip():
+                current = joined
+            else:
+                lines.append(current)
+                current = "  " + text
+        lines.append(current)
+        for line in lines:
+            console.print(line, markup=False, overflow="fold")
 
 
 def drafts(rows: list[dict]) -> None:
@@ -295,7 +322,8 @@ def stats(result: dict) -> None:
         console = _console()
         console.print(f"Stats for seat {result['seat']}", markup=False)
         for measure, value in rows:
-            console.print(f"  {measure}: {value}", markup=False)
+            line = f"  {measure}: {value}"
+            console.print(line if len(line) <= console.width else f"  {measure}:\n    {value}", markup=False)
         return
     _listing(f"Stats for seat {result['seat']}", rows, ("Measure", "Value"), lambda row: row)
 
@@ -319,8 +347,8 @@ def stats_by(periods: list[dict]) -> None:
         return (_local_day(p["period_start"], periods), str(p["sent"]), str(p["responses"]),
                 f"{p['response_rate']:.0%}", str(p["credits_charged"]), str(p["credits_refunded"]), chart)
     _listing(f"Stats for seat {periods[0]['seat']}", periods,
-             ("From", "Sent", "Resp.", "Rate", "Charged", "Refunded", "Sent █ / responses ▒"), cells,
-             drop=("Sent █ / responses ▒", "Refunded", "Charged"))
+             ("From", "Sent", "Resp.", "Rate", "Charged", "Refunded", "█ sent ▒ responses"), cells,
+             drop=("█ sent ▒ responses", "Refunded", "Charged"))
 
 
 def _local_day(text: str, periods: list[dict]) -> str:
@@ -347,7 +375,8 @@ def agenda(days: list[dict]) -> None:
         return (when.strftime("%a %d %b") + ("" if when.year == _clock_year(days) else f" {when.year}"),
                 str(day["initials"]), str(day["followups"]), f"{due}/{day['daily_limit']}", ", ".join(notes))
     _listing(f"Agenda for seat {days[0]['seat']} ({days[0]['timezone']})", days,
-             ("Day", "Initials", "Follow-ups", "Due/limit", "Notes"), cells, shrink=("Notes",))
+             ("Day", "Initials", "Follow-ups", "Due/limit", "Notes"), cells, drop=("Follow-ups", "Initials"),
+             shrink=("Notes",))
 
 
 def _clock_year(days: list[dict]) -> int:
