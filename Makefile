@@ -3,7 +3,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench clean
+.PHONY: test demo bench clean install uninstall
+
+# make install: outreach in its own virtual environment under $(PREFIX)/share/outreach/venv and one link,
+# $(PREFIX)/bin/outreach (the pipx way; no root). PREFIX defaults to ~/.local, so the link is on the usual PATH.
+PREFIX ?= $(HOME)/.local
+INSTALL_VENV ?= $(PREFIX)/share/outreach/venv
+PIP_ARGS ?=
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,3 +30,15 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV)
+
+install:
+	$(PYTHON) -m venv --clear "$(INSTALL_VENV)"
+	"$(INSTALL_VENV)/bin/pip" install --quiet --disable-pip-version-check $(PIP_ARGS) "$(CURDIR)"
+	mkdir -p "$(PREFIX)/bin"
+	ln -sfn "$(INSTALL_VENV)/bin/outreach" "$(PREFIX)/bin/outreach"
+	@echo "Installed $(PREFIX)/bin/outreach (environment: $(INSTALL_VENV))."
+	@case ":$$PATH:" in *":$(PREFIX)/bin:"*) ;; *) echo "Add $(PREFIX)/bin to your PATH to run outreach by name.";; esac
+
+uninstall:
+	rm -f "$(PREFIX)/bin/outreach"
+	rm -rf "$(INSTALL_VENV)"

@@ -12,20 +12,47 @@ def _console():
     return Console(highlight=False, soft_wrap=False)
 
 
-def _table(title: str | None, *columns: str, keep: tuple[str, ...] = ()):
-    """A table; columns named in `keep` never wrap (ids, times), the others fold."""
+SHRINK_MIN = 8  # a free-text column (subject, name) is cut with "…" down to this width, never wrapped
+
+
+def _fitted(title: str, columns: tuple, rows: list[tuple], drop: tuple = (), shrink: tuple = ()):
+    """A table that fits the terminal without wrapping a cell: the columns in `drop` go first (in that
+    order), then the free-text columns in `shrink` are cut with "…"; the others (ids, kinds, statuses)
+    keep their full width. Returns the table and the names of the dropped columns, or None and the
+    columns to show when even those do not fit side by side."""
+    from rich.cells import cell_len
+    from rich.text import Text
+    width = _console().width
+    natural = {name: max([cell_len(name)] + [max(cell_len(line) for line in str(row[i]).split("\n") or [""])
+                                             for row in rows])
+               for i, name in enumerate(columns)}
+
+    def needed(names, cut):
+        return sum(min(natural[n], SHRINK_MIN) if cut and n in shrink else natural[n] for n in names) + 2 * len(names)
+    shown = list(columns)
+    for name in drop:
+        if needed(shown, cut=True) <= width:
+            break
+        shown.remove(name)
+    if needed(shown, cut=True) > width:
+        return None, shown  # even the columns that must stay whole do not fit side by side: stack them
+    spare = width - needed(shown, cut=False)
+    limits = {name: natural[name] for name in shown if name in shrink}
+    for _ in range(max(0, -spare)):  # cut the widest free-text column by one, until the table fits
+        widest = max((n for n in limits if limits[n] > SHRINK_MIN), key=lambda n: limits[n], default=None)
+        if widest is None:
+            break
+        limits[widest] -= 1
     from rich import box
     from rich.table import Table
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, collapse_padding=True)
-    for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column in keep)
-    return table
-
-
-def _add(table, *cells) -> None:
-    """Add a row of plain text: candidates' names are data, never Rich markup."""
-    from rich.text import Text
-    table.add_row(*(cell if isinstance(cell, Text) else Text(str(cell)) for cell in cells))
+    for name in shown:
+        table.add_column(name, no_wrap=True, overflow="ellipsis",
+                         max_width=limits[name] if name in limits and limits[name] < natural[name] else None)
+    index = [columns.index(n) for n in shown]
+    for row in rows:
+        table.add_row(*(row[i] if isinstance(row[i], Text) else Text(str(row[i])) for i in index))
+    return table, [n for n in columns if n not in shown]
 
 
 def _badge(messages: int):
@@ -47,16 +74,31 @@ def _status(message: dict) -> str:
     return message["status"]
 
 
+CLOCK_YEAR: list[int] = []  # the clock's current year, set by the commands that show message times
+
+
+def remember_year(year: int) -> None:
+    CLOCK_YEAR[:] = [year]
+
+
 def _when(message: dict) -> tuple[str, str]:
-    """The local time in the zone the message uses (year dropped to fit 80 columns), and UTC."""
+    """The local time in the zone the message uses, and UTC; the year is shown only when it is not the
+    clock's current year."""
     moment = message["sent_at"] or message["send_at"]
-    return _local(moment, message["timezone"])[5:], _utc(moment)[5:]
+    local, utc = _local(moment, message["timezone"]), _utc(moment)
+    if CLOCK_YEAR and local[:4] == str(CLOCK_YEAR[0]):
+        local = local[5:]
+    if CLOCK_YEAR and utc[:4] == str(CLOCK_YEAR[0]):
+        utc = utc[5:]
+    return local, utc
 
 
 def messages(rows: list[dict], title: str = "Messages") -> None:
+    """Messages; a narrow terminal drops UTC, then the thread, then the local time, never id, kind,
+    recipient or status."""
     _listing(title, rows, ("Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC"), lambda row: (
         str(row["id"]), str(row["thread_id"]), "follow-up" if row["kind"] == "followup" else row["kind"],
-        row["candidate"], _status(row), *_when(row)), MAX_ROWS, keep=("Msg", "Thr", "Kind", "When (local)", "UTC"))
+        row["candidate"], _status(row), *_when(row)), MAX_ROWS, drop=("UTC", "Thr", "When (local)"))
 
 
 def schedule_result(result: dict) -> None:
@@ -88,27 +130,55 @@ def draft(result: dict) -> None:
                   + (" ..." if len(result["recipients"]) > 10 else ""), markup=False)
     _messages_text(console, result)
     if result.get("template_at"):
-        console.print(f"Saved time: {result['template_at']} ({result['template_tz'] or 'sender'})")
+        console.print(f"Saved time: {template_time(result['template_at'], result['template_tz'])}")
 
 
-def _listing(title: str, rows: list, columns: tuple, cells, limit: int | None = None, keep: tuple = ()) -> None:
-    """A titled table of rows ("Title: none." when empty), cut at `limit` rows with a note."""
+def _listing(title: str, rows: list, columns: tuple, cells, limit: int | None = None, drop: tuple = (),
+             shrink: tuple = ()) -> None:
+    """A titled table of rows ("Title: none." when empty), cut at `limit` rows with a note, fitted to the
+    terminal's width (see _fitted)."""
     console = _console()
     if not rows:
-        console.print(f"{title}: none.")
+        console.print(f"{title}: none.", markup=False)
         return
-    table = _table(title, *columns, keep=keep)
-    for row in rows[:limit]:
-        _add(table, *cells(row))
+    shown_rows = [cells(row) for row in rows[:limit]]
+    table, dropped = _fitted(title, columns, shown_rows, drop, shrink)
+    if table is None:
+        _stacked(console, title, [columns.index(name) for name in dropped], shown_rows)
+        return
     console.print(table)
+    if dropped:
+        console.print(f"Not shown: {', '.join(dropped)}.", markup=False)
     if limit and len(rows) > limit:
         console.print(f"... and {len(rows) - limit} more (use --json for all).")
+
+
+def _stacked(console, title: str, index: list[int], rows: list[tuple]) -> None:
+    """Rows too wide for a table even with columns dropped (a long handle in 40 columns): each row's
+    values in order, two spaces apart, a value that does not fit going whole onto an indented line."""
+    width = console.width
+    console.print(title, markup=False)
+    for row in rows:
+        lines, current = [], ""
+        for text in (str(row[i]).strip().replace("\n", " ") for i in index):
+            if not text:
+                continue
+            joined = f"{current}  {text}" if current.strip() else f"{current}{text}"
+            if len(joined) <= width or not current.strip():
+                current = joined
+            else:
+                lines.append(current)
+                current = "  " + text
+        lines.append(current)
+        for line in lines:
+            console.print(line, markup=False, overflow="fold")
 
 
 def drafts(rows: list[dict]) -> None:
     _listing("Drafts", rows, ("Draft", "To", "Subject", "Follow-up"), lambda row: (
         str(row["id"]), str(len(row["recipients"])), row["subject"],
-        hours_text(row["followup"]["delay_hours"]) if row["followup"] else "-"))
+        hours_text(row["followup"]["delay_hours"]) if row["followup"] else "-"), drop=("Follow-up",),
+        shrink=("Subject",))
 
 
 def thread(result: dict) -> None:
@@ -140,14 +210,16 @@ def cancel_result(result: dict) -> None:
 
 def tick_result(result: dict) -> None:
     console = _console()
-    prefix = "(dry run) would " if result["dry_run"] else ""
+    dry = result["dry_run"]
     span = f"{_utc(result['from'])} -> {_utc(result['to'])}"
     if not (result["sent"] or result["canceled"] or result["refreshes"]):
         console.print(f"{span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
         return
-    console.print(f"{span}: {prefix}{'send' if prefix else 'sent'} {len(result['sent'])}, "
-                  f"{'cancel' if prefix else 'canceled'} {len(result['canceled'])}, "
-                  f"{'refund' if prefix else 'refunded'} {result['refunded']}.")
+    if dry:
+        console.print("Dry run: nothing was changed.")
+    console.print(f"{span}: {'would send' if dry else 'sent'} {len(result['sent'])}, "
+                  f"{'cancel' if dry else 'canceled'} {len(result['canceled'])}, "
+                  f"{'refund' if dry else 'refunded'} {result['refunded']}.")
     reasons: dict[str, int] = {}
     for item in result["canceled"]:
         reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
@@ -163,12 +235,12 @@ def seat(result: dict) -> None:
 
 
 def seats(rows: list[dict]) -> None:
-    table = _table("Seats", "Seat", "Plan", "Zone", "Credits", "Daily", "Monthly", "Flags")
-    for row in rows:
+    def cells(row):
         monthly = f"{row['used_this_period']}/{row['monthly_limit']}" if row["monthly_limit"] is not None else "-"
-        _add(table, row["name"], row["plan"], row["timezone"], str(row["balance"]), str(row["daily_limit"]),
-                      monthly, "restricted" if row["restricted"] else "")
-    _console().print(table)
+        return (row["name"], row["plan"], row["timezone"], str(row["balance"]), str(row["daily_limit"]), monthly,
+                "restricted" if row["restricted"] else "")
+    _listing("Seats", rows, ("Seat", "Plan", "Zone", "Credits", "Daily", "Monthly", "Flags"), cells,
+             drop=("Monthly", "Daily", "Zone", "Plan"), shrink=("Seat",))
 
 
 def init_result(result: dict) -> None:
@@ -196,7 +268,8 @@ def candidates(rows: list[dict]) -> None:
                           if on)
         name = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
         return row["handle"], name, row["company"] or "-", row["timezone"] or "-", flags
-    _listing("Candidates", rows, ("Handle", "Name", "Company", "Zone", "Flags"), cells, MAX_ROWS * 4)
+    _listing("Candidates", rows, ("Handle", "Name", "Company", "Zone", "Flags"), cells, MAX_ROWS * 4,
+             drop=("Company", "Zone", "Name"), shrink=("Name", "Company"))
 
 
 def import_result(result: dict) -> None:
@@ -220,32 +293,100 @@ def credits(result: dict) -> None:
     seat_row = result["seat"]
     limit = (f", admin monthly limit {seat_row['used_this_period']}/{seat_row['monthly_limit']} used"
              if seat_row["monthly_limit"] is not None else "")
-    console.print(f"Seat {seat_row['name']}: {seat_row['balance']} credit(s){limit}. "
-                  f"Contract pool: {result['contract']['pool']}. Next refresh {_utc(seat_row['next_refresh'])}.")
+    console.print(f"Seat {seat_row['name']}: {seat_row['balance']} credit(s){limit}.", markup=False)
+    console.print(f"Contract pool: {result['contract']['pool']}. Next refresh {_utc(seat_row['next_refresh'])}.")
     if "ledger" in result:
-        table = _table("Ledger", "#", "At (UTC)", "Account", "Delta", "Reason", "Msg")
-        for row in result["ledger"][-MAX_ROWS * 2:]:
-            account = row["account"] if row["account"] == "contract" else f"seat {row['seat']}"
-            _add(table, str(row["id"]), _utc(row["at"]), account, f"{row['delta']:+d}", row["reason"],
-                          str(row["message_id"] or "-"))
-        console.print(table)
+        pool = result.get("ledger_of") == "contract"
+        rows = result["ledger"][-MAX_ROWS * 2:]
+        _listing("Contract pool ledger" if pool else "Ledger", rows,
+                 ("#", "At (UTC)", "Account", "Delta", "Reason", "Msg"), lambda row: (
+                     str(row["id"]), _utc(row["at"]),
+                     row["account"] if row["account"] == "contract" else f"seat {row['seat']}",
+                     f"{row['delta']:+d}", row["reason"], str(row["message_id"] or "-")),
+                 drop=("Account", "At (UTC)"), shrink=("Account",))
+        if len(result["ledger"]) > len(rows):
+            console.print(f"Showing the last {len(rows)} of {len(result['ledger'])} rows (use --json for all).")
+        if pool:
+            console.print(f"The pool's rows sum to {sum(r['delta'] for r in result['ledger'])}.")
 
 
 def stats(result: dict) -> None:
-    table = _table(f"Stats for seat {result['seat']}", "Measure", "Value")
-    _add(table, "Sent", f"{result['sent']} ({result['sent_initial']} initial, {result['sent_followup']} follow-up)")
-    _add(table, "Responses (within 30 days)",
-                  f"{result['responses']} ({result['accepted']} accepted, {result['declined']} declined)")
-    _add(table, "Response rate", f"{result['response_rate']:.0%}")
-    _add(table, "Credits charged", str(result["credits_charged"]))
-    _add(table, "Credits refunded", str(result["credits_refunded"]))
-    _console().print(table)
+    rows = [
+        ("Sent", f"{result['sent']} ({result['sent_initial']} initial, {result['sent_followup']} follow-up)"),
+        ("Responses (30 days)", f"{result['responses']} ({result['accepted']} accepted, {result['declined']} declined)"),
+        ("Response rate", f"{result['response_rate']:.0%}"),
+        ("Credits charged", str(result["credits_charged"])),
+        ("Credits refunded", str(result["credits_refunded"])),
+    ]
+    if _console().width < 60:  # stack: the measure, then its value indented
+        console = _console()
+        console.print(f"Stats for seat {result['seat']}", markup=False)
+        for measure, value in rows:
+            line = f"  {measure}: {value}"
+            console.print(line if len(line) <= console.width else f"  {measure}:\n    {value}", markup=False)
+        return
+    _listing(f"Stats for seat {result['seat']}", rows, ("Measure", "Value"), lambda row: row)
+
+
+BAR = 20  # characters for the largest figure in the stats bar chart
+
+
+def stats_by(periods: list[dict]) -> None:
+    """One row per period, and a bar chart of sent (█) and responses (▒) beside it."""
+    from rich.text import Text
+    if not periods:
+        _console().print("Stats: nothing sent yet.")
+        return
+    peak = max(p["sent"] for p in periods) or 1
+    width = _console().width
+    bar = max(4, min(BAR, width - 52))
+
+    def cells(p):
+        chart = Text("█" * round(p["sent"] * bar / peak), style="cyan")
+        chart.append("\n" + "▒" * round(p["responses"] * bar / peak), style="green")
+        return (_local_day(p["period_start"], periods), str(p["sent"]), str(p["responses"]),
+                f"{p['response_rate']:.0%}", str(p["credits_charged"]), str(p["credits_refunded"]), chart)
+    _listing(f"Stats for seat {periods[0]['seat']}", periods,
+             ("From", "Sent", "Resp.", "Rate", "Charged", "Refunded", "█ sent ▒ responses"), cells,
+             drop=("█ sent ▒ responses", "Refunded", "Charged"))
+
+
+def _local_day(text: str, periods: list[dict]) -> str:
+    """A period's first day as a date (periods start at local midnight)."""
+    return text[:10] if text.endswith("T00:00:00Z") else _utc(text)
+
+
+def agenda(days: list[dict]) -> None:
+    """One line per day: messages due against the daily limit; K2's cancels and the refresh marked."""
+    from datetime import date
+    if not days:
+        return
+
+    def cells(day):
+        when = date.fromisoformat(day["date"])
+        due = day["initials"] + day["followups"]
+        notes = []
+        if day["over_limit"]:
+            notes.append(f"K2 cancels {day['over_limit']}")
+        if day.get("canceled_other"):
+            notes.append(f"{day['canceled_other']} canceled (other)")
+        if day["refresh"]:
+            notes.append("refresh")
+        return (when.strftime("%a %d %b") + ("" if when.year == _clock_year(days) else f" {when.year}"),
+                str(day["initials"]), str(day["followups"]), f"{due}/{day['daily_limit']}", ", ".join(notes))
+    _listing(f"Agenda for seat {days[0]['seat']} ({days[0]['timezone']})", days,
+             ("Day", "Initials", "Follow-ups", "Due/limit", "Notes"), cells, drop=("Follow-ups", "Initials"),
+             shrink=("Notes",))
+
+
+def _clock_year(days: list[dict]) -> int:
+    return CLOCK_YEAR[0] if CLOCK_YEAR else int(days[0]["date"][:4])
 
 
 def doctor(result: dict) -> None:
     console = _console()
     if result["ok"]:
-        console.print("All checks passed: balances equal the ledger, no double charge or refund, "
+        console.print("All checks passed: balances equal the ledger, no double charge or refund,\n"
                       "no follow-up out of order, schema current.")
         return
     for finding in result["findings"]:
@@ -256,11 +397,17 @@ def note(text: str) -> None:
     _console().print(text, markup=False)
 
 
+def template_time(at: str, zone: str | None) -> str:
+    """A template's saved time, one form everywhere: `2026-12-01 09:00 (recipient's zone)`."""
+    zone = zone or "sender"
+    where = f"{zone}'s zone" if zone in ("sender", "recipient") else zone
+    return f"{at.replace('T', ' ')} ({where})"
+
+
 def templates(rows: list[dict]) -> None:
     _listing("Templates", rows, ("Name", "Subject", "Saved time", ""), lambda row: (
-        row["name"], row["subject"],
-        f"{row['scheduled_at'].replace('T', ' ')} ({row['timezone']})" if row["scheduled_at"] else "-",
-        _badge(row["messages"])))
+        row["name"], row["subject"], template_time(row["scheduled_at"], row["timezone"]) if row["scheduled_at"]
+        else "-", _badge(row["messages"])), drop=("Saved time", "Subject"), shrink=("Subject", "Name"))
 
 
 def template(result: dict) -> None:
@@ -268,7 +415,7 @@ def template(result: dict) -> None:
     from rich.text import Text
     console.print(Text.assemble((f"Template {result['name']}", "bold"), "  ", _badge(result["messages"])))
     if result["scheduled_at"]:
-        console.print(f"Saved time: {result['scheduled_at'].replace('T', ' ')} ({result['timezone']} zone)")
+        console.print(f"Saved time: {template_time(result['scheduled_at'], result['timezone'])}")
     _messages_text(console, result)
 
 

@@ -271,6 +271,13 @@ def ledger_rows(db, seat_id: int):
                   "(SELECT id FROM messages WHERE seat_id = ?)) ORDER BY l.id", (seat_id, seat_id))
 
 
+def contract_ledger_rows(db):
+    """Every row of the contract pool (charges, refunds, `adjust` rows of `contract set --pool`): they sum
+    to the pool (C10)."""
+    return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
+                  "WHERE l.account = 'contract' ORDER BY l.id")
+
+
 def _id(value, what: str) -> int:
     try:
         number = int(str(value).strip())

@@ -1,4 +1,4 @@
-"""candidates: add, import, list, show, set, opt-out, remove."""
+"""candidates: add, import, list, show, set, opt-out, opt-in, remove."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -90,6 +90,13 @@ def opt_out(handle: str, db: DbOption = None, json: JsonOption = False):
     """Record that a candidate opted out: nothing more is sent to them (K4)."""
     from ..services.candidates import opt_out as do_opt_out
     run(db, json, lambda d: do_opt_out(d, handle), render.candidate)
+
+
+@app.command("opt-in")
+def opt_in(handle: str, db: DbOption = None, json: JsonOption = False):
+    """Undo an opt-out: the candidate can be messaged again."""
+    from ..services.candidates import opt_in as do_opt_in
+    run(db, json, lambda d: do_opt_in(d, handle), render.candidate)
 
 
 @app.command("remove")

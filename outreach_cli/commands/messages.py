@@ -8,6 +8,7 @@ import typer
 
 from .. import render
 from ..errors import refuse
+from ._clock import showing_year
 from ._common import DbOption, JsonOption, SeatOption, run
 
 When = Annotated[Optional[str], typer.Option("--at", help="When: 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h.")]
@@ -57,14 +58,14 @@ def schedule(draft: str, at: When = None, tz: Zone = None, now: Now = False,
              db: DbOption = None, json: JsonOption = False):
     """Schedule a draft for all its recipients (charges credits)."""
     from ..services.scheduling import schedule as do_schedule
-    run(db, json, lambda d: do_schedule(d, draft, at, tz, now), render.schedule_result)
+    run(db, json, showing_year(lambda d: do_schedule(d, draft, at, tz, now)), render.schedule_result)
 
 
 def reschedule(message: str, at: When = None, tz: Zone = None, now: Now = False,
                db: DbOption = None, json: JsonOption = False):
     """Move a scheduled or system-canceled message. It is charged again if it was refunded."""
     from ..services.scheduling import reschedule as do_reschedule
-    run(db, json, lambda d: do_reschedule(d, message, at, tz, now), render.reschedule_result)
+    run(db, json, showing_year(lambda d: do_reschedule(d, message, at, tz, now)), render.reschedule_result)
 
 
 def cancel(
@@ -92,13 +93,14 @@ def reply(thread: str, decline: Annotated[bool, typer.Option("--decline", help="
           db: DbOption = None, json: JsonOption = False):
     """Record a candidate's response (accept, or --decline)."""
     from ..services.replies import reply as do_reply
-    run(db, json, lambda d: do_reply(d, thread, decline), render.thread)
+    run(db, json, showing_year(lambda d: do_reply(d, thread, decline)), render.thread)
 
 
 def show_thread(thread: str, db: DbOption = None, json: JsonOption = False):
     """Show a thread: its messages and response."""
     from .. import repo, shapes
-    run(db, json, lambda d: shapes.thread(repo.thread(d, thread), repo.thread_messages(d, repo.thread(d, thread)["id"])),
+    run(db, json, showing_year(lambda d: shapes.thread(repo.thread(d, thread),
+                                                       repo.thread_messages(d, repo.thread(d, thread)["id"]))),
         render.thread)
 
 

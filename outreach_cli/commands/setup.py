@@ -67,6 +67,14 @@ def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: 
     run(db, json, lambda d: set_seat(d, name, tz, daily_limit, plan), render.seat)
 
 
+@seats_app.command("grant")
+def seats_grant(name: str, credits: Annotated[str, typer.Argument(help="Credits to add: 0 to 1,000,000,000.")],
+                db: DbOption = None, json: JsonOption = False):
+    """Add credits to a seat (a `grant` row in the ledger, C10)."""
+    from ..services.setup import grant_seat
+    run(db, json, lambda d: grant_seat(d, name, credits), render.seat)
+
+
 @seats_app.command("restrict")
 def seats_restrict(name: str, db: DbOption = None, json: JsonOption = False):
     """Flag a seat: it sends nothing and cannot schedule (K3)."""

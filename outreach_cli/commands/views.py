@@ -23,26 +23,36 @@ def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, schedule
           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show a folder of the seat's messages (or its drafts)."""
     from ..services.views import inbox as do_inbox
+    from ._clock import showing_year
 
     def show(rows):
         if folder == "drafts":
             render.drafts(rows)
         else:
             render.messages(rows, folder.replace("-", " ").capitalize())
-    run(db, json, lambda d: do_inbox(d, seat, folder), show)
+    run(db, json, showing_year(lambda d: do_inbox(d, seat, folder)), show)
 
 
 def credits(ledger: Annotated[bool, typer.Option("--ledger", help="Also list the ledger rows.")] = False,
+            contract: Annotated[bool, typer.Option("--contract", help="With --ledger: the contract pool's rows "
+                                                                      "instead of the seat's.")] = False,
             seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show the seat's credits and the contract pool."""
     from ..services.views import credits as do_credits
-    run(db, json, lambda d: do_credits(d, seat, ledger), render.credits)
+    run(db, json, lambda d: do_credits(d, seat, ledger or contract, contract), render.credits)
 
 
 def stats(since: Annotated[Optional[str], typer.Option("--since", help="Start of the period.")] = None,
           until: Annotated[Optional[str], typer.Option("--until", help="End of the period.")] = None,
+          by: Annotated[Optional[str], typer.Option("--by", help="week or month: the figures per period.")] = None,
           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
-    """Show sent, responses, response rate and credits."""
+    """Show sent, responses, response rate and credits.
+
+    With --by week or --by month, the same figures per period, with a bar chart."""
+    if by is not None:
+        from ..services.views import stats_by
+        run(db, json, lambda d: stats_by(d, seat, by, since, until), render.stats_by)
+        return
     from ..services.views import stats as do_stats
     run(db, json, lambda d: do_stats(d, seat, since, until), render.stats)
 

@@ -80,6 +80,16 @@ def opt_out(db, handle: str) -> dict:
     return candidate_shape(repo.candidate_by_handle(db, handle))
 
 
+@use_case
+def opt_in(db, handle: str) -> dict:
+    """Undo an opt-out; a removed candidate stays removed (K4)."""
+    row = repo.candidate_by_handle(db, handle)
+    if row["removed"]:
+        raise refuse("invalid_state", f"{handle} was removed; a removed candidate cannot opt in again.")
+    repo.update_candidate(db, row["id"], opted_out=0)
+    return candidate_shape(repo.candidate_by_handle(db, handle))
+
+
 def remove(db, handle: str) -> dict:
     """Erase personal fields everywhere; keep anonymous history (ids, credits, statuses).
     Scheduled messages to them are canceled and refunded at once (K4, C6). The WAL is then truncated

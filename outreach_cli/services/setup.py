@@ -126,6 +126,29 @@ def set_seat(db, name, tz=None, daily_limit=None, plan=None) -> dict:
     return seat_summary(db, seat["id"])
 
 
+MAX_COUNT = 1_000_000_000
+
+
+def whole_count(text, what: str) -> int:
+    """L2: a count is a whole number from 0 to 1,000,000,000."""
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value <= MAX_COUNT:
+        raise refuse("invalid_input", f"{what} must be a whole number from 0 to 1,000,000,000, not {text!r}.")
+    return value
+
+
+@use_case
+def grant_seat(db, name: str, amount) -> dict:
+    """C10: credits added to a seat by hand are one `grant` row in the ledger."""
+    count = whole_count(amount, "The number of credits")
+    seat = repo.seat_by_name(db, name)
+    grant(db, seat["id"], count, to_text(load_clock(db).now()), "grant")
+    return seat_summary(db, seat["id"])
+
+
 @use_case
 def restrict_seat(db, name, restricted: bool) -> dict:
     seat = repo.seat_by_name(db, name)

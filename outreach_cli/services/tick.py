@@ -66,15 +66,9 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
     target = resolve_target(db, clock, to, by)
     report = {"from": to_text(start), "to": to_text(target), "sent": [], "canceled": [], "refunded": 0,
               "refreshes": [], "dry_run": dry_run}
-    run = _Run(db, clock, target, report)
     if dry_run:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            while run.batch():
-                pass
-        finally:
-            db.execute("ROLLBACK")
-        return report
+        return rehearse(db, clock, target, report)
+    run = _Run(db, clock, target, report)
     if clock.simulated and target > start and _work_due(db, report["to"]):
         # Recorded on its own, before any work, so a plain `tick` after a kill knows where to go (K5).
         with db.transaction():
@@ -100,6 +94,27 @@ def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
         report.setdefault("warnings", []).append(
             f"The simulated clock ({to_text(target)}) is behind the real time; ticks send nothing new until it "
             "catches up. Run `outreach clock system` to go back to the real clock.")
+
+
+def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bool = False) -> dict:
+    """K6 `--dry-run`: do the tick's work up to `target` inside a transaction that is rolled back, so the
+    decisions are exactly those a real tick would take. `inspect(db)` may read the result before the
+    rollback (the agenda reads which messages were sent or canceled, and when). `future` plays a system
+    clock's coming days as a simulated clock would: each message at its own time."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if future and not clock.simulated:
+            from ..clock import Clock
+            clock = Clock("simulated", clock.now())
+            repo.set_setting(db, "clock_now_utc", to_text(clock.now()))
+        run = _Run(db, clock, target, report)
+        while run.batch():
+            pass
+        if inspect is not None:
+            inspect(db)
+    finally:
+        db.execute("ROLLBACK")
+    return report
 
 
 def _work_due(db, target_text: str) -> bool:

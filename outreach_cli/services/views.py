@@ -6,7 +6,7 @@ from datetime import timedelta
 from .. import repo
 from ..errors import refuse
 from ..shapes import draft as draft_shape, ledger_row, message as message_shape
-from ..timeparse import from_text, get_zone, parse_when, to_text
+from ..timeparse import from_text, get_zone, localize, parse_when, to_text
 from .common import acting_seat, load_clock
 
 FOLDERS = ("drafts", "scheduled", "sent", "awaiting-reply", "responded", "canceled")
@@ -34,15 +34,20 @@ def inbox(db, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
     return [message_shape(r) for r in rows]
 
 
-def credits(db, seat_name: str | None, ledger: bool = False) -> dict:
+def credits(db, seat_name: str | None, ledger: bool = False, contract: bool = False) -> dict:
+    """The seat's balance and the pool; `ledger` adds the seat's rows, or with `contract` the pool's rows."""
     seat = acting_seat(db, seat_name)
     result = {
         "seat": {"name": seat["name"], "balance": seat["balance"], "monthly_limit": seat["monthly_limit"],
                  "used_this_period": seat["used_this_period"], "next_refresh": seat["next_refresh_utc"]},
         "contract": {"pool": repo.contract(db)["pool"]},
     }
-    if ledger:
+    if contract:
+        result["ledger"] = [ledger_row(r) for r in repo.contract_ledger_rows(db)]
+        result["ledger_of"] = "contract"
+    elif ledger:
         result["ledger"] = [ledger_row(r) for r in repo.ledger_rows(db, seat["id"])]
+        result["ledger_of"] = "seat"
     return result
 
 
@@ -59,12 +64,57 @@ def _until(text: str, zone, now):
 def stats(db, seat_name: str | None, since: str | None = None, until: str | None = None) -> dict:
     """R3: response rate = messages answered within 30 days / messages sent, in the period."""
     seat = acting_seat(db, seat_name)
+    since_text, until_text = _period_bounds(db, seat, since, until)
+    return {"seat": seat["name"], "since": since_text if since else None, "until": until_text if until else None,
+            **_figures(db, seat, since_text, until_text)}
+
+
+def stats_by(db, seat_name: str | None, by: str, since: str | None = None, until: str | None = None) -> list[dict]:
+    """The figures of `stats` per week (from Monday) or calendar month, in the seat's zone, from the seat's
+    first message or ledger row (or --since) to the clock's now (or --until)."""
+    if by not in ("week", "month"):
+        raise refuse("invalid_input", f"--by takes week or month, not {by!r}.")
+    seat = acting_seat(db, seat_name)
+    since_text, until_text = _period_bounds(db, seat, since, until)
+    if not since:
+        first = db.value("SELECT min(l.at_utc) FROM ledger l JOIN messages m ON m.id = l.message_id "
+                         "WHERE m.seat_id = ?", (seat["id"],))
+        if first is None:
+            return []
+        since_text = first
+    if not until:
+        until_text = to_text(load_clock(db).now() + timedelta(seconds=1))
+    zone = get_zone(seat["timezone"])
+    periods = []
+    start = _period_start(from_text(since_text), zone, by)
+    while to_text(start) < until_text and len(periods) < 5000:
+        end = _period_start(start + timedelta(days=32 if by == "month" else 7, hours=12), zone, by)
+        period = {"seat": seat["name"], "period_start": to_text(start), "period_end": to_text(end)}
+        period.update(_figures(db, seat, max(to_text(start), since_text), min(to_text(end), until_text)))
+        periods.append(period)
+        start = end
+    return periods
+
+
+def _period_start(moment, zone, by: str):
+    """00:00 local on the Monday (week) or the 1st (month) on or before `moment`."""
+    from datetime import datetime
+    local = moment.astimezone(zone).date()
+    day = local - timedelta(days=local.weekday()) if by == "week" else local.replace(day=1)
+    return localize(datetime(day.year, day.month, day.day), zone)[0]
+
+
+def _period_bounds(db, seat, since: str | None, until: str | None) -> tuple[str, str]:
     now = load_clock(db).now()
     zone = get_zone(seat["timezone"])
     since_text = to_text(parse_when(since, zone, now)[0]) if since is not None else "0000"
     until_text = to_text(_until(until, zone, now)) if until is not None else "9999"
     if since_text > until_text:
         raise refuse("invalid_time", "--since must come before --until.")
+    return since_text, until_text
+
+
+def _figures(db, seat, since_text: str, until_text: str) -> dict:
     sent = db.one(
         "SELECT count(*) AS n, sum(m.kind = 'initial') AS initial, sum(m.kind = 'followup') AS followup "
         "FROM messages m WHERE m.seat_id = ? AND m.status = 'sent' AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
@@ -82,9 +132,6 @@ def stats(db, seat_name: str | None, since: str | None = None, until: str | None
         (seat["id"], since_text, until_text))
     total = sent["n"] or 0
     return {
-        "seat": seat["name"],
-        "since": since_text if since else None,
-        "until": until_text if until else None,
         "sent": total,
         "sent_initial": sent["initial"] or 0,
         "sent_followup": sent["followup"] or 0,

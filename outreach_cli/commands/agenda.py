@@ -1,0 +1,24 @@
+"""agenda: the seat's coming days (K2, C9)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from .. import render
+from ._clock import showing_year
+from ._common import DbOption, JsonOption, SeatOption, run
+
+
+def agenda(days: Annotated[str, typer.Option("--days", help="How many days, from today (1 to 366).")] = "7",
+           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
+    """Messages due per day against the limit.
+
+    The coming days in the seat's zone: initials and follow-ups due, how many the daily limit (K2) would
+    cancel, and the monthly refresh day."""
+    from ..services.agenda import agenda as do_agenda
+    run(db, json, showing_year(lambda d: do_agenda(d, seat, days)), render.agenda)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("agenda")(agenda)
