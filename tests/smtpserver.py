@@ -34,7 +34,7 @@ class Recorder:
         entry = {"message_id": parsed.get("Message-ID"), "mail_from": envelope.mail_from,
                  "rcpt_tos": envelope.rcpt_tos, "raw": base64.b64encode(raw).decode(), "answer": self.answer,
                  "login": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
-                 "tls": session.ssl is not None}
+                 "tls": server.transport.get_extra_info("ssl_object") is not None}
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(entry) + "\n")
             out.flush()
@@ -55,7 +55,7 @@ def authenticator_for(user: str, password: str):
     def authenticate(server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode()
               and auth_data.password == password.encode())
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
     return authenticate
 
 
