@@ -15,7 +15,7 @@ import typer.core
 typer.core.HAS_RICH = False
 
 HELP = "Schedule InMail-style outreach to candidates: follow-ups, templates, exact credits."
-MODULES = ("setup", "candidates", "messages", "views", "templates")
+MODULES = ("setup", "candidates", "messages", "views", "templates", "delivery")
 OWNER = {
     "init": "setup", "seats": "setup", "contract": "setup", "clock": "setup",
     "candidates": "candidates",
@@ -23,6 +23,7 @@ OWNER = {
     "cancel": "messages", "reply": "messages", "thread": "messages", "draft": "messages",
     "tick": "views", "inbox": "views", "credits": "views", "stats": "views", "doctor": "views",
     "templates": "templates", "preview": "templates",
+    "delivery": "delivery",
 }
 
 

@@ -21,6 +21,8 @@ def parse_address(text: str | None) -> tuple[str, str] | None:
     if len(found) != 1:
         return None
     name, addr = parseaddr(text)
+    if addr not in text:  # parseaddr quietly drops spaces and comments: `a@ex ample.com` is not an address
+        return None
     local, at, domain = addr.rpartition("@")
     if not at or not local or not domain or "." not in domain.strip(".") or " " in addr:
         return None
