@@ -118,8 +118,10 @@ def test_D3_bad_sender_address_is_refused(seat, bad):
 # ---------------------------------------------------------------- D2: secrets by reference
 
 
-def test_D2_password_is_never_stored_or_printed(seat, smtp_server, monkeypatch):
+def test_D2_password_is_never_stored_or_printed(seat, smtp_server, monkeypatch, tmp_path):
     server = smtp_server(user="ada", password=SECRET)
+    secret_file = tmp_path / "password"
+    secret_file.write_text(SECRET + "\n")
     monkeypatch.setenv("ADA_PW", SECRET)
     outputs = []
     for args in (("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
@@ -128,7 +130,7 @@ def test_D2_password_is_never_stored_or_printed(seat, smtp_server, monkeypatch):
             result = seat(*args, *(["--json"] if as_json else []))
             outputs += [result.stdout, result.stderr]
     seat("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-         "--user", "ada", "--password-command", f"printf %s {SECRET}")
+         "--user", "ada", "--password-command", f"cat '{secret_file}'")
     result = seat("delivery", "test")
     outputs += [result.stdout, result.stderr]
     monkeypatch.setenv("ADA_PW", "wrong-" + SECRET)

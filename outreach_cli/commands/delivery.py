@@ -8,7 +8,7 @@ import typer
 from .. import render
 from ._common import DbOption, JsonOption, SeatOption, run
 
-delivery_app = typer.Typer(help="How a seat's messages leave the machine: none, outbox, smtp, sendmail, exec.",
+delivery_app = typer.Typer(help="How a seat's messages leave: outbox, smtp, sendmail, exec.",
                            no_args_is_help=True)
 
 
