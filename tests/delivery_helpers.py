@@ -53,7 +53,7 @@ class SmtpServer:
     """One server process; `messages()` reads back what it received."""
 
     def __init__(self, directory: Path, certificates: Certificates | None = None, *, tls="none", answer="accept",
-                 user=None, password=None, idle=300, cert=None, key=None, port=None):
+                 user=None, password=None, idle=300, cert=None, key=None, port=None, refuse_rcpt=None):
         self.port = port or free_port()
         self.record = directory / f"smtp-{self.port}.jsonl"
         self.record.touch()
@@ -63,6 +63,8 @@ class SmtpServer:
             args += ["--cert", str(cert or certificates.cert_file), "--key", str(key or certificates.key_file)]
         if user:
             args += ["--user", user, "--password", password]
+        if refuse_rcpt:
+            args += ["--refuse-rcpt", refuse_rcpt]
         self.log = open(directory / f"smtp-{self.port}.log", "wb")
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready()

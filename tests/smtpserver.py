@@ -2,6 +2,7 @@
 
     python tests/smtpserver.py --port P --record FILE [--tls starttls|ssl|none] [--cert PEM --key PEM]
                                [--user U --password W] [--answer accept|451|550|hang|drop] [--idle S]
+                               [--refuse-rcpt PREFIX]
 
 `--tls starttls` offers STARTTLS and requires it; `none` does not offer it; `ssl` speaks TLS from the
 first byte. `--user/--password` require AUTH (LOGIN or PLAIN), also over plain loopback. `--answer`
@@ -25,8 +26,14 @@ from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Recorder:
-    def __init__(self, path: str, answer: str):
-        self.path, self.answer = path, answer
+    def __init__(self, path: str, answer: str, refuse_rcpt: str | None = None):
+        self.path, self.answer, self.refuse_rcpt = path, answer, refuse_rcpt
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_rcpt and address.startswith(self.refuse_rcpt):
+            return "451 4.2.1 Try that one later" if "later" in address else "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content
@@ -70,6 +77,8 @@ def main() -> None:
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--answer", choices=("accept", "451", "550", "hang", "drop"), default="accept")
+    parser.add_argument("--refuse-rcpt", help="refuse recipients starting with this (451 if 'later' is in the "
+                                              "address, else 550)")
     parser.add_argument("--idle", type=float, default=300, help="close a connection idle this many seconds")
     args = parser.parse_args()
 
@@ -77,7 +86,7 @@ def main() -> None:
     if args.tls != "none":
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
-    recorder = Recorder(args.record, args.answer)
+    recorder = Recorder(args.record, args.answer, args.refuse_rcpt)
     options = {"timeout": args.idle, "hostname": "outreach-test-server"}
     if args.tls == "starttls":
         options.update(tls_context=context, require_starttls=True)

@@ -182,6 +182,20 @@ def test_D4_smtp_550_is_permanent_and_keeps_the_servers_answer(smtp_server):
     assert isinstance(outcome, Permanent) and "550 5.7.1 Recipient refused by policy" in outcome.reason
 
 
+def test_D4_smtp_refused_recipient_before_the_data_and_the_connection_goes_on(smtp_server):
+    server = smtp_server(refuse_rcpt="nobody")
+    transport = smtp(server)
+    later = transport.send(envelope(to="nobody-later@navy.example"))
+    assert isinstance(later, Temporary) and "451 4.2.1" in later.reason and "recipient" in later.reason
+    never = transport.send(envelope(to="nobody@navy.example"))
+    assert isinstance(never, Permanent) and "550 5.1.1" in never.reason
+    connection = transport._conn
+    assert isinstance(transport.send(envelope()), Accepted)
+    assert transport._conn is connection  # RSET kept the one connection usable
+    transport.close()
+    assert [m["rcpt_tos"] for m in server.messages()] == [["grace@navy.example"]]
+
+
 def test_D4_smtp_hang_after_the_data_is_unknown_and_delivered_once(smtp_server):
     server = smtp_server(answer="hang")
     transport = smtp(server, timeout=1)
