@@ -218,6 +218,16 @@ def test_D4_smtp_refused_connection_is_temporary():
     assert outcome == Temporary(f"The connection to 127.0.0.1:{port} was refused; is the mail server running there?")
 
 
+def test_D4_smtp_server_that_never_greets_is_temporary():
+    import socket
+    with socket.socket() as silent:  # accepts connections (the kernel does) and never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        outcome = smtp(None, port=port, timeout=1).send(envelope())
+    assert outcome == Temporary(f"127.0.0.1:{port} did not answer within 1 s while connecting to it.")
+
+
 def test_D4_smtp_starttls_delivers_with_a_verified_certificate(smtp_server, certificates):
     server = smtp_server(tls="starttls")
     transport = smtp(server, security="starttls", ca_file=str(certificates.ca_file))

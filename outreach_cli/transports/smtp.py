@@ -175,6 +175,8 @@ class SmtpTransport:
             return f"TLS with {self.where} failed ({exc.reason or exc})."
         if isinstance(exc, ConnectionRefusedError):
             return f"The connection to {self.where} was refused; is the mail server running there?"
+        if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
+            exc = exc.__context__  # smtplib reports a time-out waiting for a reply as a disconnection
         if isinstance(exc, (socket.timeout, TimeoutError)):
             return f"{self.where} did not answer within {self.timeout} s while {doing} it."
         if isinstance(exc, socket.gaierror):
