@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import time
 from datetime import datetime, timezone
 from email.policy import default as default_policy
