@@ -457,3 +457,18 @@ class ImportProgress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+
+
+# ---------------------------------------------------------------- delivery (D1, D9)
+
+
+def delivery_settings(result: dict) -> None:
+    console = _console()
+    console.print(f"Seat {result['seat']}: transport {result['kind']}")
+    for key, value in result.items():
+        if key not in ("seat", "kind", "warnings"):
+            console.print(f"  {key.replace('_', '-')}: {'-' if value is None else value}", markup=False)
+
+
+def delivery_test(result: dict) -> None:
+    _console().print(f"Seat {result['seat']} ({result['kind']}): OK. {result['detail']}", markup=False)

@@ -137,6 +137,51 @@ UPDATE seats SET allotted_period = (
     SELECT strftime('%Y-%m', max(l.at_utc), '+12 hours') FROM ledger l
     WHERE l.seat_id = seats.id AND l.reason = 'allotment');
 """),
+    ("0003_delivery", """
+CREATE TABLE messages_new (
+    id INTEGER PRIMARY KEY,
+    thread_id INTEGER NOT NULL REFERENCES threads(id),
+    kind TEXT NOT NULL CHECK (kind IN ('initial', 'followup')),
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    subject TEXT NOT NULL, body TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('scheduled', 'sending', 'sent', 'canceled', 'failed', 'unknown')),
+    cancel_reason TEXT,
+    send_at_utc TEXT NOT NULL,
+    sent_at_utc TEXT,
+    timezone TEXT NOT NULL,
+    timezone_source TEXT NOT NULL,
+    delay_hours INTEGER,
+    paid_by TEXT CHECK (paid_by IN ('seat', 'contract')),
+    credit TEXT CHECK (credit IN ('charged', 'refunded')),
+    internet_message_id TEXT NOT NULL DEFAULT ('<' || lower(hex(randomblob(16))) || '@outreach.invalid>'),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    retry_at_utc TEXT,
+    first_attempt_utc TEXT,
+    failure TEXT,
+    transport_id TEXT,
+    claimed_by TEXT,
+    claim_expires_utc TEXT
+);
+INSERT INTO messages_new (id, thread_id, kind, seat_id, candidate_id, subject, body, status, cancel_reason,
+    send_at_utc, sent_at_utc, timezone, timezone_source, delay_hours, paid_by, credit)
+SELECT id, thread_id, kind, seat_id, candidate_id, subject, body, status, cancel_reason,
+    send_at_utc, sent_at_utc, timezone, timezone_source, delay_hours, paid_by, credit FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_new RENAME TO messages;
+CREATE INDEX messages_due ON messages (send_at_utc, kind, id) WHERE status = 'scheduled';
+CREATE INDEX messages_thread ON messages (thread_id);
+CREATE INDEX messages_seat_sent ON messages (seat_id, sent_at_utc) WHERE status = 'sent';
+CREATE INDEX messages_seat_status ON messages (seat_id, status);
+CREATE UNIQUE INDEX messages_internet_id ON messages (internet_message_id);
+CREATE INDEX messages_in_flight ON messages (claim_expires_utc) WHERE status = 'sending';
+ALTER TABLE seats ADD COLUMN from_address TEXT;
+CREATE TABLE seat_transports (
+    seat_id INTEGER PRIMARY KEY REFERENCES seats(id),
+    kind TEXT NOT NULL CHECK (kind IN ('none', 'outbox', 'smtp', 'sendmail', 'exec')),
+    options TEXT NOT NULL DEFAULT '{}'
+);
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -48,7 +48,13 @@ def message(row) -> dict:
     }
     if row["kind"] == "followup":
         shape["delay_hours"] = row["delay_hours"]
+    for key, column in DELIVERY_FIELDS:  # D5 (columns of migration 0003_delivery)
+        shape[key] = row[column]
     return shape
+
+
+DELIVERY_FIELDS = (("internet_message_id", "internet_message_id"), ("attempts", "attempts"),
+                   ("retry_at", "retry_at_utc"), ("failure", "failure"), ("transport_id", "transport_id"))
 
 
 def thread(row, messages) -> dict:
@@ -95,6 +101,7 @@ def seat(row) -> dict:
         "monthly_limit": row["monthly_limit"],
         "used_this_period": row["used_this_period"],
         "next_refresh": row["next_refresh_utc"],
+        "from": row["from_address"],
     }
 
 

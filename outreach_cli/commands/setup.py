@@ -18,6 +18,8 @@ Zone = Annotated[Optional[str], typer.Option("--tz", help="IANA time zone, e.g. 
 Credits = Annotated[Optional[int], typer.Option("--credits", help="Credits to grant now (default: the plan's "
                                                                   "monthly allotment).")]
 DailyLimit = Annotated[Optional[int], typer.Option("--daily-limit", help="Messages the seat may send per day.")]
+FromAddress = Annotated[Optional[str], typer.Option("--from", help='Sender address for email transports, e.g. '
+                                                                   '"Ada Lovelace <ada@example.com>".')]
 
 
 def init(
@@ -39,10 +41,10 @@ def init(
 def seats_add(name: str, plan: Annotated[str, typer.Option("--plan", help="recruiter or lite.")] = "recruiter",
               tz: Zone = None, credits: Credits = None,
               daily_limit: Annotated[int, typer.Option("--daily-limit", help="Messages per day.")] = 100,
-              db: DbOption = None, json: JsonOption = False):
+              from_address: FromAddress = None, db: DbOption = None, json: JsonOption = False):
     """Add a seat."""
     from ..services.setup import add_seat
-    run(db, json, lambda d: add_seat(d, name, plan, tz, credits, daily_limit), render.seat)
+    run(db, json, lambda d: add_seat(d, name, plan, tz, credits, daily_limit, from_address), render.seat)
 
 
 @seats_app.command("list")
@@ -61,10 +63,10 @@ def seats_show(name: str, db: DbOption = None, json: JsonOption = False):
 
 @seats_app.command("set")
 def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: Plan = None,
-              db: DbOption = None, json: JsonOption = False):
-    """Change a seat's zone, daily limit or plan."""
+              from_address: FromAddress = None, db: DbOption = None, json: JsonOption = False):
+    """Change a seat's zone, daily limit, plan or sender address."""
     from ..services.setup import set_seat
-    run(db, json, lambda d: set_seat(d, name, tz, daily_limit, plan), render.seat)
+    run(db, json, lambda d: set_seat(d, name, tz, daily_limit, plan, from_address), render.seat)
 
 
 @seats_app.command("grant")

@@ -77,11 +77,12 @@ def _check_name(name: str, what: str) -> None:
         raise refuse("invalid_input", f"A {what} name must be 1 to 100 printable characters.")
 
 
-def _add_seat(db, name, plan, zone_name, credits, daily_limit, now) -> int:
+def _add_seat(db, name, plan, zone_name, credits, daily_limit, now, from_address=None) -> int:
     contract = repo.contract(db)
     first = next_refresh(contract["refresh_day"], zone_name, now)
+    extra = {"from_address": from_address} if from_address is not None else {}
     seat_id = repo.insert_seat(db, name=name, plan=plan, timezone=zone_name, daily_limit=daily_limit,
-                               next_refresh_utc=to_text(first))
+                               next_refresh_utc=to_text(first), **extra)
     amount = allotment(contract, plan) if credits is None else credits
     grant(db, seat_id, amount, to_text(now))
     return seat_id
@@ -93,20 +94,23 @@ def seat_summary(db, seat_id):
 
 
 @use_case
-def add_seat(db, name, plan, tz, credits, daily_limit) -> dict:
+def add_seat(db, name, plan, tz, credits, daily_limit, from_address=None) -> dict:
     check_plan(plan)
+    if from_address is not None:
+        from .delivery import check_from_address
+        from_address = check_from_address(from_address)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit", 1)
     _check_name(name, "seat")
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
     if db.one("SELECT 1 FROM seats WHERE name = ?", (name,)):
         raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
-    seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, load_clock(db).now())
+    seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, load_clock(db).now(), from_address)
     return seat_summary(db, seat_id)
 
 
 @use_case
-def set_seat(db, name, tz=None, daily_limit=None, plan=None) -> dict:
+def set_seat(db, name, tz=None, daily_limit=None, plan=None, from_address=None) -> dict:
     seat = repo.seat_by_name(db, name)
     fields = {}
     if tz is not None:
@@ -115,8 +119,11 @@ def set_seat(db, name, tz=None, daily_limit=None, plan=None) -> dict:
         fields["daily_limit"] = check_count(daily_limit, "--daily-limit", 1)
     if plan is not None:
         fields["plan"] = check_plan(plan)
+    if from_address is not None:
+        from .delivery import check_from_address
+        fields["from_address"] = check_from_address(from_address)
     if not fields:
-        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit or --plan.")
+        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan or --from.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = load_clock(db).now()

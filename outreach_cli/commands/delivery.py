@@ -1,0 +1,59 @@
+"""delivery set / show / test: a seat's transport (D1, D2, D9)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from .. import render
+from ._common import DbOption, JsonOption, SeatOption, run
+
+delivery_app = typer.Typer(help="How a seat's messages leave: outbox, smtp, sendmail, exec.",
+                           no_args_is_help=True)
+
+
+@delivery_app.command("set")
+def delivery_set(
+    kind: Annotated[str, typer.Argument(help="none, outbox, smtp, sendmail or exec.", show_default=False)],
+    seat: SeatOption = None,
+    dir: Annotated[Optional[str], typer.Option("--dir", help="outbox: the Maildir to write into.")] = None,
+    host: Annotated[Optional[str], typer.Option("--host", help="smtp: the mail server.")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="smtp: port (587 starttls, 465 ssl).")] = None,
+    security: Annotated[Optional[str], typer.Option("--security", help="smtp: starttls (default), ssl, or none "
+                                                                       "(loopback only).")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="smtp: log in as this user.")] = None,
+    password_env: Annotated[Optional[str], typer.Option("--password-env", help="smtp: NAME of the environment "
+                                                                               "variable that holds the password.")] = None,
+    password_command: Annotated[Optional[str], typer.Option("--password-command", help="smtp: a command (sh -c) "
+                                                                                       "that prints the password.")] = None,
+    ca_file: Annotated[Optional[str], typer.Option("--ca-file", help="smtp: trust this CA (PEM) instead of the "
+                                                                     "system's.")] = None,
+    timeout: Annotated[Optional[int], typer.Option("--timeout", help="Seconds to wait (default 60).")] = None,
+    command: Annotated[Optional[str], typer.Option("--command", help="sendmail: the program (default sendmail); "
+                                                                     "exec: the command run by sh -c.")] = None,
+    db: DbOption = None, json: JsonOption = False,
+):
+    """Choose a seat's transport and its options (D1); passwords only by reference (D2)."""
+    from ..services.delivery import set_transport
+    run(db, json, lambda d: set_transport(d, seat, kind, dir=dir, host=host, port=port, security=security, user=user,
+                                          password_env=password_env, password_command=password_command,
+                                          ca_file=ca_file, timeout=timeout, command=command),
+        render.delivery_settings)
+
+
+@delivery_app.command("show")
+def delivery_show(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
+    """Show every effective setting of a seat's transport, defaults included."""
+    from ..services.delivery import show
+    run(db, json, lambda d: show(d, seat), render.delivery_settings)
+
+
+@delivery_app.command("test")
+def delivery_test(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
+    """Check a seat's transport without sending a message (D9)."""
+    from ..services.delivery import test
+    run(db, json, lambda d: test(d, seat), render.delivery_test)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(delivery_app, name="delivery")

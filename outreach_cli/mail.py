@@ -1,0 +1,83 @@
+"""The email form of a message (D3), built with the standard `email` package before the attempt:
+the same inputs give the same bytes on every retry."""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses, parseaddr
+
+FALLBACK_DOMAIN = "outreach.invalid"  # RFC 2606: a name that can never be a real domain
+
+
+def parse_address(text: str | None) -> tuple[str, str] | None:
+    """(display name, bare address) of `Ada Lovelace <ada@example.com>`, or None when it is not one
+    well-formed address."""
+    if not text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return None
+    found = getaddresses([text], strict=True) if _strict_supported() else getaddresses([text])
+    if len(found) != 1:
+        return None
+    name, addr = parseaddr(text)
+    if addr not in text:  # parseaddr quietly drops spaces and comments: `a@ex ample.com` is not an address
+        return None
+    local, at, domain = addr.rpartition("@")
+    if not at or not local or not domain or "." not in domain.strip(".") or " " in addr:
+        return None
+    if domain.startswith(".") or domain.endswith(".") or ".." in domain:
+        return None
+    return name, addr
+
+
+def _strict_supported() -> bool:
+    import inspect
+    return "strict" in inspect.signature(getaddresses).parameters
+
+
+def domain_of(address: str | None) -> str:
+    parsed = parse_address(address) if address else None
+    return parsed[1].rpartition("@")[2].lower() if parsed else FALLBACK_DOMAIN
+
+
+def new_message_id(from_address: str | None) -> str:
+    """A stable, unique Message-ID in the sender's domain: `<random@domain-of-the-sender>`."""
+    return f"<{uuid.uuid4().hex}@{domain_of(from_address)}>"
+
+
+def build(*, from_address: str, to_address: str, to_name: str | None, subject: str, body: str,
+          sent_at: datetime, zone, internet_message_id: str, in_reply_to: str | None = None) -> bytes:
+    """RFC 5322 bytes (CRLF line ends, email.policy.SMTP). `zone` is the seat's pytz zone: Date is the
+    sent time as the seat's clock shows it. A follow-up passes its initial's id as `in_reply_to`."""
+    name, addr = parse_address(from_address) or ("", from_address)
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(display_name=name, addr_spec=addr)
+    message["To"] = Address(display_name=to_name or "", addr_spec=to_address)
+    message["Subject"] = subject
+    message["Date"] = format_datetime(sent_at.astimezone(zone))
+    message["Message-ID"] = internet_message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+        message["References"] = in_reply_to
+    message["MIME-Version"] = "1.0"
+    # quoted-printable keeps the body 7-bit: any server takes it, and UTF-8 text survives.
+    message.set_content(body, charset="utf-8", cte="quoted-printable")
+    return message.as_bytes(policy=SMTP)
+
+
+def envelope(*, message: dict, internet_message_id: str, from_address: str | None, to_address: str | None,
+             to_name: str | None, sent_at: datetime, zone, in_reply_to: str | None = None):
+    """The Envelope a transport sends (transports.Envelope): addresses and bytes when both ends have an
+    address, else None there (an exec transport still gets the message object)."""
+    from .transports import Envelope
+    sender = parse_address(from_address)
+    recipient = parse_address(to_address)
+    rfc822 = None
+    if sender and recipient:
+        rfc822 = build(from_address=from_address, to_address=recipient[1], to_name=to_name,
+                       subject=message["subject"], body=message["body"], sent_at=sent_at, zone=zone,
+                       internet_message_id=internet_message_id, in_reply_to=in_reply_to)
+    return Envelope(message_id=message["id"], internet_message_id=internet_message_id,
+                    sender=sender[1] if sender else None, recipient=recipient[1] if recipient else None,
+                    rfc822=rfc822, message=message)

@@ -1,0 +1,148 @@
+"""A seat's transport: `delivery set`, `show`, `test` (D1, D2, D9).
+
+Settings are stored per seat as a kind and a JSON object of options; secrets only by reference (the
+name of an environment variable, or a password command). `test` reads the settings, then talks to
+the transport outside any transaction (D6)."""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+
+
+from ..errors import refuse
+from ..secrets import ENV_NAME
+from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
+from .common import acting_seat, use_case
+
+# Which options each kind takes (as the CLI spells them, without the leading dashes).
+ALLOWED = {
+    "none": (),
+    "outbox": ("dir", "timeout"),
+    "smtp": ("host", "port", "security", "user", "password_env", "password_command", "ca_file", "timeout"),
+    "sendmail": ("command", "timeout"),
+    "exec": ("command", "timeout"),
+}
+REQUIRED = {"outbox": "dir", "smtp": "host", "exec": "command"}
+MAX_TIMEOUT = 3600
+
+
+def stored_settings(db, seat) -> dict:
+    """{"kind": ..., **options} as stored for the seat (kind `none` when nothing is)."""
+    row = db.one("SELECT kind, options FROM seat_transports WHERE seat_id = ?", (seat["id"],))
+    if row is None:
+        return {"kind": "none"}
+    return {"kind": row["kind"], **json.loads(row["options"])}
+
+
+def transport_settings(db, seat) -> dict:
+    """Every effective setting of the seat's transport, defaults included: what `open_transport` takes."""
+    stored = stored_settings(db, seat)
+    return {"kind": stored["kind"], **effective_settings(stored["kind"], stored)}
+
+
+def show(db, seat_name: str | None) -> dict:
+    seat = acting_seat(db, seat_name)
+    return {"seat": seat["name"], **transport_settings(db, seat), "from": seat["from_address"]}
+
+
+@use_case
+def set_transport(db, seat_name: str | None, kind: str, **given) -> dict:
+    seat = acting_seat(db, seat_name)
+    if kind not in KINDS:
+        raise refuse("invalid_input", f"Unknown transport {kind!r}; use one of {', '.join(KINDS)}.")
+    options = {k: v for k, v in given.items() if v is not None}
+    wrong = [k for k in options if k not in ALLOWED[kind]]
+    if wrong:
+        names = ", ".join("--" + k.replace("_", "-") for k in wrong)
+        raise refuse("invalid_input", f"{names} does not apply to the {kind} transport.")
+    if kind in REQUIRED and not options.get(REQUIRED[kind]):
+        raise refuse("invalid_input", f"The {kind} transport needs --{REQUIRED[kind].replace('_', '-')}.")
+    _check_options(kind, options)
+    if kind == "none":
+        db.execute("DELETE FROM seat_transports WHERE seat_id = ?", (seat["id"],))
+    else:
+        db.execute("INSERT INTO seat_transports (seat_id, kind, options) VALUES (?, ?, ?) ON CONFLICT(seat_id) "
+                    "DO UPDATE SET kind = excluded.kind, options = excluded.options",
+                    (seat["id"], kind, json.dumps(options, sort_keys=True)))
+    result = show(db, seat["name"])
+    if kind in EMAIL_KINDS and not seat["from_address"]:
+        result["warnings"] = [f"Seat {seat['name']} has no sender address yet; set one with "
+                              f"`outreach seats set {seat['name']} --from \"Name <address>\"` before scheduling."]
+    return result
+
+
+def _check_options(kind: str, options: dict) -> None:
+    timeout = options.get("timeout")
+    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
+        raise refuse("invalid_input", f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
+    for key in ("dir", "ca_file"):
+        if options.get(key):
+            # Stored absolute: cron runs `tick` from another directory.
+            options[key] = os.path.abspath(os.path.expanduser(options[key]))
+    for key in ("host", "user", "command", "password_command", "dir", "ca_file"):
+        value = options.get(key)
+        if value is not None and (not value.strip() or any(ord(ch) < 32 for ch in value)):
+            raise refuse("invalid_input", f"--{key.replace('_', '-')} must be non-empty printable text.")
+    if options.get("ca_file") and not os.path.isfile(options["ca_file"]):
+        raise refuse("invalid_input", f"--ca-file {options['ca_file']} is not a file.")
+    if kind == "smtp":
+        _check_smtp(options)
+
+
+def _check_smtp(options: dict) -> None:
+    security = options.get("security", "starttls")
+    if security not in ("starttls", "ssl", "none"):
+        raise refuse("invalid_input", f"--security takes starttls, ssl or none, not {security!r}.")
+    port = options.get("port")
+    if port is not None and not 1 <= port <= 65535:
+        raise refuse("invalid_input", f"--port must be 1 to 65535, not {port}.")
+    if security == "none" and not _is_loopback(options["host"]):
+        raise refuse("invalid_input", f"--security none would send the password and messages unencrypted to "
+                                      f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.")
+    if security == "none" and options.get("ca_file"):
+        raise refuse("invalid_input", "--ca-file needs --security starttls or ssl.")
+    if options.get("password_env") and options.get("password_command"):
+        raise refuse("invalid_input", "Give either --password-env or --password-command, not both.")
+    if options.get("password_env") and not ENV_NAME.match(options["password_env"]):
+        raise refuse("invalid_input", f"--password-env takes the NAME of an environment variable (letters, digits, "
+                                      f"_), not {options['password_env']!r}.")
+    has_password = options.get("password_env") or options.get("password_command")
+    if has_password and not options.get("user"):
+        raise refuse("invalid_input", "A password needs --user to log in with.")
+    if options.get("user") and not has_password:
+        raise refuse("invalid_input", "--user needs --password-env VAR or --password-command CMD "
+                                      "(the password itself is never stored).")
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def test(db, seat_name: str | None) -> dict:
+    """D9: check the transport without sending; no transaction is open while it talks to the server."""
+    seat = acting_seat(db, seat_name)
+    settings = transport_settings(db, seat)
+    if settings["kind"] == "none":
+        raise refuse("not_configured", f"Seat {seat['name']} has no transport; set one with "
+                                       "`outreach delivery set smtp|outbox|sendmail|exec ...`.")
+    transport = open_transport(settings)
+    try:
+        detail = transport.check()
+    finally:
+        transport.close()
+    return {"seat": seat["name"], "kind": settings["kind"], "ok": True, "detail": detail}
+
+
+def check_from_address(text: str) -> str:
+    """A seat's sender address (D3): one well-formed address, with or without a display name."""
+    from ..mail import parse_address
+    if parse_address(text) is None:
+        raise refuse("invalid_input", f"{text!r} is not an email address; use a form like "
+                                      "\"Ada Lovelace <ada@example.com>\" or ada@example.com.")
+    return text.strip()

@@ -1,0 +1,104 @@
+"""Transports: how a seat's messages leave the machine (D1, D4, D9).
+
+One small interface, one module per transport, a table from name to class (STYLE.md). A tick opens
+one transport per seat with `open_transport(settings)`, calls `send(envelope)` once per claimed
+message (outside any database transaction, D6) and `close()` at the end. `send` never raises for a
+delivery problem: it returns one of the four outcomes below. `check()` (D9) returns a plain sentence
+or raises an OutreachError with code `transport_error`.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Protocol, Union
+
+DEFAULT_TIMEOUT = 60
+KINDS = ("none", "outbox", "smtp", "sendmail", "exec")
+EMAIL_KINDS = ("outbox", "smtp", "sendmail")  # these need a sender address and recipients' emails (D3)
+_TABLE = {  # name -> "module:Class", imported only when a seat uses it
+    "none": "none:NoneTransport",
+    "outbox": "outbox:OutboxTransport",
+    "smtp": "smtp:SmtpTransport",
+    "sendmail": "sendmail:SendmailTransport",
+    "exec": "command:ExecTransport",
+}
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The transport took the message (D4); `transport_id` is its reference, if it gave one."""
+    transport_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Temporary:
+    """Not delivered, worth retrying later (4xx, refused connection, TLS or login failure, exit 75)."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class Permanent:
+    """Not delivered, never will be (5xx, any other exit status)."""
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """It may or may not have gone (connection lost or time-out after the data was sent)."""
+    reason: str
+
+
+Outcome = Union[Accepted, Temporary, Permanent, Unknown]
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One outgoing message, built before the attempt and the same on every retry (D3).
+
+    message_id: the database id; internet_message_id: `<...@domain>`; sender / recipient: bare
+    addresses (None when the seat has no sender address or the candidate no email); rfc822: the
+    RFC 5322 bytes (None when an address is missing); message: the message's JSON object (for exec).
+    """
+    message_id: int
+    internet_message_id: str
+    sender: str | None
+    recipient: str | None
+    rfc822: bytes | None
+    message: dict = field(default_factory=dict)
+
+
+class Transport(Protocol):
+    kind: str
+
+    def send(self, envelope: Envelope) -> Outcome: ...
+
+    def check(self) -> str: ...
+
+    def close(self) -> None: ...
+
+
+def transport_class(kind: str):
+    if kind not in _TABLE:
+        raise ValueError(f"unknown transport {kind!r}")
+    module_name, class_name = _TABLE[kind].split(":")
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    return getattr(module, class_name)
+
+
+def effective_settings(kind: str, options: dict) -> dict:
+    """Every setting the transport will use, defaults filled in (delivery show, D2)."""
+    return transport_class(kind).effective(options)
+
+
+def open_transport(settings: dict) -> Transport:
+    """A transport for `{"kind": ..., **options}` (what `delivery show` prints, minus `seat`).
+    Opening does no I/O: an SMTP connection is made at the first send."""
+    options = {k: v for k, v in settings.items() if k not in ("kind", "seat", "from")}
+    cls = transport_class(settings.get("kind") or "none")
+    return cls(cls.effective(options))
+
+
+def transport_failure(sentence: str):
+    """The D9 refusal: exit 1, `transport_error`, one sentence saying what failed."""
+    from ..errors import refuse
+    return refuse("transport_error", sentence)

@@ -1,0 +1,26 @@
+"""`none`: a sent message is recorded only (K1)."""
+from __future__ import annotations
+
+from ..errors import refuse
+from . import Accepted, Envelope
+
+
+class NoneTransport:
+    kind = "none"
+    OPTIONS: tuple = ()
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+
+    @classmethod
+    def effective(cls, options: dict) -> dict:
+        return {}
+
+    def send(self, envelope: Envelope) -> Accepted:
+        return Accepted(None)
+
+    def check(self) -> str:
+        raise refuse("not_configured", "This seat has no transport; set one with `outreach delivery set`.")
+
+    def close(self) -> None:
+        pass

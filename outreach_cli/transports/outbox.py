@@ -1,0 +1,92 @@
+"""`outbox --dir DIR`: each message becomes one RFC 5322 file in a Maildir (D1, D4).
+
+Written into DIR/tmp, synced, renamed into DIR/new, and the directory synced, so a file in new/ is
+always whole. The name is the message's internet_message_id without its angle brackets, plus
+`.eml`: a file already in new/ under that name means the message was delivered before (idempotent).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from . import DEFAULT_TIMEOUT, Accepted, Envelope, Permanent, Temporary, transport_failure
+
+FOLDERS = ("tmp", "new", "cur")
+
+
+class OutboxTransport:
+    kind = "outbox"
+    OPTIONS = ("dir", "timeout")
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+        self.dir = Path(settings["dir"])
+
+    @classmethod
+    def effective(cls, options: dict) -> dict:
+        return {"dir": options.get("dir"), "timeout": options.get("timeout") or DEFAULT_TIMEOUT}
+
+    @staticmethod
+    def file_name(internet_message_id: str) -> str:
+        name = internet_message_id.strip().strip("<>")
+        if not name or "/" in name or "\0" in name or name.startswith("."):
+            raise ValueError(f"{internet_message_id!r} cannot name a file")
+        return name + ".eml"
+
+    def send(self, envelope: Envelope):
+        if envelope.rfc822 is None:
+            return Permanent("The message has no email form (the seat has no sender address or the candidate "
+                             "no email), so it cannot go to an outbox.")
+        try:
+            name = self.file_name(envelope.internet_message_id)
+        except ValueError as exc:
+            return Permanent(str(exc))
+        final = self.dir / "new" / name
+        try:
+            self._make_folders()
+            if final.exists():
+                return Accepted(name)
+            temporary = self.dir / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
+            _write_synced(temporary, envelope.rfc822)
+            os.rename(temporary, final)
+            _sync_dir(final.parent)
+        except OSError as exc:
+            return Temporary(f"Cannot write to the outbox {self.dir}: {exc.strerror or exc}.")
+        return Accepted(name)
+
+    def check(self) -> str:
+        try:
+            self._make_folders()
+            probe = self.dir / "tmp" / f".outreach-test.{os.getpid()}.{secrets.token_hex(4)}"
+            _write_synced(probe, b"test\r\n")
+            probe.unlink()
+        except OSError as exc:
+            raise transport_failure(f"The outbox {self.dir} is not writable: {exc.strerror or exc}.") from None
+        return f"The outbox {self.dir} is a writable Maildir (tmp/, new/, cur/)."
+
+    def close(self) -> None:
+        pass
+
+    def _make_folders(self) -> None:
+        for folder in FOLDERS:
+            (self.dir / folder).mkdir(parents=True, exist_ok=True, mode=0o700)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

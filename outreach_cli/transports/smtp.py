@@ -1,0 +1,261 @@
+"""`smtp --host H ...`: submission to a mail server with the standard library's smtplib (D1, D4).
+
+One connection serves every message of a tick: opened at the first send, reused, reopened once if
+the server dropped it between messages, and closed by `close()`. The D4 line between "temporary"
+and "unknown" is the message data: everything up to the server's 354 is a conversation we can
+safely repeat; once the data is on the wire, a lost connection or a time-out means we cannot know.
+"""
+from __future__ import annotations
+
+import re
+import smtplib
+import socket
+import ssl
+
+from .. import secrets
+from . import DEFAULT_TIMEOUT, Accepted, Envelope, Permanent, Temporary, Unknown, transport_failure
+
+SECURITY = ("starttls", "ssl", "none")
+DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
+_DROPPED = object()  # the server closed a reused connection before the data: reconnect and try again
+
+
+class _Failure(Exception):
+    """Connecting, TLS or login failed; the sentence says exactly what (D9)."""
+
+    def __init__(self, sentence: str):
+        super().__init__(sentence)
+        self.sentence = sentence
+
+
+class SmtpTransport:
+    kind = "smtp"
+    OPTIONS = ("host", "port", "security", "user", "password_env", "password_command", "ca_file", "timeout")
+
+    def __init__(self, settings: dict, environ=None):
+        self.settings = settings
+        self.host = settings["host"]
+        self.security = settings["security"]
+        self.port = int(settings["port"])
+        self.user = settings.get("user")
+        self.ca_file = settings.get("ca_file")
+        self.timeout = settings["timeout"]
+        self.environ = environ
+        self.where = f"{self.host}:{self.port}"
+        self._conn: smtplib.SMTP | None = None
+        self._steps: list[str] = []
+
+    @classmethod
+    def effective(cls, options: dict) -> dict:
+        security = options.get("security") or "starttls"
+        return {"host": options.get("host"), "port": options.get("port") or DEFAULT_PORTS.get(security, 587),
+                "security": security, "user": options.get("user"), "password_env": options.get("password_env"),
+                "password_command": options.get("password_command"), "ca_file": options.get("ca_file"),
+                "timeout": options.get("timeout") or DEFAULT_TIMEOUT}
+
+    # ------------------------------------------------------------ the interface
+
+    def send(self, envelope: Envelope):
+        if envelope.rfc822 is None or not envelope.sender or not envelope.recipient:
+            return Permanent("The message has no sender address or no recipient email, so it cannot go by SMTP.")
+        reused = self._conn is not None
+        for _attempt in range(2):
+            try:
+                conn = self._connection()
+            except _Failure as failure:
+                return Temporary(failure.sentence)
+            outcome = self._transaction(conn, envelope)
+            if outcome is not _DROPPED:
+                return outcome
+            self._drop()
+            if not reused:
+                break
+            reused = False  # reconnect once: the server may have closed an idle connection between messages
+        return Temporary(f"{self.where} closed the connection before the message data was sent.")
+
+    def check(self) -> str:
+        try:
+            conn = self._open()
+        except _Failure as failure:
+            raise transport_failure(failure.sentence) from None
+        try:
+            conn.quit()
+        except (smtplib.SMTPException, OSError):
+            conn.close()
+        return f"{'; '.join(self._steps)}; quit without sending anything."
+
+    def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+    # ------------------------------------------------------------ connecting
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._conn is None:
+            self._conn = self._open()
+        return self._conn
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _context(self) -> ssl.SSLContext:
+        try:
+            # Without a CA file: the system's trust store, which honours SSL_CERT_FILE / SSL_CERT_DIR.
+            return ssl.create_default_context(cafile=self.ca_file) if self.ca_file else ssl.create_default_context()
+        except (OSError, ssl.SSLError) as exc:
+            raise _Failure(f"The CA file {self.ca_file} cannot be read ({_why(exc)}).") from None
+
+    def _open(self) -> smtplib.SMTP:
+        """Connect, greet, start TLS, log in: every failure becomes one sentence."""
+        self._steps = []
+        context = self._context() if self.security in ("starttls", "ssl") else None
+        try:
+            if self.security == "ssl":
+                conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+                self._steps.append(f"Connected to {self.where} over TLS (certificate verified)")
+            else:
+                conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+                self._steps.append(f"Connected to {self.where}")
+        except BaseException as exc:  # noqa: B036 - turned into a sentence, or re-raised
+            raise _Failure(self._describe(exc, "connecting to")) from None
+        try:
+            conn.ehlo_or_helo_if_needed()
+            self._steps.append("greeted")
+            if self.security == "starttls":
+                if not conn.has_extn("starttls"):
+                    raise _Failure(f"{self.where} does not offer STARTTLS, so outreach will not send a password or "
+                                   "a message to it unencrypted; use --security ssl if it speaks TLS from the start.")
+                try:
+                    conn.starttls(context=context)
+                except BaseException as exc:  # noqa: B036
+                    raise _Failure(self._describe(exc, "starting TLS with")) from None
+                conn.ehlo()
+                self._steps.append("started TLS (certificate verified)")
+            if self.user:
+                self._login(conn)
+        except _Failure:
+            conn.close()
+            raise
+        except BaseException as exc:  # noqa: B036
+            conn.close()
+            raise _Failure(self._describe(exc, "greeting")) from None
+        return conn
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        try:
+            secret = secrets.password(self.settings.get("password_env"), self.settings.get("password_command"),
+                                      self.timeout, self.environ)
+        except secrets.SecretError as exc:
+            raise _Failure(f"No password to log in to {self.where} as {self.user}: {exc}") from None
+        if secret is None:
+            raise _Failure(f"No password to log in to {self.where} as {self.user}; "
+                           "give --password-env VAR or --password-command CMD.")
+        try:
+            conn.login(self.user, secret)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise _Failure(f"{self.where} refused the login as {self.user} ({_reply(exc)}); "
+                           "check the user and the password.") from None
+        except smtplib.SMTPNotSupportedError:
+            raise _Failure(f"{self.where} does not offer login (AUTH) on this connection.") from None
+        except smtplib.SMTPException as exc:
+            raise _Failure(f"Logging in to {self.where} as {self.user} failed ({_why(exc)}).") from None
+        self._steps.append(f"logged in as {self.user}")
+
+    def _describe(self, exc: BaseException, doing: str) -> str:
+        if isinstance(exc, ssl.SSLCertVerificationError):
+            return (f"The certificate of {self.where} could not be verified ({exc.verify_message}); "
+                    "give --ca-file PEM if the server uses a private certificate authority.")
+        if isinstance(exc, ssl.SSLError):
+            return f"TLS with {self.where} failed ({exc.reason or exc})."
+        if isinstance(exc, ConnectionRefusedError):
+            return f"The connection to {self.where} was refused; is the mail server running there?"
+        if isinstance(exc, smtplib.SMTPServerDisconnected) and isinstance(exc.__context__, TimeoutError):
+            exc = exc.__context__  # smtplib reports a time-out waiting for a reply as a disconnection
+        if isinstance(exc, (socket.timeout, TimeoutError)):
+            return f"{self.where} did not answer within {self.timeout} s while {doing} it."
+        if isinstance(exc, socket.gaierror):
+            return f"The mail server's host {self.host} could not be found ({exc.strerror})."
+        if isinstance(exc, smtplib.SMTPConnectError):
+            return f"{self.where} refused the session ({_reply(exc)})."
+        if isinstance(exc, smtplib.SMTPResponseException):
+            return f"{self.where} answered {_reply(exc)} while {doing} it."
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            return f"{self.where} closed the connection while {doing} it."
+        if isinstance(exc, (smtplib.SMTPException, OSError)):
+            return f"Error while {doing} {self.where}: {_why(exc)}."
+        raise exc
+
+    # ------------------------------------------------------------ one message
+
+    def _transaction(self, conn: smtplib.SMTP, envelope: Envelope):
+        """MAIL, RCPT, DATA; then the payload. Before the 354 nothing has been delivered."""
+        try:
+            code, text = conn.mail(envelope.sender)
+            if code != 250:
+                return self._refused(conn, "the sender", code, text)
+            code, text = conn.rcpt(envelope.recipient)
+            if code not in (250, 251):
+                return self._refused(conn, "the recipient", code, text)
+            conn.putcmd("data")
+            code, text = conn.getreply()
+            if code != 354:
+                return self._refused(conn, "the message data", code, text)
+        except UnicodeEncodeError:
+            self._rset(conn)
+            return Permanent("An address is not plain ASCII, which this SMTP submission does not support.")
+        except (smtplib.SMTPServerDisconnected, OSError):
+            return _DROPPED
+        try:
+            conn.send(_payload(envelope.rfc822))
+            code, text = conn.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            return Unknown(f"The connection to {self.where} was lost after the message data was sent ({_why(exc)}); "
+                           "it may have been delivered.")
+        reply = _text(text)
+        if 200 <= code < 300:
+            return Accepted(reply)
+        return self._refused(conn, "the message", code, text)
+
+    def _refused(self, conn, what: str, code: int, text: bytes):
+        reply = f"{code} {_text(text)}".strip()
+        if code == 421:
+            self._drop()
+        else:
+            self._rset(conn)
+        if 400 <= code < 500:
+            return Temporary(f"{self.where} deferred {what}: {reply}")
+        return Permanent(f"{self.where} rejected {what}: {reply}")
+
+    def _rset(self, conn) -> None:
+        try:
+            conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+
+def _payload(data: bytes) -> bytes:
+    """The DATA payload: CRLF line ends, leading dots doubled, the final `.` line (RFC 5321 4.5.2)."""
+    data = re.sub(rb"\r\n|\r|\n", b"\r\n", data)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+def _text(value) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+def _reply(exc: smtplib.SMTPResponseException) -> str:
+    return f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
+
+
+def _why(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__

@@ -1,0 +1,111 @@
+"""A real SMTP server for the delivery tests (aiosmtpd), run as its own process:
+
+    python tests/smtpserver.py --port P --record FILE [--tls starttls|ssl|none] [--cert PEM --key PEM]
+                               [--user U --password W] [--answer accept|451|550|hang|drop] [--idle S]
+                               [--refuse-rcpt PREFIX]
+
+`--tls starttls` offers STARTTLS and requires it; `none` does not offer it; `ssl` speaks TLS from the
+first byte. `--user/--password` require AUTH (LOGIN or PLAIN), also over plain loopback. `--answer`
+says what to do once the message data has arrived: accept (250), 451, 550, hang (never answer), or
+drop (close the connection without an answer). Every message whose data arrived is appended to the
+record file as one JSON line (message id, envelope, base64 bytes, answer), flushed and fsynced
+before the server answers, so tests can count deliveries exactly.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import email
+import json
+import os
+import signal
+import ssl
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+
+class Recorder:
+    def __init__(self, path: str, answer: str, refuse_rcpt: str | None = None):
+        self.path, self.answer, self.refuse_rcpt = path, answer, refuse_rcpt
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_rcpt and address.startswith(self.refuse_rcpt):
+            return "451 4.2.1 Try that one later" if "later" in address else "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        raw = envelope.original_content or envelope.content
+        parsed = email.message_from_bytes(raw)
+        entry = {"message_id": parsed.get("Message-ID"), "mail_from": envelope.mail_from,
+                 "rcpt_tos": envelope.rcpt_tos, "raw": base64.b64encode(raw).decode(), "answer": self.answer,
+                 "login": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
+                 "tls": server.transport.get_extra_info("ssl_object") is not None}
+        with open(self.path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(entry) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        if self.answer == "451":
+            return "451 4.3.0 Mailbox busy, try again later"
+        if self.answer == "550":
+            return "550 5.7.1 Recipient refused by policy"
+        if self.answer == "hang":
+            await asyncio.sleep(3600)
+        if self.answer == "drop":
+            server.transport.abort()
+            await asyncio.sleep(3600)
+        return "250 2.0.0 Ok: queued as Q" + (parsed.get("Message-ID") or "").strip("<>")[:8]
+
+
+def authenticator_for(user: str, password: str):
+    def authenticate(server, session, envelope, mechanism, auth_data):
+        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode()
+              and auth_data.password == password.encode())
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+    return authenticate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--record", required=True)
+    parser.add_argument("--tls", choices=("starttls", "ssl", "none"), default="none")
+    parser.add_argument("--cert")
+    parser.add_argument("--key")
+    parser.add_argument("--user")
+    parser.add_argument("--password")
+    parser.add_argument("--answer", choices=("accept", "451", "550", "hang", "drop"), default="accept")
+    parser.add_argument("--refuse-rcpt", help="refuse recipients starting with this (451 if 'later' is in the "
+                                              "address, else 550)")
+    parser.add_argument("--idle", type=float, default=300, help="close a connection idle this many seconds")
+    args = parser.parse_args()
+
+    context = None
+    if args.tls != "none":
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.cert, args.key)
+    recorder = Recorder(args.record, args.answer, args.refuse_rcpt)
+    options = {"timeout": args.idle, "hostname": "outreach-test-server"}
+    if args.tls == "starttls":
+        options.update(tls_context=context, require_starttls=True)
+    if args.user:
+        options.update(authenticator=authenticator_for(args.user, args.password or ""), auth_required=True,
+                       auth_require_tls=False)
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    server = loop.run_until_complete(loop.create_server(
+        lambda: SMTP(recorder, loop=loop, **options), args.host, args.port,
+        ssl=context if args.tls == "ssl" else None, reuse_address=True))
+    loop.add_signal_handler(signal.SIGTERM, loop.stop)
+    loop.add_signal_handler(signal.SIGINT, loop.stop)
+    try:
+        loop.run_forever()
+    finally:
+        server.close()
+
+
+if __name__ == "__main__":
+    main()
