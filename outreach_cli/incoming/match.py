@@ -1,0 +1,52 @@
+"""I4: which thread an incoming mail belongs to. A pure function: the lookups are handed in."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from .classify import Classification
+from .parse import IncomingMail
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str                 # the I7 kind: the classification's kind when matched, else "unmatched" or "ignored"
+    matched_by: str | None    # "in_reply_to", "references", "bounce", "sender", or None
+    message: Any = None       # what by_message_id returned (one of our sent messages), when matched by id
+    thread: Any = None        # what open_threads_for_sender listed, when matched by sender
+
+
+def match(mail: IncomingMail, classification: Classification,
+          by_message_id: Callable[[Sequence[str]], Any],
+          open_threads_for_sender: Callable[[str], Sequence[Any] | None]) -> Match:
+    """Match one mail to our messages, in the order of SPEC I4.
+
+    `by_message_id(ids)` gets a list of `<...>` ids (most likely first) and returns the first of our
+    messages whose `internet_message_id` is one of them, or None. `open_threads_for_sender(address)`
+    gets a lower-cased address and returns None when no candidate has that email, else the threads
+    (possibly none) that have a message sent to that address in the last 90 days, over every
+    candidate with that address (two candidates sharing one address and one thread each is two
+    threads, so unmatched).
+
+    1. A bounce's returned Message-ID (`bounce`), else In-Reply-To (`in_reply_to`), else References,
+       newest first (`references`), names one of our messages.
+    2. Else the From address has exactly one open thread (`sender`).
+    3. Else a candidate's address is `unmatched`, and mail from anybody else is `ignored`.
+    A delivery report whose returned message is not ours is ignored: it names no candidate.
+    """
+    lookups = [("in_reply_to", list(mail.in_reply_to)), ("references", list(reversed(mail.references)))]
+    if classification.kind == "bounce":
+        lookups.insert(0, ("bounce", list(mail.returned_message_ids)))
+    for matched_by, ids in lookups:
+        if ids:
+            message = by_message_id(ids)
+            if message is not None:
+                return Match(classification.kind, matched_by, message=message)
+    if classification.kind == "bounce" or not mail.from_address:
+        return Match("ignored", None)
+    threads = open_threads_for_sender(mail.from_address)
+    if threads is None:
+        return Match("ignored", None)
+    if len(threads) == 1:
+        return Match(classification.kind, "sender", thread=threads[0])
+    return Match("unmatched", None)
