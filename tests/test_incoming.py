@@ -146,6 +146,7 @@ def test_I5_exim_plain_text_bounce_found_by_x_failed_recipients_and_quoted_heade
     parsed = mail("bounce-exim.eml")
     assert parsed.is_delivery_report and parsed.failed_recipients == ("gone.away@example.net",)
     assert parsed.returned_message_ids == ("<outreach-8.abc@example.com>",)
+    assert parsed.diagnostic_codes == ("550 5.1.1 <gone.away@example.net>: Recipient address rejected: User unknown",)
 
 
 def test_I5_bounce_wins_over_auto_submitted():
@@ -399,3 +400,25 @@ def test_I2_reading_10000_maildir_messages_within_2x_a_stdlib_header_loop(tmp_pa
             timings[name].append(time.perf_counter() - start)
     ratio = min(timings["ours"]) / min(timings["baseline"])
     assert ratio <= 2.0, f"{ratio:.2f}x the standard-library header loop ({timings})"
+
+
+def test_I2_an_idle_second_fetch_opens_no_mail_and_imports_no_mail_parser(tmp_path):
+    """What cron's tick pays when nothing arrived: two stat() calls for a Maildir, one for an mbox."""
+    import subprocess
+    import sys
+    root = make_maildir(tmp_path)
+    settle(root / "new", root / "cur")
+    path = tmp_path / "inbox.mbox"
+    make_mbox(path, ["reply-gmail.eml"])
+    maildir_batch, mbox_batch = open_source("maildir", dir=str(root)).fetch(), open_source("mbox", file=str(path)).fetch()
+    list(maildir_batch), list(mbox_batch)
+    code = f"""
+import sys
+from outreach_cli.incoming.source import open_source
+assert list(open_source("maildir", dir={str(root)!r}).fetch({maildir_batch.cursor!r})) == []
+assert list(open_source("mbox", file={str(path)!r}).fetch({mbox_batch.cursor!r})) == []
+heavy = sorted(name for name in ("mailbox", "email.parser", "email.policy", "imaplib") if name in sys.modules)
+assert not heavy, heavy
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -100,6 +100,8 @@ class ImapSource:
             batch.cursor = f"{validity}:{max(uids, default=last)}"
         except (OSError, imaplib.IMAP4.abort) as error:
             raise transport_error(f"The connection to the IMAP server {self.host}:{self.port} broke: {_why(error)}.") from None
+        except imaplib.IMAP4.error as error:  # a BAD answer
+            raise transport_error(f"The IMAP server {self.host}:{self.port} refused a command: {_why(error)}.") from None
         finally:
             _logout(conn)
 

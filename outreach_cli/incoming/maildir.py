@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import mailbox
 import os
 import time
 from typing import Container, Iterator
@@ -30,6 +29,8 @@ class MaildirSource:
         mtimes = self._mtimes()
         if cursor and _load(cursor) == mtimes:
             return
+        import mailbox  # only when something changed: an idle fetch costs two stat() calls
+
         try:
             box = mailbox.Maildir(self.path, factory=None, create=False)
             keys = sorted(box.keys())  # the file names' unique parts (before ":2,FLAGS")
