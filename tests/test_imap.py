@@ -195,3 +195,17 @@ def test_I1_imaps_unknown_certificate_is_one_sentence(tls_server, monkeypatch):
     message = refusal(lambda: list(source(tls_server, port=tls_server.ssl_port, security="ssl").fetch()))
     assert message.startswith(f"The certificate of the IMAP server {tls_server.host}:{tls_server.ssl_port} "
                               "could not be verified: ")
+
+
+def test_I1_imap_many_messages_are_fetched_in_chunks_in_uid_order(server):
+    template = (MAIL / "reply-no-in-reply-to.eml").read_bytes()
+    raws = [template.replace(b"Message-ID: <", f"Message-ID: <{n}.".encode(), 1) for n in range(450)]
+    server.append("Many", *raws)
+    fetched = list(source(server, folder="Many").fetch())
+    assert [parse(item.raw).message_id for item in fetched] == [parse(raw).message_id for raw in raws]
+    assert all(b"\\Seen" not in line for line in flags(server, "Many"))
+
+
+def test_D9_imap_check_logs_in_and_examines_without_reading(server):
+    detail = source(server).check()
+    assert detail.startswith(f"{server.host}:{server.port} folder INBOX: 3 message(s), UIDVALIDITY ")

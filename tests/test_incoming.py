@@ -24,7 +24,8 @@ MAIL = Path(__file__).parent / "mail"
 GRACE, MARIE, ALAN, KAT = ("grace.hopper@mail.example.net", "marie.curie@example.org",
                            "alan.turing@example.net", "kat.johnson@example.org")
 OURS = {f"<outreach-{n}.abc@example.com>": f"message {n}" for n in range(1, 12)}
-OPEN_THREADS = {GRACE: ["thread grace"], MARIE: ["thread marie"], ALAN: ["thread alan"], KAT: ["thread kat"]}
+# address -> one list of open threads per candidate with that address
+OPEN_THREADS = {GRACE: [["thread grace"]], MARIE: [["thread marie"]], ALAN: [["thread alan"]], KAT: [["thread kat"]]}
 
 
 def mail(name: str):
@@ -41,7 +42,7 @@ def triple(result):
 
 def decide(name: str, threads=OPEN_THREADS, ours=by_message_id):
     parsed = mail(name)
-    return match(parsed, classify(parsed), ours, threads.get)
+    return match(parsed, classify(parsed), ours, lambda address: threads.get(address, []))
 
 
 # -- I4 matching ---------------------------------------------------------------------------------
@@ -65,7 +66,8 @@ def test_I4_reply_with_foreign_in_reply_to_matched_by_references():
 def test_I4_references_are_tried_newest_first():
     parsed = mail("reply-apple-mail.eml")
     seen = []
-    match(parsed, classify(parsed), lambda ids: seen.append(ids) or (ids[0] if ids[0] == "<outreach-4.abc@example.com>" else None), OPEN_THREADS.get)
+    answer = lambda ids: seen.append(ids) or (ids[0] if ids[0] == "<outreach-4.abc@example.com>" else None)
+    match(parsed, classify(parsed), answer, OPEN_THREADS.get)
     assert seen == [["<outreach-4.abc@example.com>"]]  # In-Reply-To answered first
     seen.clear()
     match(parsed, classify(parsed), lambda ids: seen.append(ids) and None, OPEN_THREADS.get)
@@ -84,12 +86,17 @@ def test_I4_fresh_mail_without_in_reply_to_matched_by_sender_case_insensitively(
 
 
 def test_I4_candidate_with_two_open_threads_is_unmatched():
-    result = decide("reply-no-in-reply-to.eml", threads={GRACE: ["one", "two"]})
+    result = decide("reply-no-in-reply-to.eml", threads={GRACE: [["one", "two"]]})
     assert (result.kind, result.matched_by) == ("unmatched", None)
 
 
 def test_I4_candidate_with_no_open_thread_is_unmatched():
-    result = decide("reply-no-in-reply-to.eml", threads={GRACE: []})
+    result = decide("reply-no-in-reply-to.eml", threads={GRACE: [[]]})
+    assert (result.kind, result.matched_by) == ("unmatched", None)
+
+
+def test_I4_two_candidates_sharing_the_address_is_unmatched():
+    result = decide("reply-no-in-reply-to.eml", threads={GRACE: [["one"], []]})
     assert (result.kind, result.matched_by) == ("unmatched", None)
 
 
@@ -115,7 +122,7 @@ def test_I4_auto_reply_keeps_its_kind_when_matched():
 
 
 def test_I4_an_id_match_wins_over_the_sender():
-    result = decide("reply-gmail.eml", threads={GRACE: ["another thread"]})
+    result = decide("reply-gmail.eml", threads={GRACE: [["another thread"]]})
     assert (result.matched_by, result.message, result.thread) == ("in_reply_to", "message 1", None)
 
 
@@ -232,7 +239,7 @@ HEADER_NAMES = ["From", "Subject", "Date", "Message-ID", "In-Reply-To", "Referen
 @given(st.binary(max_size=2000))
 def test_I3_random_bytes_never_crash_parse(raw):
     parsed = parse(raw)
-    match(parsed, classify(parsed), lambda ids: None, lambda address: None)
+    match(parsed, classify(parsed), lambda ids: None, lambda address: [])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
