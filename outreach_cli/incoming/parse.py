@@ -133,7 +133,9 @@ def _text(value: str) -> str:
             value = str(make_header(decode_header(value)))
         except Exception:
             pass
-    return "".join(ch if ch.isprintable() else " " for ch in value).strip()
+    if not value.isprintable():  # control characters, tabs included, become spaces
+        value = "".join(ch if ch.isprintable() else " " for ch in value)
+    return value.strip()
 
 
 def _address(value: str) -> tuple[str, str | None]:
