@@ -156,6 +156,15 @@ def test_I5_exim_plain_text_bounce_found_by_x_failed_recipients_and_quoted_heade
     assert parsed.diagnostic_codes == ("550 5.1.1 <gone.away@example.net>: Recipient address rejected: User unknown",)
 
 
+def test_I5_the_returned_message_text_is_not_read_as_the_report():
+    raw = (MAIL / "bounce-gmail.eml").read_bytes()
+    raw = raw.replace(b"Status: 5.1.1\n", b"").replace(b"Hi, your work caught my eye.",
+                                                       b"Message-ID: <quoted@elsewhere> 5.7.1 permanent error")
+    parsed = parse(raw)
+    assert parsed.returned_message_ids == ("<outreach-9.abc@example.com>",)
+    assert "5.7.1" not in parsed.dsn_statuses
+
+
 def test_I5_bounce_wins_over_auto_submitted():
     for name in ("bounce-postfix.eml", "bounce-exim.eml", "bounce-gmail.eml", "bounce-exchange.eml"):
         parsed = mail(name)

@@ -195,8 +195,7 @@ def _content_type(value: str) -> tuple[str, str | None]:
 def _read_report(raw: bytes, headers) -> dict:
     returned, statuses, diagnostics, recipients, texts = [], [], [], [], []
     try:
-        message = _WHOLE_PARSER.parsebytes(raw)
-        for part in message.walk():
+        for part in _report_parts(_WHOLE_PARSER.parsebytes(raw)):
             _read_part(part, returned, statuses, diagnostics, recipients, texts)
     except Exception:
         texts.append(raw.decode("utf-8", "replace"))
@@ -218,6 +217,18 @@ def _read_report(raw: bytes, headers) -> dict:
     return dict(returned_message_ids=_unique(returned), dsn_statuses=_unique(statuses),
                 diagnostic_codes=_unique(diagnostics),
                 failed_recipients=_unique(address.strip().lower() for address in recipients))
+
+
+def _report_parts(message):
+    """Every part of the report, but not the parts inside the returned message: its own text (our
+    outreach message) must not be read as the report's."""
+    yield message
+    if message.get_content_type() in ("message/rfc822", "message/delivery-status"):
+        return
+    payload = message.get_payload()
+    if isinstance(payload, list):
+        for part in payload:
+            yield from _report_parts(part)
 
 
 def _read_part(part, returned, statuses, diagnostics, recipients, texts) -> None:
