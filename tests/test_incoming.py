@@ -240,6 +240,14 @@ def test_I3_malformed_mail_parses_without_crashing():
     assert parsed.in_reply_to == ()
 
 
+def test_I3_hostile_ids_are_bounded():
+    long_id = "<" + "x" * 5000 + "@example.com>"
+    references = " ".join(f"<r{n}@example.com>" for n in range(1000))
+    parsed = parse(f"Message-ID: {long_id}\nIn-Reply-To: {long_id}\nReferences: {references}\n\nhi".encode())
+    assert parsed.message_id_is_hash and parsed.in_reply_to == ()
+    assert len(parsed.references) == 100 and parsed.references[-1] == "<r999@example.com>"
+
+
 HEADER_NAMES = ["From", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Content-Type",
                 "Auto-Submitted", "Precedence", "X-Failed-Recipients", "Content-Transfer-Encoding", "To"]
 
@@ -335,6 +343,15 @@ def test_I1_maildir_fresh_folders_are_not_trusted_as_a_cursor(tmp_path):
     batch = open_source("maildir", dir=str(root)).fetch()
     list(batch)
     assert batch.cursor is None
+
+
+def test_I1_maildir_keys_are_those_of_the_mailbox_module(tmp_path):
+    root = make_maildir(tmp_path)
+    (root / "new" / ".hidden").write_bytes(b"not mail")
+    (root / "cur" / "subfolder").mkdir()
+    fetched = {item.key: item.raw for item in open_source("maildir", dir=str(root)).fetch()}
+    stdlib = mailbox.Maildir(root, create=False)
+    assert fetched == {key: stdlib.get_bytes(key) for key in stdlib.keys() if not key.startswith(".")}
 
 
 def test_I1_missing_maildir_is_a_transport_error(tmp_path):

@@ -23,9 +23,10 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 HASH_PREFIX = "sha256:"  # message_id of mail that has no Message-ID: "sha256:" + hex digest of its bytes
 
-_ID = re.compile(r"<([^<>\s]+)>")
+_ID = re.compile(r"<([^<>\s]{1,996})>")  # an id fits on one 998-character line, brackets included
+MAX_REFERENCES = 100  # the newest References kept: a thread is never that deep, a hostile header may be
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")
-_QUOTED_ID = re.compile(r"^[ \t>]*Message-Id:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+_QUOTED_ID = re.compile(r"^[ \t>]*Message-Id:[ \t]*(<[^<>\s]{1,996}>)", re.IGNORECASE | re.MULTILINE)
 _DAEMONS = ("mailer-daemon", "postmaster")
 AUTO_HEADERS = ("auto-submitted", "x-autoreply", "x-autorespond", "precedence", "x-auto-response-suppress")
 # The parsers' default policy is compat32 (importing email.policy would cost 15 ms at start-up).
@@ -43,7 +44,7 @@ class IncomingMail:
     subject: str                    # decoded, one line ("" when missing)
     date: datetime | None           # the Date header in UTC (aware), None when missing or unreadable
     in_reply_to: tuple[str, ...]    # every <...> token of In-Reply-To, in order, brackets kept
-    references: tuple[str, ...]     # every <...> token of References, in order (oldest first)
+    references: tuple[str, ...]     # the <...> tokens of References, in order (oldest first), the last 100
     auto_headers: dict = field(default_factory=dict)  # lower-cased name -> value, for AUTO_HEADERS present
     content_type: str = "text/plain"  # lower-cased maintype/subtype of the top level
     report_type: str | None = None  # the report-type parameter of a multipart/report, lower-cased
@@ -80,7 +81,7 @@ def parse(raw: bytes) -> IncomingMail:
         subject=_text(_one(headers, "subject")),
         date=_date(_one(headers, "date")),
         in_reply_to=_ids(headers.get("in-reply-to", ())),
-        references=_ids(headers.get("references", ())),
+        references=_ids(headers.get("references", ()))[-MAX_REFERENCES:],
         auto_headers={name: _text(headers[name][0]) for name in AUTO_HEADERS if name in headers},
         content_type=content_type, report_type=report_type, is_delivery_report=report, size=len(raw),
     )
@@ -170,7 +171,7 @@ def _first_id(value: str) -> str | None:
     found = _ID.search(value)
     if found:
         return f"<{found.group(1)}>"
-    if value and "@" in value and not any(ch.isspace() for ch in value):
+    if value and "@" in value and len(value) <= 996 and not any(ch.isspace() for ch in value):
         return f"<{value.strip('<>')}>"
     return None
 
