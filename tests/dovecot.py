@@ -1,9 +1,12 @@
 """A real IMAP server for the tests: Dovecot in the foreground, with a throw-away configuration.
 
-    with Dovecot(tmp_dir) as server:             # or Dovecot(tmp_dir, tls=trustme_ca) for IMAPS
-        server.append("INBOX", raw_bytes)        # through imaplib's APPEND, as a mail client would
+    with Dovecot() as server:                    # or Dovecot(tls=trustme.CA()): IMAPS on server.ssl_port,
+        server.append("INBOX", raw_bytes)        #   STARTTLS on server.port
         ImapSource(host=server.host, port=server.port, security="none", user=server.user,
-                   password_env=...)             # server.password is the user's password
+                   password_env="VAR")           # VAR holding server.password
+
+`append` goes through imaplib's APPEND, as a mail client would (creating the folder if needed);
+`connect()` gives a logged-in imaplib connection for checks from a second client.
 
 Nothing of the machine's own Dovecot configuration is used (`-c CONFIG`): the base, state and mail directories
 and the log live in a fresh directory. Run as root (CI), the mail is owned by the unprivileged

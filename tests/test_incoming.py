@@ -456,3 +456,28 @@ assert not heavy, heavy
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_I1_mbox_being_written_is_left_for_next_time(tmp_path):
+    """A delivery agent appending holds an exclusive lock; the fetch waits 2 s, then says so."""
+    import subprocess
+    import sys
+    path = tmp_path / "inbox.mbox"
+    make_mbox(path, ["reply-gmail.eml"])
+    holder = subprocess.Popen([sys.executable, "-c", f"""
+import fcntl, sys, time
+handle = open({str(path)!r}, "r+b")
+fcntl.lockf(handle, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(30)
+"""], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(OutreachError) as caught:
+            list(open_source("mbox", file=str(path)).fetch())
+        assert caught.value.code == "transport_error"
+        assert caught.value.message == f"The mbox file {path} is locked by another program; it will be read next time."
+    finally:
+        holder.kill()
+        holder.wait()
+    assert len(list(open_source("mbox", file=str(path)).fetch())) == 1
