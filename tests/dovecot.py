@@ -66,7 +66,15 @@ class Dovecot:
         self.process = None
 
     def __enter__(self) -> "Dovecot":
-        self.start()
+        for attempt in range(3):  # a free port may be taken by another process before Dovecot binds it
+            try:
+                self.start()
+                return self
+            except RuntimeError:
+                if attempt == 2:
+                    raise
+                self.port = free_port()
+                self.ssl_port = free_port() if self.tls else None
         return self
 
     def __exit__(self, *exc) -> None:
@@ -107,16 +115,18 @@ class Dovecot:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"Dovecot exited: {self.process.stderr.read().decode()[-2000:]}"
-                                   f"{self.log.read_text()[-2000:] if self.log.exists() else ''}")
+                why = self.process.stderr.read().decode()[-2000:] + (self.log.read_text()[-2000:] if self.log.exists() else "")
+                self.stop()
+                raise RuntimeError(f"Dovecot exited: {why}")
             try:
                 conn = imaplib.IMAP4(self.host, self.port, timeout=2)
                 conn.logout()
                 return
             except OSError:
                 time.sleep(0.05)
+        log = self.log.read_text()[-2000:] if self.log.exists() else ""
         self.stop()
-        raise RuntimeError("Dovecot did not answer within 20 seconds")
+        raise RuntimeError(f"Dovecot did not answer within 20 seconds: {log}")
 
     def _config(self, mail_user) -> str:
         me = pwd.getpwuid(os.geteuid()).pw_name
