@@ -1,0 +1,193 @@
+"""IMAP source: the folder is opened read-only (EXAMINE) and fetched with BODY.PEEK[], so no flag
+changes. The cursor is "UIDVALIDITY:LAST_UID"; when the server's UIDVALIDITY differs, the folder
+is read again from UID 1 (safe: incoming mail is recorded once per Message-ID)."""
+from __future__ import annotations
+
+import imaplib
+import ipaddress
+import os
+import re
+import socket
+import ssl
+import subprocess
+from typing import Container, Iterator
+
+from ..errors import OutreachError
+from .source import Batch, Fetched
+
+SECURITIES = ("ssl", "starttls", "none")
+DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+_CHUNK = 200  # UIDs per UID FETCH
+_UID = re.compile(rb"\bUID (\d+)")
+
+
+def transport_error(sentence: str) -> OutreachError:
+    return OutreachError(sentence, "transport_error")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def resolve_password(password_env: str | None = None, password_command: str | None = None,
+                     timeout: float = 60) -> str:
+    """The password named by an environment variable, or printed by a command run with `sh -c`
+    (its standard output without the trailing newline, like msmtp's passwordeval). The password
+    itself is never stored, logged or put in an error message."""
+    if password_env:
+        value = os.environ.get(password_env)
+        if value is None:
+            raise transport_error(f"The environment variable {password_env} that should hold the password is not set.")
+        return value
+    if password_command:
+        try:
+            done = subprocess.run(["sh", "-c", password_command], stdin=subprocess.DEVNULL,
+                                  capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise transport_error(f"The password command did not finish within {timeout:g} seconds.") from None
+        if done.returncode != 0:
+            raise transport_error(f"The password command failed (exit {done.returncode}).")
+        out = done.stdout.decode("utf-8", "replace")
+        return out[:-1] if out.endswith("\n") else out
+    return ""
+
+
+class ImapSource:
+    kind = "imap"
+
+    def __init__(self, host: str, user: str, port: int | None = None, security: str = "ssl",
+                 folder: str = "INBOX", password_env: str | None = None, password_command: str | None = None,
+                 ca_file: str | None = None, timeout: float = 60):
+        if security not in SECURITIES:
+            raise OutreachError(f"Unknown IMAP security {security!r}; use ssl, starttls or none.", "invalid_input")
+        if security == "none" and not is_loopback(host):
+            raise OutreachError(f"IMAP without TLS is allowed only to this machine (loopback), not to {host}; "
+                                "use --security ssl or starttls.", "invalid_input")
+        self.host, self.user, self.security, self.folder = host, user, security, folder
+        self.port = int(port or DEFAULT_PORTS[security])
+        self.password_env, self.password_command = password_env, password_command
+        self.ca_file, self.timeout = ca_file, timeout
+
+    def fetch(self, cursor: str | None = None, known: Container[str] = frozenset()) -> Batch:
+        return Batch(cursor, lambda batch: self._read(batch, cursor, known))
+
+    def check(self) -> str:
+        """Connect, log in and examine the folder, then log out: what `delivery test` does for SMTP."""
+        conn = self._open()
+        try:
+            validity, count = self._examine(conn)
+        finally:
+            _logout(conn)
+        return f"{self.host}:{self.port} folder {self.folder}: {count} message(s), UIDVALIDITY {validity}."
+
+    def _read(self, batch: Batch, cursor: str | None, known: Container[str]) -> Iterator[Fetched]:
+        conn = self._open()
+        try:
+            validity, _ = self._examine(conn)
+            old_validity, _, old_last = (cursor or "").partition(":")
+            last = int(old_last) if old_validity == validity and old_last.isdigit() else 0
+            uids = [uid for uid in self._uids_after(conn, last) if uid > last]
+            for start in range(0, len(uids), _CHUNK):
+                for uid, raw in self._fetch(conn, uids[start:start + _CHUNK]):
+                    key = f"{validity}/{uid}"
+                    if key not in known:
+                        yield Fetched(key, raw)
+            batch.cursor = f"{validity}:{max(uids, default=last)}"
+        except (OSError, imaplib.IMAP4.abort) as error:
+            raise transport_error(f"The connection to the IMAP server {self.host}:{self.port} broke: {_why(error)}.") from None
+        except imaplib.IMAP4.error as error:  # a BAD answer
+            raise transport_error(f"The IMAP server {self.host}:{self.port} refused a command: {_why(error)}.") from None
+        finally:
+            _logout(conn)
+
+    # -- the conversation --------------------------------------------------------------------
+
+    def _open(self) -> imaplib.IMAP4:
+        where = f"{self.host}:{self.port}"
+        password = resolve_password(self.password_env, self.password_command, self.timeout)
+        try:
+            if self.security == "ssl":
+                conn = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=self._context(), timeout=self.timeout)
+            else:
+                conn = imaplib.IMAP4(self.host, self.port, timeout=self.timeout)
+                if self.security == "starttls":
+                    if "STARTTLS" not in conn.capabilities:
+                        _logout(conn)
+                        raise transport_error(f"The IMAP server {where} does not offer STARTTLS; "
+                                              "use --security ssl, or none on this machine only.")
+                    conn.starttls(ssl_context=self._context())
+        except ConnectionRefusedError:
+            raise transport_error(f"Could not connect to the IMAP server {where}: connection refused.") from None
+        except ssl.SSLCertVerificationError as error:
+            raise transport_error(f"The certificate of the IMAP server {where} could not be verified: "
+                                  f"{error.verify_message or error.reason}.") from None
+        except ssl.SSLError as error:
+            raise transport_error(f"TLS with the IMAP server {where} failed: {error.reason or error}.") from None
+        except (socket.timeout, TimeoutError):
+            raise transport_error(f"The IMAP server {where} did not answer within {self.timeout:g} seconds.") from None
+        except socket.gaierror:
+            raise transport_error(f"The IMAP server's host name {self.host} could not be found.") from None
+        except (OSError, imaplib.IMAP4.error) as error:
+            raise transport_error(f"Could not connect to the IMAP server {where}: {_why(error)}.") from None
+        try:
+            conn.login(self.user, password)
+        except (imaplib.IMAP4.error, UnicodeEncodeError):
+            _logout(conn)
+            raise transport_error(f"The IMAP server {where} refused the login for user {self.user}.") from None
+        except (OSError, imaplib.IMAP4.abort) as error:
+            raise transport_error(f"The connection to the IMAP server {where} broke during login: {_why(error)}.") from None
+        return conn
+
+    def _context(self) -> ssl.SSLContext:
+        try:
+            return ssl.create_default_context(cafile=self.ca_file)
+        except (OSError, ssl.SSLError):
+            raise transport_error(f"The CA file {self.ca_file} could not be read as PEM certificates.") from None
+
+    def _examine(self, conn) -> tuple[str, int]:
+        typ, data = conn.select(_quote(self.folder), readonly=True)  # EXAMINE
+        if typ != "OK":
+            raise transport_error(f"The IMAP server {self.host}:{self.port} has no folder named {self.folder}.")
+        _, validity = conn.response("UIDVALIDITY")
+        if not validity or not validity[0]:
+            raise transport_error(f"The IMAP server {self.host}:{self.port} gave no UIDVALIDITY for {self.folder}.")
+        return validity[0].decode("ascii", "replace"), int(data[0] or 0)
+
+    def _uids_after(self, conn, last: int) -> list[int]:
+        typ, data = conn.uid("SEARCH", f"UID {last + 1}:*")
+        if typ != "OK":
+            raise transport_error(f"The IMAP server {self.host}:{self.port} refused to list {self.folder}.")
+        return sorted(int(token) for chunk in data if chunk for token in chunk.split())
+
+    def _fetch(self, conn, uids: list[int]) -> Iterator[tuple[int, bytes]]:
+        typ, data = conn.uid("FETCH", ",".join(map(str, uids)), "(UID BODY.PEEK[])")
+        if typ != "OK":
+            raise transport_error(f"The IMAP server {self.host}:{self.port} refused to fetch from {self.folder}.")
+        found = []
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2:
+                uid = _UID.search(item[0])
+                if uid:
+                    found.append((int(uid.group(1)), item[1]))
+        return iter(sorted(found))
+
+
+def _quote(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _why(error: BaseException) -> str:
+    text = str(error).strip().rstrip(".") or type(error).__name__
+    return text.splitlines()[0]
+
+
+def _logout(conn) -> None:
+    try:
+        conn.logout()
+    except Exception:
+        pass
