@@ -194,7 +194,8 @@ def iter_threads_of_draft(db, draft_id: int):
     cursor.row_factory = None
     cursor.execute(
         "SELECT m.id, m.thread_id, m.kind, m.subject, m.body, m.status, m.cancel_reason, m.send_at_utc, "
-        "m.sent_at_utc, m.timezone, m.timezone_source, m.delay_hours, c.handle AS candidate, s.name AS seat, "
+        "m.sent_at_utc, m.timezone, m.timezone_source, m.delay_hours, m.internet_message_id, m.attempts, "
+        "m.retry_at_utc, m.failure, m.transport_id, c.handle AS candidate, s.name AS seat, "
         "t.draft_id, t.response_kind, t.response_utc, t.response_message_id FROM threads t "
         "JOIN messages m ON m.thread_id = t.id JOIN candidates c ON c.id = t.candidate_id "
         "JOIN seats s ON s.id = t.seat_id WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
