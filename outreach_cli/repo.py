@@ -184,14 +184,13 @@ def thread_messages(db, thread_id: int):
 
 def iter_threads_of_draft(db, draft_id: int):
     """The draft's threads with their messages (initial first), read back through one cursor. Rows are plain
-    dicts of the columns the JSON shapes use: a bulk `schedule --json` reads 20,000 of them, and a dict
-    lookup is several times cheaper than sqlite3.Row's search of 25 column names."""
+    dicts (every message column, so a field added to shapes.message is there): a bulk `schedule --json` reads
+    20,000 of them, and a dict lookup is several times cheaper than sqlite3.Row's search of the column names."""
     from itertools import repeat
     cursor = db.conn.cursor()
     cursor.row_factory = None
     cursor.execute(
-        "SELECT m.id, m.thread_id, m.kind, m.subject, m.body, m.status, m.cancel_reason, m.send_at_utc, "
-        "m.sent_at_utc, m.timezone, m.timezone_source, m.delay_hours, c.handle AS candidate, s.name AS seat, "
+        "SELECT m.*, c.handle AS candidate, s.name AS seat, "
         "t.draft_id, t.response_kind, t.response_utc, t.response_message_id FROM threads t "
         "JOIN messages m ON m.thread_id = t.id JOIN candidates c ON c.id = t.candidate_id "
         "JOIN seats s ON s.id = t.seat_id WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
