@@ -229,22 +229,26 @@ _SQLITE_SENTENCES = {
     6: ("database_locked", "The database is locked by another outreach process; try again in a moment."),  # LOCKED
     8: ("database_error", "The database file is read-only; check its permissions and its directory's."),  # READONLY
     10: ("database_error", "The database file could not be read or written (a disk or file system error)."),  # IOERR
-    11: ("database_error", "The database file is damaged; restore it from a backup (`outreach doctor` says more)."),
+    11: ("database_error",  # CORRUPT
+         "The database file is damaged; restore it from a backup (`outreach doctor` says more)."),
     13: ("database_error", "The disk holding the database is full; free some space and try again."),  # FULL
     14: ("database_error", "The database file could not be opened; check the path and its permissions."),  # CANTOPEN
-    26: ("database_error", "The file is not an outreach database (it is not SQLite); give --db the right file."),
-    19: ("database_error", "outreach refused a change that would break a database rule; please report it."),
+    26: ("database_error",  # NOTADB
+         "The file is not an outreach database (it is not SQLite); give --db the right file."),
 }
 
 
 def database_error(exc: sqlite3.Error) -> "OutreachError":
     """A sqlite3 error as a refusal, chosen by SQLite's result code (not by the words of its message):
     BUSY/LOCKED are database_locked; READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB, CONSTRAINT and the
-    rest are database_error, each with a plain sentence."""
+    rest are database_error, each with a plain sentence (IOERR_SHORT_READ and the like by their primary code)."""
     from .errors import OutreachError
     code = getattr(exc, "sqlite_errorcode", None)
     known = _SQLITE_SENTENCES.get(code & 0xFF) if isinstance(code, int) else None
     if known:
         return OutreachError(known[1], known[0])
     name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+    if isinstance(code, int) and code & 0xFF == 19:  # CONSTRAINT: a bug of ours; its text helps the report
+        return OutreachError(f"outreach refused a change that would break a database rule ({exc}); please "
+                             "report it.", "database_error")
     return OutreachError(f"The database could not be used ({name}: {exc}).", "database_error")

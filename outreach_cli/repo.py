@@ -66,9 +66,6 @@ def update_seat(db, seat_id: int, **fields) -> None:
 def candidate_by_handle(db, handle: str):
     row = db.one("SELECT * FROM candidates WHERE handle = ? AND removed = 0", (handle,))
     if row is None:
-        if db.one("SELECT 1 FROM candidates WHERE handle = ? AND removed = 1", (handle,)):
-            raise refuse("not_found", f"{handle} is a removed candidate: only the anonymous history of their "
-                                      "threads is kept, and the handle cannot be used again.")
         raise refuse("not_found", f"There is no candidate {handle!r}; add them with `outreach candidates add`.")
     return row
 
@@ -187,15 +184,13 @@ def thread_messages(db, thread_id: int):
 
 def iter_threads_of_draft(db, draft_id: int):
     """The draft's threads with their messages (initial first), read back through one cursor. Rows are plain
-    dicts of the columns the JSON shapes use: a bulk `schedule --json` reads 20,000 of them, and a dict
-    lookup is several times cheaper than sqlite3.Row's search of 25 column names."""
+    dicts (every message column, so a field added to shapes.message is there): a bulk `schedule --json` reads
+    20,000 of them, and a dict lookup is several times cheaper than sqlite3.Row's search of the column names."""
     from itertools import repeat
     cursor = db.conn.cursor()
     cursor.row_factory = None
     cursor.execute(
-        "SELECT m.id, m.thread_id, m.kind, m.subject, m.body, m.status, m.cancel_reason, m.send_at_utc, "
-        "m.sent_at_utc, m.timezone, m.timezone_source, m.delay_hours, m.internet_message_id, m.attempts, "
-        "m.retry_at_utc, m.failure, m.transport_id, c.handle AS candidate, s.name AS seat, "
+        "SELECT m.*, c.handle AS candidate, s.name AS seat, "
         "t.draft_id, t.response_kind, t.response_utc, t.response_message_id FROM threads t "
         "JOIN messages m ON m.thread_id = t.id JOIN candidates c ON c.id = t.candidate_id "
         "JOIN seats s ON s.id = t.seat_id WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
@@ -270,13 +265,6 @@ def ledger_rows(db, seat_id: int):
     return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
                   "WHERE l.seat_id = ? OR (l.account = 'contract' AND l.message_id IN "
                   "(SELECT id FROM messages WHERE seat_id = ?)) ORDER BY l.id", (seat_id, seat_id))
-
-
-def contract_ledger_rows(db):
-    """Every row of the contract pool (charges, refunds, `adjust` rows of `contract set --pool`): they sum
-    to the pool (C10)."""
-    return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
-                  "WHERE l.account = 'contract' ORDER BY l.id")
 
 
 def _id(value, what: str) -> int:

@@ -13,10 +13,12 @@ import typer
 
 from ..errors import OutreachError
 
-DbOption = Annotated[Optional[Path], typer.Option(
-    "--db", help="The SQLite file (else $OUTREACH_DB, else ~/.local/share/outreach/outreach.db).",
-    show_default=False, dir_okay=True, resolve_path=False)]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout (for scripts).")]
+DB_HELP = "The SQLite file (else $OUTREACH_DB, else ~/.local/share/outreach/outreach.db)."
+JSON_HELP = "Print one JSON document on stdout (for scripts)."
+QUIET_HELP = "Print nothing on stdout on success; refusals and warnings still go to stderr."
+DbOption = Annotated[Optional[Path], typer.Option("--db", help=DB_HELP, show_default=False, dir_okay=True,
+                                                  resolve_path=False)]
+JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 SeatOption = Annotated[Optional[str], typer.Option("--seat", help="Act for this seat (default: the seat init created).")]
 
 # The options every command and group takes, before or after the subcommand (L9). A command function declares
@@ -24,12 +26,9 @@ SeatOption = Annotated[Optional[str], typer.Option("--seat", help="Act for this 
 # ones it does not declare, and each value given anywhere on the line is remembered in the Click context,
 # where run() finds it.
 SHARED = {
-    "db": dict(param_decls=["--db"], type=click.Path(dir_okay=True, path_type=Path), default=None,
-               help="The SQLite file (else $OUTREACH_DB, else ~/.local/share/outreach/outreach.db)."),
-    "json": dict(param_decls=["--json"], is_flag=True, default=False,
-                 help="Print one JSON document on stdout (for scripts)."),
-    "quiet": dict(param_decls=["--quiet"], is_flag=True, default=False,
-                  help="Print nothing on stdout on success; refusals and warnings still go to stderr."),
+    "db": dict(param_decls=["--db"], type=click.Path(dir_okay=True, path_type=Path), default=None, help=DB_HELP),
+    "json": dict(param_decls=["--json"], is_flag=True, default=False, help=JSON_HELP),
+    "quiet": dict(param_decls=["--quiet"], is_flag=True, default=False, help=QUIET_HELP),
 }
 _GIVEN = "outreach.options"
 
