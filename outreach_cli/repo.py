@@ -66,6 +66,9 @@ def update_seat(db, seat_id: int, **fields) -> None:
 def candidate_by_handle(db, handle: str):
     row = db.one("SELECT * FROM candidates WHERE handle = ? AND removed = 0", (handle,))
     if row is None:
+        if db.one("SELECT 1 FROM candidates WHERE handle = ? AND removed = 1", (handle,)):
+            raise refuse("not_found", f"{handle} is a removed candidate: only the anonymous history of their "
+                                      "threads is kept, and the handle cannot be used again.")
         raise refuse("not_found", f"There is no candidate {handle!r}; add them with `outreach candidates add`.")
     return row
 
@@ -265,6 +268,13 @@ def ledger_rows(db, seat_id: int):
     return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
                   "WHERE l.seat_id = ? OR (l.account = 'contract' AND l.message_id IN "
                   "(SELECT id FROM messages WHERE seat_id = ?)) ORDER BY l.id", (seat_id, seat_id))
+
+
+def contract_ledger_rows(db):
+    """Every row of the contract pool (charges, refunds, `adjust` rows of `contract set --pool`): they sum
+    to the pool (C10)."""
+    return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
+                  "WHERE l.account = 'contract' ORDER BY l.id")
 
 
 def _id(value, what: str) -> int:
