@@ -292,8 +292,9 @@ def _overwrite_page(path, table, source_table):
 def test_L10_damaged_settings_page_is_refused_and_found_by_doctor(world):
     compose(world, "kat")
     _overwrite_page(world.db_path, "settings", "draft_recipients")
-    result = world("clock", "--json", code=1)
-    assert '"database_error"' in result.stdout and "Traceback" not in result.stderr
+    for command in (["clock"], ["inbox"], ["credits", "--ledger"], ["stats"]):
+        result = world(*command, "--json", code=1)
+        assert '"database_error"' in result.stdout and "Traceback" not in result.stderr, command
     doctor = world("doctor", "--json", code=1)
     assert "integrity" in doctor.stdout and "Traceback" not in doctor.stderr
 
