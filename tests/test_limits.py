@@ -405,3 +405,12 @@ def test_L1_tick_to_the_last_moment_works_and_later_ticks_still_run(cli):
     assert cli.json("tick")["sent"] == []  # not bricked: a plain tick still runs
     cli.refused("tick", "--by", "1m", code="invalid_time")
     assert cli.json("doctor")["ok"] is True
+
+
+def test_L10_missing_default_seat_setting_is_database_error(world):
+    db = world.db()
+    with db.transaction():
+        db.execute("DELETE FROM settings WHERE key = 'default_seat_id'")
+    db.close()
+    for command in (["inbox"], ["credits"], ["stats"], ["compose", "--to", "kat", "--subject", "s", "--body", "b"]):
+        world.refused(*command, code="database_error")
