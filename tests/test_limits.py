@@ -78,7 +78,8 @@ def test_L2_L4_init_with_a_huge_count_leaves_no_file(cli, option):
 # ---------------------------------------------------------------- L3: zone names inside --at
 
 
-@pytest.mark.parametrize("at", ["Dec 3 2027 5pm EST", "Dec 3 2027 9am PST", "2027-12-03 17:00 CET"])
+@pytest.mark.parametrize("at", ["Dec 3 2027 5pm EST", "Dec 3 2027 9am PST", "2027-12-03 17:00 CET",
+                                "Dec 3 2027 5pm GMT+3"])
 def test_L3_written_zone_abbreviation_refused_with_hint(world, at):
     draft = compose(world, "kat")
     message = world.refused("schedule", draft["id"], "--at", at, code="invalid_time")
