@@ -17,6 +17,7 @@ LATEST = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
 LONGEST = timedelta(days=3653)
 # L3: the only written zone names read inside a time; they mean offset 0. Anything else needs --tz.
 _ZERO_OFFSET_NAMES = {"UTC", "GMT", "Z", "UT"}
+_NAMED_OFFSET = re.compile(r"(?i)\b(?:UTC|GMT|UT)\s*[+-]\s*\d")
 
 
 def check_instant(instant: datetime, what: str = "time") -> datetime:
@@ -180,6 +181,10 @@ def parse_written(raw: str, default: datetime) -> datetime:
     """A written date through dateutil (S3), with L3's rule for zones inside the text: a numeric offset
     (or Z/UTC/GMT) is honoured, any other name or abbreviation is refused, never dropped."""
     from dateutil import parser
+
+    if _NAMED_OFFSET.search(raw):  # dateutil reads "GMT+3" the POSIX way, as UTC-3: never what is meant
+        raise refuse("invalid_time", f"{raw!r} mixes a zone name and an offset, which is read two opposite ways; "
+                                     "write the offset alone (+03:00), or choose the zone with --tz.")
 
     def zone_in_text(name, offset):
         if name is None or (name.upper() in _ZERO_OFFSET_NAMES and not offset):

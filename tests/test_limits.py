@@ -78,7 +78,8 @@ def test_L2_L4_init_with_a_huge_count_leaves_no_file(cli, option):
 # ---------------------------------------------------------------- L3: zone names inside --at
 
 
-@pytest.mark.parametrize("at", ["Dec 3 2027 5pm EST", "Dec 3 2027 9am PST", "2027-12-03 17:00 CET"])
+@pytest.mark.parametrize("at", ["Dec 3 2027 5pm EST", "Dec 3 2027 9am PST", "2027-12-03 17:00 CET",
+                                "Dec 3 2027 5pm GMT+3"])
 def test_L3_written_zone_abbreviation_refused_with_hint(world, at):
     draft = compose(world, "kat")
     message = world.refused("schedule", draft["id"], "--at", at, code="invalid_time")
@@ -292,8 +293,9 @@ def _overwrite_page(path, table, source_table):
 def test_L10_damaged_settings_page_is_refused_and_found_by_doctor(world):
     compose(world, "kat")
     _overwrite_page(world.db_path, "settings", "draft_recipients")
-    result = world("clock", "--json", code=1)
-    assert '"database_error"' in result.stdout and "Traceback" not in result.stderr
+    for command in (["clock"], ["inbox"], ["credits", "--ledger"], ["stats"]):
+        result = world(*command, "--json", code=1)
+        assert '"database_error"' in result.stdout and "Traceback" not in result.stderr, command
     doctor = world("doctor", "--json", code=1)
     assert "integrity" in doctor.stdout and "Traceback" not in doctor.stderr
 
@@ -404,3 +406,12 @@ def test_L1_tick_to_the_last_moment_works_and_later_ticks_still_run(cli):
     assert cli.json("tick")["sent"] == []  # not bricked: a plain tick still runs
     cli.refused("tick", "--by", "1m", code="invalid_time")
     assert cli.json("doctor")["ok"] is True
+
+
+def test_L10_missing_default_seat_setting_is_database_error(world):
+    db = world.db()
+    with db.transaction():
+        db.execute("DELETE FROM settings WHERE key = 'default_seat_id'")
+    db.close()
+    for command in (["inbox"], ["credits"], ["stats"], ["compose", "--to", "kat", "--subject", "s", "--body", "b"]):
+        world.refused(*command, code="database_error")

@@ -28,7 +28,14 @@ def acting_seat(db, name: str | None):
     """`--seat NAME`, else the default seat (the one `init` created)."""
     if name:
         return seat_by_name(db, name)
-    return seat_by_id(db, int(get_setting(db, "default_seat_id")))
+    try:
+        seat = seat_by_id(db, int(get_setting(db, "default_seat_id")))
+    except (TypeError, ValueError):
+        seat = None
+    if seat is None:  # init always records it: a missing one means a damaged file (L10), not a guess
+        raise refuse("database_error", f"The default seat setting in {db.path} is missing or damaged, so the file "
+                                       "is damaged; run `outreach doctor` and restore a backup.")
+    return seat
 
 
 def use_case(service):
