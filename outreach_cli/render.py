@@ -23,12 +23,14 @@ def _fitted(title: str, columns: tuple, rows: list[tuple], drop: tuple = (), shr
     from rich.cells import cell_len
     from rich.text import Text
     width = _console().width
-    natural = {name: max([cell_len(name)] + [max(cell_len(line) for line in str(row[i]).split("\n") or [""])
+    natural = {name: max([cell_len(name)] + [max(cell_len(line) for line in str(row[i]).split("\n"))
                                              for row in rows])
                for i, name in enumerate(columns)}
 
     def needed(names, cut):
-        return sum(min(natural[n], SHRINK_MIN) if cut and n in shrink else natural[n] for n in names) + 2 * len(names)
+        """The table's width: each column plus its two spaces of padding."""
+        widths = (min(natural[n], SHRINK_MIN) if cut and n in shrink else natural[n] for n in names)
+        return sum(widths) + 2 * len(names)
     shown = list(columns)
     for name in drop:
         if needed(shown, cut=True) <= width:
@@ -142,13 +144,13 @@ def _listing(title: str, rows: list, columns: tuple, cells, limit: int | None = 
         console.print(f"{title}: none.", markup=False)
         return
     shown_rows = [cells(row) for row in rows[:limit]]
-    table, dropped = _fitted(title, columns, shown_rows, drop, shrink)
+    table, names = _fitted(title, columns, shown_rows, drop, shrink)
     if table is None:
-        _stacked(console, title, [columns.index(name) for name in dropped], shown_rows)
-        return
-    console.print(table)
-    if dropped:
-        console.print(f"Not shown: {', '.join(dropped)}.", markup=False)
+        _stacked(console, title, [columns.index(name) for name in names], shown_rows)
+    else:
+        console.print(table)
+        if names:
+            console.print(f"Not shown: {', '.join(names)}.", markup=False)
     if limit and len(rows) > limit:
         console.print(f"... and {len(rows) - limit} more (use --json for all).")
 

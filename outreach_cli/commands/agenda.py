@@ -10,7 +10,7 @@ from ._clock import showing_year
 from ._common import DbOption, JsonOption, SeatOption, run
 
 
-def agenda(days: Annotated[str, typer.Option("--days", help="How many days, from today (1 to 366).")] = "7",
+def agenda(days: Annotated[str, typer.Option("--days", metavar="N", help="How many days, from today (1 to 366).")] = "7",
            seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Messages due per day against the limit.
 

@@ -70,7 +70,7 @@ def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: 
 
 
 @seats_app.command("grant")
-def seats_grant(name: str, credits: Annotated[str, typer.Argument(help="Credits to add: 0 to 1,000,000,000.")],
+def seats_grant(name: str, credits: Annotated[str, typer.Argument(metavar="N", help="Credits to add: 0 to 1,000,000,000.")],
                 db: DbOption = None, json: JsonOption = False):
     """Add credits to a seat (a `grant` row in the ledger, C10)."""
     from ..services.setup import grant_seat
