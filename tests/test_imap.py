@@ -1,4 +1,4 @@
-"""The IMAP source against a real Dovecot (tests/dovecot.py), never a mock of imaplib (I1)."""
+"""The IMAP source against a real Dovecot (tests/dovecot.py): imaplib talks to a real server, nothing is faked (I1)."""
 from __future__ import annotations
 
 import socket
