@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import refuse
+from .errors import DamagedDatabase, refuse
 from .schema import MIGRATIONS
 
 MIGRATIONS_TABLE = "_outreach_migrations"
@@ -171,7 +171,7 @@ def _cannot_open(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     if code == SQLITE_NOTADB:
         return refuse("database_error", f"{path} is not an outreach database (it is not SQLite).")
     if code == SQLITE_CORRUPT:
-        return refuse("database_error", f"{path} is damaged (SQLite: {exc}); restore a backup.")
+        return DamagedDatabase(f"{path} is damaged (SQLite: {exc}); restore a backup.")
     if code == SQLITE_CANTOPEN:
         if not os.access(path, os.R_OK):
             return refuse("database_error", f"Cannot read {path}; check its permissions.")

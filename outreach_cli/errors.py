@@ -14,3 +14,8 @@ class OutreachError(Exception):
 def refuse(code: str, message: str) -> OutreachError:
     """Build a refusal with a SPEC.md error code (raise the result)."""
     return OutreachError(message, code)
+
+
+class DamagedDatabase(OutreachError):
+    """SQLite says the file is damaged: a refusal for every command, and a finding for `doctor` (L10)."""
+    code = "database_error"

@@ -66,9 +66,9 @@ def update_seat(db, seat_id: int, **fields) -> None:
 def candidate_by_handle(db, handle: str):
     row = db.one("SELECT * FROM candidates WHERE handle = ? AND removed = 0", (handle,))
     if row is None:
-        if db.one("SELECT 1 FROM candidates WHERE handle = ? AND removed = 1", (handle,)):
-            raise refuse("not_found", f"{handle} is a removed candidate: only the anonymous history of their "
-                                      "threads is kept, and the handle cannot be used again.")
+        if handle.startswith("removed-"):  # removed candidates' handles, real or not, are never added again
+            raise refuse("not_found", f"There is no candidate {handle!r}: handles starting with 'removed-' name "
+                                      "removed candidates, of whom only anonymous history is kept.")
         raise refuse("not_found", f"There is no candidate {handle!r}; add them with `outreach candidates add`.")
     return row
 

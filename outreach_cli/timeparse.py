@@ -177,6 +177,15 @@ def _parse_datetime(raw: str, zone, now: datetime) -> datetime:
     return parse_written(raw, today)
 
 
+# The zone a written abbreviation most often means, only to suggest a --tz in a refusal (never to read one).
+_ZONE_FOR_ABBREVIATION = {
+    "EST": "America/New_York", "EDT": "America/New_York", "CST": "America/Chicago", "CDT": "America/Chicago",
+    "MST": "America/Denver", "MDT": "America/Denver", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
+    "BST": "Europe/London", "CET": "Europe/Paris", "CEST": "Europe/Paris", "EET": "Europe/Athens",
+    "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+}
+
+
 def parse_written(raw: str, default: datetime) -> datetime:
     """A written date through dateutil (S3), with L3's rule for zones inside the text: a numeric offset
     (or Z/UTC/GMT) is honoured, any other name or abbreviation is refused, never dropped."""
@@ -193,9 +202,10 @@ def parse_written(raw: str, default: datetime) -> datetime:
             if not -86400 < offset < 86400:
                 raise refuse("invalid_time", f"The offset in {raw!r} is not a real UTC offset (at most 24 hours).")
             return offset
+        example = _ZONE_FOR_ABBREVIATION.get(name.upper(), "America/New_York")
         raise refuse("invalid_time", f"The zone {name!r} in {raw!r} is not read by outreach (abbreviations are "
                                      "ambiguous); write a numeric offset such as -05:00, or leave it out and "
-                                     "choose the zone with --tz (e.g. --tz America/New_York).")
+                                     f"choose the zone with --tz (e.g. --tz {example}).")
     try:
         return parser.parse(raw, default=default, tzinfos=zone_in_text)
     except (ValueError, OverflowError, parser.ParserError, TypeError):

@@ -415,3 +415,48 @@ def test_L10_missing_default_seat_setting_is_database_error(world):
     db.close()
     for command in (["inbox"], ["credits"], ["stats"], ["compose", "--to", "kat", "--subject", "s", "--body", "b"]):
         world.refused(*command, code="database_error")
+
+
+def test_L3_abbreviation_hint_suggests_its_own_zone(world):
+    draft = compose(world, "kat")
+    assert "--tz America/Los_Angeles" in world.refused("schedule", draft["id"], "--at", "Dec 3 2027 9am PST",
+                                                       code="invalid_time")
+    assert "--tz Europe/Paris" in world.refused("schedule", draft["id"], "--at", "Dec 3 2027 9am CET",
+                                                code="invalid_time")
+
+
+def test_L2_grant_cannot_push_a_balance_past_the_limit(world):
+    seat = world.json("seats", "show", "ada")
+    room = 1_000_000_000 - seat["balance"]
+    world.refused("seats", "grant", "ada", room + 1, code="invalid_input")
+    assert world.json("seats", "grant", "ada", room)["balance"] == 1_000_000_000
+    world.refused("seats", "grant", "ada", 1, code="invalid_input")
+
+
+def test_R3_stats_since_and_until_the_same_day_counts_that_day_and_reversed_is_refused(world):
+    world.json("stats", "--since", "2026-12-01", "--until", "2026-12-01")
+    world.refused("stats", "--since", "2026-12-09", "--until", "2026-12-08", code="invalid_time")
+
+
+def test_K4_removed_handles_are_never_suggested_to_be_added(world):
+    """Every sentence about a removed-N handle agrees: it names removed candidates, and is never to be added."""
+    world.json("candidates", "remove", "kat")
+    for args in (("candidates", "show", "removed-3"), ("candidates", "show", "removed-99")):
+        message = world.refused(*args, code="not_found")
+        assert "removed" in message and "candidates add" not in message
+    message = world.refused("compose", "--to", "removed-3", "--subject", "s", "--body", "b", code="not_found")
+    assert "removed" in message and "candidates add" not in message
+
+
+def test_L10_a_file_cut_short_is_a_doctor_finding_not_a_refusal(world):
+    """A file SQLite cannot even open because it is damaged: doctor still answers with a finding."""
+    data = world.db_path.read_bytes()
+    world.db_path.write_bytes(data[:100])
+    for side in ("-wal", "-shm"):
+        world.db_path.with_name(world.db_path.name + side).unlink(missing_ok=True)
+    result = world("doctor", "--json", code=1)
+    import json
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and doc["findings"][0]["check"] == "integrity", doc
+    assert "error" not in doc and "Traceback" not in result.stderr
+    assert '"database_error"' in world("clock", "--json", code=1).stdout  # other commands still refuse

@@ -59,8 +59,8 @@ def stats(since: Annotated[Optional[str], typer.Option("--since", help="Start of
 
 def doctor(db: DbOption = None, json: JsonOption = False):
     """Check every invariant; exit 1 if anything is wrong."""
-    from ..services.doctor import doctor as do_doctor
-    run(db, json, do_doctor, render.doctor, failed=lambda result: not result["ok"])
+    from ..services.doctor import doctor_file
+    run(db, json, doctor_file, render.doctor, opened=False, failed=lambda result: not result["ok"])
 
 
 def register(app: typer.Typer) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 
 from .. import db as dbmod
-from ..errors import OutreachError
+from ..errors import DamagedDatabase, OutreachError
 from ..schema import MIGRATIONS
 from ..timeparse import to_text
 from .common import load_clock
@@ -12,6 +12,18 @@ from .common import load_clock
 
 def _finding(check: str, message: str) -> dict:
     return {"check": check, "message": message}
+
+
+def doctor_file(path) -> dict:
+    """doctor on a file: one SQLite cannot even open because it is damaged is a finding too (L10)."""
+    try:
+        db = dbmod.open_existing(path)
+    except DamagedDatabase as exc:
+        return {"ok": False, "findings": [_finding("integrity", exc.message)]}
+    try:
+        return doctor(db)
+    finally:
+        db.close()
 
 
 def doctor(db) -> dict:

@@ -61,6 +61,9 @@ def resolve_recipients(db, handles: list[str]) -> list[int]:
     unknown = [h for h in unique if h not in found]
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
+        if all(h.startswith("removed-") for h in unknown):  # the anonymous history of removed candidates
+            raise refuse("not_found", f"{shown}: removed candidates cannot be messaged; only their anonymous "
+                                      "history is kept.")
         raise refuse("not_found", f"Unknown candidate(s): {shown}; add them with `outreach candidates add` or import a CSV.")
     return [found[h] for h in unique]
 

@@ -152,6 +152,9 @@ def grant_seat(db, name: str, amount) -> dict:
     """C10: credits added to a seat by hand are one `grant` row in the ledger."""
     count = whole_count(amount, "The number of credits")
     seat = repo.seat_by_name(db, name)
+    if seat["balance"] + count > MAX_COUNT:  # L2: a balance is a count too
+        raise refuse("invalid_input", f"Seat {seat['name']} has {seat['balance']:,} credits; adding {count:,} would "
+                                      "pass the limit of 1,000,000,000.")
     grant(db, seat["id"], count, to_text(load_clock(db).now()), "grant")
     return seat_summary(db, seat["id"])
 

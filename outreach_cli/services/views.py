@@ -109,7 +109,7 @@ def _period_bounds(db, seat, since: str | None, until: str | None) -> tuple[str,
     zone = get_zone(seat["timezone"])
     since_text = to_text(parse_when(since, zone, now)[0]) if since is not None else "0000"
     until_text = to_text(_until(until, zone, now)) if until is not None else "9999"
-    if since_text > until_text:
+    if since_text >= until_text:  # a date for --until means its whole day, so --since that day still works
         raise refuse("invalid_time", "--since must come before --until.")
     return since_text, until_text
 
