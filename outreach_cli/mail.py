@@ -46,6 +46,14 @@ def new_message_id(from_address: str | None) -> str:
     return f"<{uuid.uuid4().hex}@{domain_of(from_address)}>"
 
 
+def message_id_maker(from_address: str | None):
+    """A function that returns a new Message-ID at each call, as `new_message_id` would; the domain is worked
+    out once (a bulk schedule makes 20,000 of them)."""
+    domain = domain_of(from_address)
+    from os import urandom
+    return lambda: f"<{urandom(16).hex()}@{domain}>"
+
+
 def build(*, from_address: str, to_address: str, to_name: str | None, subject: str, body: str,
           sent_at: datetime, zone, internet_message_id: str, in_reply_to: str | None = None) -> bytes:
     """RFC 5322 bytes (CRLF line ends, email.policy.SMTP). `zone` is the seat's pytz zone: Date is the
