@@ -2,6 +2,7 @@
 the same inputs give the same bytes on every retry."""
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from email.headerregistry import Address
@@ -12,6 +13,7 @@ from email.utils import format_datetime, getaddresses, parseaddr
 FALLBACK_DOMAIN = "outreach.invalid"  # RFC 2606: a name that can never be a real domain
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_address(text: str | None) -> tuple[str, str] | None:
     """(display name, bare address) of `Ada Lovelace <ada@example.com>`, or None when it is not one
     well-formed address."""
@@ -31,6 +33,7 @@ def parse_address(text: str | None) -> tuple[str, str] | None:
     return name, addr
 
 
+@functools.lru_cache(maxsize=None)
 def _strict_supported() -> bool:
     import inspect
     return "strict" in inspect.signature(getaddresses).parameters

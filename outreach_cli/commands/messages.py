@@ -117,7 +117,9 @@ def resolve(
     cancel: Annotated[bool, typer.Option("--cancel", help="Cancel it and refund it (and its follow-up).")] = False,
     db: DbOption = None, json: JsonOption = False,
 ):
-    """Settle a message whose delivery is unknown (D5): --sent, --resend or --cancel."""
+    """Settle a message whose delivery is unknown.
+
+    --sent: it did go. --resend: send it again. --cancel: cancel and refund it."""
     from ..services.common import load_clock
     from ..services.resolve import resolve as do_resolve
 

@@ -357,6 +357,7 @@ class _Run:
         self.tick_time = clock.now()
         self.tick_text = to_text(self.tick_time)
         self.claims: list = []
+        self.limit = BATCH
 
     def take_claims(self) -> list:
         claims, self.claims = self.claims, []
@@ -367,9 +368,9 @@ class _Run:
         db = self.db
         refresh_text = repo_delivery.next_refresh(db)
         if refresh_text is not None and refresh_text <= self.target_text:
-            due = repo_delivery.due(db, refresh_text, True, BATCH, self.held)  # messages strictly before the refresh
+            due = repo_delivery.due(db, refresh_text, True, self.limit, self.held)  # messages strictly before the refresh
         else:
-            due = repo_delivery.due(db, self.target_text, False, BATCH, self.held)
+            due = repo_delivery.due(db, self.target_text, False, self.limit, self.held)
         if not due:
             if refresh_text is None or refresh_text > self.target_text:
                 return False
@@ -384,16 +385,22 @@ class _Run:
         self.decided: dict[int, str] = {}  # id -> 'sent', 'claimed', 'canceled' or 'moved', in this batch
         self.sent, self.moved, self.canceled, self.refunds, self.to_claim = [], [], [], [], []
         bound = due[-1]["due_at"]
-        done = None
+        done, looked, stopped = None, 0, False
         for row in due:
+            looked += 1
             if row["id"] in self.decided:
                 continue  # canceled with its initial earlier in this batch (F5), or moved by F3
             if self._must_stop_before(row):
+                stopped = True
                 break
             self._decide(row, bound)
             done = row["due_at"]
             if self.to_claim and not self._batchable(self.to_claim[-1]["seat_id"]):
+                stopped = True
                 break  # claim one message at a time: the rest waits for its record
+        # A batch that stops at a claim reads again after the record; reading 2,000 rows to use a few of them each
+        # time would make a tick of N messages read N^2/2 rows, so the next read is sized on what this one used.
+        self.limit = min(BATCH, max(32, 2 * looked)) if stopped else BATCH
         self._write()
         self._advance(done or bound)
         return True
