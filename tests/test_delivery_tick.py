@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import json
-import os
 import socket
 import sqlite3
 import subprocess
@@ -38,12 +37,8 @@ def schedule(cli, *handles, at="2026-12-01 09:00", followup=None, after="3d"):
     return cli.json("schedule", draft["id"], "--at", at, "--tz", "UTC")
 
 
-def message(cli, message_id):
-    return next(m for t in [cli.json("thread", cli.json("inbox", "--folder", "scheduled")[0]["thread_id"])]
-                for m in t["messages"] if m["id"] == message_id) if False else _message(cli, message_id)
-
-
 def _message(cli, message_id):
+    """The message's row, every column (claims included)."""
     conn = sqlite3.connect(cli.db_path)
     conn.row_factory = sqlite3.Row
     row = conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
