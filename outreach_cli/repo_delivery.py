@@ -113,13 +113,16 @@ def claim(db, rows) -> int:
 
 def claimed(db, ids: list[int]) -> list:
     """Everything the envelope needs, for messages just claimed: the message (with seat and candidate names),
-    the candidate's email and name, the seat's address and zone, and a follow-up's initial Message-ID."""
+    the candidate's email and name, the seat's address and zone, a follow-up's initial Message-ID, and an
+    initial's follow-up id (None when the thread has none)."""
     marks = ",".join("?" * len(ids))
     return db.all(
         "SELECT m.*, c.handle AS candidate, s.name AS seat, c.email AS candidate_email, c.first_name, "
-        "c.last_name, s.from_address, s.timezone AS seat_timezone, i.internet_message_id AS initial_message_id "
+        "c.last_name, s.from_address, s.timezone AS seat_timezone, i.internet_message_id AS initial_message_id, "
+        "f.id AS followup_id "
         "FROM messages m JOIN candidates c ON c.id = m.candidate_id JOIN seats s ON s.id = m.seat_id "
         "LEFT JOIN messages i ON i.thread_id = m.thread_id AND i.kind = 'initial' AND m.kind = 'followup' "
+        "LEFT JOIN messages f ON f.thread_id = m.thread_id AND f.kind = 'followup' AND m.kind = 'initial' "
         f"WHERE m.id IN ({marks}) ORDER BY m.id", ids)
 
 

@@ -400,7 +400,7 @@ class _Run:
                 break  # claim one message at a time: the rest waits for its record
         # A batch that stops at a claim reads again after the record; reading 2,000 rows to use a few of them each
         # time would make a tick of N messages read N^2/2 rows, so the next read is sized on what this one used.
-        self.limit = min(BATCH, max(32, 2 * looked)) if stopped else BATCH
+        self.limit = min(BATCH, max(8, 2 * looked)) if stopped else BATCH
         self._write()
         self._advance(done or bound)
         return True
@@ -463,10 +463,14 @@ class _Run:
                                  "at": at_text})
 
     def _write(self) -> None:
-        repo_delivery.mark_sent(self.db, self.sent)
-        repo_delivery.move(self.db, self.moved)
-        repo_delivery.cancel(self.db, self.canceled)
-        self.report["refunded"] += refund_many(self.db, self.refunds)
+        if self.sent:
+            repo_delivery.mark_sent(self.db, self.sent)
+        if self.moved:
+            repo_delivery.move(self.db, self.moved)
+        if self.canceled:
+            repo_delivery.cancel(self.db, self.canceled)
+        if self.refunds:
+            self.report["refunded"] += refund_many(self.db, self.refunds)
         if self.to_claim:
             self._claim()
 
@@ -508,13 +512,14 @@ class _Run:
             else:
                 unknown.append((settled.failure, mid))
                 report["unknown"].append(mid)
-        repo_delivery.record_sent(db, sent)
-        repo_delivery.record_retry(db, retries)
-        repo_delivery.record_failed(db, failed)
-        repo_delivery.record_unknown(db, unknown)
+        for write, rows in ((repo_delivery.record_sent, sent), (repo_delivery.record_retry, retries),
+                            (repo_delivery.record_failed, failed), (repo_delivery.record_unknown, unknown)):
+            if rows:
+                write(db, rows)
         rows = {claim.row["id"]: claim.row for claim, _outcome, _at in attempted}
         for accepted_at, _tid, mid in sent:
-            _move_followup(db, rows[mid], accepted_at)
+            if rows[mid]["followup_id"] is not None:  # F3; a thread without a follow-up needs no read
+                _move_followup(db, rows[mid], accepted_at)
         for claim in refunds:
             self._refund_failed(claim)
 
