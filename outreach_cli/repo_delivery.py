@@ -61,6 +61,11 @@ def seats_refreshing_at(db, moment_text: str):
     return db.all("SELECT * FROM seats WHERE next_refresh_utc = ?", (moment_text,))
 
 
+def forget_setting(db, key: str) -> None:
+    """The tick's pending target, once the work is done (K5)."""
+    db.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
 def scheduled_before(db, moment_text: str) -> int:
     return db.value(SCHEDULED_BEFORE, (moment_text,))
 

@@ -160,7 +160,7 @@ def advance_clock(db, clock, moment_text: str) -> None:
 
 def _finish(db, clock, target: datetime) -> None:
     advance_clock(db, clock, to_text(target))
-    db.execute("DELETE FROM settings WHERE key = ?", (PENDING,))
+    repo_delivery.forget_setting(db, PENDING)
 
 
 # ---------------------------------------------------------------- claims (D5, D6)
