@@ -8,6 +8,9 @@
     python baselines.py huey-dispatch DIR         run the due tasks
     python baselines.py aps-bulk DIR N            add 2N date-trigger jobs (APScheduler 3, SQLAlchemyJobStore)
     python baselines.py aps-dispatch DIR N        start the scheduler, run the due jobs
+    python baselines.py smtp-one PORT N           N messages built with `email`, sent over one smtplib connection
+    python baselines.py smtp-each PORT N          the same, one connection per message (the mailmerge way)
+    python baselines.py outbox-raw DIR N          N message files: write, fsync, rename into DIR/new
 """
 import csv
 import sqlite3
@@ -193,6 +196,55 @@ def aps_dispatch(directory, n):
     scheduler.shutdown(wait=True)
 
 
+def _mails(n):
+    """N messages as outreach builds them: From, To, Subject, Date, Message-ID, quoted-printable UTF-8 body."""
+    import os
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import format_datetime
+    date = format_datetime(datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc))
+    for i in range(n):
+        message = EmailMessage(policy=SMTP)
+        message["From"] = "Ada <ada@example.com>"
+        message["To"] = f"First{i} Last{i} <c{i}@example.org>"
+        message["Subject"] = f"Hi First{i}"
+        message["Date"] = date
+        message["Message-ID"] = f"<{os.urandom(16).hex()}@example.com>"
+        message["MIME-Version"] = "1.0"
+        message.set_content(f"A role at Company {i}?", charset="utf-8", cte="quoted-printable")
+        yield message["Message-ID"], f"c{i}@example.org", message.as_bytes(policy=SMTP)
+
+
+def smtp_one(port, n):
+    import smtplib
+    conn = smtplib.SMTP("127.0.0.1", int(port), timeout=60)
+    for _mid, to, raw in _mails(n):
+        conn.sendmail("ada@example.com", [to], raw)
+    conn.quit()
+
+
+def smtp_each(port, n):
+    import smtplib
+    for _mid, to, raw in _mails(n):
+        conn = smtplib.SMTP("127.0.0.1", int(port), timeout=60)
+        conn.sendmail("ada@example.com", [to], raw)
+        conn.quit()
+
+
+def outbox_raw(directory, n):
+    import os
+    for folder in ("tmp", "new", "cur"):
+        os.makedirs(os.path.join(directory, folder), exist_ok=True)
+    for mid, _to, raw in _mails(n):
+        name = mid.strip("<>") + ".eml"
+        temporary = os.path.join(directory, "tmp", name)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, raw)
+        os.fsync(fd)
+        os.close(fd)
+        os.rename(temporary, os.path.join(directory, "new", name))
+
+
 if __name__ == "__main__":
     job, *args = sys.argv[1:]
     {"limit-bulk": lambda: limit_bulk(args[0], args[1], int(args[2])),
@@ -202,4 +254,7 @@ if __name__ == "__main__":
      "huey-bulk": lambda: huey_bulk(args[0], int(args[1])),
      "huey-dispatch": lambda: huey_dispatch(args[0]),
      "aps-bulk": lambda: aps_bulk(args[0], int(args[1])),
-     "aps-dispatch": lambda: aps_dispatch(args[0], int(args[1]))}[job]()
+     "aps-dispatch": lambda: aps_dispatch(args[0], int(args[1])),
+     "smtp-one": lambda: smtp_one(args[0], int(args[1])),
+     "smtp-each": lambda: smtp_each(args[0], int(args[1])),
+     "outbox-raw": lambda: outbox_raw(args[0], int(args[1]))}[job]()

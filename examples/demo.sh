@@ -18,14 +18,18 @@ run outreach contract set --pool 10 --monthly-limit 2 --for ben
 
 say "She imports her shortlist: five engineers in four zones, one with no zone on the profile."
 cat > "$DEMO_DIR/shortlist.csv" <<'CSV'
-handle,first_name,last_name,company,title,timezone
-marie-curie,Marie,Curie,Radium Labs,Backend Engineer,Europe/Paris
-grace-hopper,Grace,Hopper,COBOL Inc,Staff Engineer,America/New_York
-alan-turing,Alan,Turing,Bletchley,Engineer,Australia/Sydney
-ramanujan,Srinivasa,Ramanujan,,Platform Engineer,Asia/Kolkata
-ada-byron,Augusta,Byron,Analytical Engines,Engineer,
+handle,first_name,last_name,company,title,timezone,email
+marie-curie,Marie,Curie,Radium Labs,Backend Engineer,Europe/Paris,marie@radium.example
+grace-hopper,Grace,Hopper,COBOL Inc,Staff Engineer,America/New_York,grace@cobol.example
+alan-turing,Alan,Turing,Bletchley,Engineer,Australia/Sydney,alan@bletchley.example
+ramanujan,Srinivasa,Ramanujan,,Platform Engineer,Asia/Kolkata,srinivasa@kolkata.example
+ada-byron,Augusta,Byron,Analytical Engines,Engineer,,augusta@engines.example
 CSV
 run outreach candidates import "$DEMO_DIR/shortlist.csv"
+
+say "Her messages really leave: as email files into an outbox she reviews (smtp would send them)."
+run outreach seats set ada --from "Ada Lovelace <ada@acme.example>"
+run outreach delivery set outbox --dir "$DEMO_DIR/outbox"
 
 say "A two-message template: sent at 09:00 in each candidate's own zone, a nudge 3 days later."
 run outreach templates save "Backend role" \
@@ -82,3 +86,8 @@ run outreach credits --ledger
 run outreach stats
 run outreach inbox --folder canceled
 run outreach doctor
+
+say "Every message Ada sent is an email file in the outbox, named after its Message-ID; one follow-up:"
+run ls "$DEMO_DIR/outbox/new"
+followup=$(grep -l '^In-Reply-To:' "$DEMO_DIR"/outbox/new/*.eml | head -n 1)
+run cat "$followup"

@@ -2,6 +2,7 @@
 the same inputs give the same bytes on every retry."""
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from email.headerregistry import Address
@@ -12,6 +13,7 @@ from email.utils import format_datetime, getaddresses, parseaddr
 FALLBACK_DOMAIN = "outreach.invalid"  # RFC 2606: a name that can never be a real domain
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_address(text: str | None) -> tuple[str, str] | None:
     """(display name, bare address) of `Ada Lovelace <ada@example.com>`, or None when it is not one
     well-formed address."""
@@ -31,6 +33,7 @@ def parse_address(text: str | None) -> tuple[str, str] | None:
     return name, addr
 
 
+@functools.lru_cache(maxsize=None)
 def _strict_supported() -> bool:
     import inspect
     return "strict" in inspect.signature(getaddresses).parameters
@@ -44,6 +47,14 @@ def domain_of(address: str | None) -> str:
 def new_message_id(from_address: str | None) -> str:
     """A stable, unique Message-ID in the sender's domain: `<random@domain-of-the-sender>`."""
     return f"<{uuid.uuid4().hex}@{domain_of(from_address)}>"
+
+
+def message_id_maker(from_address: str | None):
+    """A function that returns a new Message-ID at each call, as `new_message_id` would; the domain is worked
+    out once (a bulk schedule makes 20,000 of them)."""
+    domain = domain_of(from_address)
+    from os import urandom
+    return lambda: f"<{urandom(16).hex()}@{domain}>"
 
 
 def build(*, from_address: str, to_address: str, to_name: str | None, subject: str, body: str,

@@ -73,6 +73,8 @@ def _local(text: str | None, zone: str | None) -> str:
 def _status(message: dict) -> str:
     if message["status"] == "canceled" and message.get("cancel_reason") not in (None, "canceled"):
         return f"canceled\n{message['cancel_reason']}"
+    if message["status"] == "scheduled" and message.get("retry_at"):
+        return "retrying"
     return message["status"]
 
 
@@ -93,6 +95,13 @@ def _when(message: dict) -> tuple[str, str]:
     if CLOCK_YEAR and utc[:4] == str(CLOCK_YEAR[0]):
         utc = utc[5:]
     return local, utc
+
+
+def message(result: dict) -> None:
+    """One message (resolve): its row, and what the transport said, if anything."""
+    messages([result], f"Message {result['id']}")
+    if result.get("failure"):
+        _console().print(f"Last delivery answer: {result['failure']}")
 
 
 def messages(rows: list[dict], title: str = "Messages") -> None:
@@ -214,7 +223,8 @@ def tick_result(result: dict) -> None:
     console = _console()
     dry = result["dry_run"]
     span = f"{_utc(result['from'])} -> {_utc(result['to'])}"
-    if not (result["sent"] or result["canceled"] or result["refreshes"]):
+    delivery = bool(result.get("delivered") or result.get("retrying") or result.get("failed") or result.get("unknown"))
+    if not (result["sent"] or result["canceled"] or result["refreshes"] or delivery):
         console.print(f"{span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
         return
     if dry:
@@ -222,6 +232,9 @@ def tick_result(result: dict) -> None:
     console.print(f"{span}: {'would send' if dry else 'sent'} {len(result['sent'])}, "
                   f"{'cancel' if dry else 'canceled'} {len(result['canceled'])}, "
                   f"{'refund' if dry else 'refunded'} {result['refunded']}.")
+    if delivery:  # D8
+        console.print(f"  delivered {result.get('delivered', 0)}, retrying {len(result.get('retrying', []))}, "
+                      f"failed {len(result.get('failed', []))}, unknown {len(result.get('unknown', []))}")
     reasons: dict[str, int] = {}
     for item in result["canceled"]:
         reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1

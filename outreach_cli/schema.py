@@ -182,6 +182,15 @@ CREATE TABLE seat_transports (
     options TEXT NOT NULL DEFAULT '{}'
 );
 """),
+    # D5: a retry falls due at its retry_at, so the due moment is coalesce(retry_at_utc, send_at_utc); the due
+    # index is rebuilt on that expression (the tick's due query and `clock set` use the same expression).
+    # last_attempt_utc: when the latest attempt was made (the due moment on a simulated clock, the real time on
+    # the system clock): `resolve --sent` takes it as the best known sent time.
+    ("0004_delivery_retries", """
+DROP INDEX messages_due;
+CREATE INDEX messages_due ON messages (coalesce(retry_at_utc, send_at_utc), kind, id) WHERE status = 'scheduled';
+ALTER TABLE messages ADD COLUMN last_attempt_utc TEXT;
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -130,7 +130,9 @@ def test_json_output_is_one_document(world):
     assert set(thread["messages"][1]) >= {"id", "thread_id", "kind", "seat", "candidate", "subject", "body",
                                           "status", "cancel_reason", "send_at", "sent_at", "timezone",
                                           "timezone_source", "delay_hours"}
-    assert set(world.json("tick")) == {"from", "to", "sent", "canceled", "refunded", "refreshes", "dry_run"}
+    # D8: the delivery keys are always present (empty lists when no seat has a transport), plus a delivered count.
+    assert set(world.json("tick")) == {"from", "to", "sent", "canceled", "refunded", "refreshes", "dry_run",
+                                       "retrying", "failed", "unknown", "delivered"}
     assert set(world.json("credits")) == {"seat", "contract"}
     assert set(world.json("credits")["seat"]) >= {"name", "balance", "monthly_limit", "used_this_period"}
     assert set(world.json("doctor")) == {"ok", "findings"}

@@ -110,8 +110,29 @@ def show_draft(draft: str, db: DbOption = None, json: JsonOption = False):
     run(db, json, lambda d: show(d, draft), render.draft)
 
 
+def resolve(
+    message: Annotated[str, typer.Argument(help="A message whose delivery is unknown.", show_default=False)],
+    sent: Annotated[bool, typer.Option("--sent", help="It did go: record it as sent.")] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Send it again at the next tick (same Message-ID).")] = False,
+    cancel: Annotated[bool, typer.Option("--cancel", help="Cancel it and refund it (and its follow-up).")] = False,
+    db: DbOption = None, json: JsonOption = False,
+):
+    """Settle a message whose delivery is unknown.
+
+    --sent: it did go. --resend: send it again. --cancel: cancel and refund it."""
+    from ..services.common import load_clock
+    from ..services.resolve import resolve as do_resolve
+
+    def action(d):
+        chosen = [name for name, flag in (("sent", sent), ("resend", resend), ("cancel", cancel)) if flag]
+        if len(chosen) != 1:
+            raise refuse("invalid_input", "Give exactly one of --sent, --resend or --cancel.")
+        return do_resolve(d, message, chosen[0], clock=load_clock(d))
+    run(db, json, showing_year(action), render.message)
+
+
 def register(app: typer.Typer) -> None:
     for name, fn in (("compose", compose), ("followup", followup), ("schedule", schedule),
-                     ("reschedule", reschedule), ("cancel", cancel), ("reply", reply),
+                     ("reschedule", reschedule), ("cancel", cancel), ("reply", reply), ("resolve", resolve),
                      ("thread", show_thread), ("draft", show_draft)):
         app.command(name)(fn)

@@ -18,7 +18,7 @@ def tick(to: Annotated[Optional[str], typer.Option("--to", help="Move a simulate
     run(db, json, lambda d: do_tick(d, to, by, dry_run), render.tick_result)
 
 
-def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, scheduled, sent, awaiting-reply, "
+def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, scheduled, sent, awaiting-reply, attention, "
                                                                "responded or canceled.")] = "scheduled",
           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show a folder of the seat's messages (or its drafts)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from .. import db as dbmod
+from .. import db as dbmod, repo_delivery
 from ..errors import DamagedDatabase, OutreachError
 from ..schema import MIGRATIONS
 from ..timeparse import to_text
@@ -31,7 +31,7 @@ def doctor(db) -> dict:
     they run only on a sound one, and any that still trips over damage becomes a finding, not a traceback."""
     findings = _integrity(db)
     if not findings:
-        for check in (_schema, _clock, _balances, _charges, _followups, _overdue, _removed):
+        for check in (_schema, _clock, _balances, _charges, _followups, _overdue, _removed, _delivery):
             try:
                 findings += check(db)
             except (sqlite3.DatabaseError, OutreachError, ValueError, TypeError) as exc:
@@ -118,7 +118,7 @@ def _overdue(db):
     pending = db.value("SELECT value FROM settings WHERE key = 'tick_target_utc'")
     now_text = to_text(clock.now())
     out = []
-    count = db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?", (now_text,))
+    count = repo_delivery.scheduled_before(db, now_text)
     if count:
         hint = " (a tick was interrupted; run `outreach tick` to finish)" if pending else ""
         out.append(_finding("overdue", f"{count} scheduled message(s) are due before the simulated clock{hint}."))
@@ -138,3 +138,9 @@ def _removed(db):
         return [_finding("privacy", f"{leftovers} removed candidate(s) and {texts} of their messages still hold "
                                     "personal text.")]
     return []
+
+
+def _delivery(db):
+    """D5-D7: nothing `sending` without a claim, every `failed` message refunded, every message a transport
+    sent counted as an attempt."""
+    return [_finding(check, sentence) for check, sentence in repo_delivery.doctor_findings(db)]

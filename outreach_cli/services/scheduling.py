@@ -1,20 +1,23 @@
 """schedule, reschedule and cancel (S1-S6, F1, F3, F5, F6, C1, C5, K3, K4, T4, T5)."""
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
-from .. import placeholders, repo
+from .. import placeholders, repo, repo_delivery
 from ..errors import OutreachError, refuse
 from ..shapes import Stream, thread as thread_shape
 from ..timeparse import from_text, get_zone, parse_when, shift, to_text
 from .common import load_clock, use_case
-from .credits import check_can_pay, charge, payer, refund
+from .credits import check_can_pay, charge, payer, refund_many
+from .decision import cancellations
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 
 SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled", "followup_not_available",
                   "initial_not_sent")
 MESSAGE_COLUMNS = ("id", "thread_id", "kind", "seat_id", "candidate_id", "subject", "body", "status",
-                   "send_at_utc", "timezone", "timezone_source", "delay_hours", "paid_by", "credit")
+                   "send_at_utc", "timezone", "timezone_source", "delay_hours", "paid_by", "credit",
+                   "internet_message_id")
 
 
 class TimeChoice:
@@ -114,6 +117,36 @@ class _Texts:
                                             f"limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters).")
 
 
+def _message_ids(from_address: str | None):
+    """A maker of new Message-IDs in the sender's domain (mail.message_id_maker); a seat without an address gets
+    mail.FALLBACK_DOMAIN without importing the email package (start-up time of every bulk schedule)."""
+    if not from_address:
+        return lambda: f"<{os.urandom(16).hex()}@outreach.invalid>"
+    from .. import mail
+    return mail.message_id_maker(from_address)
+
+
+def _check_addresses(db, seat, draft_id: int) -> None:
+    """D3: a seat with an email transport needs a sender address, and every recipient an email; one refusal
+    names the seat and each candidate without one."""
+    kind = repo_delivery.transport_kind(db, seat["id"])
+    if kind == "none":
+        return
+    from ..transports import EMAIL_KINDS
+    if kind not in EMAIL_KINDS:
+        return
+    gaps = []
+    if not seat["from_address"]:
+        gaps.append(f"seat {seat['name']} has no sender address (`outreach seats set {seat['name']} --from "
+                    "\"Name <address>\"`)")
+    missing = repo_delivery.recipients_without_email(db, draft_id)
+    if missing:
+        more = " and more" if len(missing) == 50 else ""
+        gaps.append(f"email for {', '.join(missing)}{more} (`outreach candidates set HANDLE --email ADDRESS`)")
+    if gaps:
+        raise refuse("missing_value", f"The seat's transport sends email, so: {'; '.join(gaps)}. Nothing was scheduled.")
+
+
 def _check_recipients(db, seat, draft_id: int) -> int:
     """K4 for every recipient at once, in SQL; returns how many there are."""
     count = repo.draft_recipient_count(db, draft_id)
@@ -151,6 +184,7 @@ def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_fla
     times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
     per_thread = 2 if has_followup else 1
     check_can_pay(db, seat, count * per_thread)
+    _check_addresses(db, seat, draft["id"])
     texts = _Texts(draft, seat)
     _insert_threads(db, draft, seat, times, texts, now)
     repo.update_draft(db, draft["id"], status="scheduled")
@@ -166,6 +200,7 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
     thread_id = (db.value("SELECT max(id) FROM threads") or 0) + 1
     delay = draft["followup_delay_hours"]
     instant_text: dict = {}
+    new_id = _message_ids(seat["from_address"])  # D3: stable, every retry reuses it
     for chunk in repo.iter_draft_recipients(db, draft["id"]):
         thread_rows, message_rows = [], []
         for candidate in chunk:
@@ -181,7 +216,7 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
                 followup = kind == "followup"
                 message_rows.append((message_id, thread_id, kind, seat["id"], candidate["id"], subject, body,
                                      "scheduled", followup_at if followup else initial_at, zone_name, source,
-                                     delay if followup else None, account, "charged"))
+                                     delay if followup else None, account, "charged", new_id()))
                 message_id += 1
             thread_id += 1
         if texts.ok:
@@ -196,12 +231,16 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
 # ---------------------------------------------------------------- cancel (C5)
 
 
-def cancel_and_refund(db, message, reason: str, at_text: str, out: list | None = None) -> int:
-    """Cancel one scheduled message and return its credit (C5, C6); the tick does the same a batch at a time."""
-    repo.set_message(db, message["id"], status="canceled", cancel_reason=reason)
+def cancel_and_refund(db, message, reason: str, at_text: str, out: list | None = None, followup=None) -> int:
+    """Cancel a scheduled message and return its credit (C5, C6); with `followup` (an initial's), that one too
+    when still scheduled, as `initial_not_sent` (F5). The tick takes the same decision (decision.cancellations)
+    a batch at a time."""
+    pairs = cancellations(message, reason, followup)
+    repo_delivery.cancel(db, pairs)
     if out is not None:
-        out.append({"id": message["id"], "reason": reason})
-    return refund(db, message, at_text)
+        out.extend({"id": mid, "reason": why} for why, mid in pairs)
+    rows = {message["id"]: message, **({followup["id"]: followup} if followup is not None else {})}
+    return refund_many(db, [rows[mid] for _why, mid in pairs], at_text)
 
 
 @use_case
@@ -212,11 +251,8 @@ def cancel_message(db, message_id) -> dict:
                                       "can be canceled.")
     at_text = to_text(load_clock(db).now())
     canceled: list = []
-    refunded = cancel_and_refund(db, message, "canceled", at_text, canceled)
-    if message["kind"] == "initial":
-        followup = repo.followup_of(db, message["thread_id"])
-        if followup is not None and followup["status"] == "scheduled":
-            refunded += cancel_and_refund(db, followup, "initial_not_sent", at_text, canceled)
+    followup = repo.followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
+    refunded = cancel_and_refund(db, message, "canceled", at_text, canceled, followup)
     return {"canceled": canceled, "refunded": refunded}
 
 

@@ -5,7 +5,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import db as dbmod, repo
+from .. import db as dbmod, repo, repo_delivery
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
 from .common import load_clock, use_case
@@ -225,7 +225,7 @@ def clock_set(db, when: str, seat_zone: str, simulate: bool = False) -> dict:
     if target < clock.now():
         raise refuse("invalid_time", f"The clock never runs backwards; it is already {to_text(clock.now())}.")
     target_text = to_text(target)
-    due = db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?", (target_text,))
+    due = repo_delivery.scheduled_before(db, target_text)  # a retry is due at its retry_at (D5)
     refreshes = db.value("SELECT count(*) FROM seats WHERE next_refresh_utc < ?", (target_text,))
     if due or refreshes:
         raise refuse("invalid_state", f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "

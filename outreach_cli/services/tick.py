@@ -1,40 +1,39 @@
-"""tick: send what is due, cancel what may not go, settle credits, apply monthly refreshes.
+"""tick: send what is due, cancel what may not go, settle credits, apply monthly refreshes (K1-K8, D5-D8).
 
-Each batch of work is one BEGIN IMMEDIATE transaction that reads, inside the write lock, what is
-still `scheduled`, so two ticks at once queue on the lock and never send a message twice, and a
-killed tick loses at most an uncommitted batch, which the next tick redoes (K5). A batch is one
-query for up to BATCH due messages with what the rules need (thread response, candidate, the
-thread's other message), decisions in memory, then one write per kind of change.
+Each batch of work is one BEGIN IMMEDIATE transaction that reads, inside the write lock, what is still
+`scheduled`, so two ticks at once queue on the lock and never send a message twice, and a killed tick loses
+at most an uncommitted batch, which the next tick redoes (K5). A batch is one query for up to BATCH due
+messages with what the rules need, the decisions in memory (services/decision.py, pure), then one write per
+kind of change.
+
+A seat whose transport is not `none` goes through four steps, each visible in `tick()` below (D5, D6):
+claim (in the batch's transaction, the rules checked again there, D7: scheduled -> sending), commit, attempt
+(outside any transaction: the network or a command), record (the next transaction, which also claims the
+next message). An outbox is idempotent by file name, so its messages are claimed a batch at a time; every
+other transport claims one message at a time.
 """
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
 
-from .. import repo
+from .. import repo, repo_delivery
 from ..clock import Clock
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
+from . import decision
 from .common import acting_seat, load_clock
 from .credits import apply_refresh, refund_many
 
 BATCH = 2000
+CLAIM_BATCH = 200  # outbox messages claimed, written and recorded together (one commit, one directory sync)
+CLAIM_GRACE = timedelta(minutes=1)  # a claim lasts the transport's timeout plus this, in real time (D5)
 PENDING = "tick_target_utc"
-WORK_DUE = ("SELECT EXISTS (SELECT 1 FROM messages WHERE status = 'scheduled' AND send_at_utc <= ?) "
-            "OR EXISTS (SELECT 1 FROM seats WHERE next_refresh_utc <= ?)")
-NEXT_REFRESH = "SELECT min(next_refresh_utc) FROM seats"
-
-_DUE = """
-SELECT m.id, m.thread_id, m.kind, m.seat_id, m.send_at_utc, m.paid_by, m.credit,
-       t.response_kind, c.opted_out, c.removed, c.out_of_network,
-       o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
-       o.paid_by AS other_paid_by, o.credit AS other_credit
-FROM messages m
-JOIN threads t ON t.id = m.thread_id
-JOIN candidates c ON c.id = m.candidate_id
-LEFT JOIN messages o ON o.thread_id = m.thread_id AND o.id != m.id
-WHERE m.status = 'scheduled' AND m.send_at_utc {op} ?
-ORDER BY m.send_at_utc, m.kind, m.id
-LIMIT ?"""
+# Kept for tests and tools that read the tick's queries (tests/test_query_plans.py).
+_DUE = repo_delivery.DUE.replace("{held}", "")
+WORK_DUE = repo_delivery.WORK_DUE
+NEXT_REFRESH = repo_delivery.NEXT_REFRESH
 
 
 def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
@@ -60,28 +59,45 @@ def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
     return target
 
 
-def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False, clock=None) -> dict:
+def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False, clock=None,
+         hold_followups_for=frozenset()) -> dict:
+    """`hold_followups_for`: seat ids whose follow-ups are not due in this tick (I2: their mailbox could not be
+    read); they stay scheduled, untouched."""
     clock = clock or load_clock(db)
     start = clock.now()
     target = resolve_target(db, clock, to, by)
     report = {"from": to_text(start), "to": to_text(target), "sent": [], "canceled": [], "refunded": 0,
-              "refreshes": [], "dry_run": dry_run}
+              "refreshes": [], "dry_run": dry_run, "retrying": [], "failed": [], "unknown": [], "delivered": 0}
     if dry_run:
-        return rehearse(db, clock, target, report)
-    run = _Run(db, clock, target, report)
-    if clock.simulated and target > start and _work_due(db, report["to"]):
-        # Recorded on its own, before any work, so a plain `tick` after a kill knows where to go (K5).
-        with db.transaction():
-            repo.set_setting(db, PENDING, report["to"])
-    while True:
-        # An idle tick is one transaction (one durable commit): look, find nothing, move the clock.
-        with db.transaction():
-            more = run.batch()
+        return rehearse(db, clock, target, report, held=hold_followups_for)
+    senders = _Senders(repo_delivery.transports(db), clock)
+    try:
+        _recover(db, clock, senders, report)
+        run = _Run(db, clock, target, report, held=hold_followups_for, senders=senders)
+        if clock.simulated and target > start and repo_delivery.work_due(db, report["to"]):
+            # Recorded on its own, before any work, so a plain `tick` after a kill knows where to go (K5).
+            with db.transaction():
+                repo.set_setting(db, PENDING, report["to"])
+        attempted = None
+        while True:
+            # An idle tick is one transaction (one durable commit): look, find nothing, move the clock.
+            with db.transaction():
+                if attempted:
+                    run.record(attempted)  # record of the last attempts and claim of the next: one commit
+                more = run.batch()  # decide, write, and claim (scheduled -> sending) ...
+                if not more:
+                    _finish(db, clock, target)
+            claims, attempted = run.take_claims(), None  # ... committed
+            if claims:
+                attempted = senders.attempt(claims)  # outside any transaction (D6)
+                continue
             if not more:
-                _finish(db, clock, target)
-        if not more:
-            _warn_if_left_behind(db, clock, target, report)
-            return report
+                break
+    finally:
+        senders.close()
+    _warn_if_left_behind(db, clock, target, report)
+    _warn_about_delivery(report)
+    return report
 
 
 def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
@@ -96,18 +112,35 @@ def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
             "catches up. Run `outreach clock system` to go back to the real clock.")
 
 
-def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bool = False) -> dict:
+def _warn_about_delivery(report: dict) -> None:
+    """D8: one line on stderr per tick that made messages unknown or failed, naming them (cron mails it)."""
+    parts = []
+    if report["unknown"]:
+        parts.append(f"message(s) {_ids(report['unknown'])} may or may not have gone (unknown; settle them with "
+                     "`outreach resolve MESSAGE --sent|--resend|--cancel`)")
+    if report["failed"]:
+        parts.append(f"message(s) {_ids(item['id'] for item in report['failed'])} failed and were refunded")
+    if parts:
+        report.setdefault("warnings", []).append("Delivery: " + "; ".join(parts) +
+                                                 ". See `outreach inbox --folder attention`.")
+
+
+def _ids(ids) -> str:
+    return ", ".join(str(i) for i in ids)
+
+
+def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bool = False, held=frozenset()) -> dict:
     """K6 `--dry-run`: do the tick's work up to `target` inside a transaction that is rolled back, so the
     decisions are exactly those a real tick would take. `inspect(db)` may read the result before the
     rollback (the agenda reads which messages were sent or canceled, and when). `future` plays a system
-    clock's coming days as a simulated clock would: each message at its own time."""
+    clock's coming days as a simulated clock would: each message at its own time. Nothing is claimed or
+    attempted: a message a transport would take counts as sent."""
     db.execute("BEGIN IMMEDIATE")
     try:
         if future and not clock.simulated:
-            from ..clock import Clock
             clock = Clock("simulated", clock.now())
             repo.set_setting(db, "clock_now_utc", to_text(clock.now()))
-        run = _Run(db, clock, target, report)
+        run = _Run(db, clock, target, report, held=held)
         while run.batch():
             pass
         if inspect is not None:
@@ -117,38 +150,231 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
     return report
 
 
-def _work_due(db, target_text: str) -> bool:
-    return bool(db.value(WORK_DUE, (target_text, target_text)))
+def advance_clock(db, clock, moment_text: str) -> None:
+    """Move a simulated clock forward to `moment_text` (never back, K8); the one place a tick moves it."""
+    if clock.simulated:
+        current = repo.get_setting(db, "clock_now_utc")
+        if moment_text > current:
+            repo.set_setting(db, "clock_now_utc", moment_text)
 
 
 def _finish(db, clock, target: datetime) -> None:
-    if clock.simulated:
-        current = repo.get_setting(db, "clock_now_utc")
-        if to_text(target) > current:
-            repo.set_setting(db, "clock_now_utc", to_text(target))
-    db.execute("DELETE FROM settings WHERE key = ?", (PENDING,))
+    advance_clock(db, clock, to_text(target))
+    repo_delivery.forget_setting(db, PENDING)
+
+
+# ---------------------------------------------------------------- claims (D5, D6)
+
+
+def _process_start(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (/proc/PID/stat field 22): it tells a reused pid
+    from the process that made a claim."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[19].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def claim_owner() -> str:
+    """`host:pid:start` of this process."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_process_start(pid) or '-'}"
+
+
+def _claimer_runs(claimed_by: str | None) -> bool:
+    """Whether the process that made a claim still runs. On another machine it cannot be told: only the claim's
+    expiry ends it there. A claim of this very process is stale (a tick does not start inside another)."""
+    try:
+        host, pid_text, start = (claimed_by or "").rsplit(":", 2)
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if host != socket.gethostname():
+        return True
+    if pid == os.getpid():
+        return False
+    now_start = _process_start(pid)
+    if now_start is not None:
+        return start == "-" or now_start == start
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return start == "-"
+
+
+def _recover(db, clock, senders, report: dict) -> None:
+    """D5/D6 at the start of a tick: a message left `sending` by a process that no longer runs, or whose claim
+    has expired (real time), becomes `unknown` (credits stay charged, D7). An outbox claim is settled exactly
+    instead: its file in new/ means sent, no file means scheduled again (the outbox is idempotent by name)."""
+    if not repo_delivery.in_flight(db):
+        return  # the common case costs one indexed read, and an idle tick stays one transaction
+    real_now = to_text(Clock("system").now())
+    with db.transaction():
+        for row in repo_delivery.in_flight(db):
+            if row["claim_expires_utc"] and row["claim_expires_utc"] > real_now and _claimer_runs(row["claimed_by"]):
+                continue
+            delivered = senders.already_delivered(row)
+            if delivered is None:
+                repo_delivery.record_unknown(db, [(
+                    f"The tick that was sending it ({row['claimed_by']}) stopped before it recorded the outcome; "
+                    "it may or may not have gone.", row["id"])])
+                report["unknown"].append(row["id"])
+            elif delivered:
+                sent_at = row["last_attempt_utc"] or real_now
+                repo_delivery.record_sent(db, [(sent_at, delivered, row["id"])])
+                _move_followup(db, row, sent_at)
+                report["sent"].append(row["id"])
+            else:
+                repo_delivery.unclaim(db, [row["id"]])
+
+
+def _move_followup(db, initial, sent_text: str) -> None:
+    """F3 for an initial sent one at a time (a record, `resolve --sent`)."""
+    if initial["kind"] != "initial":
+        return
+    followup = repo_delivery.followup_for_update(db, initial["thread_id"])
+    if followup is not None and followup["status"] == "scheduled":
+        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"])
+        if moved:
+            repo_delivery.move(db, [(moved, followup["id"])])
+
+
+class _Claim:
+    """One claimed message: what its envelope needs, and its due moment."""
+    __slots__ = ("row", "seat_id", "due_at", "attempt_at", "attempts", "first_attempt")
+
+    def __init__(self, row, attempt_at: str):
+        self.row = row
+        self.seat_id = row["seat_id"]
+        self.due_at = row["retry_at_utc"] or row["send_at_utc"]
+        self.attempt_at = attempt_at
+        self.attempts = row["attempts"]
+        self.first_attempt = row["first_attempt_utc"]
+
+
+class _Senders:
+    """One transport per seat per tick (an SMTP connection is reused), opened at its first message and closed
+    at the end of the tick; `attempt` is the only code that talks to the outside, never in a transaction."""
+
+    def __init__(self, settings: dict, clock):
+        self.settings, self.clock, self.open = settings, clock, {}
+
+    def kind(self, seat_id: int) -> str | None:
+        settings = self.settings.get(seat_id)
+        return settings["kind"] if settings else None
+
+    def timeout(self, seat_id: int) -> int:
+        from ..transports import DEFAULT_TIMEOUT
+        return int(self.settings[seat_id].get("timeout") or DEFAULT_TIMEOUT)
+
+    def already_delivered(self, row) -> str | bool | None:
+        """For a stale outbox claim: the file name if its file is in new/, else False; None for any other
+        transport (cannot be told)."""
+        settings = self.settings.get(row["seat_id"])
+        if not settings or settings["kind"] != "outbox":
+            return None
+        from ..transports.outbox import OutboxTransport
+        try:
+            name = OutboxTransport.file_name(row["internet_message_id"])
+        except ValueError:
+            return None
+        return name if os.path.exists(os.path.join(settings["dir"], "new", name)) else False
+
+    def _transport(self, seat_id: int):
+        if seat_id not in self.open:
+            from ..transports import open_transport
+            self.open[seat_id] = open_transport(self.settings[seat_id])
+        return self.open[seat_id]
+
+    def attempt(self, claims: list) -> list:
+        """[(claim, outcome, accepted_at)] in claim order."""
+        from ..transports import Accepted, Permanent, Temporary, Unknown
+        out = []
+        batched = []
+        for claim in claims:
+            transport = self._transport(claim.seat_id)
+            try:
+                envelope = _envelope(claim)
+            except Exception as exc:  # noqa: BLE001 - a message that cannot be built never goes
+                out.append([claim, Permanent(f"The message could not be built: {exc}"), None])
+                continue
+            deferred = hasattr(transport, "send_deferred") and len(claims) > 1
+            try:
+                outcome = transport.send_deferred(envelope) if deferred else transport.send(envelope)
+            except Exception as exc:  # noqa: BLE001 - a transport bug: it may have gone
+                outcome = Unknown(f"The transport stopped with an error: {exc}")
+            if deferred and isinstance(outcome, Accepted):
+                batched.append(transport)
+            out.append([claim, outcome, self._accepted_at(claim)])
+        for transport in dict.fromkeys(batched):
+            problem = transport.sync()  # one directory sync for the batch, before any of it is recorded as sent
+            if problem:
+                for item in out:
+                    if isinstance(item[1], Accepted) and self.open.get(item[0].seat_id) is transport:
+                        item[1] = Temporary(problem)
+        return out
+
+    def _accepted_at(self, claim) -> str:
+        """D5: on a simulated clock the attempt's due moment; on the system clock the real time of acceptance."""
+        return claim.due_at if self.clock.simulated else to_text(Clock("system").now())
+
+    def close(self) -> None:
+        for transport in self.open.values():
+            try:
+                transport.close()
+            except Exception:  # noqa: BLE001 - closing never hides the tick's result
+                pass
+        self.open = {}
+
+
+def _envelope(claim):
+    """Built from the stored row alone: the same bytes on every retry (Date: the due moment, D3)."""
+    from .. import mail, shapes
+    row = claim.row
+    message = shapes.message(row)
+    name = " ".join(part for part in (row["first_name"], row["last_name"]) if part) or None
+    zone = get_zone(row["seat_timezone"])
+    return mail.envelope(message=message, internet_message_id=row["internet_message_id"],
+                         from_address=row["from_address"], to_address=row["candidate_email"], to_name=name,
+                         sent_at=from_text(row["send_at_utc"]), zone=zone,
+                         in_reply_to=row["initial_message_id"] if row["kind"] == "followup" else None)
+
+
+# ---------------------------------------------------------------- the batches
 
 
 class _Run:
-    def __init__(self, db, clock, target, report):
+    def __init__(self, db, clock, target, report, held=frozenset(), senders=None):
         self.db, self.clock, self.target, self.report = db, clock, target, report
+        self.held = frozenset(held)
+        self.senders = senders  # None: nothing is claimed (a dry run, the agenda)
         self.target_text = to_text(target)
         # On the system clock a message goes out at the real time of the tick (K1).
         self.tick_time = clock.now()
         self.tick_text = to_text(self.tick_time)
+        self.claims: list = []
+        self.limit = BATCH
+
+    def take_claims(self) -> list:
+        claims, self.claims = self.claims, []
+        return claims
 
     def batch(self) -> bool:
         """Do up to BATCH events in order; return whether anything was done."""
         db = self.db
-        refresh_text = db.value(NEXT_REFRESH)
+        refresh_text = repo_delivery.next_refresh(db)
         if refresh_text is not None and refresh_text <= self.target_text:
-            due = db.all(_DUE.format(op="<"), (refresh_text, BATCH))  # messages strictly before the refresh
+            due = repo_delivery.due(db, refresh_text, True, self.limit, self.held)  # messages strictly before the refresh
         else:
-            due = db.all(_DUE.format(op="<="), (self.target_text, BATCH))
+            due = repo_delivery.due(db, self.target_text, False, self.limit, self.held)
         if not due:
             if refresh_text is None or refresh_text > self.target_text:
                 return False
-            for seat in db.all("SELECT * FROM seats WHERE next_refresh_utc = ?", (refresh_text,)):
+            for seat in repo_delivery.seats_refreshing_at(db, refresh_text):
                 self.report["refreshes"].append(apply_refresh(db, seat, from_text(refresh_text)))
             self._advance(refresh_text)
             return True
@@ -156,86 +382,166 @@ class _Run:
         self.followups_on = bool(repo.contract(db)["followups_enabled"])
         self.day_counts: dict = {}
         self.day_keys: dict = {}
-        self.decided: dict[int, str] = {}  # id -> 'sent', 'canceled' or 'moved' (no longer due), in this batch
-        self.sent, self.moved, self.canceled, self.refunds = [], [], [], []
-        bound = due[-1]["send_at_utc"]
+        self.decided: dict[int, str] = {}  # id -> 'sent', 'claimed', 'canceled' or 'moved', in this batch
+        self.sent, self.moved, self.canceled, self.refunds, self.to_claim = [], [], [], [], []
+        bound = due[-1]["due_at"]
+        done, looked, stopped = None, 0, False
         for row in due:
+            looked += 1
             if row["id"] in self.decided:
-                continue  # canceled with its initial earlier in this batch (F5)
+                continue  # canceled with its initial earlier in this batch (F5), or moved by F3
+            if self._must_stop_before(row):
+                stopped = True
+                break
             self._decide(row, bound)
+            done = row["due_at"]
+            if self.to_claim and not self._batchable(self.to_claim[-1]["seat_id"]):
+                stopped = True
+                break  # claim one message at a time: the rest waits for its record
+        # A batch that stops at a claim reads again after the record; reading 2,000 rows to use a few of them each
+        # time would make a tick of N messages read N^2/2 rows, so the next read is sized on what this one used.
+        self.limit = min(BATCH, max(8, 2 * looked)) if stopped else BATCH
         self._write()
-        self._advance(bound)
+        self._advance(done or bound)
         return True
 
+    def _transport_kind(self, seat_id: int) -> str | None:
+        return self.senders.kind(seat_id) if self.senders is not None else None
+
+    def _batchable(self, seat_id: int) -> bool:
+        return self._transport_kind(seat_id) == "outbox"
+
+    def _must_stop_before(self, row) -> bool:
+        """A batch of claims ends before a message that depends on one of them (a follow-up of a claimed
+        initial), before one that would need a claim of its own on another transport, and at CLAIM_BATCH."""
+        if not self.to_claim:
+            return False
+        if self.decided.get(row["other_id"]) == "claimed" or len(self.to_claim) >= CLAIM_BATCH:
+            return True
+        kind = self._transport_kind(row["seat_id"])
+        return kind is not None and kind != "outbox"
+
     def _decide(self, row, bound: str) -> None:
-        reason = self._reason_not_to_send(row)
-        if reason:
-            self._cancel(row, reason, self._send_text(row))
-            return
         sent_text = self._send_text(row)
+        initial_status = None
+        if row["kind"] == "followup":
+            initial_status = self.decided.get(row["other_id"], row["other_status"])
+        verdict = decision.decide(row, self.seats[row["seat_id"]], followups_on=self.followups_on,
+                                  initial_status=initial_status, sent_today=self._sent_today(row["seat_id"], sent_text),
+                                  held_seats=self.held)
+        if verdict.action == decision.HOLD:
+            return
+        if verdict.action == decision.CANCEL:
+            self._cancel(row, verdict.reason, sent_text)
+            return
+        self.day_counts[self._day_key(row["seat_id"], sent_text)] += 1
+        if self._transport_kind(row["seat_id"]) is not None:
+            self.decided[row["id"]] = "claimed"
+            self.to_claim.append(row)
+            return
         self.decided[row["id"]] = "sent"
         self.sent.append((sent_text, row["id"]))
         self.report["sent"].append(row["id"])
-        self.day_counts[self._day_key(row["seat_id"], sent_text)] += 1
         if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
             # F3: the follow-up's delay counts from the moment the initial actually went.
-            moved = to_text(from_text(sent_text) + timedelta(hours=row["other_delay"]))
-            if moved != row["other_send_at"]:  # on a simulated clock it never moves: nothing to rewrite
+            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"])
+            if moved:  # on a simulated clock it never moves: nothing to rewrite
                 self.moved.append((moved, row["other_id"]))
-            if moved > bound:
+            if (moved or row["other_send_at"]) > bound:
                 self.decided[row["other_id"]] = "moved"  # no longer due in this batch
-
-    def _reason_not_to_send(self, row) -> str | None:
-        seat = self.seats[row["seat_id"]]
-        if row["kind"] == "followup":
-            if row["response_kind"]:
-                return "responded"
-            if self.decided.get(row["other_id"], row["other_status"]) != "sent":
-                return "initial_not_sent"
-            if not self.followups_on:
-                return "automation_disabled"
-            if seat["plan"] != "recruiter":  # L6: the seat became lite after scheduling (F1 at send time)
-                return "followup_not_available"
-        if seat["restricted"]:
-            return "sender_restricted"
-        if row["opted_out"] or row["removed"]:
-            return "recipient_unavailable"
-        if row["out_of_network"] and seat["plan"] == "lite":  # L6: K4's out-of-network rule at send time
-            return "recipient_unavailable"
-        if self._sent_today(row["seat_id"], self._send_text(row)) >= seat["daily_limit"]:
-            return "daily_limit"
-        return None
 
     def _cancel(self, row, reason: str, at_text: str) -> None:
         """Cancel and refund (C6); an initial takes its follow-up with it at the same moment (F5)."""
-        self.decided[row["id"]] = "canceled"
-        self.canceled.append((reason, row["id"]))
-        self.report["canceled"].append({"id": row["id"], "reason": reason})
-        self.refunds.append({"id": row["id"], "seat_id": row["seat_id"], "paid_by": row["paid_by"],
-                             "credit": row["credit"], "at": at_text})
-        if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
-            self.decided[row["other_id"]] = "canceled"
-            self.canceled.append(("initial_not_sent", row["other_id"]))
-            self.report["canceled"].append({"id": row["other_id"], "reason": "initial_not_sent"})
-            self.refunds.append({"id": row["other_id"], "seat_id": row["seat_id"], "paid_by": row["other_paid_by"],
-                                 "credit": row["other_credit"], "at": at_text})
+        followup = {"id": row["other_id"], "status": row["other_status"]} if row["other_id"] else None
+        paid = {row["id"]: (row["paid_by"], row["credit"]), row["other_id"]: (row["other_paid_by"], row["other_credit"])}
+        for why, message_id in decision.cancellations(row, reason, followup):
+            self.decided[message_id] = "canceled"
+            self.canceled.append((why, message_id))
+            self.report["canceled"].append({"id": message_id, "reason": why})
+            paid_by, credit = paid[message_id]
+            self.refunds.append({"id": message_id, "seat_id": row["seat_id"], "paid_by": paid_by, "credit": credit,
+                                 "at": at_text})
 
     def _write(self) -> None:
-        db = self.db.conn
-        db.executemany("UPDATE messages SET status = 'sent', sent_at_utc = ? WHERE id = ?", self.sent)
-        db.executemany("UPDATE messages SET send_at_utc = ? WHERE id = ?", self.moved)
-        db.executemany("UPDATE messages SET status = 'canceled', cancel_reason = ? WHERE id = ?", self.canceled)
-        self.report["refunded"] += refund_many(self.db, self.refunds)
+        if self.sent:
+            repo_delivery.mark_sent(self.db, self.sent)
+        if self.moved:
+            repo_delivery.move(self.db, self.moved)
+        if self.canceled:
+            repo_delivery.cancel(self.db, self.canceled)
+        if self.refunds:
+            self.report["refunded"] += refund_many(self.db, self.refunds)
+        if self.to_claim:
+            self._claim()
+
+    def _claim(self) -> None:
+        """scheduled -> sending, with who claimed it and until when (real time), one more attempt (D5)."""
+        owner = claim_owner()
+        real_now = Clock("system").now()
+        rows = []
+        for row in self.to_claim:
+            expires = to_text(real_now + timedelta(seconds=self.senders.timeout(row["seat_id"])) + CLAIM_GRACE)
+            attempt_at = row["due_at"] if self.clock.simulated else to_text(real_now)
+            rows.append((owner, expires, attempt_at, attempt_at, row["id"]))
+        repo_delivery.claim(self.db, rows)
+        attempt_at = {row[4]: row[2] for row in rows}
+        self.claims = [_Claim(row, attempt_at[row["id"]])
+                       for row in repo_delivery.claimed(self.db, [r["id"] for r in self.to_claim])]
+        order = {row["id"]: index for index, row in enumerate(self.to_claim)}
+        self.claims.sort(key=lambda claim: order[claim.row["id"]])
+
+    def record(self, attempted: list) -> None:
+        """The outcome of each attempt (D5), in the transaction that also claims the next messages."""
+        db, report = self.db, self.report
+        sent, retries, failed, unknown, refunds = [], [], [], [], []
+        for claim, outcome, accepted_at in attempted:
+            settled = decision.settle(outcome, attempts=claim.attempts, attempt_at=from_text(claim.attempt_at),
+                                      first_attempt=from_text(claim.first_attempt or claim.attempt_at))
+            mid = claim.row["id"]
+            if settled.status == "sent":
+                sent.append((accepted_at, getattr(outcome, "transport_id", None), mid))
+                report["sent"].append(mid)
+                report["delivered"] += 1
+            elif settled.status == "scheduled":
+                retries.append((settled.retry_at, settled.failure, mid))
+                report["retrying"].append(mid)
+            elif settled.status == "failed":
+                failed.append((settled.failure, mid))
+                report["failed"].append({"id": mid, "failure": settled.failure})
+                refunds.append(claim)
+            else:
+                unknown.append((settled.failure, mid))
+                report["unknown"].append(mid)
+        for write, rows in ((repo_delivery.record_sent, sent), (repo_delivery.record_retry, retries),
+                            (repo_delivery.record_failed, failed), (repo_delivery.record_unknown, unknown)):
+            if rows:
+                write(db, rows)
+        rows = {claim.row["id"]: claim.row for claim, _outcome, _at in attempted}
+        for accepted_at, _tid, mid in sent:
+            if rows[mid]["followup_id"] is not None:  # F3; a thread without a follow-up needs no read
+                _move_followup(db, rows[mid], accepted_at)
+        for claim in refunds:
+            self._refund_failed(claim)
+
+    def _refund_failed(self, claim) -> None:
+        """A failed message is refunded (C6); an initial's follow-up is canceled `initial_not_sent` and refunded."""
+        from .scheduling import cancel_and_refund
+        from .credits import refund
+        at_text = claim.attempt_at
+        message = repo_delivery.message_for_update(self.db, claim.row["id"])
+        self.report["refunded"] += refund(self.db, message, at_text)
+        if message["kind"] == "initial":
+            followup = repo_delivery.followup_for_update(self.db, message["thread_id"])
+            if followup is not None and followup["status"] == "scheduled":
+                self.report["refunded"] += cancel_and_refund(self.db, followup, "initial_not_sent", at_text,
+                                                             self.report["canceled"])
 
     def _advance(self, moment_text: str) -> None:
         """Move a simulated clock up to the work done, so a reply made meanwhile is in order."""
-        if self.clock.simulated:
-            current = repo.get_setting(self.db, "clock_now_utc")
-            if moment_text > current:
-                repo.set_setting(self.db, "clock_now_utc", moment_text)
+        advance_clock(self.db, self.clock, moment_text)
 
     def _send_text(self, row) -> str:
-        return row["send_at_utc"] if self.clock.simulated else self.tick_text
+        return row["due_at"] if self.clock.simulated else self.tick_text
 
     def _day_key(self, seat_id: int, moment_text: str):
         """K2: the calendar day in the seat's zone, as (seat, UTC start, UTC end)."""
@@ -250,7 +556,11 @@ class _Run:
         return key
 
     def _sent_today(self, seat_id: int, moment_text: str) -> int:
+        """K2 counts the day's sent messages and, with a transport, those in flight (D7)."""
         key = self._day_key(seat_id, moment_text)
         if key not in self.day_counts:
-            self.day_counts[key] = repo.count_sent_between(self.db, *key)
+            count = repo.count_sent_between(self.db, *key)
+            if self._transport_kind(seat_id) is not None:
+                count += repo_delivery.sending_count(self.db, seat_id)
+            self.day_counts[key] = count
         return self.day_counts[key]

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import repo
+from .. import repo, repo_delivery
 from ..errors import refuse
 from ..shapes import draft as draft_shape, ledger_row, message as message_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, to_text
 from .common import acting_seat, load_clock
 
-FOLDERS = ("drafts", "scheduled", "sent", "awaiting-reply", "responded", "canceled")
+FOLDERS = ("drafts", "scheduled", "sent", "awaiting-reply", "responded", "canceled", "attention")
 _FOLDER_SQL = {
     "scheduled": ("m.status = 'scheduled'", "m.send_at_utc, m.kind, m.id"),
     "sent": ("m.status = 'sent'", "m.sent_at_utc, m.id"),
@@ -17,6 +17,7 @@ _FOLDER_SQL = {
                        "(m.status = 'canceled' AND m.cancel_reason = 'daily_limit'))", "m.send_at_utc, m.id"),
     "responded": ("m.status = 'sent' AND t.response_kind IS NOT NULL", "m.sent_at_utc, m.id"),
     "canceled": ("m.status = 'canceled'", "m.send_at_utc, m.id"),
+    "attention": repo_delivery.ATTENTION,  # D8: unknown and failed messages
 }
 
 

@@ -35,6 +35,16 @@ class OutboxTransport:
         return name + ".eml"
 
     def send(self, envelope: Envelope):
+        outcome = self.send_deferred(envelope)
+        if isinstance(outcome, Accepted):
+            problem = self.sync()
+            if problem:
+                return Temporary(problem)
+        return outcome
+
+    def send_deferred(self, envelope: Envelope):
+        """`send` without the directory sync: a tick writing a batch syncs new/ once (`sync()`) before it records
+        any of them as sent."""
         if envelope.rfc822 is None:
             return Permanent("The message has no email form (the seat has no sender address or the candidate "
                              "no email), so it cannot go to an outbox.")
@@ -50,7 +60,6 @@ class OutboxTransport:
             temporary = self.dir / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
             _write_synced(temporary, envelope.rfc822)
             os.rename(temporary, final)
-            _sync_dir(final.parent)
         except OSError as exc:
             return Temporary(f"Cannot write to the outbox {self.dir}: {exc.strerror or exc}.")
         return Accepted(name)
@@ -64,6 +73,14 @@ class OutboxTransport:
         except OSError as exc:
             raise transport_failure(f"The outbox {self.dir} is not writable: {exc.strerror or exc}.") from None
         return f"The outbox {self.dir} is a writable Maildir (tmp/, new/, cur/)."
+
+    def sync(self) -> str | None:
+        """Make the renames into new/ durable; a problem is returned as a sentence."""
+        try:
+            _sync_dir(self.dir / "new")
+        except OSError as exc:
+            return f"Cannot sync the outbox {self.dir}: {exc.strerror or exc}."
+        return None
 
     def close(self) -> None:
         pass

@@ -1,0 +1,222 @@
+"""All SQL of delivery (D1-D9) and of the tick's due query: claims, records, recovery, `resolve`, the
+attention folder, doctor's delivery checks. Functions take a Database and return rows or plain values."""
+from __future__ import annotations
+
+import json
+
+from .repo import MESSAGE_SELECT
+
+# The due moment of a scheduled message (D5): a retry falls due at its retry_at. `messages_due` (0004) is an
+# index on this very expression, so the due query and `clock set` search it.
+DUE_AT = "coalesce(m.retry_at_utc, m.send_at_utc)"
+
+# A follow-up waits while its initial is in flight, unknown or waiting to retry: it is not due yet (its time
+# moves by F3 once the initial goes), so it is left out of the due query rather than canceled.
+_WAITING = ("(m.kind = 'followup' AND (o.status IN ('sending', 'unknown') "
+            "OR (o.status = 'scheduled' AND o.retry_at_utc IS NOT NULL)))")
+
+DUE = f"""
+SELECT m.id, m.thread_id, m.kind, m.seat_id, {DUE_AT} AS due_at, m.paid_by, m.credit,
+       t.response_kind, c.opted_out, c.removed, c.out_of_network,
+       o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
+       o.paid_by AS other_paid_by, o.credit AS other_credit
+FROM messages m
+JOIN threads t ON t.id = m.thread_id
+JOIN candidates c ON c.id = m.candidate_id
+LEFT JOIN messages o ON o.thread_id = m.thread_id AND o.id != m.id
+WHERE m.status = 'scheduled' AND {DUE_AT} {{op}} ? AND NOT {_WAITING}{{held}}
+ORDER BY {DUE_AT}, m.kind, m.id
+LIMIT ?"""
+
+WORK_DUE = (f"SELECT EXISTS (SELECT 1 FROM messages m WHERE m.status = 'scheduled' AND {DUE_AT} <= ?) "
+            "OR EXISTS (SELECT 1 FROM seats WHERE next_refresh_utc <= ?)")
+NEXT_REFRESH = "SELECT min(next_refresh_utc) FROM seats"
+SCHEDULED_BEFORE = (f"SELECT count(*) FROM messages m LEFT JOIN messages o ON o.thread_id = m.thread_id AND o.id != m.id "
+                    f"WHERE m.status = 'scheduled' AND {DUE_AT} < ? AND NOT {_WAITING}")
+
+# K2 counts what went and what is going (D7): a message in flight is today's.
+SENDING_OF_SEAT = "SELECT count(*) FROM messages WHERE seat_id = ? AND status = 'sending'"
+IN_FLIGHT = ("SELECT m.id, m.seat_id, m.claimed_by, m.claim_expires_utc, m.internet_message_id, "
+             "m.last_attempt_utc, m.kind, m.thread_id FROM messages m WHERE m.status = 'sending'")
+
+
+def due(db, bound_text: str, before: bool, limit: int, held=()) -> list:
+    """Up to `limit` scheduled messages due at (or, `before`, strictly before) `bound_text`, in K1 order, with
+    what the rules need. `held`: seats whose follow-ups are not due in this tick (I2)."""
+    held = sorted(held)
+    clause = (f" AND NOT (m.kind = 'followup' AND m.seat_id IN ({','.join('?' * len(held))}))" if held else "")
+    sql = DUE.format(op="<" if before else "<=", held=clause)
+    return db.all(sql, (bound_text, *held, limit))
+
+
+def work_due(db, target_text: str) -> bool:
+    return bool(db.value(WORK_DUE, (target_text, target_text)))
+
+
+def next_refresh(db):
+    return db.value(NEXT_REFRESH)
+
+
+def seats_refreshing_at(db, moment_text: str):
+    return db.all("SELECT * FROM seats WHERE next_refresh_utc = ?", (moment_text,))
+
+
+def forget_setting(db, key: str) -> None:
+    """The tick's pending target, once the work is done (K5)."""
+    db.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
+def scheduled_before(db, moment_text: str) -> int:
+    return db.value(SCHEDULED_BEFORE, (moment_text,))
+
+
+def sending_count(db, seat_id: int) -> int:
+    return db.value(SENDING_OF_SEAT, (seat_id,))
+
+
+# ---------------------------------------------------------------- plain tick writes
+
+
+def mark_sent(db, pairs) -> None:
+    """(sent_at, id) pairs of the recorded-only path (transport none)."""
+    db.conn.executemany("UPDATE messages SET status = 'sent', sent_at_utc = ? WHERE id = ?", pairs)
+
+
+def move(db, pairs) -> None:
+    """(send_at, id): a follow-up moved by F3."""
+    db.conn.executemany("UPDATE messages SET send_at_utc = ? WHERE id = ?", pairs)
+
+
+def cancel(db, pairs) -> None:
+    """(reason, id) pairs; the refunds are written by credits.refund_many."""
+    db.conn.executemany("UPDATE messages SET status = 'canceled', cancel_reason = ? WHERE id = ?", pairs)
+
+
+# ---------------------------------------------------------------- seats' transports
+
+
+def transports(db) -> dict[int, dict]:
+    """seat id -> {"kind": ..., **options} of every seat whose transport is not `none`."""
+    return {row["seat_id"]: {"kind": row["kind"], **json.loads(row["options"])}
+            for row in db.all("SELECT seat_id, kind, options FROM seat_transports WHERE kind != 'none'")}
+
+
+def transport_kind(db, seat_id: int) -> str:
+    return db.value("SELECT kind FROM seat_transports WHERE seat_id = ?", (seat_id,)) or "none"
+
+
+# ---------------------------------------------------------------- claim, record (D5)
+
+
+def claim(db, rows) -> int:
+    """(claimed_by, claim_expires, attempt_at, attempt_at, id): scheduled -> sending, one more attempt."""
+    return db.conn.executemany(
+        "UPDATE messages SET status = 'sending', claimed_by = ?, claim_expires_utc = ?, attempts = attempts + 1, "
+        "first_attempt_utc = coalesce(first_attempt_utc, ?), last_attempt_utc = ? "
+        "WHERE id = ? AND status = 'scheduled'", rows).rowcount
+
+
+def claimed(db, ids: list[int]) -> list:
+    """Everything the envelope needs, for messages just claimed: the message (with seat and candidate names),
+    the candidate's email and name, the seat's address and zone, a follow-up's initial Message-ID, and an
+    initial's follow-up id (None when the thread has none)."""
+    marks = ",".join("?" * len(ids))
+    return db.all(
+        "SELECT m.*, c.handle AS candidate, s.name AS seat, c.email AS candidate_email, c.first_name, "
+        "c.last_name, s.from_address, s.timezone AS seat_timezone, i.internet_message_id AS initial_message_id, "
+        "f.id AS followup_id "
+        "FROM messages m JOIN candidates c ON c.id = m.candidate_id JOIN seats s ON s.id = m.seat_id "
+        "LEFT JOIN messages i ON i.thread_id = m.thread_id AND i.kind = 'initial' AND m.kind = 'followup' "
+        "LEFT JOIN messages f ON f.thread_id = m.thread_id AND f.kind = 'followup' AND m.kind = 'initial' "
+        f"WHERE m.id IN ({marks}) ORDER BY m.id", ids)
+
+
+_UNCLAIM = "claimed_by = NULL, claim_expires_utc = NULL"
+
+
+def record_sent(db, rows) -> None:
+    """(sent_at, transport_id, id)."""
+    db.conn.executemany(f"UPDATE messages SET status = 'sent', sent_at_utc = ?, transport_id = ?, failure = NULL, "
+                        f"{_UNCLAIM} WHERE id = ? AND status = 'sending'", rows)
+
+
+def record_retry(db, rows) -> None:
+    """(retry_at, failure, id): back to scheduled, due again at retry_at."""
+    db.conn.executemany(f"UPDATE messages SET status = 'scheduled', retry_at_utc = ?, failure = ?, {_UNCLAIM} "
+                        "WHERE id = ? AND status = 'sending'", rows)
+
+
+def record_failed(db, rows) -> None:
+    """(failure, id)."""
+    db.conn.executemany(f"UPDATE messages SET status = 'failed', failure = ?, {_UNCLAIM} "
+                        "WHERE id = ? AND status = 'sending'", rows)
+
+
+def record_unknown(db, rows) -> None:
+    """(failure, id): it may or may not have gone; never resent automatically."""
+    db.conn.executemany(f"UPDATE messages SET status = 'unknown', failure = ?, {_UNCLAIM} "
+                        "WHERE id = ? AND status IN ('sending', 'unknown')", rows)
+
+
+def unclaim(db, ids) -> None:
+    """A stale outbox claim whose file never reached new/: plainly scheduled again."""
+    db.conn.executemany(f"UPDATE messages SET status = 'scheduled', {_UNCLAIM} WHERE id = ? AND status = 'sending'",
+                        ((i,) for i in ids))
+
+
+def in_flight(db) -> list:
+    return db.all(IN_FLIGHT)
+
+
+def followup_for_update(db, thread_id: int):
+    return db.one("SELECT * FROM messages WHERE thread_id = ? AND kind = 'followup'", (thread_id,))
+
+
+def message_for_update(db, message_id: int):
+    return db.one("SELECT * FROM messages WHERE id = ?", (message_id,))
+
+
+# ---------------------------------------------------------------- resolve (D5)
+
+
+def resolve_sent(db, message_id: int, sent_at: str) -> None:
+    db.execute(f"UPDATE messages SET status = 'sent', sent_at_utc = ?, {_UNCLAIM} WHERE id = ?", (sent_at, message_id))
+
+
+def resolve_resend(db, message_id: int, due_at: str) -> None:
+    db.execute(f"UPDATE messages SET status = 'scheduled', retry_at_utc = ?, first_attempt_utc = NULL, {_UNCLAIM} "
+               "WHERE id = ?", (due_at, message_id))
+
+
+# ---------------------------------------------------------------- scheduling (D3)
+
+
+def recipients_without_email(db, draft_id: int, limit: int = 50) -> list[str]:
+    return [r[0] for r in db.all(
+        "SELECT c.handle FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+        "WHERE r.draft_id = ? AND (c.email IS NULL OR trim(c.email) = '') ORDER BY r.position LIMIT ?",
+        (draft_id, limit))]
+
+
+# ---------------------------------------------------------------- views and doctor (D8)
+
+
+ATTENTION = ("m.status IN ('unknown', 'failed')", "m.send_at_utc, m.id")
+
+
+def attention(db, seat_id: int) -> list:
+    return db.all(MESSAGE_SELECT + f"WHERE m.seat_id = ? AND {ATTENTION[0]} ORDER BY {ATTENTION[1]}", (seat_id,))
+
+
+def doctor_findings(db) -> list[tuple[str, str]]:
+    """(check, sentence) for each broken delivery invariant."""
+    out = []
+    for row in db.all("SELECT id FROM messages WHERE status = 'sending' AND (claimed_by IS NULL "
+                      "OR claim_expires_utc IS NULL) LIMIT 50"):
+        out.append(("delivery", f"Message {row['id']} is sending but has no claim."))
+    for row in db.all("SELECT id, credit FROM messages WHERE status = 'failed' AND credit != 'refunded' LIMIT 50"):
+        out.append(("delivery", f"Message {row['id']} failed but was not refunded (credit {row['credit']})."))
+    for row in db.all("SELECT id FROM messages m WHERE m.status = 'sent' AND m.attempts < 1 AND "
+                      "(m.transport_id IS NOT NULL OR m.first_attempt_utc IS NOT NULL) LIMIT 50"):
+        out.append(("delivery", f"Message {row['id']} was sent by a transport but records no attempt."))
+    return out

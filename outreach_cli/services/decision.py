@@ -1,0 +1,95 @@
+"""The tick's decisions, as pure functions over plain rows (K1-K4, F3-F6, L6, D5, D7): what to do with a due
+message, which messages a cancel takes with it, where a follow-up moves, what an attempt's outcome means.
+
+No database, no clock, no I/O: a row is any mapping with the due query's columns (`repo_delivery.DUE`), a seat
+any mapping with `plan`, `restricted`, `daily_limit`. The tick's batched path (transport `none`) and its
+claim / attempt / record path call the same functions; tests build the rows by hand.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..timeparse import from_text, to_text
+
+SEND, CANCEL, HOLD = "send", "cancel", "hold"
+RETRY_GAPS = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))  # then 4 h each
+GIVE_UP_AFTER = timedelta(hours=24)
+WAITING_INITIAL = ("sending", "unknown")  # a follow-up waits while its initial is in flight or unknown
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # SEND, CANCEL or HOLD (not due in this tick: left scheduled, untouched)
+    reason: str | None = None  # the cancel_reason
+
+
+def decide(row, seat, *, followups_on: bool, initial_status: str | None, sent_today: int,
+           held_seats=frozenset()) -> Decision:
+    """One due message. `initial_status`: for a follow-up, its initial's status as this tick knows it (the
+    batch's own decisions included); `sent_today`: the seat's messages sent or sending on the message's day
+    in the seat's zone (K2, D7); `held_seats`: seats whose follow-ups are held in this tick (I2)."""
+    if row["kind"] == "followup":
+        if row["seat_id"] in held_seats or initial_status in WAITING_INITIAL:
+            return Decision(HOLD)
+        if row["response_kind"]:
+            return Decision(CANCEL, "responded")  # F4
+        if initial_status != "sent":
+            return Decision(CANCEL, "initial_not_sent")  # F5
+        if not followups_on:
+            return Decision(CANCEL, "automation_disabled")  # F6
+        if seat["plan"] != "recruiter":  # L6: the seat became lite after scheduling (F1 at send time)
+            return Decision(CANCEL, "followup_not_available")
+    if seat["restricted"]:
+        return Decision(CANCEL, "sender_restricted")  # K3
+    if row["opted_out"] or row["removed"]:
+        return Decision(CANCEL, "recipient_unavailable")  # K4
+    if row["out_of_network"] and seat["plan"] == "lite":  # L6: K4's out-of-network rule at send time
+        return Decision(CANCEL, "recipient_unavailable")
+    if sent_today >= seat["daily_limit"]:
+        return Decision(CANCEL, "daily_limit")  # K2
+    return Decision(SEND)
+
+
+def cancellations(message, reason: str, followup=None) -> list[tuple[str, int]]:
+    """(reason, id) of every message a cancel takes: the message, and for an initial its follow-up if that is
+    still scheduled, as `initial_not_sent` at the same moment (F5, C5). `followup`: a mapping with `id` and
+    `status` (or None)."""
+    out = [(reason, message["id"])]
+    if message["kind"] == "initial" and followup is not None and followup["status"] == "scheduled":
+        out.append(("initial_not_sent", followup["id"]))
+    return out
+
+
+def moved_followup(sent_text: str, delay_hours: int, current_text: str) -> str | None:
+    """F3: the follow-up's new time, counted from the moment its initial actually went; None when it stays."""
+    moved = to_text(from_text(sent_text) + timedelta(hours=delay_hours))
+    return None if moved == current_text else moved
+
+
+def retry_gap(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th attempt failed temporarily (D5): 5 min, 15 min, 1 h, 4 h, then 4 h."""
+    return RETRY_GAPS[min(attempts, len(RETRY_GAPS)) - 1] if attempts >= 1 else RETRY_GAPS[0]
+
+
+@dataclass(frozen=True)
+class Settled:
+    status: str  # 'sent', 'scheduled' (to retry), 'failed' or 'unknown'
+    retry_at: str | None = None
+    failure: str | None = None
+
+
+def settle(outcome, *, attempts: int, first_attempt: datetime, attempt_at: datetime) -> Settled:
+    """What one attempt's outcome (transports.Accepted/Temporary/Permanent/Unknown) makes of the message (D5).
+    `attempts` counts this one; a temporary failure 24 hours or more after the first attempt is final."""
+    kind = type(outcome).__name__
+    if kind == "Accepted":
+        return Settled("sent")
+    if kind == "Temporary":
+        if attempt_at - first_attempt >= GIVE_UP_AFTER:
+            return Settled("failed", failure=f"{outcome.reason} (still failing {attempts} attempts and 24 hours "
+                                             "after the first; given up)")
+        return Settled("scheduled", retry_at=to_text(attempt_at + retry_gap(attempts)), failure=outcome.reason)
+    if kind == "Permanent":
+        return Settled("failed", failure=outcome.reason)
+    return Settled("unknown", failure=outcome.reason)

@@ -1,0 +1,36 @@
+"""resolve: settle a message whose delivery is `unknown` (D5): it went, send it again, or cancel it."""
+from __future__ import annotations
+
+from .. import repo, repo_delivery
+from ..errors import refuse
+from ..shapes import message as message_shape
+from ..timeparse import to_text
+from .common import use_case
+from .scheduling import cancel_and_refund
+from .tick import _move_followup
+
+ACTIONS = ("sent", "resend", "cancel")
+
+
+@use_case
+def resolve(db, message_id, action: str, *, clock) -> dict:
+    """`sent`: it did go; its sent time is the best known one (the moment of its last attempt), and its
+    follow-up moves by F3 from there. `resend`: scheduled again, due now, with the same Message-ID (a fresh
+    24-hour retry window). `cancel`: canceled and refunded, its follow-up too (F5, C5)."""
+    if action not in ACTIONS:
+        raise refuse("invalid_input", "Give one of --sent, --resend or --cancel.")
+    message = repo.message(db, message_id)
+    if message["status"] != "unknown":
+        raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only a message whose delivery "
+                                      "is unknown can be resolved.")
+    now_text = to_text(clock.now())
+    if action == "sent":
+        sent_at = message["last_attempt_utc"] or message["retry_at_utc"] or message["send_at_utc"]
+        repo_delivery.resolve_sent(db, message["id"], sent_at)
+        _move_followup(db, message, sent_at)
+    elif action == "resend":
+        repo_delivery.resolve_resend(db, message["id"], now_text)
+    else:
+        followup = repo.followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
+        cancel_and_refund(db, message, "canceled", now_text, None, followup)
+    return message_shape(repo.message(db, message["id"]))
