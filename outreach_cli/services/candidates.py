@@ -69,6 +69,8 @@ def update(db, handle: str, **fields) -> dict:
     for key in ("first_name", "last_name"):
         if key in values and not values[key]:
             raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
+    if "email" in values and (values["email"] or "").lower() != (row["email"] or "").lower():
+        values["email_undeliverable"] = 0  # I5: a new address is worth trying
     repo.update_candidate(db, row["id"], **values)
     return candidate_shape(repo.candidate_by_handle(db, handle))
 

@@ -66,9 +66,15 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
     target = resolve_target(db, clock, to, by)
     report = {"from": to_text(start), "to": to_text(target), "sent": [], "canceled": [], "refunded": 0,
               "refreshes": [], "dry_run": dry_run}
-    if dry_run:
+    if dry_run:  # a dry run changes nothing, so it reads no mail either (a fetch records what it reads)
         return rehearse(db, clock, target, report)
-    run = _Run(db, clock, target, report)
+    from .incoming import fetch_before_tick  # I2: replies first, so one that arrived stops its follow-up
+    fetched = fetch_before_tick(db, clock)
+    if fetched.configured:
+        report["incoming"] = fetched.incoming
+    if fetched.warnings:
+        report.setdefault("warnings", []).extend(fetched.warnings)
+    run = _Run(db, clock, target, report, hold_followups_for=fetched.hold)
     if clock.simulated and target > start and _work_due(db, report["to"]):
         # Recorded on its own, before any work, so a plain `tick` after a kill knows where to go (K5).
         with db.transaction():
@@ -82,6 +88,13 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
         if not more:
             _warn_if_left_behind(db, clock, target, report)
             return report
+
+
+def _held_followups(seat_ids) -> str:
+    """I2 (minimal, until the delivery engineer's tick state machine brings its own `hold_followups_for`): the
+    follow-ups of seats whose mailbox could not be read are not due in this tick; they stay scheduled."""
+    ids = sorted(int(seat_id) for seat_id in seat_ids)
+    return f" AND NOT (m.kind = 'followup' AND m.seat_id IN ({', '.join(map(str, ids))}))" if ids else ""
 
 
 def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
@@ -130,8 +143,9 @@ def _finish(db, clock, target: datetime) -> None:
 
 
 class _Run:
-    def __init__(self, db, clock, target, report):
+    def __init__(self, db, clock, target, report, hold_followups_for=frozenset()):
         self.db, self.clock, self.target, self.report = db, clock, target, report
+        self.held = _held_followups(hold_followups_for)
         self.target_text = to_text(target)
         # On the system clock a message goes out at the real time of the tick (K1).
         self.tick_time = clock.now()
@@ -142,9 +156,9 @@ class _Run:
         db = self.db
         refresh_text = db.value(NEXT_REFRESH)
         if refresh_text is not None and refresh_text <= self.target_text:
-            due = db.all(_DUE.format(op="<"), (refresh_text, BATCH))  # messages strictly before the refresh
+            due = db.all(_DUE.format(op="<").replace("\nORDER BY", self.held + "\nORDER BY"), (refresh_text, BATCH))  # strictly before the refresh
         else:
-            due = db.all(_DUE.format(op="<="), (self.target_text, BATCH))
+            due = db.all(_DUE.format(op="<=").replace("\nORDER BY", self.held + "\nORDER BY"), (self.target_text, BATCH))
         if not due:
             if refresh_text is None or refresh_text > self.target_text:
                 return False
