@@ -79,7 +79,7 @@ def set_mailbox(db, seat_name: str | None, kind: str, **given) -> dict:
         repo_incoming.delete_mailbox(db, seat["id"])
     else:
         repo_incoming.set_mailbox(db, seat["id"], kind, options, _source_name(kind, options))
-    return {**show_mailbox(db, seat["name"]), "warnings": warnings}
+    return {**show_mailbox(db, seat["name"]), **({"warnings": warnings} if warnings else {})}
 
 
 def _check_options(kind: str, options: dict) -> list[str]:
