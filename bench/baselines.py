@@ -8,6 +8,7 @@
     python baselines.py huey-dispatch DIR         run the due tasks
     python baselines.py aps-bulk DIR N            add 2N date-trigger jobs (APScheduler 3, SQLAlchemyJobStore)
     python baselines.py aps-dispatch DIR N        start the scheduler, run the due jobs
+    python baselines.py maildir-headers DIR       read a Maildir's files and parse their headers (stdlib)
 """
 import csv
 import sqlite3
@@ -193,6 +194,23 @@ def aps_dispatch(directory, n):
     scheduler.shutdown(wait=True)
 
 
+def maildir_headers(directory):
+    """Read every file of a Maildir's new/ and cur/ and parse its header block with the standard library: what
+    `replies fetch` must at least do (it also classifies, matches and records)."""
+    import os
+    from email import policy
+    from email.parser import BytesParser
+    parser = BytesParser(policy=policy.default)
+    count = 0
+    for folder in ("new", "cur"):
+        with os.scandir(os.path.join(directory, folder)) as entries:
+            for entry in entries:
+                with open(entry.path, "rb") as handle:
+                    message = parser.parsebytes(handle.read(), headersonly=True)
+                count += message["Message-ID"] is not None
+    print(count)
+
+
 if __name__ == "__main__":
     job, *args = sys.argv[1:]
     {"limit-bulk": lambda: limit_bulk(args[0], args[1], int(args[2])),
@@ -202,4 +220,5 @@ if __name__ == "__main__":
      "huey-bulk": lambda: huey_bulk(args[0], int(args[1])),
      "huey-dispatch": lambda: huey_dispatch(args[0]),
      "aps-bulk": lambda: aps_bulk(args[0], int(args[1])),
-     "aps-dispatch": lambda: aps_dispatch(args[0], int(args[1]))}[job]()
+     "aps-dispatch": lambda: aps_dispatch(args[0], int(args[1])),
+     "maildir-headers": lambda: maildir_headers(args[0])}[job]()

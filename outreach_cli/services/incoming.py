@@ -11,12 +11,10 @@ loaded only when there is mail to parse.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from .. import repo, repo_incoming
 from ..errors import OutreachError, refuse
-from ..secrets import ENV_NAME
 from ..timeparse import from_text, to_text
 from .common import acting_seat, use_case
 
@@ -125,6 +123,7 @@ def _check_imap(options: dict) -> None:
     if bool(options.get("password_env")) == bool(options.get("password_command")):
         raise refuse("invalid_input", "An IMAP mailbox needs exactly one of --password-env VAR or --password-command "
                                       "CMD (the password itself is never stored).")
+    from ..secrets import ENV_NAME
     if options.get("password_env") and not ENV_NAME.match(options["password_env"]):
         raise refuse("invalid_input", f"--password-env takes the NAME of an environment variable (letters, digits, "
                                       f"_), not {options['password_env']!r}.")
@@ -153,10 +152,10 @@ def list_incoming(db, unmatched: bool = False) -> list[dict]:
 # ---------------------------------------------------------------- reading and recording
 
 
-@dataclass
 class Recorded:
-    ids: list[int] = field(default_factory=list)   # incoming ids, in the order read
-    new: dict = field(default_factory=dict)         # incoming id -> whether this read recorded it
+    def __init__(self):
+        self.ids: list[int] = []   # incoming ids, in the order read
+        self.new: dict = {}        # incoming id -> whether this read recorded it
 
 
 def fetch(db, seat_name: str | None, *, clock) -> dict:
@@ -178,12 +177,12 @@ def import_message(db, raw: bytes, *, clock) -> dict:
     return {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
 
 
-@dataclass
 class TickFetch:
-    incoming: list[int] = field(default_factory=list)   # ids recorded by this tick
-    hold: set = field(default_factory=set)              # seat ids whose mailbox could not be read
-    warnings: list[str] = field(default_factory=list)
-    configured: bool = False                             # any seat has a mailbox
+    def __init__(self):
+        self.incoming: list[int] = []   # ids recorded by this tick
+        self.hold: set = set()          # seat ids whose mailbox could not be read
+        self.warnings: list[str] = []
+        self.configured = False         # any seat has a mailbox
 
 
 def fetch_before_tick(db, clock) -> TickFetch:
