@@ -41,7 +41,7 @@ def mailbox_set(
     db: DbOption = None, json: JsonOption = False,
 ):
     """Choose a seat's mailbox (I1); it is only ever read. Passwords only by reference (D2)."""
-    from ..services.incoming import set_mailbox
+    from ..services.mailbox import set_mailbox
     run(db, json, lambda d: set_mailbox(d, seat, kind, dir=dir, file=file, host=host, port=port, security=security,
                                         user=user, password_env=password_env, password_command=password_command,
                                         folder=folder, ca_file=ca_file, timeout=timeout),
@@ -51,7 +51,7 @@ def mailbox_set(
 @mailbox_app.command("show")
 def mailbox_show(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show every effective setting of a seat's mailbox, defaults included."""
-    from ..services.incoming import show_mailbox
+    from ..services.mailbox import show_mailbox
     run(db, json, lambda d: show_mailbox(d, seat), render.mailbox_settings)
 
 
