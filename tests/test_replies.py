@@ -468,3 +468,50 @@ def test_C2_end_to_end_reply_by_mail_stops_the_followup_and_refunds_both(people,
     assert (after["messages"][1]["status"], after["messages"][1]["cancel_reason"]) == ("canceled", "responded")
     assert ledger_reasons(people)[-2:] == [("refund", initial["id"]), ("refund", followup["id"])]
     assert people.json("credits")["seat"]["balance"] == 150
+
+
+def test_I4_a_thread_whose_last_message_went_over_90_days_ago_is_not_open(people):
+    sent_thread(people, "grace")
+    people.json("tick", "--by", "100d")  # the follow-up went on day 7: 93 days ago
+    [mail] = people.json("replies", "import", MAIL / "reply-no-in-reply-to.eml")["incoming"]
+    assert (mail["kind"], mail["thread_id"]) == ("unmatched", None)
+
+
+def test_I2_an_idle_fetch_process_opens_no_mail_and_loads_no_mail_parser(people, tmp_path):
+    """What cron's tick pays for a mailbox where nothing arrived: the cursor says so, nothing is listed."""
+    thread = sent_thread(people, "grace")
+    root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]}))
+    past = time.time_ns() - 60 * 10**9
+    for folder in ("new", "cur"):
+        os.utime(root / folder, ns=(past, past))
+    people("mailbox", "set", "maildir", "--dir", root)
+    people.json("replies", "fetch")
+    code = """
+import sys
+from outreach_cli.cli import main
+sys.argv = ["outreach", "replies", "fetch", "--json"]
+try:
+    main()
+except SystemExit as done:
+    assert not done.code, done.code
+heavy = sorted(name for name in ("mailbox", "email.parser", "email.policy", "imaplib") if name in sys.modules)
+assert not heavy, heavy
+"""
+    env = dict(os.environ, OUTREACH_DB=str(people.db_path))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0 and json.loads(done.stdout) == {"incoming": []}, done.stderr
+
+
+def test_I3_two_fetches_at_once_record_each_mail_once(people, tmp_path):
+    thread = sent_thread(people, "grace")
+    root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]}),
+                   *[(MAIL / name).read_bytes() for name in ("newsletter-unknown.eml", "spam-unknown.eml")])
+    people("mailbox", "set", "maildir", "--dir", root)
+    env = dict(os.environ, OUTREACH_DB=str(people.db_path))
+    runs = [subprocess.Popen([sys.executable, "-m", "outreach_cli", "replies", "fetch", "--json"], env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    assert len(rows(people, "SELECT id FROM incoming")) == 3
+    assert len([r for r in ledger_reasons(people) if r[0] == "refund"]) == 2
+    assert people.json("doctor")["ok"]
