@@ -214,6 +214,8 @@ def tick_result(result: dict) -> None:
     console = _console()
     dry = result["dry_run"]
     span = f"{_utc(result['from'])} -> {_utc(result['to'])}"
+    if result.get("incoming"):  # I2: mail read before sending
+        console.print(f"Read {len(result['incoming'])} new incoming mail; see `outreach replies list`.", markup=False)
     if not (result["sent"] or result["canceled"] or result["refreshes"]):
         console.print(f"{span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
         return

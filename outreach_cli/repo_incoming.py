@@ -116,8 +116,9 @@ def open_threads_by_candidate(db, address: str, since_text: str) -> list[list[in
     out = []
     for candidate_id in candidates:
         out.append([row[0] for row in db.conn.execute(
-            "SELECT DISTINCT m.thread_id FROM messages m WHERE m.candidate_id = ? AND m.status = 'sent' "
-            "AND m.sent_at_utc >= ? ORDER BY m.thread_id", (candidate_id, since_text))])
+            "SELECT t.id FROM threads t WHERE t.candidate_id = ? AND EXISTS (SELECT 1 FROM messages m "
+            "WHERE m.thread_id = t.id AND m.status = 'sent' AND m.sent_at_utc >= ?) ORDER BY t.id",
+            (candidate_id, since_text))])
     return out
 
 

@@ -515,3 +515,27 @@ def test_I3_two_fetches_at_once_record_each_mail_once(people, tmp_path):
     assert len(rows(people, "SELECT id FROM incoming")) == 3
     assert len([r for r in ledger_reasons(people) if r[0] == "refund"]) == 2
     assert people.json("doctor")["ok"]
+
+
+def test_I4_every_query_of_a_fetch_searches_an_index(people, tmp_path):
+    """Matching looks mail up by Message-ID and by sender; none of it scans the big tables."""
+    grace, alan = sent_thread(people, "grace"), sent_thread(people, "alan")
+    root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": grace["messages"][0]["internet_message_id"]}),
+                   fixture("bounce-postfix.eml", **{"6": alan["messages"][0]["internet_message_id"]}),
+                   (MAIL / "reply-no-in-reply-to.eml").read_bytes(), (MAIL / "spam-unknown.eml").read_bytes())
+    people("mailbox", "set", "maildir", "--dir", root)
+    from outreach_cli.services.common import load_clock
+    from outreach_cli.services.incoming import fetch
+    db = people.db()
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    assert len(fetch(db, None, clock=load_clock(db))["incoming"]) == 4
+    db.conn.set_trace_callback(None)
+    db.execute("ANALYZE")
+    selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]
+    assert any("internet_message_id IN" in sql for sql in selects) and any("lower(email)" in sql for sql in selects)
+    for sql in selects:
+        plan = [row[-1] for row in db.all("EXPLAIN QUERY PLAN " + sql)]
+        for table in ("messages", "threads", "candidates", "ledger", "incoming"):
+            assert not any(step.startswith(f"SCAN {table}") for step in plan), (sql, plan)
+    db.close()
