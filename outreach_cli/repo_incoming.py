@@ -126,6 +126,12 @@ def mark_undeliverable(db, candidate_id: int) -> None:
     db.execute("UPDATE candidates SET email_undeliverable = 1 WHERE id = ?", (candidate_id,))
 
 
+def clear_undeliverable_if_email_changes(db, candidate_id: int, email: str | None) -> None:
+    """Before a candidate's email is set: a different address (not just other capitals) is worth trying (I5)."""
+    db.execute("UPDATE candidates SET email_undeliverable = 0 WHERE id = ? AND email_undeliverable = 1 "
+               "AND lower(coalesce(email, '')) != lower(coalesce(?, ''))", (candidate_id, email))
+
+
 def undeliverable_recipients(db, draft_id: int, limit: int = 20) -> list[str]:
     """Handles of the draft's recipients whose email hard-bounced (I5)."""
     return [row[0] for row in db.conn.execute(

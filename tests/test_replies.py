@@ -539,3 +539,13 @@ def test_I4_every_query_of_a_fetch_searches_an_index(people, tmp_path):
         for table in ("messages", "threads", "candidates", "ledger", "incoming"):
             assert not any(step.startswith(f"SCAN {table}") for step in plan), (sql, plan)
     db.close()
+
+
+def test_I5_a_csv_import_that_changes_the_email_clears_the_undeliverable_mark(people, tmp_path):
+    thread = sent_thread(people, "grace")
+    people.json("replies", "import", write(tmp_path / "b.eml", fixture(
+        "bounce-gmail.eml", **{"9": thread["messages"][0]["internet_message_id"]})))
+    assert people.json("candidates", "show", "grace")["email_undeliverable"] is True
+    (tmp_path / "people.csv").write_text("handle,email\ngrace,grace@navy.example.mil\n")
+    people("candidates", "import", tmp_path / "people.csv", "--update")
+    assert people.json("candidates", "show", "grace")["email_undeliverable"] is False
