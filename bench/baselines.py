@@ -11,6 +11,7 @@
     python baselines.py smtp-one PORT N           N messages built with `email`, sent over one smtplib connection
     python baselines.py smtp-each PORT N          the same, one connection per message (the mailmerge way)
     python baselines.py outbox-raw DIR N          N message files: write, fsync, rename into DIR/new
+    python baselines.py maildir-headers DIR       read a Maildir's files and parse their headers (stdlib)
 """
 import csv
 import sqlite3
@@ -245,6 +246,23 @@ def outbox_raw(directory, n):
         os.rename(temporary, os.path.join(directory, "new", name))
 
 
+def maildir_headers(directory):
+    """Read every file of a Maildir's new/ and cur/ and parse its header block with the standard library: what
+    `replies fetch` must at least do (it also classifies, matches and records)."""
+    import os
+    from email import policy
+    from email.parser import BytesParser
+    parser = BytesParser(policy=policy.default)
+    count = 0
+    for folder in ("new", "cur"):
+        with os.scandir(os.path.join(directory, folder)) as entries:
+            for entry in entries:
+                with open(entry.path, "rb") as handle:
+                    message = parser.parsebytes(handle.read(), headersonly=True)
+                count += message["Message-ID"] is not None
+    print(count)
+
+
 if __name__ == "__main__":
     job, *args = sys.argv[1:]
     {"limit-bulk": lambda: limit_bulk(args[0], args[1], int(args[2])),
@@ -257,4 +275,5 @@ if __name__ == "__main__":
      "aps-dispatch": lambda: aps_dispatch(args[0], int(args[1])),
      "smtp-one": lambda: smtp_one(args[0], int(args[1])),
      "smtp-each": lambda: smtp_each(args[0], int(args[1])),
-     "outbox-raw": lambda: outbox_raw(args[0], int(args[1]))}[job]()
+     "outbox-raw": lambda: outbox_raw(args[0], int(args[1])),
+     "maildir-headers": lambda: maildir_headers(args[0])}[job]()

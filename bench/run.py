@@ -247,7 +247,69 @@ class Bench:
             rss.append(r)
         self.record("tick, 100 due, long history", n, ours, self.empty_tick, "idle tick, empty db", rss, "<= 1.2x")
 
-    # ------------------------------------------------------------ 5. a month of cron
+    # ------------------------------------------------------------ 5. replies fetch of a 10,000-message Maildir
+    def replies(self, n: int = 10_000, ours_n: int = 500):
+        """`replies fetch` of a Maildir of n messages (ours_n of them replies to our messages) against a bare
+        standard-library loop over the same files' headers; then a second fetch of the unchanged Maildir
+        against an idle tick."""
+        directory = self.case("replies")
+        template = fresh_db(directory, credits=2 * ours_n)
+        csv_path = directory / "people.csv"
+        with open(csv_path, "w", encoding="utf-8") as out:
+            out.write("handle,first_name,last_name,email\n")
+            for i in range(ours_n):
+                out.write(f"c{i},First{i},Last{i},c{i}@example.org\n")
+        for step in (outreach(template, "candidates", "import", csv_path),
+                     outreach(template, "compose", "--to-file", csv_path, "--subject", "Hi", "--body", "A role?"),
+                     outreach(template, "followup", 1, "--body", "Again?"),
+                     outreach(template, "schedule", 1, "--now"), outreach(template, "tick")):
+            subprocess.run(step, check=True, stdout=subprocess.DEVNULL)
+        import sqlite3
+        conn = sqlite3.connect(template)
+        ids = [row[0] for row in conn.execute("SELECT internet_message_id FROM messages WHERE kind = 'initial' ORDER BY id")]
+        conn.close()
+        mail = HERE.parent / "tests" / "mail"
+        reply = (mail / "reply-gmail.eml").read_bytes()
+        others = [p.read_bytes() for p in sorted(mail.glob("*.eml")) if p.name != "malformed.eml"]
+        box = directory / "Maildir"
+        for folder in ("new", "cur", "tmp"):
+            (box / folder).mkdir(parents=True)
+        for i in range(n):
+            if i % (n // ours_n) == 0 and i // (n // ours_n) < ours_n:
+                k = i // (n // ours_n)
+                raw = (reply.replace(b"<outreach-1.abc@example.com>", ids[k].encode())
+                       .replace(b"grace.hopper@mail.example.net", f"c{k}@example.org".encode()))
+            else:
+                raw = others[i % len(others)]
+            raw = f"Message-ID: <bench-{i}@example.net>\n".encode() + raw
+            (box / ("cur" if i % 2 else "new") / f"{1796000000 + i}.M{i}P1.bench{':2,S' if i % 2 else ''}").write_bytes(raw)
+        past = time.time_ns() - 60 * 10**9  # a mailbox last delivered to a minute ago
+        for folder in ("new", "cur"):
+            os.utime(box / folder, ns=(past, past))
+        subprocess.run(outreach(template, "mailbox", "set", "maildir", "--dir", box), check=True, stdout=subprocess.DEVNULL)
+        empty = fresh_db(self.case("replies-idle"))
+        first, base, again, idle, rss = [], [], [], [], []
+        for run in range(self.runs):
+            db = self.case(f"replies-{run}") / "outreach.db"
+            shutil.copy(template, db)
+            os.sync()
+            base.append(timed([PY, str(HERE / "baselines.py"), "maildir-headers", box])[0])
+            t, r = timed(outreach(db, "replies", "fetch", "--json"))
+            first.append(t)
+            rss.append(r)
+            for _ in range(4):  # interleaved with idle ticks, so the ratio holds on a noisy machine
+                again.append(timed(outreach(db, "replies", "fetch", "--json"))[0])
+                idle.append(timed(outreach(empty, "tick", "--json"))[0])
+        check = self.case("replies-check") / "outreach.db"
+        shutil.copy(template, check)
+        done = subprocess.run(outreach(check, "replies", "fetch", "--json"), check=True, capture_output=True)
+        kinds = [mail["kind"] for mail in json.loads(done.stdout)["incoming"]]
+        assert len(kinds) == n and kinds.count("reply") == ours_n, "the bench mailbox is not what it should be"
+        self.record(f"`replies fetch`, Maildir ({ours_n} ours)", n, first, base, "stdlib header loop", rss, "<= 2x",
+                    f"{ours_n} replies settled")
+        self.record("`replies fetch` again, unchanged", n, again, idle, "idle tick, empty db", [], "<= 1.2x")
+
+    # ------------------------------------------------------------ 6. a month of cron
     def month(self):
         directory = self.case("month")
         t, r = timed([PY, str(HERE / "month.py"), directory / "month.db", str(directory / "result.json")])
@@ -319,14 +381,14 @@ def show(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 100,000 or 1,000,000 jobs")
-    parser.add_argument("--only", choices=["startup", "bulk", "schedule", "history", "month", "delivery"], action="append")
+    parser.add_argument("--only", choices=["startup", "bulk", "schedule", "history", "delivery", "replies", "month"], action="append")
     parser.add_argument("--show", action="store_true", help="print bench/results.json as the table and stop")
     args = parser.parse_args()
     if args.show:
         show(HERE / "results.json")
         return
     bench = Bench(runs=2 if args.quick else 3, quick=args.quick)
-    only = set(args.only or ["startup", "bulk", "schedule", "history", "month", "delivery"])
+    only = set(args.only or ["startup", "bulk", "schedule", "history", "delivery", "replies", "month"])
     print(HEADER)
     bench.startup()
     if "bulk" in only:
@@ -339,6 +401,8 @@ def main() -> None:
         bench.delivery(1_000, 10_000)
     if "history" in only:
         bench.long_history(100_000 if args.quick else 1_000_000)
+    if "replies" in only:
+        bench.replies()
     if "month" in only:
         bench.month()
     bench.finish()

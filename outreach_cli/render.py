@@ -223,6 +223,8 @@ def tick_result(result: dict) -> None:
     console = _console()
     dry = result["dry_run"]
     span = f"{_utc(result['from'])} -> {_utc(result['to'])}"
+    if result.get("incoming"):  # I2: mail read before sending
+        console.print(f"Read {len(result['incoming'])} new incoming mail; see `outreach replies list`.", markup=False)
     delivery = bool(result.get("delivered") or result.get("retrying") or result.get("failed") or result.get("unknown"))
     if not (result["sent"] or result["canceled"] or result["refreshes"] or delivery):
         console.print(f"{span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
@@ -328,7 +330,8 @@ def credits(result: dict) -> None:
 def stats(result: dict) -> None:
     rows = [
         ("Sent", f"{result['sent']} ({result['sent_initial']} initial, {result['sent_followup']} follow-up)"),
-        ("Responses (30 days)", f"{result['responses']} ({result['accepted']} accepted, {result['declined']} declined)"),
+        ("Responses (30 days)", f"{result['responses']} ({result['accepted']} accepted, {result['declined']} declined"
+                                + (f", {result['replied']} by mail)" if result.get('replied') else ")")),
         ("Response rate", f"{result['response_rate']:.0%}"),
         ("Credits charged", str(result["credits_charged"])),
         ("Credits refunded", str(result["credits_refunded"])),
@@ -487,3 +490,45 @@ def delivery_settings(result: dict) -> None:
 
 def delivery_test(result: dict) -> None:
     _console().print(f"Seat {result['seat']} ({result['kind']}): OK. {result['detail']}", markup=False)
+
+
+# ---------------------------------------------------------------- incoming mail (I1-I7)
+
+
+def mailbox_settings(result: dict) -> None:
+    console = _console()
+    console.print(f"Seat {result['seat']}: mailbox {result['kind']}", markup=False)
+    for key, value in result.items():
+        if key not in ("seat", "kind", "warnings"):
+            console.print(f"  {key.replace('_', '-')}: {'-' if value is None else value}", markup=False)
+
+
+def _incoming_cells(row: dict) -> tuple:
+    kind = row["kind"] + (" (hard)" if row.get("hard") else " (soft)" if row.get("hard") is False else "")
+    return (str(row["id"]), kind, row["from"] or "-", (row["subject"] or "-")[:40],
+            "-" if row["thread_id"] is None else str(row["thread_id"]), row["matched_by"] or "-")
+
+
+_INCOMING_COLUMNS = ("#", "Kind", "From", "Subject", "Thread", "Matched by")
+
+
+def incoming_list(rows: list[dict], title: str = "Incoming mail", limit: int | None = None) -> None:
+    _listing(title, rows, _INCOMING_COLUMNS, _incoming_cells, limit, drop=("Matched by", "Subject"),
+             shrink=("Subject", "From"))
+
+
+def incoming_result(result: dict) -> None:
+    rows = result["incoming"]
+    new = [row for row in rows if row.get("new", True)]
+    ignored = sum(row["kind"] == "ignored" for row in new)
+    shown = [row for row in rows if row["kind"] != "ignored"]
+    known = len(rows) - len(new)
+    notes = [f"{len(new)} new"] + ([f"{ignored} ignored (not from a candidate)"] if ignored else []) + \
+            ([f"{known} already known"] if known else [])
+    _console().print("Incoming mail: " + ", ".join(notes) + ".")
+    if shown:
+        incoming_list(shown, "Read", limit=50)
+
+
+def incoming_one(row: dict) -> None:
+    incoming_list([row], "Incoming mail")

@@ -191,6 +191,36 @@ DROP INDEX messages_due;
 CREATE INDEX messages_due ON messages (coalesce(retry_at_utc, send_at_utc), kind, id) WHERE status = 'scheduled';
 ALTER TABLE messages ADD COLUMN last_attempt_utc TEXT;
 """),
+    # Incoming mail (I1-I7): each seat's mailbox and its source cursor, every mail read once (I3), and a
+    # candidate whose email hard-bounced (I5). Ignored mail keeps only its ids and when it was read (I4).
+    ("0005_incoming", """
+CREATE TABLE seat_mailboxes (
+    seat_id INTEGER PRIMARY KEY REFERENCES seats(id),
+    kind TEXT NOT NULL CHECK (kind IN ('maildir', 'mbox', 'imap')),
+    options TEXT NOT NULL DEFAULT '{}',
+    source TEXT NOT NULL,
+    cursor TEXT
+);
+CREATE TABLE incoming (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    message_id TEXT NOT NULL UNIQUE,
+    source TEXT,
+    source_key TEXT,
+    read_at_utc TEXT NOT NULL,
+    from_address TEXT, from_name TEXT, subject TEXT, date_utc TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('reply', 'auto_reply', 'bounce', 'unmatched', 'ignored')),
+    hard INTEGER,
+    bounce_status TEXT,
+    thread_id INTEGER REFERENCES threads(id),
+    matched_message_id INTEGER REFERENCES messages(id),
+    matched_by TEXT CHECK (matched_by IN ('in_reply_to', 'references', 'bounce', 'sender', 'hand'))
+);
+CREATE INDEX incoming_source_key ON incoming (source, source_key);
+CREATE INDEX incoming_kind ON incoming (kind, id);
+CREATE INDEX candidates_email ON candidates (lower(email)) WHERE removed = 0;
+ALTER TABLE candidates ADD COLUMN email_undeliverable INTEGER NOT NULL DEFAULT 0;
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -27,6 +27,7 @@ def candidate(row) -> dict:
         "email": row["email"],
         "out_of_network": bool(row["out_of_network"]),
         "opted_out": bool(row["opted_out"]),
+        "email_undeliverable": bool(row["email_undeliverable"]),  # I5: it hard-bounced
     }
 
 

@@ -6,7 +6,7 @@ import io
 import re
 from pathlib import Path
 
-from .. import repo
+from .. import repo, repo_incoming
 from ..errors import OutreachError, refuse
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
@@ -69,6 +69,8 @@ def update(db, handle: str, **fields) -> dict:
     for key in ("first_name", "last_name"):
         if key in values and not values[key]:
             raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
+    if "email" in values:
+        repo_incoming.clear_undeliverable_if_email_changes(db, row["id"], values["email"])
     repo.update_candidate(db, row["id"], **values)
     return candidate_shape(repo.candidate_by_handle(db, handle))
 
@@ -174,6 +176,8 @@ def import_file(db, path: Path, update_existing: bool = False, skip_bad: bool = 
         if bad and not skip_bad:
             continue  # keep reading only to name every bad row
         if handle in existing:
+            if "email" in values:
+                repo_incoming.clear_undeliverable_if_email_changes(db, existing[handle], values["email"])
             repo.update_candidate(db, existing[handle], **values)
             updated += 1
         else:

@@ -105,7 +105,7 @@ def _followups(db):
                                         f"at {row['response_utc']}."))
     for row in db.all(
             "SELECT f.id FROM messages f JOIN messages i ON i.thread_id = f.thread_id AND i.kind = 'initial' "
-            "WHERE f.kind = 'followup' AND f.status = 'sent' AND (i.status != 'sent' OR i.sent_at_utc > f.sent_at_utc) "
+            "WHERE f.kind = 'followup' AND f.status = 'sent' AND ((i.status != 'sent' AND NOT (i.status = 'failed' AND i.failure LIKE 'bounced:%')) OR i.sent_at_utc > f.sent_at_utc) "
             "LIMIT 50"):
         out.append(_finding("followup", f"Follow-up {row['id']} was sent before (or without) its initial message."))
     return out

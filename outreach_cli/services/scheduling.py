@@ -159,6 +159,11 @@ def _check_recipients(db, seat, draft_id: int) -> int:
         outside = repo.first_recipient_where(db, draft_id, "c.out_of_network = 1")
         if outside is not None:
             _check_recipient(seat, outside)
+    from ..repo_incoming import undeliverable_recipients
+    bounced = undeliverable_recipients(db, draft_id)
+    if bounced:  # I5: a hard bounce marked their email undeliverable
+        raise refuse("missing_value", f"The email of {', '.join(bounced)} bounced as undeliverable (email); set a "
+                                      "working one with `outreach candidates set HANDLE --email ADDRESS`.")
     return count
 
 

@@ -68,12 +68,19 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
     target = resolve_target(db, clock, to, by)
     report = {"from": to_text(start), "to": to_text(target), "sent": [], "canceled": [], "refunded": 0,
               "refreshes": [], "dry_run": dry_run, "retrying": [], "failed": [], "unknown": [], "delivered": 0}
-    if dry_run:
+    if dry_run:  # a dry run changes nothing, so it reads no mail either (a fetch records what it reads)
         return rehearse(db, clock, target, report, held=hold_followups_for)
+    from .incoming import fetch_before_tick  # I2: replies first, so one that arrived stops its follow-up
+    fetched = fetch_before_tick(db, clock)
+    if fetched.configured:
+        report["incoming"] = fetched.incoming
+    if fetched.warnings:
+        report.setdefault("warnings", []).extend(fetched.warnings)
+    held = frozenset(hold_followups_for) | frozenset(fetched.hold)  # I2: a seat whose mail could not be read
     senders = _Senders(repo_delivery.transports(db), clock)
     try:
         _recover(db, clock, senders, report)
-        run = _Run(db, clock, target, report, held=hold_followups_for, senders=senders)
+        run = _Run(db, clock, target, report, held=held, senders=senders)
         if clock.simulated and target > start and repo_delivery.work_due(db, report["to"]):
             # Recorded on its own, before any work, so a plain `tick` after a kill knows where to go (K5).
             with db.transaction():

@@ -139,6 +139,7 @@ def _figures(db, seat, since_text: str, until_text: str) -> dict:
         "responses": len(within),
         "accepted": sum(r["response_kind"] == "accept" for r in within),
         "declined": sum(r["response_kind"] == "decline" for r in within),
+        "replied": sum(r["response_kind"] == "reply" for r in within),  # read from mail (I6)
         "response_rate": round(len(within) / total, 4) if total else 0.0,
         "credits_charged": money["charged"] or 0,
         "credits_refunded": money["refunded"] or 0,

@@ -1,0 +1,108 @@
+"""mailbox set / show, and replies fetch / import / list / assign: incoming mail (I1-I4)."""
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .. import render
+from ..errors import refuse
+from ._common import DbOption, JsonOption, SeatOption, run
+
+mailbox_app = typer.Typer(help="A seat's incoming mailbox (maildir, mbox, imap).", no_args_is_help=True)
+replies_app = typer.Typer(help="Read, list and assign incoming replies.", no_args_is_help=True)
+
+
+def _clock(db):
+    from ..services.common import load_clock
+    return load_clock(db)
+
+
+@mailbox_app.command("set")
+def mailbox_set(
+    kind: Annotated[str, typer.Argument(help="none, maildir, mbox or imap.", show_default=False)],
+    seat: SeatOption = None,
+    dir: Annotated[Optional[str], typer.Option("--dir", help="maildir: the Maildir (with new/ and cur/).")] = None,
+    file: Annotated[Optional[str], typer.Option("--file", help="mbox: the mbox file.")] = None,
+    host: Annotated[Optional[str], typer.Option("--host", help="imap: the IMAP server.")] = None,
+    port: Annotated[Optional[int], typer.Option("--port", help="imap: port (993 ssl, 143 starttls).")] = None,
+    security: Annotated[Optional[str], typer.Option("--security", help="imap: ssl (default), starttls, or none "
+                                                                       "(loopback only).")] = None,
+    user: Annotated[Optional[str], typer.Option("--user", help="imap: log in as this user.")] = None,
+    password_env: Annotated[Optional[str], typer.Option("--password-env", help="imap: NAME of the environment "
+                                                                               "variable that holds the password.")] = None,
+    password_command: Annotated[Optional[str], typer.Option("--password-command", help="imap: a command (sh -c) "
+                                                                                       "that prints the password.")] = None,
+    folder: Annotated[Optional[str], typer.Option("--folder", help="imap: the folder to read (default INBOX).")] = None,
+    ca_file: Annotated[Optional[str], typer.Option("--ca-file", help="imap: trust this CA (PEM) instead of the "
+                                                                     "system's.")] = None,
+    timeout: Annotated[Optional[int], typer.Option("--timeout", help="imap: seconds to wait (default 60).")] = None,
+    db: DbOption = None, json: JsonOption = False,
+):
+    """Choose a seat's mailbox (I1); it is only ever read. Passwords only by reference (D2)."""
+    from ..services.mailbox import set_mailbox
+    run(db, json, lambda d: set_mailbox(d, seat, kind, dir=dir, file=file, host=host, port=port, security=security,
+                                        user=user, password_env=password_env, password_command=password_command,
+                                        folder=folder, ca_file=ca_file, timeout=timeout),
+        render.mailbox_settings)
+
+
+@mailbox_app.command("show")
+def mailbox_show(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
+    """Show every effective setting of a seat's mailbox, defaults included."""
+    from ..services.mailbox import show_mailbox
+    run(db, json, lambda d: show_mailbox(d, seat), render.mailbox_settings)
+
+
+@replies_app.command("fetch")
+def replies_fetch(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
+    """Read what is new in a seat's mailbox: replies stop follow-ups and settle credits (I2)."""
+    from ..services.incoming import fetch
+    run(db, json, lambda d: fetch(d, seat, clock=_clock(d)), render.incoming_result)
+
+
+@replies_app.command("import")
+def replies_import(
+    file: Annotated[str, typer.Argument(metavar="FILE|-", help="One raw message, or - to read it from stdin.")],
+    db: DbOption = None, json: JsonOption = False,
+):
+    """Read one raw message (for a procmail, sieve or .forward pipe: `outreach replies import -`)."""
+    from ..services.incoming import import_message
+
+    def action(d):
+        return import_message(d, _read(file), clock=_clock(d))
+    run(db, json, action, render.incoming_result)
+
+
+def _read(file: str) -> bytes:
+    if file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(file, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        raise refuse("invalid_input", f"{file} could not be read: {error.strerror}.") from None
+
+
+@replies_app.command("list")
+def replies_list(unmatched: Annotated[bool, typer.Option("--unmatched", help="Only mail from a candidate that "
+                                                                             "matched no single thread.")] = False,
+                 db: DbOption = None, json: JsonOption = False):
+    """List incoming mail (mail from nobody we wrote to is left out)."""
+    from ..services.incoming import list_incoming
+    run(db, json, lambda d: list_incoming(d, unmatched), render.incoming_list)
+
+
+@replies_app.command("assign")
+def replies_assign(incoming: Annotated[str, typer.Argument(help="An unmatched incoming mail's id.")],
+                   thread: Annotated[str, typer.Argument(help="The thread it answers.")],
+                   db: DbOption = None, json: JsonOption = False):
+    """Attach an unmatched mail to a thread: it becomes the thread's reply (I4, I6)."""
+    from ..services.incoming import assign
+    run(db, json, lambda d: assign(d, incoming, thread, clock=_clock(d)), render.incoming_one)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(mailbox_app, name="mailbox")
+    app.add_typer(replies_app, name="replies")

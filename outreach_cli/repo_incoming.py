@@ -1,0 +1,143 @@
+"""All SQL of incoming mail (I1-I7): seats' mailboxes, the incoming table, and the lookups matching needs."""
+from __future__ import annotations
+
+import json
+
+from .errors import refuse
+from .repo import MESSAGE_SELECT, _id
+
+INCOMING_SELECT = "SELECT i.*, s.name AS seat FROM incoming i JOIN seats s ON s.id = i.seat_id "
+
+
+# ---------------------------------------------------------------- mailboxes
+
+
+def mailbox(db, seat_id: int):
+    """{"kind", "options" (dict), "source", "cursor"} of the seat's mailbox, or None (kind `none`)."""
+    row = db.one("SELECT kind, options, source, cursor FROM seat_mailboxes WHERE seat_id = ?", (seat_id,))
+    if row is None:
+        return None
+    return {"kind": row["kind"], "options": json.loads(row["options"]), "source": row["source"], "cursor": row["cursor"]}
+
+
+def configured_mailbox_seats(db) -> list:
+    return db.all("SELECT s.* FROM seats s JOIN seat_mailboxes b ON b.seat_id = s.id ORDER BY s.id")
+
+
+def set_mailbox(db, seat_id: int, kind: str, options: dict, source: str) -> None:
+    """Store a mailbox; a changed one starts from no cursor."""
+    db.execute("INSERT INTO seat_mailboxes (seat_id, kind, options, source, cursor) VALUES (?, ?, ?, ?, NULL) "
+               "ON CONFLICT(seat_id) DO UPDATE SET kind = excluded.kind, options = excluded.options, "
+               "source = excluded.source, cursor = CASE WHEN seat_mailboxes.source = excluded.source "
+               "THEN seat_mailboxes.cursor END",
+               (seat_id, kind, json.dumps(options, sort_keys=True), source))
+
+
+def delete_mailbox(db, seat_id: int) -> None:
+    db.execute("DELETE FROM seat_mailboxes WHERE seat_id = ?", (seat_id,))
+
+
+def store_cursor(db, seat_id: int, source: str, cursor: str | None) -> None:
+    """Only for the mailbox that was read: a `mailbox set` meanwhile keeps its own (empty) cursor."""
+    db.execute("UPDATE seat_mailboxes SET cursor = ? WHERE seat_id = ? AND source = ?", (cursor, seat_id, source))
+
+
+# ---------------------------------------------------------------- incoming
+
+
+def known_source_keys(db, source: str) -> set[str]:
+    return {row[0] for row in db.conn.execute(
+        "SELECT source_key FROM incoming WHERE source = ? AND source_key IS NOT NULL", (source,))}
+
+
+def known_message_ids(db, message_ids: list[str]) -> dict[str, int]:
+    """message_id -> incoming id, for those already recorded."""
+    found = {}
+    for start in range(0, len(message_ids), 500):
+        chunk = message_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(db.conn.execute(f"SELECT message_id, id FROM incoming WHERE message_id IN ({marks})", chunk))
+    return found
+
+
+def insert_incoming(db, **fields) -> int:
+    columns = ", ".join(fields)
+    marks = ", ".join("?" for _ in fields)
+    return db.execute(f"INSERT INTO incoming ({columns}) VALUES ({marks})", tuple(fields.values())).lastrowid
+
+
+def update_incoming(db, incoming_id: int, **fields) -> None:
+    sets = ", ".join(f"{k} = ?" for k in fields)
+    db.execute(f"UPDATE incoming SET {sets} WHERE id = ?", (*fields.values(), incoming_id))
+
+
+def incoming(db, incoming_id):
+    row = db.one(INCOMING_SELECT + "WHERE i.id = ?", (_id(incoming_id, "incoming mail"),))
+    if row is None:
+        raise refuse("not_found", f"There is no incoming mail {incoming_id}; see `outreach replies list`.")
+    return row
+
+
+def incoming_by_ids(db, ids: list[int]) -> list:
+    rows = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows += db.all(INCOMING_SELECT + f"WHERE i.id IN ({marks})", chunk)
+    order = {value: index for index, value in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row["id"]])
+
+
+def incoming_list(db, unmatched_only: bool = False) -> list:
+    if unmatched_only:
+        return db.all(INCOMING_SELECT + "WHERE i.kind = 'unmatched' ORDER BY i.id")
+    return db.all(INCOMING_SELECT + "WHERE i.kind != 'ignored' ORDER BY i.id")
+
+
+# ---------------------------------------------------------------- matching (I4)
+
+
+def message_by_internet_ids(db, ids: list[str]):
+    """The first of our messages (in the order of `ids`) whose internet_message_id is one of them."""
+    ids = list(dict.fromkeys(ids))[:200]
+    if not ids:
+        return None
+    marks = ",".join("?" * len(ids))
+    rows = db.all(MESSAGE_SELECT + f"WHERE m.internet_message_id IN ({marks})", ids)
+    by_id = {row["internet_message_id"]: row for row in rows}
+    return next((by_id[i] for i in ids if i in by_id), None)
+
+
+def open_threads_by_candidate(db, address: str, since_text: str) -> list[list[int]]:
+    """One list per (not removed) candidate whose email is `address` (case-insensitively): the ids of their
+    threads with a message sent at or after `since_text`."""
+    candidates = [row[0] for row in db.conn.execute(
+        "SELECT id FROM candidates WHERE lower(email) = ? AND removed = 0", (address.lower(),))]
+    out = []
+    for candidate_id in candidates:
+        out.append([row[0] for row in db.conn.execute(
+            "SELECT t.id FROM threads t WHERE t.candidate_id = ? AND EXISTS (SELECT 1 FROM messages m "
+            "WHERE m.thread_id = t.id AND m.status = 'sent' AND m.sent_at_utc >= ?) ORDER BY t.id",
+            (candidate_id, since_text))])
+    return out
+
+
+def mark_undeliverable(db, candidate_id: int) -> None:
+    db.execute("UPDATE candidates SET email_undeliverable = 1 WHERE id = ?", (candidate_id,))
+
+
+def clear_undeliverable_if_email_changes(db, candidate_id: int, email: str | None) -> None:
+    """Before a candidate's email is set: a different address (not just other capitals) is worth trying (I5)."""
+    db.execute("UPDATE candidates SET email_undeliverable = 0 WHERE id = ? AND email_undeliverable = 1 "
+               "AND lower(coalesce(email, '')) != lower(coalesce(?, ''))", (candidate_id, email))
+
+
+def undeliverable_recipients(db, draft_id: int, limit: int = 20) -> list[str]:
+    """Handles of the draft's recipients whose email hard-bounced (I5)."""
+    return [row[0] for row in db.conn.execute(
+        "SELECT c.handle FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+        "WHERE r.draft_id = ? AND c.email_undeliverable = 1 ORDER BY r.position LIMIT ?", (draft_id, limit))]
+
+
+def fail_message(db, message_id: int, failure: str) -> None:
+    db.execute("UPDATE messages SET status = 'failed', failure = ? WHERE id = ?", (failure, message_id))

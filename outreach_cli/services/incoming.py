@@ -1,0 +1,264 @@
+"""Incoming mail (I2-I7): `replies fetch`/`import`/`list`/`assign`, and the fetch that
+`tick` does first.
+
+A fetch reads its source whole OUTSIDE any database transaction (IMAP is network I/O; STYLE.md), so a
+source that cannot be read changes nothing. The new mail is then parsed and recorded a chunk at a time, each
+chunk one short transaction: once per Message-ID (I3), matched through incoming/match.py with repository
+lookups (I4), and its effects settled with the message rows it touches (I5, I6). The source's cursor is stored
+last, once everything it covers is recorded. Nothing heavy is imported for an idle fetch: the mail parser is
+loaded only when there is mail to parse.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from .. import repo, repo_incoming
+from ..errors import OutreachError, refuse
+from ..timeparse import from_text, to_text
+from .common import acting_seat, use_case
+
+ALLOWED = {
+    "none": (),
+    "maildir": ("dir",),
+    "mbox": ("file",),
+    "imap": ("host", "port", "security", "user", "password_env", "password_command", "folder", "ca_file", "timeout"),
+}
+IMAP_DEFAULTS = {"security": "ssl", "folder": "INBOX", "ca_file": None, "password_env": None,
+                 "password_command": None, "timeout": 60}
+IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
+CHUNK = 500                       # mails recorded per transaction
+OPEN_THREAD_WINDOW = timedelta(days=90)  # I4 (2): a thread with a message sent in the last 90 days
+MAX_TEXT = 998                    # a stored subject or name is at most one header line long
+
+
+# ---------------------------------------------------------------- mailbox settings (I1)
+
+
+def effective_settings(kind: str, options: dict) -> dict:
+    """Every setting of the mailbox, defaults included (D2: nothing secret is held, so nothing is masked)."""
+    if kind != "imap":
+        return dict(options)
+    settings = {**IMAP_DEFAULTS, **options}
+    settings["port"] = options.get("port") or IMAP_PORTS[settings["security"]]
+    return {key: settings.get(key) for key in ALLOWED["imap"]}
+
+
+def source_name(kind: str, options: dict) -> str:
+    """Who the source is: the keys a source gives (file names, offsets, UIDs) mean something only inside it."""
+    if kind == "imap":
+        settings = effective_settings(kind, options)
+        return f"imap:{settings['user']}@{settings['host']}:{settings['port']}/{settings['folder']}"
+    return f"{kind}:{options.get('dir') or options.get('file')}"
+
+
+# ---------------------------------------------------------------- the incoming object (I7)
+
+
+def incoming_shape(row, new: bool | None = None) -> dict:
+    shape = {
+        "id": row["id"], "seat": row["seat"], "message_id": row["message_id"],
+        "from": row["from_address"], "from_name": row["from_name"], "subject": row["subject"],
+        "date": row["date_utc"], "kind": row["kind"], "hard": None if row["hard"] is None else bool(row["hard"]),
+        "status": row["bounce_status"], "thread_id": row["thread_id"], "message": row["matched_message_id"],
+        "matched_by": row["matched_by"], "read_at": row["read_at_utc"],
+    }
+    if new is not None:
+        shape["new"] = new
+    return shape
+
+
+def list_incoming(db, unmatched: bool = False) -> list[dict]:
+    return [incoming_shape(row) for row in repo_incoming.incoming_list(db, unmatched)]
+
+
+# ---------------------------------------------------------------- reading and recording
+
+
+class Recorded:
+    def __init__(self):
+        self.ids: list[int] = []   # incoming ids, in the order read
+        self.new: dict = {}        # incoming id -> whether this read recorded it
+
+
+def fetch(db, seat_name: str | None, *, clock) -> dict:
+    """`replies fetch`: read what is new in the seat's mailbox (I2)."""
+    seat = acting_seat(db, seat_name)
+    recorded = _fetch_seat(db, seat, clock)
+    rows = repo_incoming.incoming_by_ids(db, recorded.ids)
+    return {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
+
+
+def import_message(db, raw: bytes, *, clock) -> dict:
+    """`replies import`: one raw message (a procmail, sieve or .forward pipe). It belongs to the seat of the thread
+    it matches, else to the default seat; a message already recorded comes back with `"new": false` (I3)."""
+    if not raw.strip():
+        raise refuse("invalid_input", "The message is empty; give one raw RFC 5322 message (a file, or - for stdin).")
+    seat = acting_seat(db, None)
+    recorded = _record(db, seat, None, [(None, raw)], clock)
+    rows = repo_incoming.incoming_by_ids(db, recorded.ids)
+    return {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
+
+
+class TickFetch:
+    def __init__(self):
+        self.incoming: list[int] = []   # ids recorded by this tick
+        self.hold: set = set()          # seat ids whose mailbox could not be read
+        self.warnings: list[str] = []
+        self.configured = False         # any seat has a mailbox
+
+
+def fetch_before_tick(db, clock) -> TickFetch:
+    """I2: `tick` reads every configured mailbox before it sends, so a reply that arrived stops its follow-up.
+    A seat whose mailbox cannot be read is named in one warning and its follow-ups are held for this tick."""
+    result = TickFetch()
+    for seat in repo_incoming.configured_mailbox_seats(db):
+        result.configured = True
+        try:
+            recorded = _fetch_seat(db, seat, clock)
+        except OutreachError as error:
+            result.hold.add(seat["id"])
+            result.warnings.append(f"The mailbox of seat {seat['name']} could not be read, so its follow-ups wait "
+                                   f"for the next tick: {error.message}")
+            continue
+        result.incoming += [i for i in recorded.ids if recorded.new[i]]
+    return result
+
+
+class _LazyKeys:
+    """The source keys already recorded, loaded only if the source asks (an unchanged Maildir never does)."""
+
+    def __init__(self, db, source: str):
+        self.db, self.source, self.keys = db, source, None
+
+    def __contains__(self, key) -> bool:
+        if self.keys is None:
+            self.keys = repo_incoming.known_source_keys(self.db, self.source)
+        return key in self.keys
+
+
+def _fetch_seat(db, seat, clock) -> Recorded:
+    box = repo_incoming.mailbox(db, seat["id"])
+    if box is None:
+        raise refuse("not_configured", f"Seat {seat['name']} has no mailbox; set one with "
+                                       "`outreach mailbox set maildir|mbox|imap ...`.")
+    from ..incoming.source import open_source
+    options = effective_settings(box["kind"], box["options"])
+    batch = open_source(box["kind"], **options).fetch(box["cursor"], _LazyKeys(db, box["source"]))
+    items = [(item.key, item.raw) for item in batch]  # the whole read, outside any transaction
+    recorded = _record(db, seat, box["source"], items, clock) if items else Recorded()
+    if batch.cursor != box["cursor"]:
+        with db.transaction():
+            repo_incoming.store_cursor(db, seat["id"], box["source"], batch.cursor)
+    return recorded
+
+
+def _record(db, seat, source: str | None, items: list, clock) -> Recorded:
+    from ..incoming.parse import parse
+    recorded = Recorded()
+    for start in range(0, len(items), CHUNK):
+        parsed = [(key, parse(raw)) for key, raw in items[start:start + CHUNK]]  # parsing is pure: before the lock
+        with db.transaction():
+            _record_chunk(db, seat, source, parsed, clock, recorded)
+    return recorded
+
+
+def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> None:
+    from ..incoming.classify import classify
+    from ..incoming.match import match
+    now = clock.now()
+    now_text = to_text(now)
+    since_text = to_text(now - OPEN_THREAD_WINDOW)
+    known = repo_incoming.known_message_ids(db, [mail.message_id for _, mail in parsed])
+    for key, mail in parsed:
+        if mail.message_id in known:
+            _remember(recorded, known[mail.message_id], False)
+            continue
+        verdict = classify(mail)
+        found = match(mail, verdict, lambda ids: repo_incoming.message_by_internet_ids(db, ids),
+                      lambda address: repo_incoming.open_threads_by_candidate(db, address, since_text))
+        incoming_id = _insert(db, seat, source, key, mail, verdict, found, now_text)
+        known[mail.message_id] = incoming_id
+        _remember(recorded, incoming_id, True)
+        _settle(db, found, verdict, mail, clock, now_text)
+
+
+def _remember(recorded: Recorded, incoming_id: int, new: bool) -> None:
+    if incoming_id not in recorded.new:
+        recorded.ids.append(incoming_id)
+        recorded.new[incoming_id] = new
+
+
+def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
+    fields = dict(seat_id=seat["id"], message_id=mail.message_id, source=source, source_key=key,
+                  read_at_utc=now_text, kind=found.kind)
+    if found.kind == "ignored":  # I4: none of its content is kept
+        return repo_incoming.insert_incoming(db, **fields)
+    thread_id = found.message["thread_id"] if found.message is not None else found.thread
+    if thread_id is not None:
+        fields["seat_id"] = repo.thread(db, thread_id)["seat_id"]  # mail belongs to the seat of its thread
+    fields.update(from_address=mail.from_address, from_name=mail.from_name[:MAX_TEXT] or None,
+                  subject=mail.subject[:MAX_TEXT],
+                  date_utc=to_text(mail.date) if mail.date and 1970 <= mail.date.year <= 2999 else None,
+                  thread_id=thread_id, matched_by=found.matched_by,
+                  matched_message_id=found.message["id"] if found.message is not None else None)
+    if verdict.kind == "bounce":
+        fields.update(hard=int(verdict.hard), bounce_status=verdict.status)
+    return repo_incoming.insert_incoming(db, **fields)
+
+
+def _settle(db, found, verdict, mail, clock, now_text: str) -> None:
+    """I5, I6: what a matched mail changes. Auto-replies and soft bounces change nothing."""
+    if found.kind == "bounce" and verdict.hard and found.message is not None:
+        _hard_bounce(db, found.message, mail, verdict, now_text)
+    elif found.kind == "reply":
+        thread_id = found.message["thread_id"] if found.message is not None else found.thread
+        _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock)
+
+
+def _reply(db, thread_id: int, date, clock) -> None:
+    from .replies import respond
+    thread = repo.thread(db, thread_id)
+    if thread["response_kind"]:
+        return  # I6: a thread that already has a response only records the mail
+    try:
+        respond(db, thread, "reply", clock=clock, at=date)
+    except OutreachError as error:
+        if error.code != "invalid_state":  # nothing sent on it (yet): the mail is recorded, nothing else
+            raise
+
+
+def _hard_bounce(db, message, mail, verdict, now_text: str) -> None:
+    """I5: the returned message failed (refunded once, C10), its unsent follow-up is canceled and refunded, and
+    the candidate's email is marked undeliverable. A message already failed, canceled or in flight is left."""
+    from .credits import refund
+    from .scheduling import cancel_and_refund
+    if message["status"] not in ("sent", "unknown"):
+        return
+    diagnostic = mail.diagnostic_codes[0] if mail.diagnostic_codes else f"status {verdict.status}"
+    repo_incoming.fail_message(db, message["id"], f"bounced: {diagnostic}"[:MAX_TEXT])
+    refund(db, message, now_text)
+    if message["kind"] == "initial":
+        followup = repo.followup_of(db, message["thread_id"])
+        if followup is not None and followup["status"] == "scheduled":
+            cancel_and_refund(db, followup, "initial_not_sent", now_text)
+    repo_incoming.mark_undeliverable(db, message["candidate_id"])
+
+
+# ---------------------------------------------------------------- assign (I4)
+
+
+@use_case
+def assign(db, incoming_id, thread_id, *, clock) -> dict:
+    """Attach an unmatched mail to a thread by hand: it becomes that thread's `reply` (I6)."""
+    row = repo_incoming.incoming(db, incoming_id)
+    if row["kind"] != "unmatched":
+        where = f" on thread {row['thread_id']}" if row["thread_id"] else ""
+        raise refuse("invalid_state", f"Incoming mail {row['id']} is {row['kind']}{where}; only unmatched mail can be "
+                                      "assigned (see `outreach replies list --unmatched`).")
+    thread = repo.thread(db, thread_id)
+    repo_incoming.update_incoming(db, row["id"], kind="reply", matched_by="hand", thread_id=thread["id"],
+                                  seat_id=thread["seat_id"])
+    if not thread["response_kind"]:
+        from .replies import respond
+        respond(db, thread, "reply", clock=clock, at=from_text(row["date_utc"]) if row["date_utc"] else None)
+    return incoming_shape(repo_incoming.incoming(db, row["id"]))

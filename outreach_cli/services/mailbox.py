@@ -1,0 +1,88 @@
+"""A seat's mailbox: `mailbox set` and `mailbox show` (I1, D2). Settings are stored per seat as a kind and a JSON
+object of options; secrets only by reference (the name of an environment variable, or a password command)."""
+from __future__ import annotations
+
+import os
+
+from .. import repo_incoming
+from ..errors import refuse
+from .common import acting_seat, use_case
+from .incoming import ALLOWED, IMAP_DEFAULTS, IMAP_PORTS, effective_settings, source_name
+
+KINDS = ("none", "maildir", "mbox", "imap")
+MAX_TIMEOUT = 3600
+
+
+def show_mailbox(db, seat_name: str | None) -> dict:
+    seat = acting_seat(db, seat_name)
+    box = repo_incoming.mailbox(db, seat["id"])
+    if box is None:
+        return {"seat": seat["name"], "kind": "none"}
+    return {"seat": seat["name"], "kind": box["kind"], **effective_settings(box["kind"], box["options"])}
+
+
+@use_case
+def set_mailbox(db, seat_name: str | None, kind: str, **given) -> dict:
+    seat = acting_seat(db, seat_name)
+    if kind not in KINDS:
+        raise refuse("invalid_input", f"Unknown mailbox kind {kind!r}; use one of {', '.join(KINDS)}.")
+    options = {key: value for key, value in given.items() if value is not None}
+    wrong = [key for key in options if key not in ALLOWED[kind]]
+    if wrong:
+        names = ", ".join("--" + key.replace("_", "-") for key in wrong)
+        raise refuse("invalid_input", f"{names} does not apply to a {kind} mailbox.")
+    warnings = _check_options(kind, options)
+    if kind == "none":
+        repo_incoming.delete_mailbox(db, seat["id"])
+    else:
+        repo_incoming.set_mailbox(db, seat["id"], kind, options, source_name(kind, options))
+    return {**show_mailbox(db, seat["name"]), **({"warnings": warnings} if warnings else {})}
+
+
+def _check_options(kind: str, options: dict) -> list[str]:
+    required = {"maildir": ("dir",), "mbox": ("file",), "imap": ("host", "user")}.get(kind, ())
+    missing = [key for key in required if not options.get(key)]
+    if missing:
+        raise refuse("invalid_input", f"A {kind} mailbox needs " + " and ".join(f"--{k}" for k in missing) + ".")
+    for key in ("dir", "file", "host", "user", "password_command", "folder", "ca_file"):
+        value = options.get(key)
+        if value is not None and (not value.strip() or any(ord(ch) < 32 for ch in value)):
+            raise refuse("invalid_input", f"--{key.replace('_', '-')} must be non-empty printable text.")
+    for key in ("dir", "file", "ca_file"):
+        if options.get(key):  # stored absolute: cron runs `tick` from another directory
+            options[key] = os.path.abspath(os.path.expanduser(options[key]))
+    warnings = []
+    if kind == "maildir" and not os.path.isdir(os.path.join(options["dir"], "new")):
+        warnings.append(f"{options['dir']} is not a Maildir yet (it has no new/ folder); it is read once it is one.")
+    if kind == "mbox" and not os.path.isfile(options["file"]):
+        warnings.append(f"{options['file']} does not exist yet; it is read once it does.")
+    if kind == "imap":
+        _check_imap(options)
+    return warnings
+
+
+def _check_imap(options: dict) -> None:
+    from ..incoming.imap import is_loopback
+    security = options.get("security", IMAP_DEFAULTS["security"])
+    if security not in IMAP_PORTS:
+        raise refuse("invalid_input", f"--security takes ssl, starttls or none, not {security!r}.")
+    if security == "none" and not is_loopback(options["host"]):
+        raise refuse("invalid_input", f"--security none would send the password and mail unencrypted to "
+                                      f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.")
+    if security == "none" and options.get("ca_file"):
+        raise refuse("invalid_input", "--ca-file needs --security ssl or starttls.")
+    if options.get("ca_file") and not os.path.isfile(options["ca_file"]):
+        raise refuse("invalid_input", f"--ca-file {options['ca_file']} is not a file.")
+    port = options.get("port")
+    if port is not None and not 1 <= port <= 65535:
+        raise refuse("invalid_input", f"--port must be 1 to 65535, not {port}.")
+    timeout = options.get("timeout")
+    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
+        raise refuse("invalid_input", f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
+    if bool(options.get("password_env")) == bool(options.get("password_command")):
+        raise refuse("invalid_input", "An IMAP mailbox needs exactly one of --password-env VAR or --password-command "
+                                      "CMD (the password itself is never stored).")
+    from ..secrets import ENV_NAME
+    if options.get("password_env") and not ENV_NAME.match(options["password_env"]):
+        raise refuse("invalid_input", f"--password-env takes the NAME of an environment variable (letters, digits, "
+                                      f"_), not {options['password_env']!r}.")
