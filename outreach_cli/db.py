@@ -192,8 +192,7 @@ def migrate(db: Database, migrations=None) -> None:
     if unknown:
         raise refuse("database_error",
                       f"{db.path} was written by a newer outreach (migration {unknown[0]}); upgrade outreach to use it.")
-    from datetime import datetime, timezone
-
+    from .clock import wall_now
     from .timeparse import to_text
 
     for name, sql in migrations:
@@ -204,7 +203,7 @@ def migrate(db: Database, migrations=None) -> None:
             for statement in _statements(sql):
                 db.execute(statement)
             db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_utc) VALUES (?, ?)",
-                       (name, to_text(datetime.now(timezone.utc))))
+                       (name, to_text(wall_now())))
 
 
 def _statements(sql: str):

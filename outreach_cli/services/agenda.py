@@ -5,13 +5,14 @@ from datetime import datetime, timedelta
 
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, to_text
-from .common import acting_seat, load_clock
+from ..clock import Clock
+from .common import acting_seat
 from .tick import rehearse
 
 MAX_DAYS = 366
 
 
-def agenda(db, seat_name: str | None, days) -> list[dict]:
+def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
     """One entry per local day of the seat, from today: the initials and follow-ups due that count against
     the daily limit, the limit, how many of them K2 would cancel, how many would be canceled for another
     reason (a response, an initial not sent, a restricted seat, an unavailable candidate), and whether the
@@ -24,7 +25,6 @@ def agenda(db, seat_name: str | None, days) -> list[dict]:
     if not 1 <= count <= MAX_DAYS:
         raise refuse("invalid_input", f"--days must be a whole number from 1 to {MAX_DAYS}, not {days!r}.")
     seat = acting_seat(db, seat_name)
-    clock = load_clock(db)
     now = clock.now()
     zone = get_zone(seat["timezone"])
     today = now.astimezone(zone).date()

@@ -10,7 +10,8 @@ from .. import repo
 from ..errors import OutreachError, refuse
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
-from .common import load_clock, use_case
+from ..clock import Clock
+from .common import use_case
 from .scheduling import cancel_and_refund
 
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -51,7 +52,7 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
 
 
 @use_case
-def add(db, handle: str, **fields) -> dict:
+def add(db, *, handle: str, **fields) -> dict:
     values = clean_fields(handle, fields, creating=True)
     if db.one("SELECT 1 FROM candidates WHERE handle = ?", (handle,)):
         raise refuse("invalid_input", f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
@@ -60,7 +61,7 @@ def add(db, handle: str, **fields) -> dict:
 
 
 @use_case
-def update(db, handle: str, **fields) -> dict:
+def update(db, *, handle: str, **fields) -> dict:
     """Change the fields given; an empty string clears a field (clean_fields makes it None)."""
     row = repo.candidate_by_handle(db, handle)
     values = clean_fields(None, fields, creating=False)
@@ -74,14 +75,14 @@ def update(db, handle: str, **fields) -> dict:
 
 
 @use_case
-def opt_out(db, handle: str) -> dict:
+def opt_out(db, *, handle: str) -> dict:
     row = repo.candidate_by_handle(db, handle)
     repo.update_candidate(db, row["id"], opted_out=1)
     return candidate_shape(repo.candidate_by_handle(db, handle))
 
 
 @use_case
-def opt_in(db, handle: str) -> dict:
+def opt_in(db, *, handle: str) -> dict:
     """Undo an opt-out; a removed candidate stays removed (K4)."""
     row = repo.candidate_by_handle(db, handle)
     if row["removed"]:
@@ -90,19 +91,19 @@ def opt_in(db, handle: str) -> dict:
     return candidate_shape(repo.candidate_by_handle(db, handle))
 
 
-def remove(db, handle: str) -> dict:
+def remove(db, *, handle: str, clock: Clock) -> dict:
     """Erase personal fields everywhere; keep anonymous history (ids, credits, statuses).
     Scheduled messages to them are canceled and refunded at once (K4, C6). The WAL is then truncated
     (after the commit), so no old page image keeps the erased text."""
-    result = _erase(db, handle)
+    result = _erase(db, handle, clock)
     db.checkpoint()
     return result
 
 
 @use_case
-def _erase(db, handle: str) -> dict:
+def _erase(db, handle: str, clock: Clock) -> dict:
     row = repo.candidate_by_handle(db, handle)
-    now_text = to_text(load_clock(db).now())
+    now_text = to_text(clock.now())
     for message in db.all("SELECT * FROM messages WHERE candidate_id = ? AND status = 'scheduled'", (row["id"],)):
         cancel_and_refund(db, message, "recipient_unavailable", now_text)
     db.execute("UPDATE messages SET subject = '[removed]', body = '[removed]' WHERE candidate_id = ?", (row["id"],))
@@ -156,7 +157,7 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 @use_case
-def import_file(db, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> dict:
+def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> dict:
     """Import a CSV in one transaction, row by row; any bad row refuses the whole file (rolled back)
     unless `skip_bad`."""
     header, lines, rows = read_csv_rows(path)
@@ -251,5 +252,5 @@ def list_all(db) -> list[dict]:
     return [candidate_shape(r) for r in repo.candidates(db)]
 
 
-def show(db, handle: str) -> dict:
+def show(db, *, handle: str) -> dict:
     return candidate_shape(repo.candidate_by_handle(db, handle))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import functools
 
-from ..clock import Clock
+from ..clock import Clock, make_clock
 from ..errors import refuse
 from ..repo import get_setting, seat_by_name, seat_by_id
 from ..timeparse import from_text
@@ -21,7 +21,7 @@ def load_clock(db) -> Clock:
     if mode not in ("simulated", "system") or (mode == "simulated" and simulated_now is None):
         raise refuse("database_error", f"The clock setting in {db.path} is missing or damaged, so the file is "
                                        "damaged; run `outreach doctor` and restore a backup.")
-    return Clock(mode, simulated_now)
+    return make_clock(mode, simulated_now)
 
 
 def acting_seat(db, name: str | None):

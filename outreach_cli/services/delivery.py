@@ -41,13 +41,13 @@ def transport_settings(db, seat) -> dict:
     return {"kind": stored["kind"], **effective_settings(stored["kind"], stored)}
 
 
-def show(db, seat_name: str | None) -> dict:
+def show(db, *, seat_name: str | None) -> dict:
     seat = acting_seat(db, seat_name)
     return {"seat": seat["name"], **transport_settings(db, seat), "from": seat["from_address"]}
 
 
 @use_case
-def set_transport(db, seat_name: str | None, kind: str, **given) -> dict:
+def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
     seat = acting_seat(db, seat_name)
     if kind not in KINDS:
         raise refuse("invalid_input", f"Unknown transport {kind!r}; use one of {', '.join(KINDS)}.")
@@ -65,7 +65,7 @@ def set_transport(db, seat_name: str | None, kind: str, **given) -> dict:
         db.execute("INSERT INTO seat_transports (seat_id, kind, options) VALUES (?, ?, ?) ON CONFLICT(seat_id) "
                     "DO UPDATE SET kind = excluded.kind, options = excluded.options",
                     (seat["id"], kind, json.dumps(options, sort_keys=True)))
-    result = show(db, seat["name"])
+    result = show(db, seat_name=seat["name"])
     if kind in EMAIL_KINDS and not seat["from_address"]:
         result["warnings"] = [f"Seat {seat['name']} has no sender address yet; set one with "
                               f"`outreach seats set {seat['name']} --from \"Name <address>\"` before scheduling."]
@@ -124,7 +124,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def test(db, seat_name: str | None) -> dict:
+def test(db, *, seat_name: str | None) -> dict:
     """D9: check the transport without sending; no transaction is open while it talks to the server."""
     seat = acting_seat(db, seat_name)
     settings = transport_settings(db, seat)

@@ -7,21 +7,21 @@ from .. import db as dbmod
 from ..errors import OutreachError
 from ..schema import MIGRATIONS
 from ..timeparse import to_text
-from .common import load_clock
+from ..clock import Clock
 
 
 def _finding(check: str, message: str) -> dict:
     return {"check": check, "message": message}
 
 
-def doctor(db) -> dict:
+def doctor(db, *, clock: Clock) -> dict:
     """SQLite's own integrity check first (L10): on a damaged file the other checks would read garbage, so
     they run only on a sound one, and any that still trips over damage becomes a finding, not a traceback."""
     findings = _integrity(db)
     if not findings:
         for check in (_schema, _clock, _balances, _charges, _followups, _overdue, _removed):
             try:
-                findings += check(db)
+                findings += check(db, clock)
             except (sqlite3.DatabaseError, OutreachError, ValueError, TypeError) as exc:
                 name = check.__name__.strip("_")
                 findings.append(_finding(name, f"The {name} check could not read the file: "
@@ -41,19 +41,19 @@ def _integrity(db):
                                   "is readable with `sqlite3 FILE .recover`.")]
 
 
-def _clock(db):
-    load_clock(db)  # refuses a missing or unreadable clock setting, which doctor reports
+def _clock(db, clock):
+    clock.now()  # refuses a missing or unreadable clock setting, which doctor reports
     return []
 
 
-def _schema(db):
+def _schema(db, clock):
     applied, known = dbmod.applied_migrations(db), [n for n, _ in MIGRATIONS]
     if applied != known:
         return [_finding("schema", f"Applied migrations {applied} differ from this version's {known}.")]
     return []
 
 
-def _balances(db):
+def _balances(db, clock):
     out = []
     for row in db.all("SELECT s.name, s.balance, coalesce(sum(l.delta), 0) AS total FROM seats s "
                       "LEFT JOIN ledger l ON l.seat_id = s.id AND l.account = 'seat' GROUP BY s.id"):
@@ -69,7 +69,7 @@ def _balances(db):
     return out
 
 
-def _charges(db):
+def _charges(db, clock):
     out = []
     rows = db.all(
         "SELECT m.id, m.credit, sum(l.reason = 'charge') AS charges, sum(l.reason = 'refund') AS refunds "
@@ -83,7 +83,7 @@ def _charges(db):
     return out
 
 
-def _followups(db):
+def _followups(db, clock):
     out = []
     for row in db.all(
             "SELECT f.id, t.response_utc, f.sent_at_utc FROM messages f JOIN threads t ON t.id = f.thread_id "
@@ -99,8 +99,7 @@ def _followups(db):
     return out
 
 
-def _overdue(db):
-    clock = load_clock(db)
+def _overdue(db, clock):
     if not clock.simulated:
         return []
     pending = db.value("SELECT value FROM settings WHERE key = 'tick_target_utc'")
@@ -116,7 +115,7 @@ def _overdue(db):
     return out
 
 
-def _removed(db):
+def _removed(db, clock):
     leftovers = db.value(
         "SELECT count(*) FROM candidates WHERE removed = 1 AND (first_name IS NOT NULL OR last_name IS NOT NULL "
         "OR company IS NOT NULL OR title IS NOT NULL OR email IS NOT NULL OR timezone IS NOT NULL)")

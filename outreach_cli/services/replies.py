@@ -7,7 +7,8 @@ from .. import repo
 from ..errors import refuse
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
-from .common import load_clock, use_case
+from ..clock import Clock
+from .common import use_case
 from .credits import refund
 from .scheduling import cancel_and_refund
 
@@ -15,12 +16,12 @@ REFUND_WINDOW = timedelta(days=90)
 
 
 @use_case
-def reply(db, thread_id, decline: bool = False) -> dict:
+def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
     thread = repo.thread(db, thread_id)
     if thread["response_kind"]:
         raise refuse("already_responded", f"Thread {thread['id']} already has a response ({thread['response_kind']}); "
                                           "a thread has at most one.")
-    now = load_clock(db).now()
+    now = clock.now()
     messages = repo.thread_messages(db, thread["id"])
     sent = [m for m in messages if m["status"] == "sent" and from_text(m["sent_at_utc"]) <= now]
     if not sent:

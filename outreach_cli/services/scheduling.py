@@ -7,7 +7,8 @@ from .. import placeholders, repo
 from ..errors import OutreachError, refuse
 from ..shapes import Stream, thread as thread_shape
 from ..timeparse import from_text, get_zone, parse_when, shift, to_text
-from .common import load_clock, use_case
+from ..clock import Clock
+from .common import use_case
 from .credits import check_can_pay, charge, payer, refund
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 
@@ -130,7 +131,8 @@ def _check_recipients(db, seat, draft_id: int) -> int:
 
 
 @use_case
-def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
+def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
+             clock: Clock) -> dict:
     """Schedule a draft for all its recipients in one transaction (C1), checks included: recipients are
     read, rendered and written a chunk at a time, and any refusal rolls the whole draft back."""
     draft = open_draft(db, draft_id)
@@ -140,7 +142,7 @@ def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_fla
     has_followup = draft["followup_body"] is not None
     if has_followup:
         check_followup_allowed(db, seat)
-    now = load_clock(db).now()
+    now = clock.now()
     if now_flag and at:
         raise refuse("invalid_input", "Give either --at or --now, not both.")
     from_template = False
@@ -204,13 +206,25 @@ def cancel_and_refund(db, message, reason: str, at_text: str, out: list | None =
     return refund(db, message, at_text)
 
 
+def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) -> dict:
+    """`cancel`: one message, a thread's scheduled messages, or a draft (discarded)."""
+    if sum(x is not None for x in (message_id, thread_id, draft_id)) != 1:
+        raise refuse("invalid_input", "Give exactly one of MESSAGE, --thread THREAD or --draft DRAFT.")
+    if message_id is not None:
+        return cancel_message(db, message_id=message_id, clock=clock)
+    if thread_id is not None:
+        return cancel_thread(db, thread_id=thread_id, clock=clock)
+    from .drafts import discard
+    return discard(db, draft_id=draft_id)
+
+
 @use_case
-def cancel_message(db, message_id) -> dict:
+def cancel_message(db, *, message_id, clock: Clock) -> dict:
     message = repo.message(db, message_id)
     if message["status"] != "scheduled":
         raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages "
                                       "can be canceled.")
-    at_text = to_text(load_clock(db).now())
+    at_text = to_text(clock.now())
     canceled: list = []
     refunded = cancel_and_refund(db, message, "canceled", at_text, canceled)
     if message["kind"] == "initial":
@@ -221,12 +235,12 @@ def cancel_message(db, message_id) -> dict:
 
 
 @use_case
-def cancel_thread(db, thread_id) -> dict:
+def cancel_thread(db, *, thread_id, clock: Clock) -> dict:
     thread = repo.thread(db, thread_id)
     scheduled = [m for m in repo.thread_messages(db, thread["id"]) if m["status"] == "scheduled"]
     if not scheduled:
         raise refuse("invalid_state", f"Thread {thread['id']} has no scheduled messages to cancel.")
-    at_text = to_text(load_clock(db).now())
+    at_text = to_text(clock.now())
     canceled: list = []
     refunded = sum(cancel_and_refund(db, m, "canceled", at_text, canceled) for m in scheduled)
     return {"canceled": canceled, "refunded": refunded}
@@ -248,7 +262,8 @@ def _followup_delay(initial, instant) -> int:
 
 
 @use_case
-def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
+def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
+               clock: Clock) -> dict:
     message = repo.message(db, message_id)
     thread = repo.thread(db, message["thread_id"])
     seat = repo.seat_by_id(db, message["seat_id"])
@@ -270,7 +285,7 @@ def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now
     if candidate["removed"]:
         raise refuse("invalid_state", "That candidate was removed; their messages cannot be sent.")
     _check_recipient(seat, candidate)
-    now = load_clock(db).now()
+    now = clock.now()
     choice = tz if tz is not None else (message["timezone"] if message["timezone_source"] == "explicit" else
                     ("recipient" if message["timezone_source"] == "recipient" else "sender"))
     times = TimeChoice(None if now_flag else at, choice, seat, now)

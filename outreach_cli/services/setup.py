@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import db as dbmod, repo
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
-from .common import load_clock, use_case
+from ..clock import Clock, SimulatedClock, SystemClock
+from .common import acting_seat, use_case
 from .credits import allotment, grant, next_refresh
 
 PLANS = ("recruiter", "lite")
@@ -50,13 +50,13 @@ def check_count(value: int | None, what: str, minimum: int = 0) -> int | None:
     return value
 
 
-def init(path: Path, seat: str, plan: str, tz: str | None, credits: int | None, daily_limit: int,
-         simulated_clock: str | None) -> dict:
+def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | None, daily_limit: int,
+         simulated_clock: str | None, clock: Clock) -> dict:
     check_plan(plan)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit", 1)
     zone = get_zone(tz) if tz is not None else get_zone(local_zone_name())  # an empty --tz is refused
-    real_now = datetime.now(timezone.utc).replace(microsecond=0)
+    real_now = clock.now()
     now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
     _check_name(seat, "seat")
     with dbmod.creating(path) as db:
@@ -68,7 +68,8 @@ def init(path: Path, seat: str, plan: str, tz: str | None, credits: int | None, 
                 repo.set_setting(db, "clock_now_utc", to_text(now))
             seat_id = _add_seat(db, seat, plan, zone.zone, credits, daily_limit, now)
             repo.set_setting(db, "default_seat_id", seat_id)
-        return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db),
+        kept = SimulatedClock(now) if simulated_clock else clock
+        return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db, clock=kept),
                 "warnings": [warning] if warning else []}
 
 
@@ -94,7 +95,7 @@ def seat_summary(db, seat_id):
 
 
 @use_case
-def add_seat(db, name, plan, tz, credits, daily_limit, from_address=None) -> dict:
+def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clock: Clock) -> dict:
     check_plan(plan)
     if from_address is not None:
         from .delivery import check_from_address
@@ -105,12 +106,12 @@ def add_seat(db, name, plan, tz, credits, daily_limit, from_address=None) -> dic
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
     if db.one("SELECT 1 FROM seats WHERE name = ?", (name,)):
         raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
-    seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, load_clock(db).now(), from_address)
+    seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, clock.now(), from_address)
     return seat_summary(db, seat_id)
 
 
 @use_case
-def set_seat(db, name, tz=None, daily_limit=None, plan=None, from_address=None) -> dict:
+def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, clock: Clock) -> dict:
     seat = repo.seat_by_name(db, name)
     fields = {}
     if tz is not None:
@@ -126,7 +127,7 @@ def set_seat(db, name, tz=None, daily_limit=None, plan=None, from_address=None) 
         raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan or --from.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
-        now = load_clock(db).now()
+        now = clock.now()
         fields["next_refresh_utc"] = to_text(next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now,
                                                           seat["allotted_period"]))
     repo.update_seat(db, seat["id"], **fields)
@@ -148,19 +149,29 @@ def whole_count(text, what: str) -> int:
 
 
 @use_case
-def grant_seat(db, name: str, amount) -> dict:
+def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
     """C10: credits added to a seat by hand are one `grant` row in the ledger."""
     count = whole_count(amount, "The number of credits")
     seat = repo.seat_by_name(db, name)
-    grant(db, seat["id"], count, to_text(load_clock(db).now()), "grant")
+    grant(db, seat["id"], count, to_text(clock.now()), "grant")
     return seat_summary(db, seat["id"])
 
 
 @use_case
-def restrict_seat(db, name, restricted: bool) -> dict:
+def restrict_seat(db, *, name, restricted: bool) -> dict:
     seat = repo.seat_by_name(db, name)
     repo.update_seat(db, seat["id"], restricted=int(restricted))
     return seat_summary(db, seat["id"])
+
+
+def list_seats(db) -> list[dict]:
+    from ..shapes import seat
+    return [seat(row) for row in repo.seats(db)]
+
+
+def show_seat(db, *, name: str) -> dict:
+    from ..shapes import seat
+    return seat(repo.seat_by_name(db, name))
 
 
 def contract_show(db) -> dict:
@@ -169,8 +180,8 @@ def contract_show(db) -> dict:
 
 
 @use_case
-def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
-                 followups=None, refresh_day=None) -> dict:
+def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
+                 followups=None, refresh_day=None, clock: Clock) -> dict:
     if (monthly_limit is not None or no_monthly_limit) and not for_seat:
         raise refuse("invalid_input", "Name the seat with --for SEAT when setting a monthly limit.")
     if monthly_limit is not None and no_monthly_limit:
@@ -184,7 +195,7 @@ def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_
     seat = repo.seat_by_name(db, for_seat) if for_seat else None
     if all(v is None for v in (pool, monthly_limit, followups, refresh_day)) and not no_monthly_limit:
         raise refuse("invalid_input", "Nothing to change; give --pool, --monthly-limit, --followups or --refresh-day.")
-    now = load_clock(db).now()
+    now = clock.now()
     if pool is not None:
         grant(db, None, pool - repo.contract(db)["pool"], to_text(now), "adjust")
     if monthly_limit is not None:
@@ -204,8 +215,7 @@ def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_
 # ---------------------------------------------------------------- clock (K8)
 
 
-def clock_state(db) -> dict:
-    clock = load_clock(db)
+def clock_state(db, *, clock: Clock) -> dict:
     return {"now": to_text(clock.now()), "mode": clock.mode}
 
 
@@ -213,8 +223,8 @@ SWITCHED = "clock_switched_from_system"  # K8: set when `clock set --simulate` s
 
 
 @use_case
-def clock_set(db, when: str, seat_zone: str, simulate: bool = False) -> dict:
-    clock = load_clock(db)
+def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
+    seat_zone = acting_seat(db, None)["timezone"]  # WHEN is read in the default seat's zone
     if not clock.simulated and not simulate:
         raise refuse("invalid_state", "This database runs on the system clock, and a simulated clock would stop "
                                       "cron's ticks from sending; add --simulate if that is what you want.")
@@ -231,18 +241,17 @@ def clock_set(db, when: str, seat_zone: str, simulate: bool = False) -> dict:
         repo.set_setting(db, SWITCHED, to_text(clock.now()))
     repo.set_setting(db, "clock_mode", "simulated")
     repo.set_setting(db, "clock_now_utc", target_text)
-    state = clock_state(db)
+    state = clock_state(db, clock=SimulatedClock(target))
     state["warnings"] = [warning] if warning else []
     return state
 
 
 @use_case
-def clock_system(db) -> dict:
-    clock = load_clock(db)
-    real = datetime.now(timezone.utc)
-    if clock.simulated and clock.now() > real:
+def clock_system(db, *, clock: Clock) -> dict:
+    real = SystemClock()
+    if clock.simulated and clock.now() > real.now():
         raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
                                       "the clock never runs backwards, so wait until then.")
     repo.set_setting(db, "clock_mode", "system")
     db.execute("DELETE FROM settings WHERE key = ?", (SWITCHED,))
-    return clock_state(db)
+    return clock_state(db, clock=real)

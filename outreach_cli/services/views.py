@@ -7,7 +7,8 @@ from .. import repo
 from ..errors import refuse
 from ..shapes import draft as draft_shape, ledger_row, message as message_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, to_text
-from .common import acting_seat, load_clock
+from ..clock import Clock
+from .common import acting_seat
 
 FOLDERS = ("drafts", "scheduled", "sent", "awaiting-reply", "responded", "canceled")
 _FOLDER_SQL = {
@@ -20,7 +21,7 @@ _FOLDER_SQL = {
 }
 
 
-def inbox(db, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
+def inbox(db, *, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
     if folder not in FOLDERS:
         raise refuse("invalid_input", f"Unknown folder {folder!r}; use one of {', '.join(FOLDERS)}.")
     seat = acting_seat(db, seat_name)
@@ -34,7 +35,7 @@ def inbox(db, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
     return [message_shape(r) for r in rows]
 
 
-def credits(db, seat_name: str | None, ledger: bool = False, contract: bool = False) -> dict:
+def credits(db, *, seat_name: str | None, ledger: bool = False, contract: bool = False) -> dict:
     """The seat's balance and the pool; `ledger` adds the seat's rows, or with `contract` the pool's rows."""
     seat = acting_seat(db, seat_name)
     result = {
@@ -61,21 +62,22 @@ def _until(text: str, zone, now):
     return parse_when((day + timedelta(days=1)).isoformat(), zone, now)[0]
 
 
-def stats(db, seat_name: str | None, since: str | None = None, until: str | None = None) -> dict:
+def stats(db, *, seat_name: str | None, since: str | None = None, until: str | None = None, clock: Clock) -> dict:
     """R3: response rate = messages answered within 30 days / messages sent, in the period."""
     seat = acting_seat(db, seat_name)
-    since_text, until_text = _period_bounds(db, seat, since, until)
+    since_text, until_text = _period_bounds(seat, since, until, clock)
     return {"seat": seat["name"], "since": since_text if since else None, "until": until_text if until else None,
             **_figures(db, seat, since_text, until_text)}
 
 
-def stats_by(db, seat_name: str | None, by: str, since: str | None = None, until: str | None = None) -> list[dict]:
+def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, until: str | None = None,
+             clock: Clock) -> list[dict]:
     """The figures of `stats` per week (from Monday) or calendar month, in the seat's zone, from the seat's
     first message or ledger row (or --since) to the clock's now (or --until)."""
     if by not in ("week", "month"):
         raise refuse("invalid_input", f"--by takes week or month, not {by!r}.")
     seat = acting_seat(db, seat_name)
-    since_text, until_text = _period_bounds(db, seat, since, until)
+    since_text, until_text = _period_bounds(seat, since, until, clock)
     if not since:
         first = db.value("SELECT min(l.at_utc) FROM ledger l JOIN messages m ON m.id = l.message_id "
                          "WHERE m.seat_id = ?", (seat["id"],))
@@ -83,7 +85,7 @@ def stats_by(db, seat_name: str | None, by: str, since: str | None = None, until
             return []
         since_text = first
     if not until:
-        until_text = to_text(load_clock(db).now() + timedelta(seconds=1))
+        until_text = to_text(clock.now() + timedelta(seconds=1))
     zone = get_zone(seat["timezone"])
     periods = []
     start = _period_start(from_text(since_text), zone, by)
@@ -104,8 +106,8 @@ def _period_start(moment, zone, by: str):
     return localize(datetime(day.year, day.month, day.day), zone)[0]
 
 
-def _period_bounds(db, seat, since: str | None, until: str | None) -> tuple[str, str]:
-    now = load_clock(db).now()
+def _period_bounds(seat, since: str | None, until: str | None, clock: Clock) -> tuple[str, str]:
+    now = clock.now()
     zone = get_zone(seat["timezone"])
     since_text = to_text(parse_when(since, zone, now)[0]) if since is not None else "0000"
     until_text = to_text(_until(until, zone, now)) if until is not None else "9999"
@@ -142,3 +144,10 @@ def _figures(db, seat, since_text: str, until_text: str) -> dict:
         "credits_charged": money["charged"] or 0,
         "credits_refunded": money["refunded"] or 0,
     }
+
+
+def thread(db, *, thread_id) -> dict:
+    """`thread`: one thread, its messages and its response."""
+    from ..shapes import thread as thread_shape
+    row = repo.thread(db, thread_id)
+    return thread_shape(row, repo.thread_messages(db, row["id"]))
