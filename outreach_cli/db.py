@@ -10,6 +10,7 @@ from urllib.parse import quote
 from .errors import refuse
 from .schema import MIGRATIONS
 
+DatabaseError = sqlite3.DatabaseError  # what a damaged file raises, for layers that import no sqlite3
 MIGRATIONS_TABLE = "_outreach_migrations"
 DEFAULT_BUSY_TIMEOUT_MS = 10000
 

@@ -27,11 +27,19 @@ def set_setting(db, key: str, value) -> None:
                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
 
+def delete_setting(db, key: str) -> None:
+    db.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
 # ---------------------------------------------------------------- contract and seats
 
 
 def contract(db):
     return db.one("SELECT * FROM contract WHERE id = 1")
+
+
+def insert_contract(db, refresh_day: int) -> None:
+    db.execute("INSERT INTO contract (id, refresh_day) VALUES (1, ?)", (refresh_day,))
 
 
 def update_contract(db, **fields) -> None:
@@ -43,6 +51,15 @@ def seat_by_name(db, name: str):
     if row is None:
         raise refuse("not_found", f"There is no seat named {name!r}; see `outreach seats list`.")
     return row
+
+
+def seat_named(db, name: str):
+    """The seat of that name, or None."""
+    return db.one("SELECT * FROM seats WHERE name = ?", (name,))
+
+
+def count_refreshes_before(db, at_text: str) -> int:
+    return db.value("SELECT count(*) FROM seats WHERE next_refresh_utc < ?", (at_text,))
 
 
 def seat_by_id(db, seat_id: int):
@@ -71,6 +88,10 @@ def candidate_by_handle(db, handle: str):
                                       "threads is kept, and the handle cannot be used again.")
         raise refuse("not_found", f"There is no candidate {handle!r}; add them with `outreach candidates add`.")
     return row
+
+
+def candidate_by_id(db, candidate_id: int):
+    return db.one("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
 
 
 def candidate_ids(db, handles: list[str]) -> dict[str, int]:
@@ -124,9 +145,18 @@ def draft_recipient_count(db, draft_id: int) -> int:
     return db.value("SELECT count(*) FROM draft_recipients WHERE draft_id = ?", (draft_id,))
 
 
-def first_recipient_where(db, draft_id: int, condition: str):
-    return db.one(f"SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
-                  f"WHERE r.draft_id = ? AND {condition} ORDER BY r.position LIMIT 1", (draft_id,))
+_FIRST_RECIPIENT = ("SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+                    "WHERE r.draft_id = ? AND {} ORDER BY r.position LIMIT 1")
+
+
+def first_opted_out_recipient(db, draft_id: int):
+    """The draft's first recipient who opted out, or None."""
+    return db.one(_FIRST_RECIPIENT.format("c.opted_out = 1"), (draft_id,))
+
+
+def first_out_of_network_recipient(db, draft_id: int):
+    """The draft's first recipient outside the seat's network, or None."""
+    return db.one(_FIRST_RECIPIENT.format("c.out_of_network = 1"), (draft_id,))
 
 
 def draft_recipient_handles(db, draft_ids: list[int]) -> dict[int, list[str]]:
@@ -225,6 +255,16 @@ def followup_of(db, thread_id: int):
 
 def initial_of(db, thread_id: int):
     return db.one("SELECT * FROM messages WHERE thread_id = ? AND kind = 'initial'", (thread_id,))
+
+
+def record_response(db, thread_id: int, kind: str, at_text: str, message_id: int) -> None:
+    db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ? WHERE id = ?",
+               (kind, at_text, message_id, thread_id))
+
+
+def count_due_before(db, at_text: str) -> int:
+    """Scheduled messages due strictly before `at_text`."""
+    return db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?", (at_text,))
 
 
 def set_message(db, message_id: int, **fields) -> None:

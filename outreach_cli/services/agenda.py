@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .. import repo_views
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, to_text
 from ..clock import Clock
@@ -39,11 +40,7 @@ def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
 
     def inspect(d):
         ids = report["sent"] + [item["id"] for item in report["canceled"]]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            handled.extend(d.all(
-                f"SELECT id, kind, status, cancel_reason, coalesce(sent_at_utc, send_at_utc) AS at FROM messages "
-                f"WHERE seat_id = ? AND id IN ({','.join('?' * len(chunk))})", (seat["id"], *chunk)))
+        handled.extend(repo_views.handled_messages(d, seat["id"], ids))
     rehearse(db, clock, end, report, inspect, future=True)
     for row in handled:
         day = max(from_text(row["at"]).astimezone(zone).date(), today)  # overdue work goes at the next tick

@@ -6,7 +6,7 @@ import io
 import re
 from pathlib import Path
 
-from .. import repo
+from .. import repo, repo_candidates
 from ..errors import OutreachError, refuse
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
@@ -16,7 +16,7 @@ from .scheduling import cancel_and_refund
 
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_FIELD = 500
-IMPORT_COLUMNS = ("handle", "first_name", "last_name", "company", "title", "timezone", "email", "out_of_network")
+IMPORT_COLUMNS = repo_candidates.IMPORT_COLUMNS
 REMOVED_PREFIX = "removed-"
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"", "0", "false", "no", "n"}
@@ -54,7 +54,7 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
 @use_case
 def add(db, *, handle: str, **fields) -> dict:
     values = clean_fields(handle, fields, creating=True)
-    if db.one("SELECT 1 FROM candidates WHERE handle = ?", (handle,)):
+    if repo_candidates.handle_taken(db, handle):
         raise refuse("invalid_input", f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
     repo.insert_candidate(db, handle, **values)
     return candidate_shape(repo.candidate_by_handle(db, handle))
@@ -104,10 +104,9 @@ def remove(db, *, handle: str, clock: Clock) -> dict:
 def _erase(db, handle: str, clock: Clock) -> dict:
     row = repo.candidate_by_handle(db, handle)
     now_text = to_text(clock.now())
-    for message in db.all("SELECT * FROM messages WHERE candidate_id = ? AND status = 'scheduled'", (row["id"],)):
+    for message in repo_candidates.scheduled_messages_of(db, row["id"]):
         cancel_and_refund(db, message, "recipient_unavailable", now_text)
-    db.execute("UPDATE messages SET subject = '[removed]', body = '[removed]' WHERE candidate_id = ?", (row["id"],))
-    db.execute("DELETE FROM draft_recipients WHERE candidate_id = ?", (row["id"],))
+    repo_candidates.erase_texts_and_drafts(db, row["id"])
     repo.update_candidate(db, row["id"], handle=f"{REMOVED_PREFIX}{row['id']}", first_name=None, last_name=None,
                           company=None, title=None, timezone=None, email=None, removed=1, opted_out=1)
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
@@ -163,7 +162,7 @@ def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool
     header, lines, rows = read_csv_rows(path)
     if "handle" not in header:
         raise refuse("invalid_input", f"{path} has no 'handle' column; the header row must name it.")
-    existing = dict(db.all("SELECT handle, id FROM candidates WHERE removed = 0"))
+    existing = repo_candidates.live_handle_ids(db)
     bad, seen, batch = [], set(), []
     created = updated = 0
     for index, (line, record) in enumerate(rows):
@@ -205,10 +204,8 @@ def _line_ranges(lines: list[int]) -> str:
 
 
 def _insert_candidates(db, batch: list) -> int:
-    columns = ("handle",) + IMPORT_COLUMNS[1:]
-    db.conn.executemany(f"INSERT INTO candidates ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                        ((handle, *(values.get(c) for c in IMPORT_COLUMNS[1:-1]), values.get("out_of_network", 0))
-                         for handle, values in batch))
+    repo_candidates.insert_candidates(db, ((handle, *(values.get(c) for c in IMPORT_COLUMNS[1:-1]),
+                                           values.get("out_of_network", 0)) for handle, values in batch))
     done = len(batch)
     batch.clear()
     return done

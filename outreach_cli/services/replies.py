@@ -30,8 +30,7 @@ def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
     at_text = to_text(now)
     refunded = 0
     kind = "decline" if decline else "accept"
-    db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ? WHERE id = ?",
-               (kind, at_text, answered["id"], thread["id"]))
+    repo.record_response(db, thread["id"], kind, at_text, answered["id"])
     if now - from_text(answered["sent_at_utc"]) <= REFUND_WINDOW:  # C4
         refunded += refund(db, answered, at_text)
     for message in messages:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import placeholders, repo
+from .. import placeholders, repo, repo_scheduling
 from ..errors import OutreachError, refuse
 from ..shapes import Stream, thread as thread_shape
 from ..timeparse import from_text, get_zone, parse_when, shift, to_text
@@ -14,8 +14,6 @@ from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, che
 
 SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled", "followup_not_available",
                   "initial_not_sent")
-MESSAGE_COLUMNS = ("id", "thread_id", "kind", "seat_id", "candidate_id", "subject", "body", "status",
-                   "send_at_utc", "timezone", "timezone_source", "delay_hours", "paid_by", "credit")
 
 
 class TimeChoice:
@@ -120,11 +118,11 @@ def _check_recipients(db, seat, draft_id: int) -> int:
     count = repo.draft_recipient_count(db, draft_id)
     if not count:
         raise refuse("invalid_state", f"Draft {draft_id} has no recipients left; compose a new one.")
-    opted_out = repo.first_recipient_where(db, draft_id, "c.opted_out = 1")
+    opted_out = repo.first_opted_out_recipient(db, draft_id)
     if opted_out is not None:
         _check_recipient(seat, opted_out)
     if seat["plan"] == "lite":
-        outside = repo.first_recipient_where(db, draft_id, "c.out_of_network = 1")
+        outside = repo.first_out_of_network_recipient(db, draft_id)
         if outside is not None:
             _check_recipient(seat, outside)
     return count
@@ -164,12 +162,11 @@ def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_
 
 def _insert_threads(db, draft, seat, times, texts, now) -> None:
     account = payer(seat)
-    first_message = message_id = (db.value("SELECT max(id) FROM messages") or 0) + 1
-    thread_id = (db.value("SELECT max(id) FROM threads") or 0) + 1
     delay = draft["followup_delay_hours"]
     instant_text: dict = {}
+    message_ids: list[int] = []
     for chunk in repo.iter_draft_recipients(db, draft["id"]):
-        thread_rows, message_rows = [], []
+        planned = []
         for candidate in chunk:
             instant, zone_name, source = times.for_candidate(candidate)
             if instant not in instant_text:
@@ -178,21 +175,21 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
             rendered = texts.render(candidate)
             if not texts.ok:
                 continue  # keep reading to name every problem; nothing of this draft will be kept
-            thread_rows.append((thread_id, draft["id"], seat["id"], candidate["id"]))
+            planned.append((candidate["id"], zone_name, source, initial_at, followup_at, rendered))
+        if not texts.ok:
+            continue
+        thread_of = repo_scheduling.insert_threads(db, draft["id"], seat["id"], [p[0] for p in planned])
+        message_rows = []
+        for candidate_id, zone_name, source, initial_at, followup_at, rendered in planned:
+            thread_id = thread_of[candidate_id]
             for kind, (subject, body) in zip(("initial", "followup"), rendered):
                 followup = kind == "followup"
-                message_rows.append((message_id, thread_id, kind, seat["id"], candidate["id"], subject, body,
-                                     "scheduled", followup_at if followup else initial_at, zone_name, source,
+                message_rows.append((thread_id, kind, seat["id"], candidate_id, subject, body, "scheduled",
+                                     followup_at if followup else initial_at, zone_name, source,
                                      delay if followup else None, account, "charged"))
-                message_id += 1
-            thread_id += 1
-        if texts.ok:
-            db.conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)",
-                                thread_rows)
-            db.conn.executemany(f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
-                                f"({', '.join('?' * len(MESSAGE_COLUMNS))})", message_rows)
+        message_ids += repo_scheduling.insert_messages(db, message_rows)
     texts.refuse_if_wrong()
-    charge(db, seat, range(first_message, message_id), to_text(now), mark=False)
+    charge(db, seat, message_ids, to_text(now), mark=False)
 
 
 # ---------------------------------------------------------------- cancel (C5)
@@ -281,7 +278,7 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
                                           f"{initial['id']} instead.")
         check_followup_allowed(db, seat)
     _check_sender(seat)
-    candidate = db.one("SELECT * FROM candidates WHERE id = ?", (message["candidate_id"],))
+    candidate = repo.candidate_by_id(db, message["candidate_id"])
     if candidate["removed"]:
         raise refuse("invalid_state", "That candidate was removed; their messages cannot be sent.")
     _check_recipient(seat, candidate)

@@ -62,7 +62,7 @@ def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | Non
     with dbmod.creating(path) as db:
         with db.transaction():
             refresh_day = now.astimezone(zone).day
-            db.execute("INSERT INTO contract (id, refresh_day) VALUES (1, ?)", (refresh_day,))
+            repo.insert_contract(db, refresh_day)
             repo.set_setting(db, "clock_mode", "simulated" if simulated_clock else "system")
             if simulated_clock:
                 repo.set_setting(db, "clock_now_utc", to_text(now))
@@ -104,7 +104,7 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
     check_count(daily_limit, "--daily-limit", 1)
     _check_name(name, "seat")
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
-    if db.one("SELECT 1 FROM seats WHERE name = ?", (name,)):
+    if repo.seat_named(db, name) is not None:
         raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
     seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, clock.now(), from_address)
     return seat_summary(db, seat_id)
@@ -232,8 +232,8 @@ def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
     if target < clock.now():
         raise refuse("invalid_time", f"The clock never runs backwards; it is already {to_text(clock.now())}.")
     target_text = to_text(target)
-    due = db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?", (target_text,))
-    refreshes = db.value("SELECT count(*) FROM seats WHERE next_refresh_utc < ?", (target_text,))
+    due = repo.count_due_before(db, target_text)
+    refreshes = repo.count_refreshes_before(db, target_text)
     if due or refreshes:
         raise refuse("invalid_state", f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
                                       f"use `outreach tick --to {target_text}` to move the clock and send them.")
@@ -253,5 +253,5 @@ def clock_system(db, *, clock: Clock) -> dict:
         raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
                                       "the clock never runs backwards, so wait until then.")
     repo.set_setting(db, "clock_mode", "system")
-    db.execute("DELETE FROM settings WHERE key = ?", (SWITCHED,))
+    repo.delete_setting(db, SWITCHED)
     return clock_state(db, clock=real)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .. import placeholders, repo
+from .. import placeholders, repo, repo_templates
 from ..errors import refuse
 from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
 from ..clock import Clock
@@ -14,7 +14,7 @@ NAME = re.compile(r"^[^\x00-\x1f]{1,100}$")
 
 
 def _template(db, name: str):
-    row = db.one("SELECT * FROM templates WHERE name = ?", (name,))
+    row = repo_templates.template_named(db, name)
     if row is None:
         raise refuse("not_found", f"There is no template {name!r}; see `outreach templates list`.")
     return row
@@ -67,15 +67,13 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
             check_text(followup_subject, followup_body, "follow-up")
             delay = parse_delay(followup_after)
     at_local, at_tz = _check_at(at, tz, clock.now())
-    exists = db.one("SELECT id FROM templates WHERE name = ?", (name,))
+    exists = repo_templates.template_named(db, name)
     if exists and not replace:
         raise refuse("template_exists", f"A template named {name!r} exists; pass --replace to overwrite it.")
     now_text = to_text(clock.now())
-    if exists:
-        db.execute("DELETE FROM templates WHERE id = ?", (exists["id"],))
-    db.execute("INSERT INTO templates (name, subject, body, at_local, at_tz, followup_subject, followup_body, "
-               "followup_delay_hours, created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (name, subject, body, at_local, at_tz, followup_subject, followup_body, delay, now_text))
+    repo_templates.save_template(db, name=name, subject=subject, body=body, at_local=at_local, at_tz=at_tz,
+                                 followup_subject=followup_subject, followup_body=followup_body,
+                                 followup_delay_hours=delay, created_utc=now_text)
     return show(db, name=name)
 
 
@@ -92,16 +90,7 @@ def _shape(row, full: bool = False) -> dict:
 
 def list_templates(db, *, search: str | None = None) -> list[dict]:
     """T3: every word must appear in the name, subject or body (either message), any case."""
-    words = (search or "").lower().split()
-    where, params = [], []
-    for word in words:
-        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append("(lower(name) LIKE ? ESCAPE '\\' OR lower(subject) LIKE ? ESCAPE '\\' OR lower(body) LIKE ? "
-                     "ESCAPE '\\' OR lower(coalesce(followup_subject, '')) LIKE ? ESCAPE '\\' "
-                     "OR lower(coalesce(followup_body, '')) LIKE ? ESCAPE '\\')")
-        params += [like] * 5
-    sql = "SELECT * FROM templates" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name"
-    return [_shape(r) for r in db.all(sql, params)]
+    return [_shape(r) for r in repo_templates.search_templates(db, (search or "").lower().split())]
 
 
 def show(db, *, name: str) -> dict:
@@ -111,7 +100,7 @@ def show(db, *, name: str) -> dict:
 @use_case
 def delete(db, *, name: str) -> dict:
     row = _template(db, name)
-    db.execute("DELETE FROM templates WHERE id = ?", (row["id"],))
+    repo_templates.delete_template(db, row["id"])
     return {"name": name, "deleted": True}
 
 

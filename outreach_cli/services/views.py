@@ -3,22 +3,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import repo
+from .. import repo, repo_views
 from ..errors import refuse
 from ..shapes import draft as draft_shape, ledger_row, message as message_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, to_text
 from ..clock import Clock
 from .common import acting_seat
 
-FOLDERS = ("drafts", "scheduled", "sent", "awaiting-reply", "responded", "canceled")
-_FOLDER_SQL = {
-    "scheduled": ("m.status = 'scheduled'", "m.send_at_utc, m.kind, m.id"),
-    "sent": ("m.status = 'sent'", "m.sent_at_utc, m.id"),
-    "awaiting-reply": ("((m.status = 'sent' AND t.response_kind IS NULL) OR "
-                       "(m.status = 'canceled' AND m.cancel_reason = 'daily_limit'))", "m.send_at_utc, m.id"),
-    "responded": ("m.status = 'sent' AND t.response_kind IS NOT NULL", "m.sent_at_utc, m.id"),
-    "canceled": ("m.status = 'canceled'", "m.send_at_utc, m.id"),
-}
+FOLDERS = ("drafts",) + repo_views.MESSAGE_FOLDERS
 
 
 def inbox(db, *, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
@@ -29,10 +21,7 @@ def inbox(db, *, seat_name: str | None, folder: str = "scheduled") -> list[dict]
         rows = repo.drafts_of_seat(db, seat["id"])
         handles = repo.draft_recipient_handles(db, [r["id"] for r in rows])
         return [draft_shape(r, seat["name"], handles[r["id"]]) for r in rows]
-    where, order = _FOLDER_SQL[folder]
-    rows = db.all(repo.MESSAGE_SELECT + f"JOIN threads t ON t.id = m.thread_id WHERE m.seat_id = ? AND {where} "
-                  f"ORDER BY {order}", (seat["id"],))
-    return [message_shape(r) for r in rows]
+    return [message_shape(r) for r in repo_views.folder_messages(db, seat["id"], folder)]
 
 
 def credits(db, *, seat_name: str | None, ledger: bool = False, contract: bool = False) -> dict:
@@ -79,8 +68,7 @@ def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, un
     seat = acting_seat(db, seat_name)
     since_text, until_text = _period_bounds(seat, since, until, clock)
     if not since:
-        first = db.value("SELECT min(l.at_utc) FROM ledger l JOIN messages m ON m.id = l.message_id "
-                         "WHERE m.seat_id = ?", (seat["id"],))
+        first = repo_views.first_charge_at(db, seat["id"])
         if first is None:
             return []
         since_text = first
@@ -117,21 +105,11 @@ def _period_bounds(seat, since: str | None, until: str | None, clock: Clock) -> 
 
 
 def _figures(db, seat, since_text: str, until_text: str) -> dict:
-    sent = db.one(
-        "SELECT count(*) AS n, sum(m.kind = 'initial') AS initial, sum(m.kind = 'followup') AS followup "
-        "FROM messages m WHERE m.seat_id = ? AND m.status = 'sent' AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
-        (seat["id"], since_text, until_text))
-    answered = db.all(
-        "SELECT t.response_kind, t.response_utc, m.sent_at_utc FROM threads t JOIN messages m "
-        "ON m.id = t.response_message_id WHERE t.seat_id = ? AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
-        (seat["id"], since_text, until_text))
+    sent = repo_views.sent_counts(db, seat["id"], since_text, until_text)
+    answered = repo_views.responses_to_sent(db, seat["id"], since_text, until_text)
     window = timedelta(days=30)
     within = [r for r in answered if from_text(r["response_utc"]) - from_text(r["sent_at_utc"]) <= window]
-    money = db.one(
-        "SELECT sum(CASE WHEN l.reason = 'charge' THEN -l.delta ELSE 0 END) AS charged, "
-        "sum(CASE WHEN l.reason = 'refund' THEN l.delta ELSE 0 END) AS refunded FROM ledger l "
-        "JOIN messages m ON m.id = l.message_id WHERE m.seat_id = ? AND l.at_utc >= ? AND l.at_utc < ?",
-        (seat["id"], since_text, until_text))
+    money = repo_views.charges_and_refunds(db, seat["id"], since_text, until_text)
     total = sent["n"] or 0
     return {
         "sent": total,
