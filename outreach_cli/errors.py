@@ -14,3 +14,13 @@ class OutreachError(Exception):
 def refuse(code: str, message: str) -> OutreachError:
     """Build a refusal with a SPEC.md error code (raise the result)."""
     return OutreachError(message, code)
+
+
+class NotFound(OutreachError):
+    """The repository has no such row. It names the kind of row and the key asked for; the services turn it
+    into the sentence a recruiter reads (services.common.found), which may point at a command."""
+    code = "not_found"
+
+    def __init__(self, what: str, key, removed: bool = False):
+        super().__init__(f"There is no {what} {key!r}.", "not_found")
+        self.what, self.key, self.removed = what, key, removed

@@ -1,7 +1,9 @@
-"""All SQL. Functions take a Database and return rows or plain values; no rules live here."""
+"""The repository's core (settings, contract, seats, candidates, drafts, threads, messages, ledger); the
+repo_*.py modules hold the SQL of one area each. Functions take a Database and return rows or plain values;
+no rules live here. A missing row is a plain NotFound; the services word it for the recruiter."""
 from __future__ import annotations
 
-from .errors import refuse
+from .errors import NotFound, refuse
 
 def _insert(db, table: str, fields: dict) -> int:
     columns = ", ".join(fields)
@@ -49,7 +51,7 @@ def update_contract(db, **fields) -> None:
 def seat_by_name(db, name: str):
     row = db.one("SELECT * FROM seats WHERE name = ?", (name,))
     if row is None:
-        raise refuse("not_found", f"There is no seat named {name!r}; see `outreach seats list`.")
+        raise NotFound("seat", name)
     return row
 
 
@@ -83,10 +85,8 @@ def update_seat(db, seat_id: int, **fields) -> None:
 def candidate_by_handle(db, handle: str):
     row = db.one("SELECT * FROM candidates WHERE handle = ? AND removed = 0", (handle,))
     if row is None:
-        if db.one("SELECT 1 FROM candidates WHERE handle = ? AND removed = 1", (handle,)):
-            raise refuse("not_found", f"{handle} is a removed candidate: only the anonymous history of their "
-                                      "threads is kept, and the handle cannot be used again.")
-        raise refuse("not_found", f"There is no candidate {handle!r}; add them with `outreach candidates add`.")
+        removed = db.one("SELECT 1 FROM candidates WHERE handle = ? AND removed = 1", (handle,)) is not None
+        raise NotFound("candidate", handle, removed=removed)
     return row
 
 
@@ -122,7 +122,7 @@ def update_candidate(db, candidate_id: int, **fields) -> None:
 def draft(db, draft_id):
     row = db.one("SELECT * FROM drafts WHERE id = ?", (_id(draft_id, "draft"),))
     if row is None:
-        raise refuse("not_found", f"There is no draft {draft_id}; see `outreach inbox --folder drafts`.")
+        raise NotFound("draft", draft_id)
     return row
 
 
@@ -198,7 +198,7 @@ MESSAGE_SELECT = ("SELECT m.*, c.handle AS candidate, s.name AS seat FROM messag
 def message(db, message_id):
     row = db.one(MESSAGE_SELECT + "WHERE m.id = ?", (_id(message_id, "message"),))
     if row is None:
-        raise refuse("not_found", f"There is no message {message_id}; see `outreach inbox`.")
+        raise NotFound("message", message_id)
     return row
 
 
@@ -207,7 +207,7 @@ def thread(db, thread_id):
                  "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
                  "WHERE t.id = ?", (_id(thread_id, "thread"),))
     if row is None:
-        raise refuse("not_found", f"There is no thread {thread_id}; see `outreach inbox`.")
+        raise NotFound("thread", thread_id)
     return row
 
 

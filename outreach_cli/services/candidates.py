@@ -11,7 +11,7 @@ from ..errors import OutreachError, refuse
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
 from ..clock import Clock
-from .common import use_case
+from .common import candidate_named, use_case
 from .scheduling import cancel_and_refund
 
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -57,13 +57,13 @@ def add(db, *, handle: str, **fields) -> dict:
     if repo_candidates.handle_taken(db, handle):
         raise refuse("invalid_input", f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
     repo.insert_candidate(db, handle, **values)
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))
 
 
 @use_case
 def update(db, *, handle: str, **fields) -> dict:
     """Change the fields given; an empty string clears a field (clean_fields makes it None)."""
-    row = repo.candidate_by_handle(db, handle)
+    row = candidate_named(db, handle)
     values = clean_fields(None, fields, creating=False)
     if not values:
         raise refuse("invalid_input", "Nothing to change; give a field such as --title or --tz.")
@@ -71,24 +71,24 @@ def update(db, *, handle: str, **fields) -> dict:
         if key in values and not values[key]:
             raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
     repo.update_candidate(db, row["id"], **values)
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))
 
 
 @use_case
 def opt_out(db, *, handle: str) -> dict:
-    row = repo.candidate_by_handle(db, handle)
+    row = candidate_named(db, handle)
     repo.update_candidate(db, row["id"], opted_out=1)
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))
 
 
 @use_case
 def opt_in(db, *, handle: str) -> dict:
     """Undo an opt-out; a removed candidate stays removed (K4)."""
-    row = repo.candidate_by_handle(db, handle)
+    row = candidate_named(db, handle)
     if row["removed"]:
         raise refuse("invalid_state", f"{handle} was removed; a removed candidate cannot opt in again.")
     repo.update_candidate(db, row["id"], opted_out=0)
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))
 
 
 def remove(db, *, handle: str, clock: Clock) -> dict:
@@ -102,7 +102,7 @@ def remove(db, *, handle: str, clock: Clock) -> dict:
 
 @use_case
 def _erase(db, handle: str, clock: Clock) -> dict:
-    row = repo.candidate_by_handle(db, handle)
+    row = candidate_named(db, handle)
     now_text = to_text(clock.now())
     for message in repo_candidates.scheduled_messages_of(db, row["id"]):
         cancel_and_refund(db, message, "recipient_unavailable", now_text)
@@ -250,4 +250,4 @@ def list_all(db) -> list[dict]:
 
 
 def show(db, *, handle: str) -> dict:
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))

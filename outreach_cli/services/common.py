@@ -4,8 +4,9 @@ from __future__ import annotations
 import functools
 
 from ..clock import Clock, make_clock
-from ..errors import refuse
-from ..repo import get_setting, seat_by_name, seat_by_id
+from .. import repo
+from ..errors import NotFound, refuse
+from ..repo import get_setting, seat_by_id
 from ..timeparse import from_text
 
 
@@ -27,7 +28,7 @@ def load_clock(db) -> Clock:
 def acting_seat(db, name: str | None):
     """`--seat NAME`, else the default seat (the one `init` created)."""
     if name:
-        return seat_by_name(db, name)
+        return seat_named(db, name)
     try:
         seat = seat_by_id(db, int(get_setting(db, "default_seat_id")))
     except (TypeError, ValueError):
@@ -36,6 +37,47 @@ def acting_seat(db, name: str | None):
         raise refuse("database_error", f"The default seat setting in {db.path} is missing or damaged, so the file "
                                        "is damaged; run `outreach doctor` and restore a backup.")
     return seat
+
+
+# What a recruiter reads when a seat, candidate, draft, message or thread named on the command line is missing.
+_MISSING = {
+    "seat": "There is no seat named {key!r}; see `outreach seats list`.",
+    "candidate": "There is no candidate {key!r}; add them with `outreach candidates add`.",
+    "draft": "There is no draft {key}; see `outreach inbox --folder drafts`.",
+    "message": "There is no message {key}; see `outreach inbox`.",
+    "thread": "There is no thread {key}; see `outreach inbox`.",
+}
+_REMOVED = ("{key} is a removed candidate: only the anonymous history of their threads is kept, and the handle "
+            "cannot be used again.")
+
+
+def found(lookup, db, key):
+    """`lookup(db, key)` (a repository read), with a missing row refused in the recruiter's words."""
+    try:
+        return lookup(db, key)
+    except NotFound as missing:
+        sentence = _REMOVED if missing.removed else _MISSING.get(missing.what, "There is no {what} {key!r}.")
+        raise refuse("not_found", sentence.format(key=missing.key, what=missing.what)) from None
+
+
+def seat_named(db, name: str):
+    return found(repo.seat_by_name, db, name)
+
+
+def candidate_named(db, handle: str):
+    return found(repo.candidate_by_handle, db, handle)
+
+
+def find_draft(db, draft_id):
+    return found(repo.draft, db, draft_id)
+
+
+def find_message(db, message_id):
+    return found(repo.message, db, message_id)
+
+
+def find_thread(db, thread_id):
+    return found(repo.thread, db, thread_id)
 
 
 def use_case(service):

@@ -8,7 +8,7 @@ from ..errors import OutreachError, refuse
 from ..shapes import draft as draft_shape
 from ..timeparse import parse_duration, to_text
 from ..clock import Clock
-from .common import acting_seat, use_case
+from .common import acting_seat, find_draft, use_case
 
 SUBJECT_MAX, BODY_MAX = 200, 1900
 _CONTROL_SUBJECT = re.compile(r"[\x00-\x1f\x7f]")
@@ -85,7 +85,7 @@ def compose(db, *, seat_name, handles, subject, body, followup=None, template=No
 
 
 def open_draft(db, draft_id):
-    row = repo.draft(db, draft_id)
+    row = find_draft(db, draft_id)
     if row["status"] != "draft":
         raise refuse("invalid_state", f"Draft {row['id']} is already scheduled; change its messages with "
                                       "`outreach reschedule` or `outreach cancel`.")
@@ -124,6 +124,6 @@ def discard(db, *, draft_id) -> dict:
 
 
 def show(db, *, draft_id) -> dict:
-    row = repo.draft(db, draft_id)
+    row = find_draft(db, draft_id)
     seat = repo.seat_by_id(db, row["seat_id"])
     return draft_shape(row, seat["name"], repo.draft_recipient_handles(db, [row["id"]])[row["id"]])

@@ -8,7 +8,7 @@ from ..errors import refuse
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
 from ..clock import Clock
-from .common import use_case
+from .common import find_thread, use_case
 from .credits import refund
 from .scheduling import cancel_and_refund
 
@@ -17,7 +17,7 @@ REFUND_WINDOW = timedelta(days=90)
 
 @use_case
 def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
-    thread = repo.thread(db, thread_id)
+    thread = find_thread(db, thread_id)
     if thread["response_kind"]:
         raise refuse("already_responded", f"Thread {thread['id']} already has a response ({thread['response_kind']}); "
                                           "a thread has at most one.")
@@ -36,6 +36,6 @@ def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
     for message in messages:
         if message["status"] == "scheduled":  # F4 / C2: the follow-up is not sent, its credit returns
             refunded += cancel_and_refund(db, message, "responded", at_text)
-    result = thread_shape(repo.thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
+    result = thread_shape(find_thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
     result["refunded"] = refunded
     return result

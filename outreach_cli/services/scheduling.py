@@ -8,7 +8,7 @@ from ..errors import OutreachError, refuse
 from ..shapes import Stream, thread as thread_shape
 from ..timeparse import from_text, get_zone, parse_when, shift, to_text
 from ..clock import Clock
-from .common import use_case
+from .common import find_message, find_thread, use_case
 from .credits import check_can_pay, charge, payer, refund
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 
@@ -217,7 +217,7 @@ def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) 
 
 @use_case
 def cancel_message(db, *, message_id, clock: Clock) -> dict:
-    message = repo.message(db, message_id)
+    message = find_message(db, message_id)
     if message["status"] != "scheduled":
         raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages "
                                       "can be canceled.")
@@ -233,7 +233,7 @@ def cancel_message(db, *, message_id, clock: Clock) -> dict:
 
 @use_case
 def cancel_thread(db, *, thread_id, clock: Clock) -> dict:
-    thread = repo.thread(db, thread_id)
+    thread = find_thread(db, thread_id)
     scheduled = [m for m in repo.thread_messages(db, thread["id"]) if m["status"] == "scheduled"]
     if not scheduled:
         raise refuse("invalid_state", f"Thread {thread['id']} has no scheduled messages to cancel.")
@@ -261,8 +261,8 @@ def _followup_delay(initial, instant) -> int:
 @use_case
 def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
                clock: Clock) -> dict:
-    message = repo.message(db, message_id)
-    thread = repo.thread(db, message["thread_id"])
+    message = find_message(db, message_id)
+    thread = find_thread(db, message["thread_id"])
     seat = repo.seat_by_id(db, message["seat_id"])
     if thread["response_kind"]:
         raise refuse("invalid_state", f"Thread {thread['id']} already has a response; nothing more is sent.")
@@ -308,5 +308,5 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     if revive:
         charge(db, seat, [m["id"] for m in revive], to_text(now))  # refuses, and rolls all back, if it cannot pay
     messages = repo.thread_messages(db, thread["id"])
-    return {"thread": thread_shape(repo.thread(db, thread["id"]), messages),
+    return {"thread": thread_shape(find_thread(db, thread["id"]), messages),
             "credits_charged": len(revive), "warnings": warnings}

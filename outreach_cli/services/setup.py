@@ -8,7 +8,7 @@ from .. import db as dbmod, repo
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
 from ..clock import Clock, SimulatedClock, SystemClock
-from .common import acting_seat, use_case
+from .common import acting_seat, seat_named, use_case
 from .credits import allotment, grant, next_refresh
 
 PLANS = ("recruiter", "lite")
@@ -112,7 +112,7 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
 
 @use_case
 def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, clock: Clock) -> dict:
-    seat = repo.seat_by_name(db, name)
+    seat = seat_named(db, name)
     fields = {}
     if tz is not None:
         fields["timezone"] = get_zone(tz).zone
@@ -152,14 +152,14 @@ def whole_count(text, what: str) -> int:
 def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
     """C10: credits added to a seat by hand are one `grant` row in the ledger."""
     count = whole_count(amount, "The number of credits")
-    seat = repo.seat_by_name(db, name)
+    seat = seat_named(db, name)
     grant(db, seat["id"], count, to_text(clock.now()), "grant")
     return seat_summary(db, seat["id"])
 
 
 @use_case
 def restrict_seat(db, *, name, restricted: bool) -> dict:
-    seat = repo.seat_by_name(db, name)
+    seat = seat_named(db, name)
     repo.update_seat(db, seat["id"], restricted=int(restricted))
     return seat_summary(db, seat["id"])
 
@@ -171,7 +171,7 @@ def list_seats(db) -> list[dict]:
 
 def show_seat(db, *, name: str) -> dict:
     from ..shapes import seat
-    return seat(repo.seat_by_name(db, name))
+    return seat(seat_named(db, name))
 
 
 def contract_show(db) -> dict:
@@ -192,7 +192,7 @@ def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, f
         raise refuse("invalid_input", f"--refresh-day must be a day of the month from 1 to 31, not {refresh_day}.")
     check_count(pool, "--pool")
     check_count(monthly_limit, "--monthly-limit")
-    seat = repo.seat_by_name(db, for_seat) if for_seat else None
+    seat = seat_named(db, for_seat) if for_seat else None
     if all(v is None for v in (pool, monthly_limit, followups, refresh_day)) and not no_monthly_limit:
         raise refuse("invalid_input", "Nothing to change; give --pool, --monthly-limit, --followups or --refresh-day.")
     now = clock.now()

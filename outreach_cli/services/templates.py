@@ -7,7 +7,7 @@ from .. import placeholders, repo, repo_templates
 from ..errors import refuse
 from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
 from ..clock import Clock
-from .common import use_case
+from .common import find_draft, use_case
 from .drafts import check_text, compose, parse_delay
 
 NAME = re.compile(r"^[^\x00-\x1f]{1,100}$")
@@ -48,7 +48,7 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
     if from_draft is not None:
         if any(v is not None for v in (subject, body, followup_subject, followup_body, followup_after)):
             raise refuse("invalid_input", "--from-draft takes the text from the draft; drop --subject and --body.")
-        draft = repo.draft(db, from_draft)
+        draft = find_draft(db, from_draft)
         subject, body = draft["subject"], draft["body"]
         if with_followup and draft["followup_body"] is not None:
             followup_subject, followup_body = draft["followup_subject"], draft["followup_body"]
@@ -130,7 +130,7 @@ def compose_draft(db, *, seat_name, to: list[str], to_file=None, template=None, 
 
 def preview(db, *, draft_id) -> dict:
     """Rendered text per recipient and the values each lacks; schedules nothing."""
-    draft = repo.draft(db, draft_id)
+    draft = find_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
     texts = {"subject": draft["subject"], "body": draft["body"]}
     if draft["followup_body"] is not None:

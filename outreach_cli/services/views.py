@@ -8,7 +8,7 @@ from ..errors import refuse
 from ..shapes import draft as draft_shape, ledger_row, message as message_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, to_text
 from ..clock import Clock
-from .common import acting_seat
+from .common import acting_seat, find_thread
 
 FOLDERS = ("drafts",) + repo_views.MESSAGE_FOLDERS
 
@@ -127,5 +127,5 @@ def _figures(db, seat, since_text: str, until_text: str) -> dict:
 def thread(db, *, thread_id) -> dict:
     """`thread`: one thread, its messages and its response."""
     from ..shapes import thread as thread_shape
-    row = repo.thread(db, thread_id)
+    row = find_thread(db, thread_id)
     return thread_shape(row, repo.thread_messages(db, row["id"]))
