@@ -80,6 +80,13 @@ def find_thread(db, thread_id):
     return found(repo.thread, db, thread_id)
 
 
+def check_name(name: str | None, what: str) -> str:
+    """A seat's or a template's name: 1 to 100 characters, no control characters, not blank."""
+    if not name or not name.strip() or len(name) > 100 or any(ord(ch) < 32 for ch in name):
+        raise refuse("invalid_input", f"A {what} name must be 1 to 100 printable characters.")
+    return name
+
+
 def use_case(service):
     """Run a service that changes state as one transaction (STYLE.md): its reads and checks happen under
     the same write lock as its writes, so two processes racing on one message, thread or draft act once."""

@@ -73,26 +73,21 @@ class _Texts:
     collected for every recipient so one refusal can name them all."""
 
     def __init__(self, draft, seat):
-        pairs = [(draft["subject"], draft["body"])]
-        if draft["followup_body"] is not None:
-            pairs.append((draft["followup_subject"], draft["followup_body"]))
-        self.parsed = [(placeholders.parse(s), placeholders.parse(b)) for s, b in pairs]
-        self.sender = seat["name"]
+        self.personal = placeholders.Personaliser.of_draft(draft, seat["name"])
+        self.two = draft["followup_body"] is not None
         self.missing: list[str] = []
         self.too_long: list[str] = []
 
     def render(self, candidate) -> list[tuple[str, str]]:
-        values = placeholders.values_for(candidate, self.sender)
-        out, gaps = [], []
-        for subject_parts, body_parts in self.parsed:
-            subject, m1 = placeholders.render(subject_parts, values)
-            body, m2 = placeholders.render(body_parts, values)
-            gaps += m1 + m2
+        texts, gaps = self.personal.render(candidate)
+        out = [(texts["subject"], texts["body"])]
+        if self.two:
+            out.append((texts["followup_subject"], texts["followup_body"]))
+        for subject, body in out:
             if not subject.strip() or len(subject) > SUBJECT_MAX or not body.strip() or len(body) > BODY_MAX:
                 self.too_long.append(candidate["handle"])
-            out.append((subject, body))
         if gaps:
-            self.missing.append((candidate["handle"], ", ".join(dict.fromkeys(gaps))))
+            self.missing.append((candidate["handle"], ", ".join(gaps)))
         return out
 
     @property

@@ -8,7 +8,7 @@ from .. import db as dbmod, repo
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
 from ..clock import Clock, SimulatedClock, SystemClock
-from .common import acting_seat, seat_named, use_case
+from .common import acting_seat, check_name, seat_named, use_case
 from .credits import allotment, grant, next_refresh
 
 PLANS = ("recruiter", "lite")
@@ -58,7 +58,7 @@ def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | Non
     zone = get_zone(tz) if tz is not None else get_zone(local_zone_name())  # an empty --tz is refused
     real_now = clock.now()
     now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
-    _check_name(seat, "seat")
+    check_name(seat, "seat")
     with dbmod.creating(path) as db:
         with db.transaction():
             refresh_day = now.astimezone(zone).day
@@ -71,11 +71,6 @@ def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | Non
         kept = SimulatedClock(now) if simulated_clock else clock
         return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db, clock=kept),
                 "warnings": [warning] if warning else []}
-
-
-def _check_name(name: str, what: str) -> None:
-    if not name or not name.strip() or len(name) > 100 or any(ord(ch) < 32 for ch in name):
-        raise refuse("invalid_input", f"A {what} name must be 1 to 100 printable characters.")
 
 
 def _add_seat(db, name, plan, zone_name, credits, daily_limit, now, from_address=None) -> int:
@@ -102,7 +97,7 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
         from_address = check_from_address(from_address)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit", 1)
-    _check_name(name, "seat")
+    check_name(name, "seat")
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
     if repo.seat_named(db, name) is not None:
         raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
@@ -132,9 +127,6 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
                                                           seat["allotted_period"]))
     repo.update_seat(db, seat["id"], **fields)
     return seat_summary(db, seat["id"])
-
-
-MAX_COUNT = 1_000_000_000
 
 
 def whole_count(text, what: str) -> int:

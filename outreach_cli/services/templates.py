@@ -1,17 +1,13 @@
 """Saved one- and two-message templates (T1-T4), and drafts made from them."""
 from __future__ import annotations
 
-import re
 
 from .. import placeholders, repo, repo_templates
 from ..errors import refuse
 from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
 from ..clock import Clock
-from .common import find_draft, use_case
+from .common import check_name, find_draft, use_case
 from .drafts import check_text, compose, parse_delay
-
-NAME = re.compile(r"^[^\x00-\x1f]{1,100}$")
-
 
 def _template(db, name: str):
     row = repo_templates.template_named(db, name)
@@ -43,8 +39,7 @@ def _check_at(at: str | None, tz: str | None, now) -> tuple[str | None, str | No
 @use_case
 def save(db, *, name: str, subject=None, body=None, followup_subject=None, followup_body=None, followup_after=None,
          at=None, tz=None, from_draft=None, with_followup: bool = True, replace: bool = False, clock: Clock) -> dict:
-    if not NAME.match(name or "") or not name.strip():
-        raise refuse("invalid_input", "A template name must be 1 to 100 printable characters.")
+    check_name(name, "template")
     if from_draft is not None:
         if any(v is not None for v in (subject, body, followup_subject, followup_body, followup_after)):
             raise refuse("invalid_input", "--from-draft takes the text from the draft; drop --subject and --body.")
@@ -132,18 +127,10 @@ def preview(db, *, draft_id) -> dict:
     """Rendered text per recipient and the values each lacks; schedules nothing."""
     draft = find_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
-    texts = {"subject": draft["subject"], "body": draft["body"]}
-    if draft["followup_body"] is not None:
-        texts.update(followup_subject=draft["followup_subject"], followup_body=draft["followup_body"])
-    parsed = {k: placeholders.parse(v) for k, v in texts.items()}
+    personal = placeholders.Personaliser.of_draft(draft, seat["name"])
     recipients = []
     for candidate in repo.draft_recipients(db, draft["id"]):
-        values = placeholders.values_for(candidate, seat["name"])
-        entry, missing = {"candidate": candidate["handle"]}, []
-        for key, parts in parsed.items():
-            entry[key], gaps = placeholders.render(parts, values)
-            missing += gaps
-        entry["missing"] = list(dict.fromkeys(missing))
-        recipients.append(entry)
+        texts, missing = personal.render(candidate)
+        recipients.append({"candidate": candidate["handle"], **texts, "missing": missing})
     return {"draft_id": draft["id"], "recipients": recipients,
             "missing": [r["candidate"] for r in recipients if r["missing"]]}
