@@ -181,6 +181,14 @@ def _stdout_is_unicode(out=None) -> bool:
 
 
 def emit(result, as_json: bool, show: Callable | None, quiet: bool = False) -> None:
+    """Warnings to stderr, then the result: as JSON (a typed result through its `to_json()`), or through
+    `show`, which takes the result as the service returned it."""
+    if hasattr(result, "to_json"):
+        if as_json or show is None or quiet:
+            result = result.to_json()
+        else:
+            show(result)
+            return
     warnings = result.get("warnings", []) if isinstance(result, dict) else []
     for warning in warnings:
         print(f"Warning: {warning}", file=sys.stderr)

@@ -75,7 +75,8 @@ def reply(thread: str, decline: Annotated[bool, typer.Option("--decline", help="
           db: DbOption = None, json: JsonOption = False):
     """Record a candidate's response (accept, or --decline)."""
     from ..services.replies import reply as do_reply
-    run(db, json, showing_year(lambda d, clock: do_reply(d, thread_id=thread, decline=decline, clock=clock)), render.thread)
+    run(db, json, showing_year(lambda d, clock: do_reply(d, thread_id=thread, decline=decline, clock=clock)),
+        render.reply_result)
 
 
 def show_thread(thread: str, db: DbOption = None, json: JsonOption = False):

@@ -5,6 +5,7 @@ import re
 
 from .. import placeholders, repo
 from ..errors import OutreachError, refuse
+from ..results import Discarded
 from ..shapes import draft as draft_shape
 from ..timeparse import parse_duration, to_text
 from ..clock import Clock
@@ -117,10 +118,10 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
 
 
 @use_case
-def discard(db, *, draft_id) -> dict:
+def discard(db, *, draft_id) -> Discarded:
     row = open_draft(db, draft_id)
     repo.delete_draft(db, row["id"])
-    return {"draft_id": row["id"], "discarded": True}
+    return Discarded(row["id"])
 
 
 def show(db, *, draft_id) -> dict:

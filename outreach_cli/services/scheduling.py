@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from .. import placeholders, repo, repo_scheduling
 from ..errors import OutreachError, refuse
+from ..results import Canceled, Discarded
 from ..shapes import Stream, thread as thread_shape
 from ..timeparse import from_text, get_zone, parse_when, shift, to_text
 from ..clock import Clock
@@ -198,7 +199,7 @@ def cancel_and_refund(db, message, reason: str, at_text: str, out: list | None =
     return refund(db, message, at_text)
 
 
-def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) -> dict:
+def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) -> Canceled | Discarded:
     """`cancel`: one message, a thread's scheduled messages, or a draft (discarded)."""
     if sum(x is not None for x in (message_id, thread_id, draft_id)) != 1:
         raise refuse("invalid_input", "Give exactly one of MESSAGE, --thread THREAD or --draft DRAFT.")
@@ -211,7 +212,7 @@ def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) 
 
 
 @use_case
-def cancel_message(db, *, message_id, clock: Clock) -> dict:
+def cancel_message(db, *, message_id, clock: Clock) -> Canceled:
     message = find_message(db, message_id)
     if message["status"] != "scheduled":
         raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages "
@@ -223,11 +224,11 @@ def cancel_message(db, *, message_id, clock: Clock) -> dict:
         followup = repo.followup_of(db, message["thread_id"])
         if followup is not None and followup["status"] == "scheduled":
             refunded += cancel_and_refund(db, followup, "initial_not_sent", at_text, canceled)
-    return {"canceled": canceled, "refunded": refunded}
+    return Canceled(canceled, refunded)
 
 
 @use_case
-def cancel_thread(db, *, thread_id, clock: Clock) -> dict:
+def cancel_thread(db, *, thread_id, clock: Clock) -> Canceled:
     thread = find_thread(db, thread_id)
     scheduled = [m for m in repo.thread_messages(db, thread["id"]) if m["status"] == "scheduled"]
     if not scheduled:
@@ -235,7 +236,7 @@ def cancel_thread(db, *, thread_id, clock: Clock) -> dict:
     at_text = to_text(clock.now())
     canceled: list = []
     refunded = sum(cancel_and_refund(db, m, "canceled", at_text, canceled) for m in scheduled)
-    return {"canceled": canceled, "refunded": refunded}
+    return Canceled(canceled, refunded)
 
 
 # ---------------------------------------------------------------- reschedule
