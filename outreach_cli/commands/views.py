@@ -51,7 +51,8 @@ def stats(since: Annotated[Optional[str], typer.Option("--since", help="Start of
     With --by week or --by month, the same figures per period, with a bar chart."""
     if by is not None:
         from ..services.views import stats_by
-        run(db, json, lambda d, clock: stats_by(d, seat_name=seat, by=by, since=since, until=until, clock=clock), render.stats_by)
+        run(db, json, lambda d, clock: stats_by(d, seat_name=seat, by=by, since=since, until=until, clock=clock),
+            render.stats_by)
         return
     from ..services.views import stats as do_stats
     run(db, json, lambda d, clock: do_stats(d, seat_name=seat, since=since, until=until, clock=clock), render.stats)
