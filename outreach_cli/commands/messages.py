@@ -41,14 +41,16 @@ def followup(
 ):
     """Add, change or remove a draft's follow-up. It is sent only if the candidate has not answered."""
     from ..services.drafts import set_followup
-    run(db, json, lambda d, clock: set_followup(d, draft_id=draft, subject=subject, body=body, after=after, remove=remove), render.draft)
+    run(db, json, lambda d, clock: set_followup(d, draft_id=draft, subject=subject, body=body, after=after,
+                                                remove=remove), render.draft)
 
 
 def schedule(draft: str, at: When = None, tz: Zone = None, now: Now = False,
              db: DbOption = None, json: JsonOption = False):
     """Schedule a draft for all its recipients (charges credits)."""
     from ..services.scheduling import schedule as do_schedule
-    run(db, json, showing_year(lambda d, clock: do_schedule(d, draft_id=draft, at=at, tz=tz, now_flag=now, clock=clock)), render.schedule_result)
+    run(db, json, showing_year(lambda d, clock: do_schedule(d, draft_id=draft, at=at, tz=tz, now_flag=now, clock=clock)),
+        render.schedule_result)
 
 
 def reschedule(message: str, at: When = None, tz: Zone = None, now: Now = False,

@@ -15,7 +15,7 @@ def tick(to: Annotated[Optional[str], typer.Option("--to", help="Move a simulate
          db: DbOption = None, json: JsonOption = False):
     """Send what is due and settle credits. Also cancels what may not be sent and applies refreshes."""
     from ..services.tick import tick as do_tick
-    run(db, json, lambda d, clock: do_tick(d, to, by, dry_run, clock=clock), render.tick_result)
+    run(db, json, lambda d, clock: do_tick(d, to=to, by=by, dry_run=dry_run, clock=clock), render.tick_result)
 
 
 def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, scheduled, sent, awaiting-reply, "
