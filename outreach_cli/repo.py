@@ -3,7 +3,7 @@ repo_*.py modules hold the SQL of one area each. Functions take a Database and r
 no rules live here. A missing row is a plain NotFound; the services word it for the recruiter."""
 from __future__ import annotations
 
-from .errors import NotFound, refuse
+from .errors import NotFound
 
 def _insert(db, table: str, fields: dict) -> int:
     columns = ", ".join(fields)
@@ -318,10 +318,11 @@ def contract_ledger_rows(db):
 
 
 def _id(value, what: str) -> int:
+    """An id given as text or a number; anything that cannot be one is a row that does not exist."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise refuse("not_found", f"{value!r} is not a {what} id; {what} ids are whole numbers.") from None
+        raise NotFound(what, value) from None
     if number <= 0 or number > 2**62:
-        raise refuse("not_found", f"There is no {what} {value}.")
+        raise NotFound(what, value)
     return number

@@ -51,6 +51,17 @@ _REMOVED = ("{key} is a removed candidate: only the anonymous history of their t
             "cannot be used again.")
 
 
+def row_id(value, what: str) -> int:
+    """A draft, message or thread id as given on the command line: a whole number from 1 to 2**62."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise refuse("not_found", f"{value!r} is not a {what} id; {what} ids are whole numbers.") from None
+    if number <= 0 or number > 2**62:
+        raise refuse("not_found", f"There is no {what} {value}.")
+    return number
+
+
 def found(lookup, db, key):
     """`lookup(db, key)` (a repository read), with a missing row refused in the recruiter's words."""
     try:
@@ -69,14 +80,17 @@ def candidate_named(db, handle: str):
 
 
 def find_draft(db, draft_id):
+    row_id(draft_id, "draft")  # refused in its own words before the lookup
     return found(repo.draft, db, draft_id)
 
 
 def find_message(db, message_id):
+    row_id(message_id, "message")  # refused in its own words before the lookup
     return found(repo.message, db, message_id)
 
 
 def find_thread(db, thread_id):
+    row_id(thread_id, "thread")  # refused in its own words before the lookup
     return found(repo.thread, db, thread_id)
 
 
