@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .. import repo, repo_candidates
 from ..errors import OutreachError, refuse
+from ..results import ImportResult, Removed
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
 from ..clock import Clock
@@ -91,7 +92,7 @@ def opt_in(db, *, handle: str) -> dict:
     return candidate_shape(candidate_named(db, handle))
 
 
-def remove(db, *, handle: str, clock: Clock) -> dict:
+def remove(db, *, handle: str, clock: Clock) -> Removed:
     """Erase personal fields everywhere; keep anonymous history (ids, credits, statuses).
     Scheduled messages to them are canceled and refunded at once (K4, C6). The WAL is then truncated
     (after the commit), so no old page image keeps the erased text."""
@@ -101,7 +102,7 @@ def remove(db, *, handle: str, clock: Clock) -> dict:
 
 
 @use_case
-def _erase(db, handle: str, clock: Clock) -> dict:
+def _erase(db, handle: str, clock: Clock) -> Removed:
     row = candidate_named(db, handle)
     now_text = to_text(clock.now())
     for message in repo_candidates.scheduled_messages_of(db, row["id"]):
@@ -156,7 +157,7 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 @use_case
-def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> dict:
+def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> ImportResult:
     """Import a CSV in one transaction, row by row; any bad row refuses the whole file (rolled back)
     unless `skip_bad`."""
     header, lines, rows = read_csv_rows(path)

@@ -6,13 +6,14 @@ from ..errors import OutreachError
 from ..schema import MIGRATIONS
 from ..timeparse import to_text
 from ..clock import Clock
+from ..results import DoctorResult, Finding
 
 
-def _finding(check: str, message: str) -> dict:
+def _finding(check: str, message: str) -> Finding:
     return {"check": check, "message": message}
 
 
-def doctor(db, *, clock: Clock) -> dict:
+def doctor(db, *, clock: Clock) -> DoctorResult:
     """SQLite's own integrity check first (L10): on a damaged file the other checks would read garbage, so
     they run only on a sound one, and any that still trips over damage becomes a finding, not a traceback."""
     findings = _integrity(db)

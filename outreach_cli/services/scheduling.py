@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from .. import placeholders, repo, repo_scheduling
 from ..errors import OutreachError, refuse
-from ..results import Canceled, Discarded
+from ..results import Canceled, Discarded, RescheduleResult, ScheduleResult
 from ..shapes import Stream, thread as thread_shape
 from ..timeparse import from_text, get_zone, parse_when, shift, to_text
 from ..clock import Clock
@@ -126,7 +126,7 @@ def _check_recipients(db, seat, draft_id: int) -> int:
 
 @use_case
 def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
-             clock: Clock) -> dict:
+             clock: Clock) -> ScheduleResult:
     """Schedule a draft for all its recipients in one transaction (C1), checks included: recipients are
     read, rendered and written a chunk at a time, and any refusal rolls the whole draft back."""
     draft = open_draft(db, draft_id)
@@ -256,7 +256,7 @@ def _followup_delay(initial, instant) -> int:
 
 @use_case
 def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
-               clock: Clock) -> dict:
+               clock: Clock) -> RescheduleResult:
     message = find_message(db, message_id)
     thread = find_thread(db, message["thread_id"])
     seat = repo.seat_by_id(db, message["seat_id"])

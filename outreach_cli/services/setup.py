@@ -8,6 +8,7 @@ from .. import db as dbmod, repo
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
 from ..clock import Clock, SimulatedClock, SystemClock
+from ..results import ClockState, InitResult
 from .common import acting_seat, check_name, seat_named, use_case
 from .credits import allotment, grant, next_refresh
 
@@ -51,7 +52,7 @@ def check_count(value: int | None, what: str, minimum: int = 0) -> int | None:
 
 
 def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | None, daily_limit: int,
-         simulated_clock: str | None, clock: Clock) -> dict:
+         simulated_clock: str | None, clock: Clock) -> InitResult:
     check_plan(plan)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit", 1)
@@ -207,7 +208,7 @@ def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, f
 # ---------------------------------------------------------------- clock (K8)
 
 
-def clock_state(db, *, clock: Clock) -> dict:
+def clock_state(db, *, clock: Clock) -> ClockState:
     return {"now": to_text(clock.now()), "mode": clock.mode}
 
 

@@ -6,6 +6,7 @@ from .. import placeholders, repo, repo_templates
 from ..errors import refuse
 from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
 from ..clock import Clock
+from ..results import TemplateDeleted
 from .common import check_name, find_draft, use_case
 from .drafts import check_text, compose, parse_delay
 
@@ -93,7 +94,7 @@ def show(db, *, name: str) -> dict:
 
 
 @use_case
-def delete(db, *, name: str) -> dict:
+def delete(db, *, name: str) -> TemplateDeleted:
     row = _template(db, name)
     repo_templates.delete_template(db, row["id"])
     return {"name": name, "deleted": True}
