@@ -1,20 +1,79 @@
-"""The clock handed to every service: simulated (stored in the database) or the system's."""
+"""The clock handed to every service, and the only module that reads the wall clock.
+
+A clock is anything with `now()` (an aware UTC datetime, whole seconds) and `simulated` (a bool): a
+`SystemClock` reads the real time; a `SimulatedClock` is the time a simulated database has reached, or
+any time a test chooses. `commands/_common.run` builds one per command (`services.common.load_clock`)
+and passes it down as the keyword `clock`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Protocol
 
 
-@dataclass
-class Clock:
-    mode: str  # "simulated" or "system"
-    simulated_now: datetime | None = None
+class Clock(Protocol):
+    """What a service may ask of the time."""
+
+    @property
+    def simulated(self) -> bool: ...
+
+    def now(self) -> datetime: ...
+
+    def __new__(cls, mode: str, simulated_now: datetime | None = None):
+        """`Clock(mode, at)`, the spelling services/tick.py still uses, builds the matching clock (see
+        make_clock); new code constructs a SystemClock or a SimulatedClock itself."""
+        return make_clock(mode, simulated_now)
+
+
+def wall_now() -> datetime:
+    """The real time, UTC, whole seconds (also for records that never follow a simulated clock, such as the
+    time a migration was applied)."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class SystemClock:
+    simulated = False
+    mode = "system"
 
     def now(self) -> datetime:
-        if self.mode == "simulated":
-            return self.simulated_now
-        return datetime.now(timezone.utc).replace(microsecond=0)
+        return wall_now()
+
+    def __repr__(self) -> str:
+        return "SystemClock()"
+
+
+class SimulatedClock:
+    simulated = True
+    mode = "simulated"
+
+    def __init__(self, at: datetime):
+        self.at = at
+
+    def now(self) -> datetime:
+        return self.at
+
+    def __repr__(self) -> str:
+        return f"SimulatedClock({self.at!r})"
+
+
+class DamagedClock:
+    """The clock of a file whose clock setting could not be read (L10): it refuses when asked, so commands that
+    never need the time still run, and `doctor` reports the damage instead of stopping on it."""
+
+    def __init__(self, error: Exception):
+        self.error = error
+
+    def now(self) -> datetime:
+        raise self.error
 
     @property
     def simulated(self) -> bool:
-        return self.mode == "simulated"
+        raise self.error
+
+    @property
+    def mode(self) -> str:
+        raise self.error
+
+
+def make_clock(mode: str, simulated_now: datetime | None = None) -> SystemClock | SimulatedClock:
+    """A clock by its stored mode name."""
+    return SimulatedClock(simulated_now) if mode == "simulated" else SystemClock()

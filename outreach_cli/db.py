@@ -10,6 +10,7 @@ from urllib.parse import quote
 from .errors import DamagedDatabase, refuse
 from .schema import MIGRATIONS
 
+DatabaseError = sqlite3.DatabaseError  # what a damaged file raises, for layers that import no sqlite3
 MIGRATIONS_TABLE = "_outreach_migrations"
 DEFAULT_BUSY_TIMEOUT_MS = 10000
 
@@ -192,8 +193,7 @@ def migrate(db: Database, migrations=None) -> None:
     if unknown:
         raise refuse("database_error",
                       f"{db.path} was written by a newer outreach (migration {unknown[0]}); upgrade outreach to use it.")
-    from datetime import datetime, timezone
-
+    from .clock import wall_now
     from .timeparse import to_text
 
     for name, sql in migrations:
@@ -204,7 +204,7 @@ def migrate(db: Database, migrations=None) -> None:
             for statement in _statements(sql):
                 db.execute(statement)
             db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_utc) VALUES (?, ?)",
-                       (name, to_text(datetime.now(timezone.utc))))
+                       (name, to_text(wall_now())))
 
 
 def _statements(sql: str):

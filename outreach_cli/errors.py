@@ -19,3 +19,13 @@ def refuse(code: str, message: str) -> OutreachError:
 class DamagedDatabase(OutreachError):
     """SQLite says the file is damaged: a refusal for every command, and a finding for `doctor` (L10)."""
     code = "database_error"
+
+
+class NotFound(OutreachError):
+    """The repository has no such row. It names the kind of row and the key asked for; the services turn it
+    into the sentence a recruiter reads (services.common.found), which may point at a command."""
+    code = "not_found"
+
+    def __init__(self, what: str, key, removed: bool = False):
+        super().__init__(f"There is no {what} {key!r}.", "not_found")
+        self.what, self.key, self.removed = what, key, removed

@@ -68,3 +68,28 @@ def render(parts: list, values: dict) -> tuple[str, list[str]]:
 
 def _clip(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+class Personaliser:
+    """A draft's texts parsed once and rendered per recipient: the one loop `schedule` and `preview` share.
+    `texts` maps a name (subject, body, followup_subject, followup_body) to its text as written."""
+
+    def __init__(self, texts: dict[str, str], sender_name: str):
+        self.parsed = [(key, parse(text)) for key, text in texts.items()]
+        self.sender_name = sender_name
+
+    @classmethod
+    def of_draft(cls, draft, sender_name: str) -> "Personaliser":
+        texts = {"subject": draft["subject"], "body": draft["body"]}
+        if draft["followup_body"] is not None:
+            texts.update(followup_subject=draft["followup_subject"], followup_body=draft["followup_body"])
+        return cls(texts, sender_name)
+
+    def render(self, candidate) -> tuple[dict[str, str], list[str]]:
+        """The texts as this candidate reads them, and the placeholders that had no value (each once)."""
+        values = values_for(candidate, self.sender_name)
+        out, missing = {}, []
+        for key, parts in self.parsed:
+            out[key], gaps = render(parts, values)
+            missing += gaps
+        return out, list(dict.fromkeys(missing))

@@ -198,8 +198,12 @@ def thread(result: dict) -> None:
     console = _console()
     if response:
         console.print(f"Response: {response['kind']} at {_utc(response['at'])} to message {response['message_id']}.")
-    if "refunded" in result:
-        console.print(f"Refunded {result['refunded']} credit(s).")
+
+
+def reply_result(result: dict) -> None:
+    """`reply`: the thread with its response, and the credits that came back."""
+    thread(result)
+    _console().print(f"Refunded {result['refunded']} credit(s).")
 
 
 def reschedule_result(result: dict) -> None:
@@ -208,15 +212,16 @@ def reschedule_result(result: dict) -> None:
         _console().print(f"Charged {result['credits_charged']} credit(s) again.")
 
 
-def cancel_result(result: dict) -> None:
+def cancel_result(result) -> None:
+    from .results import Discarded
     console = _console()
-    if "discarded" in result:
-        console.print(f"Draft {result['draft_id']} discarded.")
+    if isinstance(result, Discarded):
+        console.print(f"Draft {result.draft_id} discarded.")
         return
-    for item in result["canceled"]:
+    for item in result.canceled:
         why = "" if item["reason"] == "canceled" else f" ({item['reason']})"
         console.print(f"Message {item['id']} canceled{why}.")
-    console.print(f"Refunded {result['refunded']} credit(s).")
+    console.print(f"Refunded {result.refunded} credit(s).")
 
 
 def tick_result(result: dict) -> None:

@@ -1,7 +1,9 @@
-"""All SQL. Functions take a Database and return rows or plain values; no rules live here."""
+"""The repository's core (settings, contract, seats, candidates, drafts, threads, messages, ledger); the
+repo_*.py modules hold the SQL of one area each. Functions take a Database and return rows or plain values;
+no rules live here. A missing row is a plain NotFound; the services word it for the recruiter."""
 from __future__ import annotations
 
-from .errors import refuse
+from .errors import NotFound
 
 def _insert(db, table: str, fields: dict) -> int:
     columns = ", ".join(fields)
@@ -27,11 +29,19 @@ def set_setting(db, key: str, value) -> None:
                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
 
+def delete_setting(db, key: str) -> None:
+    db.execute("DELETE FROM settings WHERE key = ?", (key,))
+
+
 # ---------------------------------------------------------------- contract and seats
 
 
 def contract(db):
     return db.one("SELECT * FROM contract WHERE id = 1")
+
+
+def insert_contract(db, refresh_day: int) -> None:
+    db.execute("INSERT INTO contract (id, refresh_day) VALUES (1, ?)", (refresh_day,))
 
 
 def update_contract(db, **fields) -> None:
@@ -41,8 +51,17 @@ def update_contract(db, **fields) -> None:
 def seat_by_name(db, name: str):
     row = db.one("SELECT * FROM seats WHERE name = ?", (name,))
     if row is None:
-        raise refuse("not_found", f"There is no seat named {name!r}; see `outreach seats list`.")
+        raise NotFound("seat", name)
     return row
+
+
+def seat_named(db, name: str):
+    """The seat of that name, or None."""
+    return db.one("SELECT * FROM seats WHERE name = ?", (name,))
+
+
+def count_refreshes_before(db, at_text: str) -> int:
+    return db.value("SELECT count(*) FROM seats WHERE next_refresh_utc < ?", (at_text,))
 
 
 def seat_by_id(db, seat_id: int):
@@ -66,11 +85,15 @@ def update_seat(db, seat_id: int, **fields) -> None:
 def candidate_by_handle(db, handle: str):
     row = db.one("SELECT * FROM candidates WHERE handle = ? AND removed = 0", (handle,))
     if row is None:
-        if handle.startswith("removed-"):  # removed candidates' handles, real or not, are never added again
-            raise refuse("not_found", f"There is no candidate {handle!r}: handles starting with 'removed-' name "
-                                      "removed candidates, of whom only anonymous history is kept.")
-        raise refuse("not_found", f"There is no candidate {handle!r}; add them with `outreach candidates add`.")
+        # removed candidates' handles, real or not, are never given to anyone again
+        removed = handle.startswith("removed-") or db.one(
+            "SELECT 1 FROM candidates WHERE handle = ? AND removed = 1", (handle,)) is not None
+        raise NotFound("candidate", handle, removed=removed)
     return row
+
+
+def candidate_by_id(db, candidate_id: int):
+    return db.one("SELECT * FROM candidates WHERE id = ?", (candidate_id,))
 
 
 def candidate_ids(db, handles: list[str]) -> dict[str, int]:
@@ -101,7 +124,7 @@ def update_candidate(db, candidate_id: int, **fields) -> None:
 def draft(db, draft_id):
     row = db.one("SELECT * FROM drafts WHERE id = ?", (_id(draft_id, "draft"),))
     if row is None:
-        raise refuse("not_found", f"There is no draft {draft_id}; see `outreach inbox --folder drafts`.")
+        raise NotFound("draft", draft_id)
     return row
 
 
@@ -124,9 +147,18 @@ def draft_recipient_count(db, draft_id: int) -> int:
     return db.value("SELECT count(*) FROM draft_recipients WHERE draft_id = ?", (draft_id,))
 
 
-def first_recipient_where(db, draft_id: int, condition: str):
-    return db.one(f"SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
-                  f"WHERE r.draft_id = ? AND {condition} ORDER BY r.position LIMIT 1", (draft_id,))
+_FIRST_RECIPIENT = ("SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+                    "WHERE r.draft_id = ? AND {} ORDER BY r.position LIMIT 1")
+
+
+def first_opted_out_recipient(db, draft_id: int):
+    """The draft's first recipient who opted out, or None."""
+    return db.one(_FIRST_RECIPIENT.format("c.opted_out = 1"), (draft_id,))
+
+
+def first_out_of_network_recipient(db, draft_id: int):
+    """The draft's first recipient outside the seat's network, or None."""
+    return db.one(_FIRST_RECIPIENT.format("c.out_of_network = 1"), (draft_id,))
 
 
 def draft_recipient_handles(db, draft_ids: list[int]) -> dict[int, list[str]]:
@@ -168,7 +200,7 @@ MESSAGE_SELECT = ("SELECT m.*, c.handle AS candidate, s.name AS seat FROM messag
 def message(db, message_id):
     row = db.one(MESSAGE_SELECT + "WHERE m.id = ?", (_id(message_id, "message"),))
     if row is None:
-        raise refuse("not_found", f"There is no message {message_id}; see `outreach inbox`.")
+        raise NotFound("message", message_id)
     return row
 
 
@@ -177,7 +209,7 @@ def thread(db, thread_id):
                  "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
                  "WHERE t.id = ?", (_id(thread_id, "thread"),))
     if row is None:
-        raise refuse("not_found", f"There is no thread {thread_id}; see `outreach inbox`.")
+        raise NotFound("thread", thread_id)
     return row
 
 
@@ -225,6 +257,16 @@ def followup_of(db, thread_id: int):
 
 def initial_of(db, thread_id: int):
     return db.one("SELECT * FROM messages WHERE thread_id = ? AND kind = 'initial'", (thread_id,))
+
+
+def record_response(db, thread_id: int, kind: str, at_text: str, message_id: int) -> None:
+    db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ? WHERE id = ?",
+               (kind, at_text, message_id, thread_id))
+
+
+def count_due_before(db, at_text: str) -> int:
+    """Scheduled messages due strictly before `at_text`."""
+    return db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?", (at_text,))
 
 
 def set_message(db, message_id: int, **fields) -> None:
@@ -278,10 +320,11 @@ def contract_ledger_rows(db):
 
 
 def _id(value, what: str) -> int:
+    """An id given as text or a number; anything that cannot be one is a row that does not exist."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise refuse("not_found", f"{value!r} is not a {what} id; {what} ids are whole numbers.") from None
+        raise NotFound(what, value) from None
     if number <= 0 or number > 2**62:
-        raise refuse("not_found", f"There is no {what} {value}.")
+        raise NotFound(what, value)
     return number

@@ -169,12 +169,17 @@ def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
 def _parse_datetime(raw: str, zone, now: datetime) -> datetime:
     if not raw:
         raise refuse("invalid_time", "A time is required, for example 2026-12-01T09:00 or +2h.")
+    return parse_datetime(raw, now.astimezone(zone).replace(tzinfo=None))
+
+
+def parse_datetime(raw: str, today: datetime) -> datetime:
+    """A date and time as written: ISO 8601 first (fast, exact), else through dateutil (parse_written), whose
+    missing parts come from `today`'s date at midnight. Naive unless the text names an offset."""
     try:
         return datetime.fromisoformat(raw)
     except ValueError:
         pass
-    today = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
-    return parse_written(raw, today)
+    return parse_written(raw, today.replace(hour=0, minute=0, second=0, microsecond=0))
 
 
 # The zone a written abbreviation most often means, only to suggest a --tz in a refusal (never to read one).

@@ -31,9 +31,9 @@ def test_F2_followup_can_be_changed_and_removed(world):
 
 def test_F3_delay_counts_from_actual_send(cli):
     """On the system clock a tick that runs late sends late, and the follow-up moves with it."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import timedelta
 
-    from outreach_cli.clock import Clock
+    from outreach_cli.clock import SystemClock
     from outreach_cli.services.tick import tick
 
     cli("init", "--tz", "Europe/London")
@@ -41,12 +41,12 @@ def test_F3_delay_counts_from_actual_send(cli):
     draft = compose(cli, "kat", followup="Again", after="3d")
     initial, followup = cli.json("schedule", draft["id"], "--at", "+1h")["threads"][0]["messages"]
 
-    class LateClock(Clock):
+    class LateClock(SystemClock):  # the real clock, two days on: a tick that runs late
         def now(self):
-            return datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=2)
+            return super().now() + timedelta(days=2)
 
     db = cli.db()
-    report = tick(db, clock=LateClock("system"))
+    report = tick(db, clock=LateClock())
     assert report["sent"] == [initial["id"]]
     sent_at = db.value("SELECT sent_at_utc FROM messages WHERE id = ?", (initial["id"],))
     moved = db.value("SELECT send_at_utc FROM messages WHERE id = ?", (followup["id"],))

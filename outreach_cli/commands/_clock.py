@@ -7,8 +7,7 @@ from .. import render
 
 
 def showing_year(action: Callable) -> Callable:
-    def with_year(db):
-        from ..services.common import load_clock
-        render.remember_year(load_clock(db).now().year)
-        return action(db)
+    def with_year(db, clock):
+        render.remember_year(clock.now().year)
+        return action(db, clock)
     return with_year

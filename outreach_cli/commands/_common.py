@@ -85,8 +85,9 @@ class OutputFailed(Exception):
 
 def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | None = None, *,
         opened: bool = True, failed: Callable | None = None) -> None:
-    """Open the database, run one service, print the result; refusals exit 1. The shared options may also
-    have been given before the subcommand or on its group (L9); they are merged here."""
+    """Open the database, build the command's clock, run one service (`action(db, clock)`), print the result;
+    refusals exit 1. With `opened=False` (init) the action gets the path and the system clock instead. The
+    shared options may also have been given before the subcommand or on its group (L9); they are merged here."""
     path, as_json, quiet, conflict = given(path, as_json)
     _prepare_output()
     try:
@@ -96,12 +97,13 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
             from ..db import open_existing
             db = open_existing(db_path(path))
             try:
-                result = action(db)
+                result = action(db, clock_of(db))
                 _emit_committed(result, as_json, show, quiet, failed)  # while the database is open: it may stream
             finally:
                 db.close()
         else:
-            result = action(db_path(path))
+            from ..clock import SystemClock
+            result = action(db_path(path), SystemClock())
             _emit_committed(result, as_json, show, quiet, failed)
     except OutputFailed as exc:
         _output_failed(exc.__cause__)
@@ -115,6 +117,14 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         fail("database_error", f"The database file could not be used ({exc.strerror or exc}).", as_json)
     if failed is not None and failed(result):
         raise typer.Exit(1)
+
+
+def clock_of(db):
+    """The clock of one command, built once here: the one `init` recorded (load_clock), or, when that setting
+    is damaged (L10), a clock that refuses when asked, so a command that never needs the time still runs and
+    `doctor` reports the damage."""
+    from ..services.common import clock_or_damaged
+    return clock_or_damaged(db)
 
 
 def _emit_committed(result, as_json: bool, show: Callable | None, quiet: bool, failed: Callable | None) -> None:
@@ -167,6 +177,14 @@ def _stdout_is_unicode(out=None) -> bool:
 
 
 def emit(result, as_json: bool, show: Callable | None, quiet: bool = False) -> None:
+    """Warnings to stderr, then the result: as JSON (a typed result through its `to_json()`), or through
+    `show`, which takes the result as the service returned it."""
+    if hasattr(result, "to_json"):
+        if as_json or show is None or quiet:
+            result = result.to_json()
+        else:
+            show(result)
+            return
     warnings = result.get("warnings", []) if isinstance(result, dict) else []
     for warning in warnings:
         print(f"Warning: {warning}", file=sys.stderr)

@@ -30,7 +30,7 @@ def add(handle: str,
         db: DbOption = None, json: JsonOption = False):
     """Add a candidate."""
     from ..services.candidates import add as do_add
-    run(db, json, lambda d: do_add(d, handle, first_name=first_name, last_name=last_name, company=company,
+    run(db, json, lambda d, clock: do_add(d, handle=handle, first_name=first_name, last_name=last_name, company=company,
                                    title=title, timezone=tz, email=email, out_of_network=out_of_network),
         render.candidate)
 
@@ -44,9 +44,9 @@ def import_csv(file: Path,
     from ..services.candidates import import_file
     progress = None if quiet_or_json(json) else render.ImportProgress()
 
-    def action(d):
+    def action(d, clock):
         try:
-            return import_file(d, file, update, skip_bad, progress)
+            return import_file(d, path=file, update_existing=update, skip_bad=skip_bad, progress=progress)
         finally:  # the bar goes before the summary is printed
             if progress is not None:
                 progress.close()
@@ -57,14 +57,14 @@ def import_csv(file: Path,
 def list_(db: DbOption = None, json: JsonOption = False):
     """List candidates."""
     from ..services.candidates import list_all
-    run(db, json, list_all, render.candidates)
+    run(db, json, lambda d, clock: list_all(d), render.candidates)
 
 
 @app.command("show")
 def show(handle: str, db: DbOption = None, json: JsonOption = False):
     """Show one candidate."""
     from ..services.candidates import show as do_show
-    run(db, json, lambda d: do_show(d, handle), render.candidate)
+    run(db, json, lambda d, clock: do_show(d, handle=handle), render.candidate)
 
 
 @app.command("set")
@@ -80,7 +80,7 @@ def set_(handle: str,
          db: DbOption = None, json: JsonOption = False):
     """Change a candidate's fields."""
     from ..services.candidates import update
-    run(db, json, lambda d: update(d, handle, first_name=first_name, last_name=last_name, company=company,
+    run(db, json, lambda d, clock: update(d, handle=handle, first_name=first_name, last_name=last_name, company=company,
                                    title=title, timezone=tz, email=email, out_of_network=out_of_network),
         render.candidate)
 
@@ -89,21 +89,21 @@ def set_(handle: str,
 def opt_out(handle: str, db: DbOption = None, json: JsonOption = False):
     """Record that a candidate opted out: nothing more is sent to them (K4)."""
     from ..services.candidates import opt_out as do_opt_out
-    run(db, json, lambda d: do_opt_out(d, handle), render.candidate)
+    run(db, json, lambda d, clock: do_opt_out(d, handle=handle), render.candidate)
 
 
 @app.command("opt-in")
 def opt_in(handle: str, db: DbOption = None, json: JsonOption = False):
     """Undo an opt-out: the candidate can be messaged again."""
     from ..services.candidates import opt_in as do_opt_in
-    run(db, json, lambda d: do_opt_in(d, handle), render.candidate)
+    run(db, json, lambda d, clock: do_opt_in(d, handle=handle), render.candidate)
 
 
 @app.command("remove")
 def remove(handle: str, db: DbOption = None, json: JsonOption = False):
     """Erase a candidate's personal fields; keep anonymous history."""
     from ..services.candidates import remove as do_remove
-    run(db, json, lambda d: do_remove(d, handle), render.removed)
+    run(db, json, lambda d, clock: do_remove(d, handle=handle, clock=clock), render.removed)
 
 
 def register(root: typer.Typer) -> None:

@@ -35,7 +35,7 @@ def delivery_set(
 ):
     """Choose a seat's transport and its options (D1); passwords only by reference (D2)."""
     from ..services.delivery import set_transport
-    run(db, json, lambda d: set_transport(d, seat, kind, dir=dir, host=host, port=port, security=security, user=user,
+    run(db, json, lambda d, clock: set_transport(d, seat_name=seat, kind=kind, dir=dir, host=host, port=port, security=security, user=user,
                                           password_env=password_env, password_command=password_command,
                                           ca_file=ca_file, timeout=timeout, command=command),
         render.delivery_settings)
@@ -45,14 +45,14 @@ def delivery_set(
 def delivery_show(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show every effective setting of a seat's transport, defaults included."""
     from ..services.delivery import show
-    run(db, json, lambda d: show(d, seat), render.delivery_settings)
+    run(db, json, lambda d, clock: show(d, seat_name=seat), render.delivery_settings)
 
 
 @delivery_app.command("test")
 def delivery_test(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Check a seat's transport without sending a message (D9)."""
     from ..services.delivery import test
-    run(db, json, lambda d: test(d, seat), render.delivery_test)
+    run(db, json, lambda d, clock: test(d, seat_name=seat), render.delivery_test)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,6 @@ from typing import Annotated, List, Optional
 import typer
 
 from .. import render
-from ..errors import refuse
 from ._clock import showing_year
 from ._common import DbOption, JsonOption, SeatOption, run
 
@@ -26,18 +25,9 @@ def compose(
     seat: SeatOption = None, db: DbOption = None, json: JsonOption = False,
 ):
     """Create a draft to one candidate (1:1) or several (bulk)."""
-    from ..services.drafts import compose as do_compose
-
-    def action(d):
-        from ..services.candidates import handles_from_file
-        handles = list(to or []) + (handles_from_file(to_file) if to_file else [])
-        if template:
-            from ..services.templates import compose_from_template
-            return compose_from_template(d, seat, handles, template, subject, body)
-        if subject is None or body is None:
-            raise refuse("invalid_message", "Give --subject and --body, or --template NAME.")
-        return do_compose(d, seat, handles, subject, body)
-    run(db, json, action, render.draft)
+    from ..services.templates import compose_draft
+    run(db, json, lambda d, clock: compose_draft(d, seat_name=seat, to=to or [], to_file=to_file, template=template,
+                                                 subject=subject, body=body, clock=clock), render.draft)
 
 
 def followup(
@@ -51,21 +41,24 @@ def followup(
 ):
     """Add, change or remove a draft's follow-up. It is sent only if the candidate has not answered."""
     from ..services.drafts import set_followup
-    run(db, json, lambda d: set_followup(d, draft, subject, body, after, remove), render.draft)
+    run(db, json, lambda d, clock: set_followup(d, draft_id=draft, subject=subject, body=body, after=after,
+                                                remove=remove), render.draft)
 
 
 def schedule(draft: str, at: When = None, tz: Zone = None, now: Now = False,
              db: DbOption = None, json: JsonOption = False):
     """Schedule a draft for all its recipients (charges credits)."""
     from ..services.scheduling import schedule as do_schedule
-    run(db, json, showing_year(lambda d: do_schedule(d, draft, at, tz, now)), render.schedule_result)
+    run(db, json, showing_year(lambda d, clock: do_schedule(d, draft_id=draft, at=at, tz=tz, now_flag=now, clock=clock)),
+        render.schedule_result)
 
 
 def reschedule(message: str, at: When = None, tz: Zone = None, now: Now = False,
                db: DbOption = None, json: JsonOption = False):
     """Move a scheduled or system-canceled message. It is charged again if it was refunded."""
     from ..services.scheduling import reschedule as do_reschedule
-    run(db, json, showing_year(lambda d: do_reschedule(d, message, at, tz, now)), render.reschedule_result)
+    run(db, json, showing_year(lambda d, clock: do_reschedule(d, message_id=message, at=at, tz=tz, now_flag=now,
+                                                                 clock=clock)), render.reschedule_result)
 
 
 def cancel(
@@ -75,39 +68,29 @@ def cancel(
     db: DbOption = None, json: JsonOption = False,
 ):
     """Cancel a message or thread (refunded), or discard a draft."""
-    from ..services import drafts, scheduling
-
-    def action(d):
-        given = [x is not None for x in (message, thread, draft)]
-        if sum(given) != 1:
-            raise refuse("invalid_input", "Give exactly one of MESSAGE, --thread THREAD or --draft DRAFT.")
-        if message is not None:
-            return scheduling.cancel_message(d, message)
-        if thread is not None:
-            return scheduling.cancel_thread(d, thread)
-        return drafts.discard(d, draft)
-    run(db, json, action, render.cancel_result)
+    from ..services.scheduling import cancel as do_cancel
+    run(db, json, lambda d, clock: do_cancel(d, message_id=message, thread_id=thread, draft_id=draft, clock=clock),
+        render.cancel_result)
 
 
 def reply(thread: str, decline: Annotated[bool, typer.Option("--decline", help="The candidate declined.")] = False,
           db: DbOption = None, json: JsonOption = False):
     """Record a candidate's response (accept, or --decline)."""
     from ..services.replies import reply as do_reply
-    run(db, json, showing_year(lambda d: do_reply(d, thread, decline)), render.thread)
+    run(db, json, showing_year(lambda d, clock: do_reply(d, thread_id=thread, decline=decline, clock=clock)),
+        render.reply_result)
 
 
 def show_thread(thread: str, db: DbOption = None, json: JsonOption = False):
     """Show a thread: its messages and response."""
-    from .. import repo, shapes
-    run(db, json, showing_year(lambda d: shapes.thread(repo.thread(d, thread),
-                                                       repo.thread_messages(d, repo.thread(d, thread)["id"]))),
-        render.thread)
+    from ..services.views import thread as do_thread
+    run(db, json, showing_year(lambda d, clock: do_thread(d, thread_id=thread)), render.thread)
 
 
 def show_draft(draft: str, db: DbOption = None, json: JsonOption = False):
     """Show a draft."""
     from ..services.drafts import show
-    run(db, json, lambda d: show(d, draft), render.draft)
+    run(db, json, lambda d, clock: show(d, draft_id=draft), render.draft)
 
 
 def resolve(
@@ -120,14 +103,9 @@ def resolve(
     """Settle a message whose delivery is unknown.
 
     --sent: it did go. --resend: send it again. --cancel: cancel and refund it."""
-    from ..services.common import load_clock
-    from ..services.resolve import resolve as do_resolve
-
-    def action(d):
-        chosen = [name for name, flag in (("sent", sent), ("resend", resend), ("cancel", cancel)) if flag]
-        if len(chosen) != 1:
-            raise refuse("invalid_input", "Give exactly one of --sent, --resend or --cancel.")
-        return do_resolve(d, message, chosen[0], clock=load_clock(d))
+    from ..services.resolve import resolve_chosen
+    action = lambda d, clock: resolve_chosen(d, message_id=message, sent=sent, resend=resend, cancel=cancel,  # noqa: E731
+                                             clock=clock)
     run(db, json, showing_year(action), render.message)
 
 

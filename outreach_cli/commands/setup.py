@@ -33,7 +33,8 @@ def init(
 ):
     """Create the database with its first (default) seat."""
     from ..services.setup import init as do_init
-    run(db, json, lambda path: do_init(path, seat, plan, tz, credits, daily_limit, simulated_clock),
+    run(db, json, lambda path, clock: do_init(path, seat=seat, plan=plan, tz=tz, credits=credits, daily_limit=daily_limit,
+                                              simulated_clock=simulated_clock, clock=clock),
         render.init_result, opened=False)
 
 
@@ -44,21 +45,22 @@ def seats_add(name: str, plan: Annotated[str, typer.Option("--plan", help="recru
               from_address: FromAddress = None, db: DbOption = None, json: JsonOption = False):
     """Add a seat."""
     from ..services.setup import add_seat
-    run(db, json, lambda d: add_seat(d, name, plan, tz, credits, daily_limit, from_address), render.seat)
+    run(db, json, lambda d, clock: add_seat(d, name=name, plan=plan, tz=tz, credits=credits, daily_limit=daily_limit,
+                                              from_address=from_address, clock=clock), render.seat)
 
 
 @seats_app.command("list")
 def seats_list(db: DbOption = None, json: JsonOption = False):
     """List the seats."""
-    from .. import repo, shapes
-    run(db, json, lambda d: [shapes.seat(r) for r in repo.seats(d)], render.seats)
+    from ..services.setup import list_seats
+    run(db, json, lambda d, clock: list_seats(d), render.seats)
 
 
 @seats_app.command("show")
 def seats_show(name: str, db: DbOption = None, json: JsonOption = False):
     """Show one seat."""
-    from .. import repo, shapes
-    run(db, json, lambda d: shapes.seat(repo.seat_by_name(d, name)), render.seat)
+    from ..services.setup import show_seat
+    run(db, json, lambda d, clock: show_seat(d, name=name), render.seat)
 
 
 @seats_app.command("set")
@@ -66,7 +68,8 @@ def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: 
               from_address: FromAddress = None, db: DbOption = None, json: JsonOption = False):
     """Change a seat's zone, daily limit, plan or sender address."""
     from ..services.setup import set_seat
-    run(db, json, lambda d: set_seat(d, name, tz, daily_limit, plan, from_address), render.seat)
+    run(db, json, lambda d, clock: set_seat(d, name=name, tz=tz, daily_limit=daily_limit, plan=plan,
+                                              from_address=from_address, clock=clock), render.seat)
 
 
 @seats_app.command("grant")
@@ -74,28 +77,28 @@ def seats_grant(name: str, credits: Annotated[str, typer.Argument(metavar="N", h
                 db: DbOption = None, json: JsonOption = False):
     """Add credits to a seat (a `grant` row in the ledger, C10)."""
     from ..services.setup import grant_seat
-    run(db, json, lambda d: grant_seat(d, name, credits), render.seat)
+    run(db, json, lambda d, clock: grant_seat(d, name=name, amount=credits, clock=clock), render.seat)
 
 
 @seats_app.command("restrict")
 def seats_restrict(name: str, db: DbOption = None, json: JsonOption = False):
     """Flag a seat: it sends nothing and cannot schedule (K3)."""
     from ..services.setup import restrict_seat
-    run(db, json, lambda d: restrict_seat(d, name, True), render.seat)
+    run(db, json, lambda d, clock: restrict_seat(d, name=name, restricted=True), render.seat)
 
 
 @seats_app.command("unrestrict")
 def seats_unrestrict(name: str, db: DbOption = None, json: JsonOption = False):
     """Lift a seat's restriction."""
     from ..services.setup import restrict_seat
-    run(db, json, lambda d: restrict_seat(d, name, False), render.seat)
+    run(db, json, lambda d, clock: restrict_seat(d, name=name, restricted=False), render.seat)
 
 
 @contract_app.command("show")
 def contract_show(db: DbOption = None, json: JsonOption = False):
     """Show the contract."""
     from ..services.setup import contract_show as show
-    run(db, json, show, render.contract)
+    run(db, json, lambda d, clock: show(d), render.contract)
 
 
 @contract_app.command("set")
@@ -110,7 +113,9 @@ def contract_set(
 ):
     """Change contract settings."""
     from ..services.setup import contract_set as do_set
-    run(db, json, lambda d: do_set(d, pool, monthly_limit, no_monthly_limit, for_seat, followups, refresh_day),
+    run(db, json, lambda d, clock: do_set(d, pool=pool, monthly_limit=monthly_limit, no_monthly_limit=no_monthly_limit,
+                                            for_seat=for_seat, followups=followups, refresh_day=refresh_day,
+                                            clock=clock),
         render.contract)
 
 
@@ -119,14 +124,14 @@ def clock_main(ctx: typer.Context, db: DbOption = None, json: JsonOption = False
     """Show the clock; `clock set WHEN` moves a simulated clock, `clock system` uses the real one."""
     if ctx.invoked_subcommand is None:
         from ..services.setup import clock_state
-        run(db, json, clock_state, render.clock)
+        run(db, json, lambda d, clock: clock_state(d, clock=clock), render.clock)
 
 
 @clock_app.command("show")
 def clock_show(db: DbOption = None, json: JsonOption = False):
     """Show the clock."""
     from ..services.setup import clock_state
-    run(db, json, clock_state, render.clock)
+    run(db, json, lambda d, clock: clock_state(d, clock=clock), render.clock)
 
 
 @clock_app.command("set")
@@ -135,16 +140,15 @@ def clock_set(when: str,
                                                                         "simulated clock (cron then sends nothing).")] = False,
               db: DbOption = None, json: JsonOption = False):
     """Move a simulated clock forward to WHEN when nothing is due before it (K8)."""
-    from ..services.common import acting_seat
     from ..services.setup import clock_set as do_set
-    run(db, json, lambda d: do_set(d, when, acting_seat(d, None)["timezone"], simulate), render.clock)
+    run(db, json, lambda d, clock: do_set(d, when=when, simulate=simulate, clock=clock), render.clock)
 
 
 @clock_app.command("system")
 def clock_system(db: DbOption = None, json: JsonOption = False):
     """Switch to the real clock (unless the simulated one is ahead of it)."""
     from ..services.setup import clock_system as do_system
-    run(db, json, do_system, render.clock)
+    run(db, json, lambda d, clock: do_system(d, clock=clock), render.clock)
 
 
 def register(app: typer.Typer) -> None:

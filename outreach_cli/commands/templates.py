@@ -30,8 +30,10 @@ def save(
 ):
     """Save a template from scratch or from a draft."""
     from ..services.templates import save as do_save
-    run(db, json, lambda d: do_save(d, name, subject, body, followup_subject, followup_body, followup_after, at, tz,
-                                    from_draft, not no_followup, replace), render.template)
+    run(db, json, lambda d, clock: do_save(d, name=name, subject=subject, body=body, followup_subject=followup_subject,
+                                           followup_body=followup_body, followup_after=followup_after, at=at, tz=tz,
+                                           from_draft=from_draft, with_followup=not no_followup, replace=replace,
+                                           clock=clock), render.template)
 
 
 @app.command("list")
@@ -39,27 +41,27 @@ def list_(search: Annotated[Text, typer.Option("--search", help="Words that must
           db: DbOption = None, json: JsonOption = False):
     """List templates, optionally searching name, subject and body."""
     from ..services.templates import list_templates
-    run(db, json, lambda d: list_templates(d, search), render.templates)
+    run(db, json, lambda d, clock: list_templates(d, search=search), render.templates)
 
 
 @app.command("show")
 def show(name: str, db: DbOption = None, json: JsonOption = False):
     """Show a template's messages, saved time and delay."""
     from ..services.templates import show as do_show
-    run(db, json, lambda d: do_show(d, name), render.template)
+    run(db, json, lambda d, clock: do_show(d, name=name), render.template)
 
 
 @app.command("delete")
 def delete(name: str, db: DbOption = None, json: JsonOption = False):
     """Delete a template (drafts made from it keep their text)."""
     from ..services.templates import delete as do_delete
-    run(db, json, lambda d: do_delete(d, name), lambda r: render.note(f"Template {r['name']} deleted."))
+    run(db, json, lambda d, clock: do_delete(d, name=name), lambda r: render.note(f"Template {r['name']} deleted."))
 
 
 def preview(draft: str, db: DbOption = None, json: JsonOption = False):
     """Show a draft as each recipient will read it. Nothing is scheduled."""
     from ..services.templates import preview as do_preview
-    run(db, json, lambda d: do_preview(d, draft), render.preview)
+    run(db, json, lambda d, clock: do_preview(d, draft_id=draft), render.preview)
 
 
 def register(root: typer.Typer) -> None:

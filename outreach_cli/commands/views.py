@@ -15,7 +15,7 @@ def tick(to: Annotated[Optional[str], typer.Option("--to", help="Move a simulate
          db: DbOption = None, json: JsonOption = False):
     """Send what is due and settle credits. Also cancels what may not be sent and applies refreshes."""
     from ..services.tick import tick as do_tick
-    run(db, json, lambda d: do_tick(d, to, by, dry_run), render.tick_result)
+    run(db, json, lambda d, clock: do_tick(d, to=to, by=by, dry_run=dry_run, clock=clock), render.tick_result)
 
 
 def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, scheduled, sent, awaiting-reply, attention, "
@@ -30,7 +30,7 @@ def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, schedule
             render.drafts(rows)
         else:
             render.messages(rows, folder.replace("-", " ").capitalize())
-    run(db, json, showing_year(lambda d: do_inbox(d, seat, folder)), show)
+    run(db, json, showing_year(lambda d, clock: do_inbox(d, seat_name=seat, folder=folder)), show)
 
 
 def credits(ledger: Annotated[bool, typer.Option("--ledger", help="Also list the ledger rows.")] = False,
@@ -39,7 +39,7 @@ def credits(ledger: Annotated[bool, typer.Option("--ledger", help="Also list the
             seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show the seat's credits and the contract pool."""
     from ..services.views import credits as do_credits
-    run(db, json, lambda d: do_credits(d, seat, ledger or contract, contract), render.credits)
+    run(db, json, lambda d, clock: do_credits(d, seat_name=seat, ledger=ledger or contract, contract=contract), render.credits)
 
 
 def stats(since: Annotated[Optional[str], typer.Option("--since", help="Start of the period.")] = None,
@@ -51,16 +51,18 @@ def stats(since: Annotated[Optional[str], typer.Option("--since", help="Start of
     With --by week or --by month, the same figures per period, with a bar chart."""
     if by is not None:
         from ..services.views import stats_by
-        run(db, json, lambda d: stats_by(d, seat, by, since, until), render.stats_by)
+        run(db, json, lambda d, clock: stats_by(d, seat_name=seat, by=by, since=since, until=until, clock=clock),
+            render.stats_by)
         return
     from ..services.views import stats as do_stats
-    run(db, json, lambda d: do_stats(d, seat, since, until), render.stats)
+    run(db, json, lambda d, clock: do_stats(d, seat_name=seat, since=since, until=until, clock=clock), render.stats)
 
 
 def doctor(db: DbOption = None, json: JsonOption = False):
     """Check every invariant; exit 1 if anything is wrong."""
     from ..services.doctor import doctor_file
-    run(db, json, doctor_file, render.doctor, opened=False, failed=lambda result: not result["ok"])
+    run(db, json, lambda path, _clock: doctor_file(path), render.doctor, opened=False,
+        failed=lambda result: not result["ok"])
 
 
 def register(app: typer.Typer) -> None:

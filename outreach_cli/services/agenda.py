@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .. import repo_views
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, to_text
-from .common import acting_seat, load_clock
+from ..clock import Clock
+from .common import acting_seat
 from .tick import rehearse
 
 MAX_DAYS = 366
 
 
-def agenda(db, seat_name: str | None, days) -> list[dict]:
+def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
     """One entry per local day of the seat, from today: the initials and follow-ups due that count against
     the daily limit, the limit, how many of them K2 would cancel, how many would be canceled for another
     reason (a response, an initial not sent, a restricted seat, an unavailable candidate), and whether the
@@ -24,7 +26,6 @@ def agenda(db, seat_name: str | None, days) -> list[dict]:
     if not 1 <= count <= MAX_DAYS:
         raise refuse("invalid_input", f"--days must be a whole number from 1 to {MAX_DAYS}, not {days!r}.")
     seat = acting_seat(db, seat_name)
-    clock = load_clock(db)
     now = clock.now()
     zone = get_zone(seat["timezone"])
     today = now.astimezone(zone).date()
@@ -39,11 +40,7 @@ def agenda(db, seat_name: str | None, days) -> list[dict]:
 
     def inspect(d):
         ids = report["sent"] + [item["id"] for item in report["canceled"]]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            handled.extend(d.all(
-                f"SELECT id, kind, status, cancel_reason, coalesce(sent_at_utc, send_at_utc) AS at FROM messages "
-                f"WHERE seat_id = ? AND id IN ({','.join('?' * len(chunk))})", (seat["id"], *chunk)))
+        handled.extend(repo_views.handled_messages(d, seat["id"], ids))
     rehearse(db, clock, end, report, inspect, future=True)
     for row in handled:
         day = max(from_text(row["at"]).astimezone(zone).date(), today)  # overdue work goes at the next tick

@@ -6,16 +6,18 @@ import io
 import re
 from pathlib import Path
 
-from .. import repo, repo_incoming
+from .. import repo, repo_candidates, repo_incoming
 from ..errors import OutreachError, refuse
+from ..results import ImportResult, Removed
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
-from .common import load_clock, use_case
+from ..clock import Clock
+from .common import candidate_named, use_case
 from .scheduling import cancel_and_refund
 
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_FIELD = 500
-IMPORT_COLUMNS = ("handle", "first_name", "last_name", "company", "title", "timezone", "email", "out_of_network")
+IMPORT_COLUMNS = repo_candidates.IMPORT_COLUMNS
 REMOVED_PREFIX = "removed-"
 TRUE_WORDS = {"1", "true", "yes", "y"}
 FALSE_WORDS = {"", "0", "false", "no", "n"}
@@ -51,18 +53,18 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
 
 
 @use_case
-def add(db, handle: str, **fields) -> dict:
+def add(db, *, handle: str, **fields) -> dict:
     values = clean_fields(handle, fields, creating=True)
-    if db.one("SELECT 1 FROM candidates WHERE handle = ?", (handle,)):
+    if repo_candidates.handle_taken(db, handle):
         raise refuse("invalid_input", f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
     repo.insert_candidate(db, handle, **values)
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))
 
 
 @use_case
-def update(db, handle: str, **fields) -> dict:
+def update(db, *, handle: str, **fields) -> dict:
     """Change the fields given; an empty string clears a field (clean_fields makes it None)."""
-    row = repo.candidate_by_handle(db, handle)
+    row = candidate_named(db, handle)
     values = clean_fields(None, fields, creating=False)
     if not values:
         raise refuse("invalid_input", "Nothing to change; give a field such as --title or --tz.")
@@ -72,43 +74,42 @@ def update(db, handle: str, **fields) -> dict:
     if "email" in values:
         repo_incoming.clear_undeliverable_if_email_changes(db, row["id"], values["email"])
     repo.update_candidate(db, row["id"], **values)
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))
 
 
 @use_case
-def opt_out(db, handle: str) -> dict:
-    row = repo.candidate_by_handle(db, handle)
+def opt_out(db, *, handle: str) -> dict:
+    row = candidate_named(db, handle)
     repo.update_candidate(db, row["id"], opted_out=1)
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))
 
 
 @use_case
-def opt_in(db, handle: str) -> dict:
+def opt_in(db, *, handle: str) -> dict:
     """Undo an opt-out; a removed candidate stays removed (K4)."""
-    row = repo.candidate_by_handle(db, handle)
+    row = candidate_named(db, handle)
     if row["removed"]:
         raise refuse("invalid_state", f"{handle} was removed; a removed candidate cannot opt in again.")
     repo.update_candidate(db, row["id"], opted_out=0)
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+    return candidate_shape(candidate_named(db, handle))
 
 
-def remove(db, handle: str) -> dict:
+def remove(db, *, handle: str, clock: Clock) -> Removed:
     """Erase personal fields everywhere; keep anonymous history (ids, credits, statuses).
     Scheduled messages to them are canceled and refunded at once (K4, C6). The WAL is then truncated
     (after the commit), so no old page image keeps the erased text."""
-    result = _erase(db, handle)
+    result = _erase(db, handle, clock)
     db.checkpoint()
     return result
 
 
 @use_case
-def _erase(db, handle: str) -> dict:
-    row = repo.candidate_by_handle(db, handle)
-    now_text = to_text(load_clock(db).now())
-    for message in db.all("SELECT * FROM messages WHERE candidate_id = ? AND status = 'scheduled'", (row["id"],)):
+def _erase(db, handle: str, clock: Clock) -> Removed:
+    row = candidate_named(db, handle)
+    now_text = to_text(clock.now())
+    for message in repo_candidates.scheduled_messages_of(db, row["id"]):
         cancel_and_refund(db, message, "recipient_unavailable", now_text)
-    db.execute("UPDATE messages SET subject = '[removed]', body = '[removed]' WHERE candidate_id = ?", (row["id"],))
-    db.execute("DELETE FROM draft_recipients WHERE candidate_id = ?", (row["id"],))
+    repo_candidates.erase_texts_and_drafts(db, row["id"])
     repo.update_candidate(db, row["id"], handle=f"{REMOVED_PREFIX}{row['id']}", first_name=None, last_name=None,
                           company=None, title=None, timezone=None, email=None, removed=1, opted_out=1)
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
@@ -158,13 +159,13 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 @use_case
-def import_file(db, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> dict:
+def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> ImportResult:
     """Import a CSV in one transaction, row by row; any bad row refuses the whole file (rolled back)
     unless `skip_bad`."""
     header, lines, rows = read_csv_rows(path)
     if "handle" not in header:
         raise refuse("invalid_input", f"{path} has no 'handle' column; the header row must name it.")
-    existing = dict(db.all("SELECT handle, id FROM candidates WHERE removed = 0"))
+    existing = repo_candidates.live_handle_ids(db)
     bad, seen, batch = [], set(), []
     created = updated = 0
     for index, (line, record) in enumerate(rows):
@@ -208,10 +209,8 @@ def _line_ranges(lines: list[int]) -> str:
 
 
 def _insert_candidates(db, batch: list) -> int:
-    columns = ("handle",) + IMPORT_COLUMNS[1:]
-    db.conn.executemany(f"INSERT INTO candidates ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                        ((handle, *(values.get(c) for c in IMPORT_COLUMNS[1:-1]), values.get("out_of_network", 0))
-                         for handle, values in batch))
+    repo_candidates.insert_candidates(db, ((handle, *(values.get(c) for c in IMPORT_COLUMNS[1:-1]),
+                                           values.get("out_of_network", 0)) for handle, values in batch))
     done = len(batch)
     batch.clear()
     return done
@@ -255,5 +254,5 @@ def list_all(db) -> list[dict]:
     return [candidate_shape(r) for r in repo.candidates(db)]
 
 
-def show(db, handle: str) -> dict:
-    return candidate_shape(repo.candidate_by_handle(db, handle))
+def show(db, *, handle: str) -> dict:
+    return candidate_shape(candidate_named(db, handle))

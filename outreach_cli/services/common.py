@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import functools
 
-from ..clock import Clock
-from ..errors import refuse
-from ..repo import get_setting, seat_by_name, seat_by_id
+from ..clock import Clock, make_clock
+from .. import repo
+from ..errors import NotFound, OutreachError, refuse
+from ..repo import get_setting, seat_by_id
 from ..timeparse import from_text
 
 
@@ -21,13 +22,24 @@ def load_clock(db) -> Clock:
     if mode not in ("simulated", "system") or (mode == "simulated" and simulated_now is None):
         raise refuse("database_error", f"The clock setting in {db.path} is missing or damaged, so the file is "
                                        "damaged; run `outreach doctor` and restore a backup.")
-    return Clock(mode, simulated_now)
+    return make_clock(mode, simulated_now)
+
+
+def clock_or_damaged(db):
+    """The clock of one command: the one `init` recorded, or, when that setting is damaged (L10), a clock that
+    refuses when asked, so a command that never needs the time still runs and `doctor` reports the damage."""
+    from ..clock import DamagedClock
+    from ..db import DatabaseError
+    try:
+        return load_clock(db)
+    except (OutreachError, DatabaseError) as exc:
+        return DamagedClock(exc)
 
 
 def acting_seat(db, name: str | None):
     """`--seat NAME`, else the default seat (the one `init` created)."""
     if name:
-        return seat_by_name(db, name)
+        return seat_named(db, name)
     try:
         seat = seat_by_id(db, int(get_setting(db, "default_seat_id")))
     except (TypeError, ValueError):
@@ -36,6 +48,68 @@ def acting_seat(db, name: str | None):
         raise refuse("database_error", f"The default seat setting in {db.path} is missing or damaged, so the file "
                                        "is damaged; run `outreach doctor` and restore a backup.")
     return seat
+
+
+# What a recruiter reads when a seat, candidate, draft, message or thread named on the command line is missing.
+_MISSING = {
+    "seat": "There is no seat named {key!r}; see `outreach seats list`.",
+    "candidate": "There is no candidate {key!r}; add them with `outreach candidates add`.",
+    "draft": "There is no draft {key}; see `outreach inbox --folder drafts`.",
+    "message": "There is no message {key}; see `outreach inbox`.",
+    "thread": "There is no thread {key}; see `outreach inbox`.",
+}
+_REMOVED = ("There is no candidate {key!r}: handles starting with 'removed-' name removed candidates, of whom "
+            "only anonymous history is kept.")
+
+
+def row_id(value, what: str) -> int:
+    """A draft, message or thread id as given on the command line: a whole number from 1 to 2**62."""
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise refuse("not_found", f"{value!r} is not a {what} id; {what} ids are whole numbers.") from None
+    if number <= 0 or number > 2**62:
+        raise refuse("not_found", f"There is no {what} {value}.")
+    return number
+
+
+def found(lookup, db, key):
+    """`lookup(db, key)` (a repository read), with a missing row refused in the recruiter's words."""
+    try:
+        return lookup(db, key)
+    except NotFound as missing:
+        sentence = _REMOVED if missing.removed else _MISSING.get(missing.what, "There is no {what} {key!r}.")
+        raise refuse("not_found", sentence.format(key=missing.key, what=missing.what)) from None
+
+
+def seat_named(db, name: str):
+    return found(repo.seat_by_name, db, name)
+
+
+def candidate_named(db, handle: str):
+    return found(repo.candidate_by_handle, db, handle)
+
+
+def find_draft(db, draft_id):
+    row_id(draft_id, "draft")  # refused in its own words before the lookup
+    return found(repo.draft, db, draft_id)
+
+
+def find_message(db, message_id):
+    row_id(message_id, "message")  # refused in its own words before the lookup
+    return found(repo.message, db, message_id)
+
+
+def find_thread(db, thread_id):
+    row_id(thread_id, "thread")  # refused in its own words before the lookup
+    return found(repo.thread, db, thread_id)
+
+
+def check_name(name: str | None, what: str) -> str:
+    """A seat's or a template's name: 1 to 100 characters, no control characters, not blank."""
+    if not name or not name.strip() or len(name) > 100 or any(ord(ch) < 32 for ch in name):
+        raise refuse("invalid_input", f"A {what} name must be 1 to 100 printable characters.")
+    return name
 
 
 def use_case(service):

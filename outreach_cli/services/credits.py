@@ -4,7 +4,7 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from .. import repo
+from .. import repo, repo_ledger
 from ..errors import refuse
 from ..timeparse import get_zone, localize, to_text
 
@@ -48,11 +48,9 @@ def charge(db, seat, message_ids: list[int], at_text: str, mark: bool = True) ->
     seat_id = seat["id"]
     repo.record_ledger(db, ((at_text, account, seat_id, -1, "charge", mid) for mid in message_ids))
     if mark:
-        db.conn.executemany("UPDATE messages SET paid_by = ?, credit = 'charged' WHERE id = ?",
-                            ((account, mid) for mid in message_ids))
+        repo_ledger.mark_charged(db, account, message_ids)
     if account == "contract":
-        db.execute("UPDATE seats SET used_this_period = used_this_period + ? WHERE id = ?",
-                   (len(message_ids), seat_id))
+        repo_ledger.add_used(db, seat_id, len(message_ids))
 
 
 def refund(db, message, at_text: str) -> int:
@@ -68,7 +66,7 @@ def refund_many(db, messages, at_text: str | None = None) -> int:
     if not due:
         return 0
     repo.record_ledger(db, ((at_text or m["at"], m["paid_by"], m["seat_id"], 1, "refund", m["id"]) for m in due))
-    db.conn.executemany("UPDATE messages SET credit = 'refunded' WHERE id = ?", ((m["id"],) for m in due))
+    repo_ledger.mark_refunded(db, [m["id"] for m in due])
     return len(due)
 
 

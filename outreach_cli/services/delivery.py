@@ -6,10 +6,10 @@ the transport outside any transaction (D6)."""
 from __future__ import annotations
 
 import ipaddress
-import json
 import os
 
 
+from .. import repo_transports
 from ..errors import refuse
 from ..secrets import ENV_NAME
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
@@ -29,10 +29,7 @@ MAX_TIMEOUT = 3600
 
 def stored_settings(db, seat) -> dict:
     """{"kind": ..., **options} as stored for the seat (kind `none` when nothing is)."""
-    row = db.one("SELECT kind, options FROM seat_transports WHERE seat_id = ?", (seat["id"],))
-    if row is None:
-        return {"kind": "none"}
-    return {"kind": row["kind"], **json.loads(row["options"])}
+    return repo_transports.seat_transport(db, seat["id"]) or {"kind": "none"}
 
 
 def transport_settings(db, seat) -> dict:
@@ -41,13 +38,13 @@ def transport_settings(db, seat) -> dict:
     return {"kind": stored["kind"], **effective_settings(stored["kind"], stored)}
 
 
-def show(db, seat_name: str | None) -> dict:
+def show(db, *, seat_name: str | None) -> dict:
     seat = acting_seat(db, seat_name)
     return {"seat": seat["name"], **transport_settings(db, seat), "from": seat["from_address"]}
 
 
 @use_case
-def set_transport(db, seat_name: str | None, kind: str, **given) -> dict:
+def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
     seat = acting_seat(db, seat_name)
     if kind not in KINDS:
         raise refuse("invalid_input", f"Unknown transport {kind!r}; use one of {', '.join(KINDS)}.")
@@ -60,12 +57,10 @@ def set_transport(db, seat_name: str | None, kind: str, **given) -> dict:
         raise refuse("invalid_input", f"The {kind} transport needs --{REQUIRED[kind].replace('_', '-')}.")
     _check_options(kind, options)
     if kind == "none":
-        db.execute("DELETE FROM seat_transports WHERE seat_id = ?", (seat["id"],))
+        repo_transports.delete_seat_transport(db, seat["id"])
     else:
-        db.execute("INSERT INTO seat_transports (seat_id, kind, options) VALUES (?, ?, ?) ON CONFLICT(seat_id) "
-                    "DO UPDATE SET kind = excluded.kind, options = excluded.options",
-                    (seat["id"], kind, json.dumps(options, sort_keys=True)))
-    result = show(db, seat["name"])
+        repo_transports.set_seat_transport(db, seat["id"], kind, options)
+    result = show(db, seat_name=seat["name"])
     if kind in EMAIL_KINDS and not seat["from_address"]:
         result["warnings"] = [f"Seat {seat['name']} has no sender address yet; set one with "
                               f"`outreach seats set {seat['name']} --from \"Name <address>\"` before scheduling."]
@@ -124,7 +119,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def test(db, seat_name: str | None) -> dict:
+def test(db, *, seat_name: str | None) -> dict:
     """D9: check the transport without sending; no transaction is open while it talks to the server."""
     seat = acting_seat(db, seat_name)
     settings = transport_settings(db, seat)

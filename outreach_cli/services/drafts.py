@@ -5,9 +5,11 @@ import re
 
 from .. import placeholders, repo
 from ..errors import OutreachError, refuse
+from ..results import Discarded
 from ..shapes import draft as draft_shape
 from ..timeparse import parse_duration, to_text
-from .common import acting_seat, load_clock, use_case
+from ..clock import Clock
+from .common import acting_seat, find_draft, use_case
 
 SUBJECT_MAX, BODY_MAX = 200, 1900
 _CONTROL_SUBJECT = re.compile(r"[\x00-\x1f\x7f]")
@@ -69,7 +71,7 @@ def resolve_recipients(db, handles: list[str]) -> list[int]:
 
 
 @use_case
-def compose(db, seat_name, handles, subject, body, followup=None, template=None) -> dict:
+def compose(db, *, seat_name, handles, subject, body, followup=None, template=None, clock: Clock) -> dict:
     """Create a draft. `followup` is (subject, body, delay_hours); `template` is a template row."""
     seat = acting_seat(db, seat_name)
     check_text(subject, body)
@@ -77,17 +79,17 @@ def compose(db, seat_name, handles, subject, body, followup=None, template=None)
         check_followup_allowed(db, seat)
         check_text(followup[0], followup[1], "follow-up")
     recipients = resolve_recipients(db, handles)
-    fields = dict(seat_id=seat["id"], subject=subject, body=body, created_utc=to_text(load_clock(db).now()))
+    fields = dict(seat_id=seat["id"], subject=subject, body=body, created_utc=to_text(clock.now()))
     if followup:
         fields.update(followup_subject=followup[0], followup_body=followup[1], followup_delay_hours=followup[2])
     if template is not None:
         fields.update(template=template["name"], template_at=template["at_local"], template_tz=template["at_tz"])
     draft_id = repo.insert_draft(db, recipients, **fields)
-    return show(db, draft_id)
+    return show(db, draft_id=draft_id)
 
 
 def open_draft(db, draft_id):
-    row = repo.draft(db, draft_id)
+    row = find_draft(db, draft_id)
     if row["status"] != "draft":
         raise refuse("invalid_state", f"Draft {row['id']} is already scheduled; change its messages with "
                                       "`outreach reschedule` or `outreach cancel`.")
@@ -95,13 +97,13 @@ def open_draft(db, draft_id):
 
 
 @use_case
-def set_followup(db, draft_id, subject=None, body=None, after=None, remove=False) -> dict:
+def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=False) -> dict:
     row = open_draft(db, draft_id)
     if remove:
         if subject or body or after:
             raise refuse("invalid_input", "--remove takes no other options.")
         repo.update_draft(db, row["id"], followup_subject=None, followup_body=None, followup_delay_hours=None)
-        return show(db, row["id"])
+        return show(db, draft_id=row["id"])
     seat = repo.seat_by_id(db, row["seat_id"])
     check_followup_allowed(db, seat)
     existing = row["followup_body"] is not None
@@ -115,17 +117,17 @@ def set_followup(db, draft_id, subject=None, body=None, after=None, remove=False
     delay = parse_delay(after) if after is not None else (row["followup_delay_hours"] if existing
                                                           else DELAY_DEFAULT_HOURS)
     repo.update_draft(db, row["id"], followup_subject=subject, followup_body=body, followup_delay_hours=delay)
-    return show(db, row["id"])
+    return show(db, draft_id=row["id"])
 
 
 @use_case
-def discard(db, draft_id) -> dict:
+def discard(db, *, draft_id) -> Discarded:
     row = open_draft(db, draft_id)
     repo.delete_draft(db, row["id"])
-    return {"draft_id": row["id"], "discarded": True}
+    return Discarded(row["id"])
 
 
-def show(db, draft_id) -> dict:
-    row = repo.draft(db, draft_id)
+def show(db, *, draft_id) -> dict:
+    row = find_draft(db, draft_id)
     seat = repo.seat_by_id(db, row["seat_id"])
     return draft_shape(row, seat["name"], repo.draft_recipient_handles(db, [row["id"]])[row["id"]])

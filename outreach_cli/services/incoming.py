@@ -15,7 +15,7 @@ from datetime import timedelta
 from .. import repo, repo_incoming
 from ..errors import OutreachError, refuse
 from ..timeparse import from_text, to_text
-from .common import acting_seat, use_case
+from .common import acting_seat, find_thread, use_case
 
 ALLOWED = {
     "none": (),
@@ -255,7 +255,7 @@ def assign(db, incoming_id, thread_id, *, clock) -> dict:
         where = f" on thread {row['thread_id']}" if row["thread_id"] else ""
         raise refuse("invalid_state", f"Incoming mail {row['id']} is {row['kind']}{where}; only unmatched mail can be "
                                       "assigned (see `outreach replies list --unmatched`).")
-    thread = repo.thread(db, thread_id)
+    thread = find_thread(db, thread_id)
     repo_incoming.update_incoming(db, row["id"], kind="reply", matched_by="hand", thread_id=thread["id"],
                                   seat_id=thread["seat_id"])
     if not thread["response_kind"]:

@@ -8,7 +8,8 @@ from .. import repo
 from ..errors import refuse
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
-from .common import load_clock, use_case
+from ..clock import Clock
+from .common import find_thread, use_case
 from .credits import refund
 from .scheduling import cancel_and_refund
 
@@ -16,13 +17,13 @@ REFUND_WINDOW = timedelta(days=90)
 
 
 @use_case
-def reply(db, thread_id, decline: bool = False) -> dict:
-    thread = repo.thread(db, thread_id)
+def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
+    thread = find_thread(db, thread_id)
     if thread["response_kind"]:
         raise refuse("already_responded", f"Thread {thread['id']} already has a response ({thread['response_kind']}); "
                                           "a thread has at most one.")
-    refunded = respond(db, thread, "decline" if decline else "accept", clock=load_clock(db))
-    result = thread_shape(repo.thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
+    refunded = respond(db, thread, "decline" if decline else "accept", clock=clock)
+    result = thread_shape(find_thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
     result["refunded"] = refunded
     return result
 
@@ -42,8 +43,7 @@ def respond(db, thread, kind: str, *, clock, at: datetime | None = None) -> int:
     moment = now if at is None else max(min(at, now), from_text(answered["sent_at_utc"]))
     at_text = to_text(moment)
     settled_text = to_text(now)
-    db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ? WHERE id = ?",
-               (kind, at_text, answered["id"], thread["id"]))
+    repo.record_response(db, thread["id"], kind, at_text, answered["id"])
     refunded = 0
     if moment - from_text(answered["sent_at_utc"]) <= REFUND_WINDOW:  # C4
         refunded += refund(db, answered, settled_text)

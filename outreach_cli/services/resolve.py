@@ -5,11 +5,19 @@ from .. import repo, repo_delivery
 from ..errors import refuse
 from ..shapes import message as message_shape
 from ..timeparse import to_text
-from .common import use_case
+from .common import find_message, use_case
 from .scheduling import cancel_and_refund
 from .tick import _move_followup
 
 ACTIONS = ("sent", "resend", "cancel")
+
+
+def resolve_chosen(db, *, message_id, sent: bool = False, resend: bool = False, cancel: bool = False, clock) -> dict:
+    """`resolve MESSAGE --sent|--resend|--cancel`: exactly one of the three."""
+    chosen = [name for name, flag in (("sent", sent), ("resend", resend), ("cancel", cancel)) if flag]
+    if len(chosen) != 1:
+        raise refuse("invalid_input", "Give exactly one of --sent, --resend or --cancel.")
+    return resolve(db, message_id, chosen[0], clock=clock)
 
 
 @use_case
@@ -19,7 +27,7 @@ def resolve(db, message_id, action: str, *, clock) -> dict:
     24-hour retry window). `cancel`: canceled and refunded, its follow-up too (F5, C5)."""
     if action not in ACTIONS:
         raise refuse("invalid_input", "Give one of --sent, --resend or --cancel.")
-    message = repo.message(db, message_id)
+    message = find_message(db, message_id)
     if message["status"] != "unknown":
         raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only a message whose delivery "
                                       "is unknown can be resolved.")

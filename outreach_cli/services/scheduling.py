@@ -4,20 +4,19 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from .. import placeholders, repo, repo_delivery
+from .. import placeholders, repo, repo_delivery, repo_scheduling
 from ..errors import OutreachError, refuse
+from ..results import Canceled, Discarded, RescheduleResult, ScheduleResult
 from ..shapes import Stream, thread as thread_shape
 from ..timeparse import from_text, get_zone, parse_when, shift, to_text
-from .common import load_clock, use_case
-from .credits import check_can_pay, charge, payer, refund_many
+from ..clock import Clock
+from .common import find_message, find_thread, use_case
+from .credits import check_can_pay, charge, payer, refund, refund_many
 from .decision import cancellations
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 
 SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled", "followup_not_available",
                   "initial_not_sent")
-MESSAGE_COLUMNS = ("id", "thread_id", "kind", "seat_id", "candidate_id", "subject", "body", "status",
-                   "send_at_utc", "timezone", "timezone_source", "delay_hours", "paid_by", "credit",
-                   "internet_message_id")
 
 
 class TimeChoice:
@@ -77,26 +76,21 @@ class _Texts:
     collected for every recipient so one refusal can name them all."""
 
     def __init__(self, draft, seat):
-        pairs = [(draft["subject"], draft["body"])]
-        if draft["followup_body"] is not None:
-            pairs.append((draft["followup_subject"], draft["followup_body"]))
-        self.parsed = [(placeholders.parse(s), placeholders.parse(b)) for s, b in pairs]
-        self.sender = seat["name"]
+        self.personal = placeholders.Personaliser.of_draft(draft, seat["name"])
+        self.two = draft["followup_body"] is not None
         self.missing: list[str] = []
         self.too_long: list[str] = []
 
     def render(self, candidate) -> list[tuple[str, str]]:
-        values = placeholders.values_for(candidate, self.sender)
-        out, gaps = [], []
-        for subject_parts, body_parts in self.parsed:
-            subject, m1 = placeholders.render(subject_parts, values)
-            body, m2 = placeholders.render(body_parts, values)
-            gaps += m1 + m2
+        texts, gaps = self.personal.render(candidate)
+        out = [(texts["subject"], texts["body"])]
+        if self.two:
+            out.append((texts["followup_subject"], texts["followup_body"]))
+        for subject, body in out:
             if not subject.strip() or len(subject) > SUBJECT_MAX or not body.strip() or len(body) > BODY_MAX:
                 self.too_long.append(candidate["handle"])
-            out.append((subject, body))
         if gaps:
-            self.missing.append((candidate["handle"], ", ".join(dict.fromkeys(gaps))))
+            self.missing.append((candidate["handle"], ", ".join(gaps)))
         return out
 
     @property
@@ -152,11 +146,11 @@ def _check_recipients(db, seat, draft_id: int) -> int:
     count = repo.draft_recipient_count(db, draft_id)
     if not count:
         raise refuse("invalid_state", f"Draft {draft_id} has no recipients left; compose a new one.")
-    opted_out = repo.first_recipient_where(db, draft_id, "c.opted_out = 1")
+    opted_out = repo.first_opted_out_recipient(db, draft_id)
     if opted_out is not None:
         _check_recipient(seat, opted_out)
     if seat["plan"] == "lite":
-        outside = repo.first_recipient_where(db, draft_id, "c.out_of_network = 1")
+        outside = repo.first_out_of_network_recipient(db, draft_id)
         if outside is not None:
             _check_recipient(seat, outside)
     from ..repo_incoming import undeliverable_recipients
@@ -168,7 +162,8 @@ def _check_recipients(db, seat, draft_id: int) -> int:
 
 
 @use_case
-def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
+def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
+             clock: Clock) -> ScheduleResult:
     """Schedule a draft for all its recipients in one transaction (C1), checks included: recipients are
     read, rendered and written a chunk at a time, and any refusal rolls the whole draft back."""
     draft = open_draft(db, draft_id)
@@ -178,7 +173,7 @@ def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_fla
     has_followup = draft["followup_body"] is not None
     if has_followup:
         check_followup_allowed(db, seat)
-    now = load_clock(db).now()
+    now = clock.now()
     if now_flag and at:
         raise refuse("invalid_input", "Give either --at or --now, not both.")
     from_template = False
@@ -201,13 +196,12 @@ def schedule(db, draft_id, at: str | None = None, tz: str | None = None, now_fla
 
 def _insert_threads(db, draft, seat, times, texts, now) -> None:
     account = payer(seat)
-    first_message = message_id = (db.value("SELECT max(id) FROM messages") or 0) + 1
-    thread_id = (db.value("SELECT max(id) FROM threads") or 0) + 1
     delay = draft["followup_delay_hours"]
     instant_text: dict = {}
     new_id = _message_ids(seat["from_address"])  # D3: stable, every retry reuses it
+    message_ids: list[int] = []
     for chunk in repo.iter_draft_recipients(db, draft["id"]):
-        thread_rows, message_rows = [], []
+        planned = []
         for candidate in chunk:
             instant, zone_name, source = times.for_candidate(candidate)
             if instant not in instant_text:
@@ -216,21 +210,21 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
             rendered = texts.render(candidate)
             if not texts.ok:
                 continue  # keep reading to name every problem; nothing of this draft will be kept
-            thread_rows.append((thread_id, draft["id"], seat["id"], candidate["id"]))
+            planned.append((candidate["id"], zone_name, source, initial_at, followup_at, rendered))
+        if not texts.ok:
+            continue
+        thread_of = repo_scheduling.insert_threads(db, draft["id"], seat["id"], [p[0] for p in planned])
+        message_rows = []
+        for candidate_id, zone_name, source, initial_at, followup_at, rendered in planned:
+            thread_id = thread_of[candidate_id]
             for kind, (subject, body) in zip(("initial", "followup"), rendered):
                 followup = kind == "followup"
-                message_rows.append((message_id, thread_id, kind, seat["id"], candidate["id"], subject, body,
-                                     "scheduled", followup_at if followup else initial_at, zone_name, source,
+                message_rows.append((thread_id, kind, seat["id"], candidate_id, subject, body, "scheduled",
+                                     followup_at if followup else initial_at, zone_name, source,
                                      delay if followup else None, account, "charged", new_id()))
-                message_id += 1
-            thread_id += 1
-        if texts.ok:
-            db.conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)",
-                                thread_rows)
-            db.conn.executemany(f"INSERT INTO messages ({', '.join(MESSAGE_COLUMNS)}) VALUES "
-                                f"({', '.join('?' * len(MESSAGE_COLUMNS))})", message_rows)
+        message_ids += repo_scheduling.insert_messages(db, message_rows)
     texts.refuse_if_wrong()
-    charge(db, seat, range(first_message, message_id), to_text(now), mark=False)
+    charge(db, seat, message_ids, to_text(now), mark=False)
 
 
 # ---------------------------------------------------------------- cancel (C5)
@@ -248,29 +242,41 @@ def cancel_and_refund(db, message, reason: str, at_text: str, out: list | None =
     return refund_many(db, [rows[mid] for _why, mid in pairs], at_text)
 
 
+def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) -> Canceled | Discarded:
+    """`cancel`: one message, a thread's scheduled messages, or a draft (discarded)."""
+    if sum(x is not None for x in (message_id, thread_id, draft_id)) != 1:
+        raise refuse("invalid_input", "Give exactly one of MESSAGE, --thread THREAD or --draft DRAFT.")
+    if message_id is not None:
+        return cancel_message(db, message_id=message_id, clock=clock)
+    if thread_id is not None:
+        return cancel_thread(db, thread_id=thread_id, clock=clock)
+    from .drafts import discard
+    return discard(db, draft_id=draft_id)
+
+
 @use_case
-def cancel_message(db, message_id) -> dict:
-    message = repo.message(db, message_id)
+def cancel_message(db, *, message_id, clock: Clock) -> Canceled:
+    message = find_message(db, message_id)
     if message["status"] != "scheduled":
         raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages "
                                       "can be canceled.")
-    at_text = to_text(load_clock(db).now())
+    at_text = to_text(clock.now())
     canceled: list = []
     followup = repo.followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
     refunded = cancel_and_refund(db, message, "canceled", at_text, canceled, followup)
-    return {"canceled": canceled, "refunded": refunded}
+    return Canceled(canceled, refunded)
 
 
 @use_case
-def cancel_thread(db, thread_id) -> dict:
-    thread = repo.thread(db, thread_id)
+def cancel_thread(db, *, thread_id, clock: Clock) -> Canceled:
+    thread = find_thread(db, thread_id)
     scheduled = [m for m in repo.thread_messages(db, thread["id"]) if m["status"] == "scheduled"]
     if not scheduled:
         raise refuse("invalid_state", f"Thread {thread['id']} has no scheduled messages to cancel.")
-    at_text = to_text(load_clock(db).now())
+    at_text = to_text(clock.now())
     canceled: list = []
     refunded = sum(cancel_and_refund(db, m, "canceled", at_text, canceled) for m in scheduled)
-    return {"canceled": canceled, "refunded": refunded}
+    return Canceled(canceled, refunded)
 
 
 # ---------------------------------------------------------------- reschedule
@@ -289,9 +295,10 @@ def _followup_delay(initial, instant) -> int:
 
 
 @use_case
-def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False) -> dict:
-    message = repo.message(db, message_id)
-    thread = repo.thread(db, message["thread_id"])
+def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
+               clock: Clock) -> RescheduleResult:
+    message = find_message(db, message_id)
+    thread = find_thread(db, message["thread_id"])
     seat = repo.seat_by_id(db, message["seat_id"])
     if thread["response_kind"]:
         raise refuse("invalid_state", f"Thread {thread['id']} already has a response; nothing more is sent.")
@@ -307,11 +314,11 @@ def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now
                                           f"{initial['id']} instead.")
         check_followup_allowed(db, seat)
     _check_sender(seat)
-    candidate = db.one("SELECT * FROM candidates WHERE id = ?", (message["candidate_id"],))
+    candidate = repo.candidate_by_id(db, message["candidate_id"])
     if candidate["removed"]:
         raise refuse("invalid_state", "That candidate was removed; their messages cannot be sent.")
     _check_recipient(seat, candidate)
-    now = load_clock(db).now()
+    now = clock.now()
     choice = tz if tz is not None else (message["timezone"] if message["timezone_source"] == "explicit" else
                     ("recipient" if message["timezone_source"] == "recipient" else "sender"))
     times = TimeChoice(None if now_flag else at, choice, seat, now)
@@ -337,5 +344,5 @@ def reschedule(db, message_id, at: str | None = None, tz: str | None = None, now
     if revive:
         charge(db, seat, [m["id"] for m in revive], to_text(now))  # refuses, and rolls all back, if it cannot pay
     messages = repo.thread_messages(db, thread["id"])
-    return {"thread": thread_shape(repo.thread(db, thread["id"]), messages),
+    return {"thread": thread_shape(find_thread(db, thread["id"]), messages),
             "credits_charged": len(revive), "warnings": warnings}

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import db as dbmod, repo, repo_delivery
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
-from .common import load_clock, use_case
+from ..clock import Clock, SimulatedClock, SystemClock
+from ..results import ClockState, InitResult
+from .common import acting_seat, check_name, seat_named, use_case
 from .credits import allotment, grant, next_refresh
 
 PLANS = ("recruiter", "lite")
@@ -50,31 +51,27 @@ def check_count(value: int | None, what: str, minimum: int = 0) -> int | None:
     return value
 
 
-def init(path: Path, seat: str, plan: str, tz: str | None, credits: int | None, daily_limit: int,
-         simulated_clock: str | None) -> dict:
+def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | None, daily_limit: int,
+         simulated_clock: str | None, clock: Clock) -> InitResult:
     check_plan(plan)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit", 1)
     zone = get_zone(tz) if tz is not None else get_zone(local_zone_name())  # an empty --tz is refused
-    real_now = datetime.now(timezone.utc).replace(microsecond=0)
+    real_now = clock.now()
     now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
-    _check_name(seat, "seat")
+    check_name(seat, "seat")
     with dbmod.creating(path) as db:
         with db.transaction():
             refresh_day = now.astimezone(zone).day
-            db.execute("INSERT INTO contract (id, refresh_day) VALUES (1, ?)", (refresh_day,))
+            repo.insert_contract(db, refresh_day)
             repo.set_setting(db, "clock_mode", "simulated" if simulated_clock else "system")
             if simulated_clock:
                 repo.set_setting(db, "clock_now_utc", to_text(now))
             seat_id = _add_seat(db, seat, plan, zone.zone, credits, daily_limit, now)
             repo.set_setting(db, "default_seat_id", seat_id)
-        return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db),
+        kept = SimulatedClock(now) if simulated_clock else clock
+        return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db, clock=kept),
                 "warnings": [warning] if warning else []}
-
-
-def _check_name(name: str, what: str) -> None:
-    if not name or not name.strip() or len(name) > 100 or any(ord(ch) < 32 for ch in name):
-        raise refuse("invalid_input", f"A {what} name must be 1 to 100 printable characters.")
 
 
 def _add_seat(db, name, plan, zone_name, credits, daily_limit, now, from_address=None) -> int:
@@ -94,24 +91,24 @@ def seat_summary(db, seat_id):
 
 
 @use_case
-def add_seat(db, name, plan, tz, credits, daily_limit, from_address=None) -> dict:
+def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clock: Clock) -> dict:
     check_plan(plan)
     if from_address is not None:
         from .delivery import check_from_address
         from_address = check_from_address(from_address)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit", 1)
-    _check_name(name, "seat")
+    check_name(name, "seat")
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
-    if db.one("SELECT 1 FROM seats WHERE name = ?", (name,)):
+    if repo.seat_named(db, name) is not None:
         raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
-    seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, load_clock(db).now(), from_address)
+    seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, clock.now(), from_address)
     return seat_summary(db, seat_id)
 
 
 @use_case
-def set_seat(db, name, tz=None, daily_limit=None, plan=None, from_address=None) -> dict:
-    seat = repo.seat_by_name(db, name)
+def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, clock: Clock) -> dict:
+    seat = seat_named(db, name)
     fields = {}
     if tz is not None:
         fields["timezone"] = get_zone(tz).zone
@@ -126,14 +123,11 @@ def set_seat(db, name, tz=None, daily_limit=None, plan=None, from_address=None) 
         raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan or --from.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
-        now = load_clock(db).now()
+        now = clock.now()
         fields["next_refresh_utc"] = to_text(next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now,
                                                           seat["allotted_period"]))
     repo.update_seat(db, seat["id"], **fields)
     return seat_summary(db, seat["id"])
-
-
-MAX_COUNT = 1_000_000_000
 
 
 def whole_count(text, what: str) -> int:
@@ -148,22 +142,32 @@ def whole_count(text, what: str) -> int:
 
 
 @use_case
-def grant_seat(db, name: str, amount) -> dict:
+def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
     """C10: credits added to a seat by hand are one `grant` row in the ledger."""
     count = whole_count(amount, "The number of credits")
-    seat = repo.seat_by_name(db, name)
+    seat = seat_named(db, name)
     if seat["balance"] + count > MAX_COUNT:  # L2: a balance is a count too
         raise refuse("invalid_input", f"Seat {seat['name']} has {seat['balance']:,} credits; adding {count:,} would "
                                       "pass the limit of 1,000,000,000.")
-    grant(db, seat["id"], count, to_text(load_clock(db).now()), "grant")
+    grant(db, seat["id"], count, to_text(clock.now()), "grant")
     return seat_summary(db, seat["id"])
 
 
 @use_case
-def restrict_seat(db, name, restricted: bool) -> dict:
-    seat = repo.seat_by_name(db, name)
+def restrict_seat(db, *, name, restricted: bool) -> dict:
+    seat = seat_named(db, name)
     repo.update_seat(db, seat["id"], restricted=int(restricted))
     return seat_summary(db, seat["id"])
+
+
+def list_seats(db) -> list[dict]:
+    from ..shapes import seat
+    return [seat(row) for row in repo.seats(db)]
+
+
+def show_seat(db, *, name: str) -> dict:
+    from ..shapes import seat
+    return seat(seat_named(db, name))
 
 
 def contract_show(db) -> dict:
@@ -172,8 +176,8 @@ def contract_show(db) -> dict:
 
 
 @use_case
-def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
-                 followups=None, refresh_day=None) -> dict:
+def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
+                 followups=None, refresh_day=None, clock: Clock) -> dict:
     if (monthly_limit is not None or no_monthly_limit) and not for_seat:
         raise refuse("invalid_input", "Name the seat with --for SEAT when setting a monthly limit.")
     if monthly_limit is not None and no_monthly_limit:
@@ -184,10 +188,10 @@ def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_
         raise refuse("invalid_input", f"--refresh-day must be a day of the month from 1 to 31, not {refresh_day}.")
     check_count(pool, "--pool")
     check_count(monthly_limit, "--monthly-limit")
-    seat = repo.seat_by_name(db, for_seat) if for_seat else None
+    seat = seat_named(db, for_seat) if for_seat else None
     if all(v is None for v in (pool, monthly_limit, followups, refresh_day)) and not no_monthly_limit:
         raise refuse("invalid_input", "Nothing to change; give --pool, --monthly-limit, --followups or --refresh-day.")
-    now = load_clock(db).now()
+    now = clock.now()
     if pool is not None:
         grant(db, None, pool - repo.contract(db)["pool"], to_text(now), "adjust")
     if monthly_limit is not None:
@@ -207,8 +211,7 @@ def contract_set(db, pool=None, monthly_limit=None, no_monthly_limit=False, for_
 # ---------------------------------------------------------------- clock (K8)
 
 
-def clock_state(db) -> dict:
-    clock = load_clock(db)
+def clock_state(db, *, clock: Clock) -> ClockState:
     return {"now": to_text(clock.now()), "mode": clock.mode}
 
 
@@ -216,8 +219,8 @@ SWITCHED = "clock_switched_from_system"  # K8: set when `clock set --simulate` s
 
 
 @use_case
-def clock_set(db, when: str, seat_zone: str, simulate: bool = False) -> dict:
-    clock = load_clock(db)
+def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
+    seat_zone = acting_seat(db, None)["timezone"]  # WHEN is read in the default seat's zone
     if not clock.simulated and not simulate:
         raise refuse("invalid_state", "This database runs on the system clock, and a simulated clock would stop "
                                       "cron's ticks from sending; add --simulate if that is what you want.")
@@ -226,7 +229,7 @@ def clock_set(db, when: str, seat_zone: str, simulate: bool = False) -> dict:
         raise refuse("invalid_time", f"The clock never runs backwards; it is already {to_text(clock.now())}.")
     target_text = to_text(target)
     due = repo_delivery.scheduled_before(db, target_text)  # a retry is due at its retry_at (D5)
-    refreshes = db.value("SELECT count(*) FROM seats WHERE next_refresh_utc < ?", (target_text,))
+    refreshes = repo.count_refreshes_before(db, target_text)
     if due or refreshes:
         raise refuse("invalid_state", f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
                                       f"use `outreach tick --to {target_text}` to move the clock and send them.")
@@ -234,18 +237,17 @@ def clock_set(db, when: str, seat_zone: str, simulate: bool = False) -> dict:
         repo.set_setting(db, SWITCHED, to_text(clock.now()))
     repo.set_setting(db, "clock_mode", "simulated")
     repo.set_setting(db, "clock_now_utc", target_text)
-    state = clock_state(db)
+    state = clock_state(db, clock=SimulatedClock(target))
     state["warnings"] = [warning] if warning else []
     return state
 
 
 @use_case
-def clock_system(db) -> dict:
-    clock = load_clock(db)
-    real = datetime.now(timezone.utc)
-    if clock.simulated and clock.now() > real:
+def clock_system(db, *, clock: Clock) -> dict:
+    real = SystemClock()
+    if clock.simulated and clock.now() > real.now():
         raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
                                       "the clock never runs backwards, so wait until then.")
     repo.set_setting(db, "clock_mode", "system")
-    db.execute("DELETE FROM settings WHERE key = ?", (SWITCHED,))
-    return clock_state(db)
+    repo.delete_setting(db, SWITCHED)
+    return clock_state(db, clock=real)

@@ -1,26 +1,23 @@
 """Saved one- and two-message templates (T1-T4), and drafts made from them."""
 from __future__ import annotations
 
-import re
-from datetime import datetime
 
-from .. import placeholders, repo
+from .. import placeholders, repo, repo_templates
 from ..errors import refuse
-from ..timeparse import check_wall_time, get_zone, parse_written, to_text
-from .common import load_clock, use_case
+from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
+from ..clock import Clock
+from ..results import TemplateDeleted
+from .common import check_name, find_draft, use_case
 from .drafts import check_text, compose, parse_delay
 
-NAME = re.compile(r"^[^\x00-\x1f]{1,100}$")
-
-
 def _template(db, name: str):
-    row = db.one("SELECT * FROM templates WHERE name = ?", (name,))
+    row = repo_templates.template_named(db, name)
     if row is None:
         raise refuse("not_found", f"There is no template {name!r}; see `outreach templates list`.")
     return row
 
 
-def _check_at(at: str | None, tz: str | None) -> tuple[str | None, str | None]:
+def _check_at(at: str | None, tz: str | None, now) -> tuple[str | None, str | None]:
     """T1: a template's time is a local wall time, resolved per recipient when used."""
     if at is None:
         if tz is not None:
@@ -30,11 +27,7 @@ def _check_at(at: str | None, tz: str | None) -> tuple[str | None, str | None]:
     if text.startswith("+"):
         raise refuse("invalid_time", "A template keeps a local date and time (e.g. 2026-12-01T09:00), "
                                      "not a relative offset.")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        today = datetime.now().replace(hour=0, minute=0, second=0, microsecond=0)  # dateutil's own default
-        moment = parse_written(text, today)  # L3: a zone name inside the text is refused, never dropped
+    moment = parse_datetime(text, now.replace(tzinfo=None))  # L3: a zone name in the text is refused, never dropped
     check_wall_time(moment)
     if moment.tzinfo is not None:
         raise refuse("invalid_time", "A template keeps a local time; drop the offset and choose the zone with --tz.")
@@ -45,14 +38,13 @@ def _check_at(at: str | None, tz: str | None) -> tuple[str | None, str | None]:
 
 
 @use_case
-def save(db, name: str, subject=None, body=None, followup_subject=None, followup_body=None, followup_after=None,
-         at=None, tz=None, from_draft=None, with_followup: bool = True, replace: bool = False) -> dict:
-    if not NAME.match(name or "") or not name.strip():
-        raise refuse("invalid_input", "A template name must be 1 to 100 printable characters.")
+def save(db, *, name: str, subject=None, body=None, followup_subject=None, followup_body=None, followup_after=None,
+         at=None, tz=None, from_draft=None, with_followup: bool = True, replace: bool = False, clock: Clock) -> dict:
+    check_name(name, "template")
     if from_draft is not None:
         if any(v is not None for v in (subject, body, followup_subject, followup_body, followup_after)):
             raise refuse("invalid_input", "--from-draft takes the text from the draft; drop --subject and --body.")
-        draft = repo.draft(db, from_draft)
+        draft = find_draft(db, from_draft)
         subject, body = draft["subject"], draft["body"]
         if with_followup and draft["followup_body"] is not None:
             followup_subject, followup_body = draft["followup_subject"], draft["followup_body"]
@@ -70,17 +62,15 @@ def save(db, name: str, subject=None, body=None, followup_subject=None, followup
             followup_subject = followup_subject or "Re: " + subject
             check_text(followup_subject, followup_body, "follow-up")
             delay = parse_delay(followup_after)
-    at_local, at_tz = _check_at(at, tz)
-    exists = db.one("SELECT id FROM templates WHERE name = ?", (name,))
+    at_local, at_tz = _check_at(at, tz, clock.now())
+    exists = repo_templates.template_named(db, name)
     if exists and not replace:
         raise refuse("template_exists", f"A template named {name!r} exists; pass --replace to overwrite it.")
-    now_text = to_text(load_clock(db).now())
-    if exists:
-        db.execute("DELETE FROM templates WHERE id = ?", (exists["id"],))
-    db.execute("INSERT INTO templates (name, subject, body, at_local, at_tz, followup_subject, followup_body, "
-               "followup_delay_hours, created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (name, subject, body, at_local, at_tz, followup_subject, followup_body, delay, now_text))
-    return show(db, name)
+    now_text = to_text(clock.now())
+    repo_templates.save_template(db, name=name, subject=subject, body=body, at_local=at_local, at_tz=at_tz,
+                                 followup_subject=followup_subject, followup_body=followup_body,
+                                 followup_delay_hours=delay, created_utc=now_text)
+    return show(db, name=name)
 
 
 def _shape(row, full: bool = False) -> dict:
@@ -94,57 +84,54 @@ def _shape(row, full: bool = False) -> dict:
     return shape
 
 
-def list_templates(db, search: str | None = None) -> list[dict]:
+def list_templates(db, *, search: str | None = None) -> list[dict]:
     """T3: every word must appear in the name, subject or body (either message), any case."""
-    words = (search or "").lower().split()
-    where, params = [], []
-    for word in words:
-        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        where.append("(lower(name) LIKE ? ESCAPE '\\' OR lower(subject) LIKE ? ESCAPE '\\' OR lower(body) LIKE ? "
-                     "ESCAPE '\\' OR lower(coalesce(followup_subject, '')) LIKE ? ESCAPE '\\' "
-                     "OR lower(coalesce(followup_body, '')) LIKE ? ESCAPE '\\')")
-        params += [like] * 5
-    sql = "SELECT * FROM templates" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name"
-    return [_shape(r) for r in db.all(sql, params)]
+    return [_shape(r) for r in repo_templates.search_templates(db, (search or "").lower().split())]
 
 
-def show(db, name: str) -> dict:
+def show(db, *, name: str) -> dict:
     return _shape(_template(db, name), full=True)
 
 
 @use_case
-def delete(db, name: str) -> dict:
+def delete(db, *, name: str) -> TemplateDeleted:
     row = _template(db, name)
-    db.execute("DELETE FROM templates WHERE id = ?", (row["id"],))
+    repo_templates.delete_template(db, row["id"])
     return {"name": name, "deleted": True}
 
 
-def compose_from_template(db, seat_name, handles, name, subject=None, body=None) -> dict:
+def compose_from_template(db, *, seat_name, handles, name, subject=None, body=None, clock: Clock) -> dict:
     """`compose --template`: the template's text, follow-up and saved time; the command line overrides."""
     row = _template(db, name)
     followup = None
     if row["followup_body"] is not None:
         followup = (row["followup_subject"], row["followup_body"], row["followup_delay_hours"])
-    return compose(db, seat_name, handles, subject if subject is not None else row["subject"],
-                   body if body is not None else row["body"], followup=followup, template=row)
+    return compose(db, seat_name=seat_name, handles=handles,
+                   subject=subject if subject is not None else row["subject"],
+                   body=body if body is not None else row["body"], followup=followup, template=row, clock=clock)
 
 
-def preview(db, draft_id) -> dict:
+def compose_draft(db, *, seat_name, to: list[str], to_file=None, template=None, subject=None, body=None,
+                  clock: Clock) -> dict:
+    """`compose`: recipients from --to and --to-file, the text from the command line or a template."""
+    from .candidates import handles_from_file
+    handles = list(to) + (handles_from_file(to_file) if to_file else [])
+    if template:
+        return compose_from_template(db, seat_name=seat_name, handles=handles, name=template, subject=subject,
+                                     body=body, clock=clock)
+    if subject is None or body is None:
+        raise refuse("invalid_message", "Give --subject and --body, or --template NAME.")
+    return compose(db, seat_name=seat_name, handles=handles, subject=subject, body=body, clock=clock)
+
+
+def preview(db, *, draft_id) -> dict:
     """Rendered text per recipient and the values each lacks; schedules nothing."""
-    draft = repo.draft(db, draft_id)
+    draft = find_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
-    texts = {"subject": draft["subject"], "body": draft["body"]}
-    if draft["followup_body"] is not None:
-        texts.update(followup_subject=draft["followup_subject"], followup_body=draft["followup_body"])
-    parsed = {k: placeholders.parse(v) for k, v in texts.items()}
+    personal = placeholders.Personaliser.of_draft(draft, seat["name"])
     recipients = []
     for candidate in repo.draft_recipients(db, draft["id"]):
-        values = placeholders.values_for(candidate, seat["name"])
-        entry, missing = {"candidate": candidate["handle"]}, []
-        for key, parts in parsed.items():
-            entry[key], gaps = placeholders.render(parts, values)
-            missing += gaps
-        entry["missing"] = list(dict.fromkeys(missing))
-        recipients.append(entry)
+        texts, missing = personal.render(candidate)
+        recipients.append({"candidate": candidate["handle"], **texts, "missing": missing})
     return {"draft_id": draft["id"], "recipients": recipients,
             "missing": [r["candidate"] for r in recipients if r["missing"]]}

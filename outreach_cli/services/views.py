@@ -3,25 +3,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import repo, repo_delivery
+from .. import repo, repo_views
 from ..errors import refuse
 from ..shapes import draft as draft_shape, ledger_row, message as message_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, to_text
-from .common import acting_seat, load_clock
+from ..clock import Clock
+from .common import acting_seat, find_thread
 
-FOLDERS = ("drafts", "scheduled", "sent", "awaiting-reply", "responded", "canceled", "attention")
-_FOLDER_SQL = {
-    "scheduled": ("m.status = 'scheduled'", "m.send_at_utc, m.kind, m.id"),
-    "sent": ("m.status = 'sent'", "m.sent_at_utc, m.id"),
-    "awaiting-reply": ("((m.status = 'sent' AND t.response_kind IS NULL) OR "
-                       "(m.status = 'canceled' AND m.cancel_reason = 'daily_limit'))", "m.send_at_utc, m.id"),
-    "responded": ("m.status = 'sent' AND t.response_kind IS NOT NULL", "m.sent_at_utc, m.id"),
-    "canceled": ("m.status = 'canceled'", "m.send_at_utc, m.id"),
-    "attention": repo_delivery.ATTENTION,  # D8: unknown and failed messages
-}
+FOLDERS = ("drafts",) + repo_views.MESSAGE_FOLDERS
 
 
-def inbox(db, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
+def inbox(db, *, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
     if folder not in FOLDERS:
         raise refuse("invalid_input", f"Unknown folder {folder!r}; use one of {', '.join(FOLDERS)}.")
     seat = acting_seat(db, seat_name)
@@ -29,13 +21,10 @@ def inbox(db, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
         rows = repo.drafts_of_seat(db, seat["id"])
         handles = repo.draft_recipient_handles(db, [r["id"] for r in rows])
         return [draft_shape(r, seat["name"], handles[r["id"]]) for r in rows]
-    where, order = _FOLDER_SQL[folder]
-    rows = db.all(repo.MESSAGE_SELECT + f"JOIN threads t ON t.id = m.thread_id WHERE m.seat_id = ? AND {where} "
-                  f"ORDER BY {order}", (seat["id"],))
-    return [message_shape(r) for r in rows]
+    return [message_shape(r) for r in repo_views.folder_messages(db, seat["id"], folder)]
 
 
-def credits(db, seat_name: str | None, ledger: bool = False, contract: bool = False) -> dict:
+def credits(db, *, seat_name: str | None, ledger: bool = False, contract: bool = False) -> dict:
     """The seat's balance and the pool; `ledger` adds the seat's rows, or with `contract` the pool's rows."""
     seat = acting_seat(db, seat_name)
     result = {
@@ -62,29 +51,29 @@ def _until(text: str, zone, now):
     return parse_when((day + timedelta(days=1)).isoformat(), zone, now)[0]
 
 
-def stats(db, seat_name: str | None, since: str | None = None, until: str | None = None) -> dict:
+def stats(db, *, seat_name: str | None, since: str | None = None, until: str | None = None, clock: Clock) -> dict:
     """R3: response rate = messages answered within 30 days / messages sent, in the period."""
     seat = acting_seat(db, seat_name)
-    since_text, until_text = _period_bounds(db, seat, since, until)
+    since_text, until_text = _period_bounds(seat, since, until, clock)
     return {"seat": seat["name"], "since": since_text if since else None, "until": until_text if until else None,
             **_figures(db, seat, since_text, until_text)}
 
 
-def stats_by(db, seat_name: str | None, by: str, since: str | None = None, until: str | None = None) -> list[dict]:
+def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, until: str | None = None,
+             clock: Clock) -> list[dict]:
     """The figures of `stats` per week (from Monday) or calendar month, in the seat's zone, from the seat's
     first message or ledger row (or --since) to the clock's now (or --until)."""
     if by not in ("week", "month"):
         raise refuse("invalid_input", f"--by takes week or month, not {by!r}.")
     seat = acting_seat(db, seat_name)
-    since_text, until_text = _period_bounds(db, seat, since, until)
+    since_text, until_text = _period_bounds(seat, since, until, clock)
     if not since:
-        first = db.value("SELECT min(l.at_utc) FROM ledger l JOIN messages m ON m.id = l.message_id "
-                         "WHERE m.seat_id = ?", (seat["id"],))
+        first = repo_views.first_charge_at(db, seat["id"])
         if first is None:
             return []
         since_text = first
     if not until:
-        until_text = to_text(load_clock(db).now() + timedelta(seconds=1))
+        until_text = to_text(clock.now() + timedelta(seconds=1))
     zone = get_zone(seat["timezone"])
     periods = []
     start = _period_start(from_text(since_text), zone, by)
@@ -105,8 +94,8 @@ def _period_start(moment, zone, by: str):
     return localize(datetime(day.year, day.month, day.day), zone)[0]
 
 
-def _period_bounds(db, seat, since: str | None, until: str | None) -> tuple[str, str]:
-    now = load_clock(db).now()
+def _period_bounds(seat, since: str | None, until: str | None, clock: Clock) -> tuple[str, str]:
+    now = clock.now()
     zone = get_zone(seat["timezone"])
     since_text = to_text(parse_when(since, zone, now)[0]) if since is not None else "0000"
     until_text = to_text(_until(until, zone, now)) if until is not None else "9999"
@@ -116,21 +105,11 @@ def _period_bounds(db, seat, since: str | None, until: str | None) -> tuple[str,
 
 
 def _figures(db, seat, since_text: str, until_text: str) -> dict:
-    sent = db.one(
-        "SELECT count(*) AS n, sum(m.kind = 'initial') AS initial, sum(m.kind = 'followup') AS followup "
-        "FROM messages m WHERE m.seat_id = ? AND m.status = 'sent' AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
-        (seat["id"], since_text, until_text))
-    answered = db.all(
-        "SELECT t.response_kind, t.response_utc, m.sent_at_utc FROM threads t JOIN messages m "
-        "ON m.id = t.response_message_id WHERE t.seat_id = ? AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
-        (seat["id"], since_text, until_text))
+    sent = repo_views.sent_counts(db, seat["id"], since_text, until_text)
+    answered = repo_views.responses_to_sent(db, seat["id"], since_text, until_text)
     window = timedelta(days=30)
     within = [r for r in answered if from_text(r["response_utc"]) - from_text(r["sent_at_utc"]) <= window]
-    money = db.one(
-        "SELECT sum(CASE WHEN l.reason = 'charge' THEN -l.delta ELSE 0 END) AS charged, "
-        "sum(CASE WHEN l.reason = 'refund' THEN l.delta ELSE 0 END) AS refunded FROM ledger l "
-        "JOIN messages m ON m.id = l.message_id WHERE m.seat_id = ? AND l.at_utc >= ? AND l.at_utc < ?",
-        (seat["id"], since_text, until_text))
+    money = repo_views.charges_and_refunds(db, seat["id"], since_text, until_text)
     total = sent["n"] or 0
     return {
         "sent": total,
@@ -144,3 +123,10 @@ def _figures(db, seat, since_text: str, until_text: str) -> dict:
         "credits_charged": money["charged"] or 0,
         "credits_refunded": money["refunded"] or 0,
     }
+
+
+def thread(db, *, thread_id) -> dict:
+    """`thread`: one thread, its messages and its response."""
+    from ..shapes import thread as thread_shape
+    row = find_thread(db, thread_id)
+    return thread_shape(row, repo.thread_messages(db, row["id"]))
