@@ -68,6 +68,18 @@ class Database:
         finally:
             self._depth = 0
 
+    @contextmanager
+    def rehearsal(self):
+        """A transaction that is always rolled back (`tick --dry-run`, the agenda): the write lock is held, so
+        what is read and decided is what a real run would read and decide, and nothing is kept."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield self
+        finally:
+            self._depth = 0
+            self.conn.execute("ROLLBACK")
+
     def close(self):
         self.conn.close()
 

@@ -142,8 +142,7 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
     rollback (the agenda reads which messages were sent or canceled, and when). `future` plays a system
     clock's coming days as a simulated clock would: each message at its own time. Nothing is claimed or
     attempted: a message a transport would take counts as sent."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with db.rehearsal():
         if future and not clock.simulated:
             clock = Clock("simulated", clock.now())
             repo.set_setting(db, "clock_now_utc", to_text(clock.now()))
@@ -152,8 +151,6 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
             pass
         if inspect is not None:
             inspect(db)
-    finally:
-        db.execute("ROLLBACK")
     return report
 
 
