@@ -236,9 +236,14 @@ def tick_result(result: dict) -> None:
         return
     if dry:
         console.print("Dry run: nothing was changed.")
-    console.print(f"{span}: {'would send' if dry else 'sent'} {len(result['sent'])}, "
-                  f"{'cancel' if dry else 'canceled'} {len(result['canceled'])}, "
-                  f"{'refund' if dry else 'refunded'} {result['refunded']}.")
+    counts = (f"{'would send' if dry else 'sent'} {len(result['sent'])}, "
+              f"{'cancel' if dry else 'canceled'} {len(result['canceled'])}, "
+              f"{'refund' if dry else 'refunded'} {result['refunded']}.")
+    if len(span) + 2 + len(counts) <= console.width:
+        console.print(f"{span}: {counts}")
+    else:  # never wrap a number away from its word: the counts get a line of their own
+        console.print(f"{span}:")
+        console.print(f"  {counts}")
     if delivery:  # D8
         console.print(f"  delivered {result.get('delivered', 0)}, retrying {len(result.get('retrying', []))}, "
                       f"failed {len(result.get('failed', []))}, unknown {len(result.get('unknown', []))}")

@@ -142,3 +142,13 @@ def test_template_time_is_written_one_way_everywhere(busy):
     busy("templates", "save", "Short", "--subject", "Hi", "--body", "Hello", "--at", "2026-12-01 09:00",
          "--tz", "recipient")
     assert shown in busy("templates", "list", "--search", "short").stdout
+
+
+@pytest.mark.parametrize("columns", [80, 40])
+def test_K6_tick_summary_never_wraps_a_count_away_from_its_word(busy, monkeypatch, columns):
+    """A narrow terminal (or counts in the thousands at 80 columns) puts the counts on a line of their own,
+    whole, instead of wrapping "refund" and its number apart."""
+    import re
+    lines = _at(busy, monkeypatch, columns, "tick", "--by", "10d", "--dry-run")
+    assert max(len(line) for line in lines) <= columns, "\n".join(lines)
+    assert any(re.search(r"would send \d+, cancel \d+, refund \d+\.$", line) for line in lines), "\n".join(lines)
