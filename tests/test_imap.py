@@ -158,7 +158,7 @@ def test_D2_password_command_output_without_trailing_newline_and_env_by_name(mon
     assert caught.value.message == "The environment variable OUTREACH_NOT_SET that should hold the password is not set."
     with pytest.raises(OutreachError) as caught:
         resolve_password(password_command="echo secret; exit 3")
-    assert caught.value.message == "The password command failed (exit 3)." and "secret" not in caught.value.message
+    assert caught.value.message == "The password command exited with status 3." and "secret" not in caught.value.message
 
 
 def test_I1_imap_password_command_logs_in(server):

@@ -4,15 +4,14 @@ is read again from UID 1 (safe: incoming mail is recorded once per Message-ID)."
 from __future__ import annotations
 
 import imaplib
-import ipaddress
 import os
 import re
 import socket
 import ssl
-import subprocess
 from typing import Container, Iterator
 
 from ..errors import OutreachError
+from ..network import is_loopback
 from .source import Batch, Fetched
 
 SECURITIES = ("ssl", "starttls", "none")
@@ -25,36 +24,15 @@ def transport_error(sentence: str) -> OutreachError:
     return OutreachError(sentence, "transport_error")
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def resolve_password(password_env: str | None = None, password_command: str | None = None,
                      timeout: float = 60) -> str:
-    """The password named by an environment variable, or printed by a command run with `sh -c`
-    (its standard output without the trailing newline, like msmtp's passwordeval). The password
-    itself is never stored, logged or put in an error message."""
-    if password_env:
-        value = os.environ.get(password_env)
-        if value is None:
-            raise transport_error(f"The environment variable {password_env} that should hold the password is not set.")
-        return value
-    if password_command:
-        try:
-            done = subprocess.run(["sh", "-c", password_command], stdin=subprocess.DEVNULL,
-                                  capture_output=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            raise transport_error(f"The password command did not finish within {timeout:g} seconds.") from None
-        if done.returncode != 0:
-            raise transport_error(f"The password command failed (exit {done.returncode}).")
-        out = done.stdout.decode("utf-8", "replace")
-        return out[:-1] if out.endswith("\n") else out
-    return ""
+    """The password by reference (D2, through secrets.password, the one owner), as a transport_error when it
+    cannot be had; "" when the mailbox has none."""
+    from ..secrets import SecretError, password
+    try:
+        return password(password_env, password_command, timeout) or ""
+    except SecretError as exc:
+        raise transport_error(str(exc)) from None
 
 
 class ImapSource:

@@ -5,12 +5,12 @@ name of an environment variable, or a password command). `test` reads the settin
 the transport outside any transaction (D6)."""
 from __future__ import annotations
 
-import ipaddress
 import os
 
 
 from .. import repo_transports
 from ..errors import refuse
+from ..network import is_loopback
 from ..secrets import ENV_NAME
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
 from .common import acting_seat, use_case
@@ -92,7 +92,7 @@ def _check_smtp(options: dict) -> None:
     port = options.get("port")
     if port is not None and not 1 <= port <= 65535:
         raise refuse("invalid_input", f"--port must be 1 to 65535, not {port}.")
-    if security == "none" and not _is_loopback(options["host"]):
+    if security == "none" and not is_loopback(options["host"]):
         raise refuse("invalid_input", f"--security none would send the password and messages unencrypted to "
                                       f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.")
     if security == "none" and options.get("ca_file"):
@@ -108,15 +108,6 @@ def _check_smtp(options: dict) -> None:
     if options.get("user") and not has_password:
         raise refuse("invalid_input", "--user needs --password-env VAR or --password-command CMD "
                                       "(the password itself is never stored).")
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.", "ip6-localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def test(db, *, seat_name: str | None) -> dict:

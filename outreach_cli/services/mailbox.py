@@ -62,7 +62,7 @@ def _check_options(kind: str, options: dict) -> list[str]:
 
 
 def _check_imap(options: dict) -> None:
-    from ..incoming.imap import is_loopback
+    from ..network import is_loopback
     security = options.get("security", IMAP_DEFAULTS["security"])
     if security not in IMAP_PORTS:
         raise refuse("invalid_input", f"--security takes ssl, starttls or none, not {security!r}.")
