@@ -120,3 +120,14 @@ def use_case(service):
         with db.transaction():
             return service(db, *args, **kwargs)
     return in_one_transaction
+
+
+def given_options(given: dict, allowed, where: str) -> dict:
+    """The options given on the command line (None means not given), refusing any that does not apply to
+    `where` ("the smtp transport", "a maildir mailbox"), named as the flags the recruiter typed."""
+    options = {key: value for key, value in given.items() if value is not None}
+    wrong = [key for key in options if key not in allowed]
+    if wrong:
+        names = ", ".join("--" + key.replace("_", "-") for key in wrong)
+        raise refuse("invalid_input", f"{names} does not apply to {where}.")
+    return options

@@ -13,7 +13,7 @@ from ..errors import refuse
 from ..network import is_loopback
 from ..secrets import ENV_NAME
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
-from .common import acting_seat, use_case
+from .common import acting_seat, given_options, use_case
 
 # Which options each kind takes (as the CLI spells them, without the leading dashes).
 ALLOWED = {
@@ -48,11 +48,7 @@ def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
     seat = acting_seat(db, seat_name)
     if kind not in KINDS:
         raise refuse("invalid_input", f"Unknown transport {kind!r}; use one of {', '.join(KINDS)}.")
-    options = {k: v for k, v in given.items() if v is not None}
-    wrong = [k for k in options if k not in ALLOWED[kind]]
-    if wrong:
-        names = ", ".join("--" + k.replace("_", "-") for k in wrong)
-        raise refuse("invalid_input", f"{names} does not apply to the {kind} transport.")
+    options = given_options(given, ALLOWED[kind], f"the {kind} transport")
     if kind in REQUIRED and not options.get(REQUIRED[kind]):
         raise refuse("invalid_input", f"The {kind} transport needs --{REQUIRED[kind].replace('_', '-')}.")
     _check_options(kind, options)

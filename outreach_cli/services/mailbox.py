@@ -6,7 +6,7 @@ import os
 
 from .. import repo_incoming
 from ..errors import refuse
-from .common import acting_seat, use_case
+from .common import acting_seat, given_options, use_case
 from .incoming import ALLOWED, IMAP_DEFAULTS, IMAP_PORTS, effective_settings, source_name
 
 KINDS = ("none", "maildir", "mbox", "imap")
@@ -26,11 +26,7 @@ def set_mailbox(db, seat_name: str | None, kind: str, **given) -> dict:
     seat = acting_seat(db, seat_name)
     if kind not in KINDS:
         raise refuse("invalid_input", f"Unknown mailbox kind {kind!r}; use one of {', '.join(KINDS)}.")
-    options = {key: value for key, value in given.items() if value is not None}
-    wrong = [key for key in options if key not in ALLOWED[kind]]
-    if wrong:
-        names = ", ".join("--" + key.replace("_", "-") for key in wrong)
-        raise refuse("invalid_input", f"{names} does not apply to a {kind} mailbox.")
+    options = given_options(given, ALLOWED[kind], f"a {kind} mailbox")
     warnings = _check_options(kind, options)
     if kind == "none":
         repo_incoming.delete_mailbox(db, seat["id"])
