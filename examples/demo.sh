@@ -30,6 +30,9 @@ run outreach candidates import "$DEMO_DIR/shortlist.csv"
 say "Her messages really leave: as email files into an outbox she reviews (smtp would send them)."
 run outreach seats set ada --from "Ada Lovelace <ada@acme.example>"
 run outreach delivery set outbox --dir "$DEMO_DIR/outbox"
+say "Answers come back to her mailbox (a Maildir here; IMAP works the same): tick reads it first."
+mkdir -p "$DEMO_DIR/mail/new" "$DEMO_DIR/mail/cur" "$DEMO_DIR/mail/tmp"
+run outreach mailbox set maildir --dir "$DEMO_DIR/mail"
 
 say "A two-message template: sent at 09:00 in each candidate's own zone, a nudge 3 days later."
 run outreach templates save "Backend role" \
@@ -57,8 +60,23 @@ refused outreach schedule 3 --now
 say "Cron runs tick; here the simulated clock moves a day. Ada may send 3 a day."
 run outreach tick --by 1d
 
-say "Marie answers within the hour, before her follow-up: both her credits come back."
-run outreach reply 1
+say "Marie answers by email within the hour, before her follow-up: the next tick reads it first."
+marie_id=$(outreach thread 1 --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["messages"][0]["internet_message_id"])')
+cat > "$DEMO_DIR/mail/new/1764579600.marie.mx" <<MAIL
+From: Marie Curie <marie@radium.example>
+To: Ada Lovelace <ada@acme.example>
+Subject: Re: Marie, a backend role at Acme
+Date: Tue, 01 Dec 2026 09:40:00 +0100
+Message-ID: <reply-1@radium.example>
+In-Reply-To: $marie_id
+References: $marie_id
+
+Hi Ada, yes, happy to talk. Thursday?
+MAIL
+run outreach tick
+say "Her reply is the thread's response: the follow-up is canceled and both her credits came back."
+run outreach replies list
+run outreach thread 1
 
 say "The admin flags Ben's seat: his scheduled messages will not go (refunded to the pool)."
 run outreach seats restrict ben
