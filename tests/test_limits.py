@@ -385,6 +385,13 @@ def test_csv_duplicate_header_column_is_refused_by_name(world, tmp_path):
     assert "'first_name'" in message and "twice" in message
 
 
+def test_csv_a_repeated_unknown_column_is_ignored_like_any_unknown_column(world, tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text("handle,first_name,last_name,notes,notes\nbob,Bob,Smith,a,b\n")
+    world("candidates", "import", path)
+    assert world.json("candidates", "show", "bob")["first_name"] == "Bob"
+
+
 def test_csv_unterminated_quote_is_named_with_its_line(world, tmp_path):
     path = tmp_path / "quote.csv"
     path.write_text('handle,first_name,last_name\nbob,Bob,Smith\n"eve,Eve,Adams\nzed,Zed,Z\n')

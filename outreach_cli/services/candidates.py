@@ -136,7 +136,7 @@ def read_csv_rows(path: Path):
         raise refuse("invalid_input", f"{path} is empty; it needs a header row naming its columns.") from None
     except csv.Error as exc:
         raise refuse("invalid_input", f"{path} is not a readable CSV file ({_csv_problem(exc)}).") from None
-    twice = sorted({name for name in header if name and header.count(name) > 1})
+    twice = sorted({name for name in header if name in IMPORT_COLUMNS and header.count(name) > 1})  # unknown ones are ignored
     if twice:
         raise refuse("invalid_input", f"{path} names the column {twice[0]!r} twice in its header row; keep one.")
 
