@@ -78,6 +78,15 @@ def test_D5_accepted_is_sent_with_server_reply_and_F3(ada, smtp_server):
     doctor_ok(ada)
 
 
+def test_D8_a_tick_of_several_attempts_lists_the_waiting_message_once(ada, smtp_server):
+    server = smtp_server(answer="451")
+    use_smtp(ada, server)
+    schedule(ada, "grace")
+    report = ada.json("tick", "--to", "2026-12-01 10:30")  # attempts at 09:00, 09:05, 09:20 and 10:20
+    assert _message(ada, 1)["attempts"] == 4
+    assert report["retrying"] == [1] and report["sent"] == [] and report["failed"] == []
+
+
 def test_D5_temporary_451_retries_at_5_15_60_min_then_4h_and_fails_after_24h(ada, smtp_server):
     server = smtp_server(answer="451")
     use_smtp(ada, server)
@@ -101,6 +110,7 @@ def test_D5_temporary_451_retries_at_5_15_60_min_then_4h_and_fails_after_24h(ada
     assert failed["status"] == "failed" and failed["attempts"] == 10 and failed["credit"] == "refunded"
     assert "451" in failed["failure"]
     assert report["failed"] == [{"id": 1, "failure": failed["failure"]}]
+    assert report["retrying"] == []  # D8 lists messages, not attempts: it failed in this tick, so it waits no more
     assert {"id": 2, "reason": "initial_not_sent"} in report["canceled"]
     assert _message(ada, 2)["status"] == "canceled" and _message(ada, 2)["credit"] == "refunded"
     assert balance(ada) == before + 2

@@ -78,6 +78,8 @@ class Recorded:
     def __init__(self):
         self.ids: list[int] = []   # incoming ids, in the order read
         self.new: dict = {}        # incoming id -> whether this read recorded it
+        self.canceled: list = []   # {id, reason} of the messages the mail canceled (a reply's follow-up, F4)
+        self.refunded = 0          # credits the mail returned (C2-C4, I5)
 
 
 def fetch(db, seat_name: str | None, *, clock) -> dict:
@@ -105,6 +107,8 @@ class TickFetch:
         self.hold: set = set()          # seat ids whose mailbox could not be read
         self.warnings: list[str] = []
         self.configured = False         # any seat has a mailbox
+        self.canceled: list = []        # {id, reason} of what the mail read canceled
+        self.refunded = 0               # credits the mail read returned
 
 
 def fetch_before_tick(db, clock) -> TickFetch:
@@ -121,6 +125,8 @@ def fetch_before_tick(db, clock) -> TickFetch:
                                    f"for the next tick: {error.message}")
             continue
         result.incoming += [i for i in recorded.ids if recorded.new[i]]
+        result.canceled += recorded.canceled
+        result.refunded += recorded.refunded
     return result
 
 
@@ -179,7 +185,7 @@ def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> 
         incoming_id = _insert(db, seat, source, key, mail, verdict, found, now_text)
         known[mail.message_id] = incoming_id
         _remember(recorded, incoming_id, True)
-        _settle(db, found, verdict, mail, clock, now_text)
+        _settle(db, found, verdict, mail, clock, now_text, recorded)
 
 
 def _remember(recorded: Recorded, incoming_id: int, new: bool) -> None:
@@ -206,28 +212,28 @@ def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
     return repo_incoming.insert_incoming(db, **fields)
 
 
-def _settle(db, found, verdict, mail, clock, now_text: str) -> None:
+def _settle(db, found, verdict, mail, clock, now_text: str, recorded: Recorded) -> None:
     """I5, I6: what a matched mail changes. Auto-replies and soft bounces change nothing."""
     if found.kind == "bounce" and verdict.hard and found.message is not None:
-        _hard_bounce(db, found.message, mail, verdict, now_text)
+        _hard_bounce(db, found.message, mail, verdict, now_text, recorded)
     elif found.kind == "reply":
         thread_id = found.message["thread_id"] if found.message is not None else found.thread
-        _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock)
+        _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded)
 
 
-def _reply(db, thread_id: int, date, clock) -> None:
+def _reply(db, thread_id: int, date, clock, recorded: Recorded) -> None:
     from .replies import respond
     thread = repo.thread(db, thread_id)
     if thread["response_kind"]:
         return  # I6: a thread that already has a response only records the mail
     try:
-        respond(db, thread, "reply", clock=clock, at=date)
+        recorded.refunded += respond(db, thread, "reply", clock=clock, at=date, canceled=recorded.canceled)
     except OutreachError as error:
         if error.code != "invalid_state":  # nothing sent on it (yet): the mail is recorded, nothing else
             raise
 
 
-def _hard_bounce(db, message, mail, verdict, now_text: str) -> None:
+def _hard_bounce(db, message, mail, verdict, now_text: str, recorded: Recorded) -> None:
     """I5: the returned message failed (refunded once, C10), its unsent follow-up is canceled and refunded, and
     the candidate's email is marked undeliverable. A message already failed, canceled or in flight is left."""
     from .credits import refund
@@ -236,11 +242,11 @@ def _hard_bounce(db, message, mail, verdict, now_text: str) -> None:
         return
     diagnostic = mail.diagnostic_codes[0] if mail.diagnostic_codes else f"status {verdict.status}"
     repo_incoming.fail_message(db, message["id"], f"bounced: {diagnostic}"[:MAX_TEXT])
-    refund(db, message, now_text)
+    recorded.refunded += refund(db, message, now_text)
     if message["kind"] == "initial":
         followup = repo.followup_of(db, message["thread_id"])
         if followup is not None and followup["status"] == "scheduled":
-            cancel_and_refund(db, followup, "initial_not_sent", now_text)
+            recorded.refunded += cancel_and_refund(db, followup, "initial_not_sent", now_text, recorded.canceled)
     repo_incoming.mark_undeliverable(db, message["candidate_id"])
 
 

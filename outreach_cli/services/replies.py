@@ -28,10 +28,11 @@ def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
     return result
 
 
-def respond(db, thread, kind: str, *, clock, at: datetime | None = None) -> int:
+def respond(db, thread, kind: str, *, clock, at: datetime | None = None, canceled: list | None = None) -> int:
     """Record the thread's response of `kind` (accept, decline, reply) inside the caller's transaction and
     settle credits; returns how many were refunded. The response happens at `at` (default: the clock's now),
-    kept between the sent_at of the message it answers and now (I6)."""
+    kept between the sent_at of the message it answers and now (I6). The follow-up it cancels is added to
+    `canceled` as {id, reason} (a tick that read the reply reports it)."""
     now = clock.now()
     messages = repo.thread_messages(db, thread["id"])
     sent = [m for m in messages if m["status"] == "sent" and from_text(m["sent_at_utc"]) <= now]
@@ -49,5 +50,5 @@ def respond(db, thread, kind: str, *, clock, at: datetime | None = None) -> int:
         refunded += refund(db, answered, settled_text)
     for message in messages:
         if message["status"] == "scheduled":  # F4 / C2: the follow-up is not sent, its credit returns
-            refunded += cancel_and_refund(db, message, "responded", settled_text)
+            refunded += cancel_and_refund(db, message, "responded", settled_text, canceled)
     return refunded

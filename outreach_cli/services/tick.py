@@ -74,6 +74,8 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
     fetched = fetch_before_tick(db, clock)
     if fetched.configured:
         report["incoming"] = fetched.incoming
+        report["canceled"] += fetched.canceled  # a reply's follow-up (F4), a bounce's (I5): this tick's work too
+        report["refunded"] += fetched.refunded
     if fetched.warnings:
         report.setdefault("warnings", []).extend(fetched.warnings)
     held = frozenset(hold_followups_for) | frozenset(fetched.hold)  # I2: a seat whose mail could not be read
@@ -103,8 +105,17 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
     finally:
         senders.close()
     _warn_if_left_behind(db, clock, target, report)
+    _settle_delivery_report(report)
     _warn_about_delivery(report)
     return report
+
+
+def _settle_delivery_report(report: dict) -> None:
+    """D8 lists messages, not attempts: one retried several times in a long tick is listed once, and only if
+    it is still waiting for a retry at the end (not if it went, failed or became unknown later in the tick)."""
+    done = set(report["sent"]) | {item["id"] for item in report["failed"]} | set(report["unknown"])
+    report["retrying"] = sorted(set(report["retrying"]) - done)
+    report["unknown"] = sorted(set(report["unknown"]))
 
 
 def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
@@ -133,7 +144,7 @@ def _warn_about_delivery(report: dict) -> None:
 
 
 def _ids(ids) -> str:
-    return ", ".join(str(i) for i in ids)
+    return ", ".join(str(i) for i in sorted(ids))
 
 
 def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bool = False, held=frozenset()) -> dict:
