@@ -100,8 +100,6 @@ def _when(message: dict) -> tuple[str, str]:
 def message(result: dict) -> None:
     """One message (resolve): its row, and what the transport said, if anything."""
     messages([result], f"Message {result['id']}")
-    if result.get("failure"):
-        _console().print(f"Last delivery answer: {result['failure']}")
 
 
 def messages(rows: list[dict], title: str = "Messages") -> None:
@@ -110,6 +108,21 @@ def messages(rows: list[dict], title: str = "Messages") -> None:
     _listing(title, rows, ("Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC"), lambda row: (
         str(row["id"]), str(row["thread_id"]), "follow-up" if row["kind"] == "followup" else row["kind"],
         row["candidate"], _status(row), *_when(row)), MAX_ROWS, drop=("UTC", "Thr", "When (local)"))
+    _delivery_notes(rows[:MAX_ROWS])
+
+
+def _delivery_notes(rows: list[dict]) -> None:
+    """What the transport last said about each message that needs a look or waits for a retry (D5, D8)."""
+    notes = []
+    for row in rows:
+        if row.get("status") in ("failed", "unknown") and row.get("failure"):
+            notes.append(f"Message {row['id']} {row['status']}: {row['failure']}")
+        elif row.get("status") == "scheduled" and row.get("retry_at"):
+            notes.append(f"Message {row['id']} retries at {_utc(row['retry_at'])}: {row.get('failure') or '-'}")
+    if notes:
+        console = _console()
+        for note in notes:
+            console.print(note, markup=False)
 
 
 def schedule_result(result: dict) -> None:
