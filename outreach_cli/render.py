@@ -271,7 +271,10 @@ def tick_result(result: dict) -> None:
 
 
 def seat(result: dict) -> None:
+    """One seat: the table row, then its sender address when it has one (D3)."""
     seats([result])
+    if result.get("from"):
+        _console().print(f"From: {result['from']}", markup=False)
 
 
 def seats(rows: list[dict]) -> None:
@@ -299,13 +302,18 @@ def contract(result: dict) -> None:
 
 
 def candidate(result: dict) -> None:
+    """One candidate: the table row, then the email (a list leaves it out to keep its width)."""
     candidates([result])
+    if result.get("email"):
+        bounced = " (bounced: undeliverable; `candidates set --email` to change it)" \
+            if result.get("email_undeliverable") else ""
+        _console().print(f"Email: {result['email']}{bounced}", markup=False)
 
 
 def candidates(rows: list[dict]) -> None:
     def cells(row):
-        flags = ", ".join(f for f, on in (("out-of-network", row["out_of_network"]), ("opted out", row["opted_out"]))
-                          if on)
+        flags = ", ".join(f for f, on in (("out-of-network", row["out_of_network"]), ("opted out", row["opted_out"]),
+                                          ("email bounced", row.get("email_undeliverable"))) if on)
         name = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
         return row["handle"], name, row["company"] or "-", row["timezone"] or "-", flags
     _listing("Candidates", rows, ("Handle", "Name", "Company", "Zone", "Flags"), cells, MAX_ROWS * 4,
