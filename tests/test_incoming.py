@@ -354,9 +354,11 @@ def test_I1_maildir_keys_are_those_of_the_mailbox_module(tmp_path):
     assert fetched == {key: stdlib.get_bytes(key) for key in stdlib.keys() if not key.startswith(".")}
 
 
-def test_I1_missing_maildir_is_a_transport_error(tmp_path):
+def test_I1_a_maildir_not_created_yet_has_no_mail_and_a_folder_without_new_is_a_transport_error(tmp_path):
+    assert list(open_source("maildir", dir=str(tmp_path / "nope")).fetch()) == []
+    (tmp_path / "plain").mkdir()
     with pytest.raises(OutreachError) as caught:
-        list(open_source("maildir", dir=str(tmp_path / "nope")).fetch())
+        list(open_source("maildir", dir=str(tmp_path / "plain")).fetch())
     assert caught.value.code == "transport_error" and "is not a Maildir" in caught.value.message
 
 
@@ -393,9 +395,11 @@ def test_I1_mbox_reads_only_what_was_appended_and_restarts_after_a_rewrite(tmp_p
     assert [parse(item.raw).message_id for item in source.fetch(grown.cursor)] == [mail("spam-unknown.eml").message_id]
 
 
-def test_I1_missing_mbox_is_a_transport_error(tmp_path):
+def test_I1_an_mbox_not_created_yet_has_no_mail_and_an_unreadable_one_is_a_transport_error(tmp_path):
+    assert list(open_source("mbox", file=str(tmp_path / "nope.mbox")).fetch()) == []
+    (tmp_path / "folder.mbox").mkdir()
     with pytest.raises(OutreachError) as caught:
-        list(open_source("mbox", file=str(tmp_path / "nope.mbox")).fetch())
+        list(open_source("mbox", file=str(tmp_path / "folder.mbox")).fetch())
     assert caught.value.code == "transport_error" and "could not be read" in caught.value.message
 
 

@@ -328,7 +328,8 @@ def test_I2_tick_reads_the_mailbox_before_sending_so_a_reply_stops_the_followup(
 def test_I2_tick_holds_the_followups_of_a_seat_whose_mailbox_cannot_be_read(people, tmp_path):
     thread = sent_thread(people, "grace")
     other = sent_thread(people, "alan", followup=True)
-    people("mailbox", "set", "maildir", "--dir", tmp_path / "missing")
+    (tmp_path / "not-a-maildir").mkdir()  # a folder without new/ and cur/ cannot be read as a Maildir
+    people("mailbox", "set", "maildir", "--dir", tmp_path / "not-a-maildir")
     draft = compose(people, "kat")
     kat = people.json("schedule", draft["id"], "--at", "+1d")["threads"][0]
     result = people("tick", "--by", "8d", "--json")
@@ -339,7 +340,7 @@ def test_I2_tick_holds_the_followups_of_a_seat_whose_mailbox_cannot_be_read(peop
     assert "mailbox of seat ada could not be read" in warning and "is not a Maildir" in warning
     assert people.json("thread", thread["id"])["messages"][1]["status"] == "scheduled"
     assert people.json("thread", other["id"])["messages"][1]["status"] == "scheduled"
-    maildir(tmp_path).rename(tmp_path / "missing")  # readable again: the next tick sends them
+    maildir(tmp_path).rename(tmp_path / "not-a-maildir")  # a Maildir now: the next tick sends them
     result = people("tick", "--json")
     assert result.stderr == ""
     assert sorted(json.loads(result.stdout)["sent"]) == sorted([thread["messages"][1]["id"], other["messages"][1]["id"]])
@@ -395,7 +396,8 @@ def test_D9_replies_fetch_without_a_mailbox_is_not_configured(people):
 
 
 def test_I2_unreadable_mailbox_is_a_transport_error_and_changes_nothing(people, tmp_path):
-    people("mailbox", "set", "mbox", "--file", tmp_path / "nope.mbox")
+    (tmp_path / "a-folder.mbox").mkdir()  # a folder where the mbox file should be cannot be read
+    people("mailbox", "set", "mbox", "--file", tmp_path / "a-folder.mbox")
     message = people.refused("replies", "fetch", code="transport_error")
     assert "could not be read" in message
 
@@ -554,3 +556,12 @@ def test_I5_a_csv_import_that_changes_the_email_clears_the_undeliverable_mark(pe
     (tmp_path / "people.csv").write_text("handle,email\ngrace,grace@navy.example.mil\n")
     people("candidates", "import", tmp_path / "people.csv", "--update")
     assert people.json("candidates", "show", "grace")["email_undeliverable"] is False
+
+
+@pytest.mark.parametrize("kind, option, name", [("mbox", "--file", "inbox.mbox"), ("maildir", "--dir", "Maildir")])
+def test_I2_a_mailbox_not_created_yet_is_empty_and_holds_nothing(people, tmp_path, kind, option, name):
+    """A delivery agent creates the mbox file or the Maildir with the first mail: until then there is nothing
+    to read, which is no reason to hold the seat's follow-ups (as `mailbox set` says)."""
+    people("mailbox", "set", kind, option, tmp_path / name)
+    result = people("tick", "--by", "1d", "--json")
+    assert result.stderr == "" and json.loads(result.stdout)["incoming"] == []

@@ -33,6 +33,8 @@ class MaildirSource:
         return Batch(cursor, lambda batch: self._read(batch, cursor, known))
 
     def _read(self, batch: Batch, cursor: str | None, known: Container[str]) -> Iterator[Fetched]:
+        if not os.path.lexists(self.path):
+            return  # no mail has arrived yet: a delivery agent creates the Maildir with the first one
         mtimes = self._mtimes()  # taken before listing: a change during the read shows next time
         if cursor and _load(cursor) == mtimes:
             return

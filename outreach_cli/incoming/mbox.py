@@ -32,6 +32,8 @@ class MboxSource:
     def _read(self, batch: Batch, cursor: str | None, known: Container[str]) -> Iterator[Fetched]:
         try:
             stat = os.stat(self.path)
+        except FileNotFoundError:
+            return  # no mail has arrived yet: a delivery agent creates the file with the first one
         except OSError as error:
             raise OutreachError(f"The mbox file {self.path} could not be read: {error.strerror}.",
                                 "transport_error") from None
