@@ -554,8 +554,8 @@ def incoming_result(result: dict) -> None:
     ignored = sum(row["kind"] == "ignored" for row in new)
     shown = [row for row in rows if row["kind"] != "ignored"]
     known = len(rows) - len(new)
-    notes = [f"{len(new)} new"] + ([f"{ignored} ignored (not from a candidate)"] if ignored else []) + \
-            ([f"{known} already known"] if known else [])
+    notes = [f"{len(new)} new" + (f" (of which {ignored} ignored: not from a candidate)" if ignored else "")] + \
+        ([f"{known} already known"] if known else [])
     _console().print("Incoming mail: " + ", ".join(notes) + ".")
     if shown:
         incoming_list(shown, "Read", limit=50)
