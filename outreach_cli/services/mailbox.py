@@ -39,7 +39,8 @@ def _check_options(kind: str, options: dict) -> list[str]:
     required = {"maildir": ("dir",), "mbox": ("file",), "imap": ("host", "user")}.get(kind, ())
     missing = [key for key in required if not options.get(key)]
     if missing:
-        raise refuse("invalid_input", f"A {kind} mailbox needs " + " and ".join(f"--{k}" for k in missing) + ".")
+        article = "An" if kind in ("mbox", "imap") else "A"  # an em-box, an IMAP mailbox
+        raise refuse("invalid_input", f"{article} {kind} mailbox needs " + " and ".join(f"--{k}" for k in missing) + ".")
     for key in ("dir", "file", "host", "user", "password_command", "folder", "ca_file"):
         value = options.get(key)
         if value is not None and (not value.strip() or any(ord(ch) < 32 for ch in value)):

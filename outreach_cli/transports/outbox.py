@@ -86,6 +86,7 @@ class OutboxTransport:
         pass
 
     def _make_folders(self) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # the outbox itself is private too, when we make it
         for folder in FOLDERS:
             (self.dir / folder).mkdir(parents=True, exist_ok=True, mode=0o700)
 
