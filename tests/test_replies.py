@@ -536,7 +536,7 @@ def test_I4_every_query_of_a_fetch_searches_an_index(people, tmp_path):
     db = people.db()
     statements = []
     db.conn.set_trace_callback(statements.append)
-    assert len(fetch(db, None, clock=load_clock(db))["incoming"]) == 4
+    assert len(fetch(db, seat_name=None, clock=load_clock(db))["incoming"]) == 4
     db.conn.set_trace_callback(None)
     db.execute("ANALYZE")
     selects = [sql for sql in statements if sql.lstrip().upper().startswith("SELECT")]

@@ -37,7 +37,7 @@ def mailbox_set(
 ):
     """Choose a seat's mailbox (I1); it is only ever read. Passwords only by reference (D2)."""
     from ..services.mailbox import set_mailbox
-    run(db, json, lambda d, clock: set_mailbox(d, seat, kind, dir=dir, file=file, host=host, port=port, security=security,
+    run(db, json, lambda d, clock: set_mailbox(d, seat_name=seat, kind=kind, dir=dir, file=file, host=host, port=port, security=security,
                                                user=user, password_env=password_env, password_command=password_command,
                                                folder=folder, ca_file=ca_file, timeout=timeout),
         render.mailbox_settings)
@@ -47,14 +47,14 @@ def mailbox_set(
 def mailbox_show(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show every effective setting of a seat's mailbox, defaults included."""
     from ..services.mailbox import show_mailbox
-    run(db, json, lambda d, clock: show_mailbox(d, seat), render.mailbox_settings)
+    run(db, json, lambda d, clock: show_mailbox(d, seat_name=seat), render.mailbox_settings)
 
 
 @replies_app.command("fetch")
 def replies_fetch(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Read what is new in a seat's mailbox: replies stop follow-ups and settle credits (I2)."""
     from ..services.incoming import fetch
-    run(db, json, lambda d, clock: fetch(d, seat, clock=clock), render.incoming_result)
+    run(db, json, lambda d, clock: fetch(d, seat_name=seat, clock=clock), render.incoming_result)
 
 
 @replies_app.command("import")
@@ -66,7 +66,7 @@ def replies_import(
     from ..services.incoming import import_message
 
     def action(d, clock):
-        return import_message(d, _read(file), clock=clock)
+        return import_message(d, raw=_read(file), clock=clock)
     run(db, json, action, render.incoming_result)
 
 
@@ -86,7 +86,7 @@ def replies_list(unmatched: Annotated[bool, typer.Option("--unmatched", help="On
                  db: DbOption = None, json: JsonOption = False):
     """List incoming mail (mail from nobody we wrote to is left out)."""
     from ..services.incoming import list_incoming
-    run(db, json, lambda d, clock: list_incoming(d, unmatched), render.incoming_list)
+    run(db, json, lambda d, clock: list_incoming(d, unmatched=unmatched), render.incoming_list)
 
 
 @replies_app.command("assign")
@@ -95,7 +95,7 @@ def replies_assign(incoming: Annotated[str, typer.Argument(help="An unmatched in
                    db: DbOption = None, json: JsonOption = False):
     """Attach an unmatched mail to a thread: it becomes the thread's reply (I4, I6)."""
     from ..services.incoming import assign
-    run(db, json, lambda d, clock: assign(d, incoming, thread, clock=clock), render.incoming_one)
+    run(db, json, lambda d, clock: assign(d, incoming_id=incoming, thread_id=thread, clock=clock), render.incoming_one)
 
 
 def register(app: typer.Typer) -> None:

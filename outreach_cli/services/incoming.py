@@ -67,7 +67,7 @@ def incoming_shape(row, new: bool | None = None) -> dict:
     return shape
 
 
-def list_incoming(db, unmatched: bool = False) -> list[dict]:
+def list_incoming(db, *, unmatched: bool = False) -> list[dict]:
     return [incoming_shape(row) for row in repo_incoming.incoming_list(db, unmatched)]
 
 
@@ -82,7 +82,7 @@ class Recorded:
         self.refunded = 0          # credits the mail returned (C2-C4, I5)
 
 
-def fetch(db, seat_name: str | None, *, clock) -> dict:
+def fetch(db, *, seat_name: str | None, clock) -> dict:
     """`replies fetch`: read what is new in the seat's mailbox (I2)."""
     seat = acting_seat(db, seat_name)
     recorded = _fetch_seat(db, seat, clock)
@@ -90,7 +90,7 @@ def fetch(db, seat_name: str | None, *, clock) -> dict:
     return {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
 
 
-def import_message(db, raw: bytes, *, clock) -> dict:
+def import_message(db, *, raw: bytes, clock) -> dict:
     """`replies import`: one raw message (a procmail, sieve or .forward pipe). It belongs to the seat of the thread
     it matches, else to the default seat; a message already recorded comes back with `"new": false` (I3)."""
     if not raw.strip():
@@ -254,7 +254,7 @@ def _hard_bounce(db, message, mail, verdict, now_text: str, recorded: Recorded) 
 
 
 @use_case
-def assign(db, incoming_id, thread_id, *, clock) -> dict:
+def assign(db, *, incoming_id, thread_id, clock) -> dict:
     """Attach an unmatched mail to a thread by hand: it becomes that thread's `reply` (I6)."""
     row = repo_incoming.incoming(db, incoming_id)
     if row["kind"] != "unmatched":

@@ -13,7 +13,7 @@ KINDS = ("none", "maildir", "mbox", "imap")
 MAX_TIMEOUT = 3600
 
 
-def show_mailbox(db, seat_name: str | None) -> dict:
+def show_mailbox(db, *, seat_name: str | None) -> dict:
     seat = acting_seat(db, seat_name)
     box = repo_incoming.mailbox(db, seat["id"])
     if box is None:
@@ -22,7 +22,7 @@ def show_mailbox(db, seat_name: str | None) -> dict:
 
 
 @use_case
-def set_mailbox(db, seat_name: str | None, kind: str, **given) -> dict:
+def set_mailbox(db, *, seat_name: str | None, kind: str, **given) -> dict:
     seat = acting_seat(db, seat_name)
     if kind not in KINDS:
         raise refuse("invalid_input", f"Unknown mailbox kind {kind!r}; use one of {', '.join(KINDS)}.")
@@ -32,7 +32,7 @@ def set_mailbox(db, seat_name: str | None, kind: str, **given) -> dict:
         repo_incoming.delete_mailbox(db, seat["id"])
     else:
         repo_incoming.set_mailbox(db, seat["id"], kind, options, source_name(kind, options))
-    return {**show_mailbox(db, seat["name"]), **({"warnings": warnings} if warnings else {})}
+    return {**show_mailbox(db, seat_name=seat["name"]), **({"warnings": warnings} if warnings else {})}
 
 
 def _check_options(kind: str, options: dict) -> list[str]:
