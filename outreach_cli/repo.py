@@ -19,6 +19,11 @@ def _update(db, table: str, row_id: int, fields: dict) -> None:
 # ---------------------------------------------------------------- settings
 
 
+def any_mailbox(db) -> bool:
+    """Whether some seat reads a mailbox (I2): tick then reads mail before it sends."""
+    return bool(db.value("SELECT EXISTS (SELECT 1 FROM seat_mailboxes)"))
+
+
 def get_setting(db, key: str, default=None):
     value = db.value("SELECT value FROM settings WHERE key = ?", (key,))
     return default if value is None else value

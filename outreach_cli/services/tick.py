@@ -70,15 +70,16 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
               "refreshes": [], "dry_run": dry_run, "retrying": [], "failed": [], "unknown": [], "delivered": 0}
     if dry_run:  # a dry run changes nothing, so it reads no mail either (a fetch records what it reads)
         return rehearse(db, clock, target, report, held=hold_followups_for)
-    from .incoming import fetch_before_tick  # I2: replies first, so one that arrived stops its follow-up
-    fetched = fetch_before_tick(db, clock)
-    if fetched.configured:
+    held = frozenset(hold_followups_for)
+    if repo.any_mailbox(db):  # the mail code is loaded only where a seat has a mailbox (start-up of cron's tick)
+        from .incoming import fetch_before_tick  # I2: replies first, so one that arrived stops its follow-up
+        fetched = fetch_before_tick(db, clock)
         report["incoming"] = fetched.incoming
         report["canceled"] += fetched.canceled  # a reply's follow-up (F4), a bounce's (I5): this tick's work too
         report["refunded"] += fetched.refunded
-    if fetched.warnings:
-        report.setdefault("warnings", []).extend(fetched.warnings)
-    held = frozenset(hold_followups_for) | frozenset(fetched.hold)  # I2: a seat whose mail could not be read
+        if fetched.warnings:
+            report.setdefault("warnings", []).extend(fetched.warnings)
+        held |= fetched.hold  # I2: a seat whose mail could not be read
     senders = _Senders(repo_delivery.transports(db), clock)
     try:
         _recover(db, clock, senders, report)
