@@ -18,6 +18,12 @@ def parse_address(text: str | None) -> tuple[str, str] | None:
     well-formed address."""
     if not text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
         return None
+    if PLAIN_ADDRESS.match(text):
+        return "", text  # a bare plain address, as _parse_with_email finds it (a tick reads one per message)
+    return _parse_with_email(text)
+
+
+def _parse_with_email(text: str) -> tuple[str, str] | None:
     found = getaddresses([text], strict=True) if _strict_supported() else getaddresses([text])
     if len(found) != 1:
         return None
@@ -105,7 +111,7 @@ def _date_header(sent_at: datetime, zone) -> str:
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]"
 _PLAIN_NAME = re.compile(rf"(?:{_ATEXT}+(?: {_ATEXT}+)*)?\Z")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_PLAIN_ADDRESS = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@{_LABEL}(?:\.{_LABEL})+\Z")
+PLAIN_ADDRESS = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@{_LABEL}(?:\.{_LABEL})+\Z")
 _PLAIN_TEXT = re.compile(r"[!-~]+(?: [!-~]+)*\Z")
 _PLAIN_ID = re.compile(r"<[A-Za-z0-9._-]+@[A-Za-z0-9.-]+>\Z")
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
@@ -115,7 +121,7 @@ _BODY_HEADERS = ('MIME-Version: 1.0\r\nContent-Type: text/plain; charset="utf-8"
 
 
 def _mailbox(name: str, addr: str) -> str | None:
-    if not _PLAIN_NAME.match(name) or not _PLAIN_ADDRESS.match(addr) or "=?" in name:
+    if not _PLAIN_NAME.match(name) or not PLAIN_ADDRESS.match(addr) or "=?" in name:
         return None
     return f"{name} <{addr}>" if name else addr
 

@@ -119,6 +119,19 @@ def test_D3_plain_messages_are_written_in_the_email_packages_very_bytes(name, to
     assert fast is None or fast == slow
 
 
+@settings(max_examples=1000, deadline=None)
+@given(local=st.lists(_ATOM, min_size=1, max_size=3).map(".".join),
+       domain=st.lists(st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,6}[A-Za-z0-9])?", fullmatch=True), min_size=2,
+                       max_size=4).map(".".join))
+def test_D3_a_plain_address_reads_as_the_email_package_reads_it(local, domain):
+    """parse_address and the SMTP transport skip the parsers for a plain bare address; the parsers agree."""
+    import smtplib
+    address = f"{local}@{domain}"
+    assert mail.PLAIN_ADDRESS.match(address)
+    assert mail.parse_address(address) == mail._parse_with_email(address) == ("", address)
+    assert smtplib.quoteaddr(address) == f"<{address}>"
+
+
 def test_D3_an_ordinary_message_takes_the_direct_writer():
     """Names, subjects and ids as a recruiter writes them need no quoting or encoding, so they skip the `email`
     package; accents, quotes and long subjects go through it."""

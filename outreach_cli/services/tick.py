@@ -365,6 +365,10 @@ class _Run:
         self.tick_text = to_text(self.tick_time)
         self.claims: list = []
         self.limit = BATCH
+        self.owner = None  # host:pid:start of this process, read once (claim_owner)
+        self.day_keys: dict = {}  # (seat, zone, moment) -> K2's day: pure, so kept for the whole tick
+        self.version = None  # PRAGMA data_version when the seats, contract and day counts were read
+        self.keep = False  # whether they still hold at the next batch, if no other connection wrote meanwhile
 
     def take_claims(self) -> list:
         claims, self.claims = self.claims, []
@@ -384,11 +388,9 @@ class _Run:
             for seat in repo_delivery.seats_refreshing_at(db, refresh_text):
                 self.report["refreshes"].append(apply_refresh(db, seat, from_text(refresh_text)))
             self._advance(refresh_text)
+            self.keep = False
             return True
-        self.seats = {r["id"]: r for r in repo.seats(db)}
-        self.followups_on = bool(repo.contract(db)["followups_enabled"])
-        self.day_counts: dict = {}
-        self.day_keys: dict = {}
+        self._read_rules()
         self.decided: dict[int, str] = {}  # id -> 'sent', 'claimed', 'canceled' or 'moved', in this batch
         self.sent, self.moved, self.canceled, self.refunds, self.to_claim = [], [], [], [], []
         bound = due[-1]["due_at"]
@@ -410,7 +412,24 @@ class _Run:
         self.limit = min(BATCH, max(8, 2 * looked)) if stopped else BATCH
         self._write()
         self._advance(done or bound)
+        # A batch that only claimed leaves the seats, the contract and the day counts (its claims included) as
+        # a fresh read would find them, as long as each claim is recorded plainly sent on its day (record()).
+        self.keep = bool(self.to_claim) and not (self.sent or self.moved or self.canceled or self.refunds)
         return True
+
+    def _read_rules(self) -> None:
+        """The seats, the contract and K2's day counts, which every decision reads (D7: at the claim). Claiming
+        one message at a time makes a batch per message; reading them again each time costs five statements,
+        and K2's count grows with the day's messages. So they are read again only when another connection has
+        committed since the last read (PRAGMA data_version, read inside the write lock) or this tick wrote more
+        than claims and plain `sent` records (`self.keep`); otherwise this tick's own counts are the same."""
+        version = repo_delivery.data_version(self.db)
+        if self.keep and version == self.version:
+            return
+        self.version, self.keep = version, False
+        self.seats = {r["id"]: r for r in repo.seats(self.db)}
+        self.followups_on = bool(repo.contract(self.db)["followups_enabled"])
+        self.day_counts = {}
 
     def _transport_kind(self, seat_id: int) -> str | None:
         return self.senders.kind(seat_id) if self.senders is not None else None
@@ -483,7 +502,9 @@ class _Run:
 
     def _claim(self) -> None:
         """scheduled -> sending, with who claimed it and until when (real time), one more attempt (D5)."""
-        owner = claim_owner()
+        if self.owner is None:
+            self.owner = claim_owner()
+        owner = self.owner
         real_now = Clock("system").now()
         rows = []
         for row in self.to_claim:
@@ -505,6 +526,8 @@ class _Run:
             settled = decision.settle(outcome, attempts=claim.attempts, attempt_at=from_text(claim.attempt_at),
                                       first_attempt=from_text(claim.first_attempt or claim.attempt_at))
             mid = claim.row["id"]
+            if settled.status != "sent" or not self._same_day(claim, accepted_at):
+                self.keep = False  # K2's counts change otherwise: read them again at the next batch
             if settled.status == "sent":
                 sent.append((accepted_at, getattr(outcome, "transport_id", None), mid))
                 report["sent"].append(mid)
@@ -530,6 +553,13 @@ class _Run:
         for claim in refunds:
             self._refund_failed(claim)
 
+    def _same_day(self, claim, accepted_at: str) -> bool:
+        """Whether a message sent at `accepted_at` counts on the K2 day it was claimed for (on the system clock
+        the acceptance may fall after the seat's midnight)."""
+        due_text = claim.due_at if self.clock.simulated else self.tick_text
+        _seat, start, end = self._day_key(claim.seat_id, due_text)
+        return start <= accepted_at < end
+
     def _refund_failed(self, claim) -> None:
         """A failed message is refunded (C6); an initial's follow-up is canceled `initial_not_sent` and refunded."""
         from .scheduling import cancel_and_refund
@@ -552,14 +582,15 @@ class _Run:
 
     def _day_key(self, seat_id: int, moment_text: str):
         """K2: the calendar day in the seat's zone, as (seat, UTC start, UTC end)."""
-        key = self.day_keys.get((seat_id, moment_text))
+        zone_name = self.seats[seat_id]["timezone"]
+        key = self.day_keys.get((seat_id, zone_name, moment_text))
         if key is None:
-            zone = get_zone(self.seats[seat_id]["timezone"])
+            zone = get_zone(zone_name)
             day = from_text(moment_text).astimezone(zone).date()
             start, _ = localize(datetime(day.year, day.month, day.day), zone)
             following = day + timedelta(days=1)
             end, _ = localize(datetime(following.year, following.month, following.day), zone)
-            key = self.day_keys[(seat_id, moment_text)] = (seat_id, to_text(start), to_text(end))
+            key = self.day_keys[(seat_id, zone_name, moment_text)] = (seat_id, to_text(start), to_text(end))
         return key
 
     def _sent_today(self, seat_id: int, moment_text: str) -> int:
