@@ -30,6 +30,7 @@ BATCH = 2000
 CLAIM_BATCH = 200  # outbox messages claimed, written and recorded together (one commit, one directory sync)
 CLAIM_GRACE = timedelta(minutes=1)  # a claim lasts the transport's timeout plus this, in real time (D5)
 PENDING = "tick_target_utc"
+_UNREAD = object()  # a cached value not read yet (None is a value: no refresh is set)
 # Kept for tests and tools that read the tick's queries (tests/test_query_plans.py).
 _DUE = repo_delivery.DUE.replace("{held}", "")
 WORK_DUE = repo_delivery.WORK_DUE
@@ -157,12 +158,16 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
     return report
 
 
-def advance_clock(db, clock, moment_text: str) -> None:
-    """Move a simulated clock forward to `moment_text` (never back, K8); the one place a tick moves it."""
+def advance_clock(db, clock, moment_text: str) -> str | None:
+    """Move a simulated clock forward to `moment_text` (never back, K8); the one place a tick moves it. Returns
+    the simulated clock's now afterwards."""
     if clock.simulated:
         current = repo.get_setting(db, "clock_now_utc")
         if moment_text > current:
             repo.set_setting(db, "clock_now_utc", moment_text)
+            return moment_text
+        return current
+    return None
 
 
 def _finish(db, clock, target: datetime) -> None:
@@ -367,8 +372,11 @@ class _Run:
         self.limit = BATCH
         self.owner = None  # host:pid:start of this process, read once (claim_owner)
         self.day_keys: dict = {}  # (seat, zone, moment) -> K2's day: pure, so kept for the whole tick
-        self.version = None  # PRAGMA data_version when the seats, contract and day counts were read
-        self.keep = False  # whether they still hold at the next batch, if no other connection wrote meanwhile
+        # Kept from batch to batch while no other connection writes (_look_for_other_writers):
+        self.version = None  # PRAGMA data_version at the last look
+        self.keep = False  # whether the seats, contract and day counts still hold
+        self.refresh_text = _UNREAD  # the next monthly refresh
+        self.clock_text = None  # a simulated clock's now, as this tick last read or wrote it
 
     def take_claims(self) -> list:
         claims, self.claims = self.claims, []
@@ -377,7 +385,10 @@ class _Run:
     def batch(self) -> bool:
         """Do up to BATCH events in order; return whether anything was done."""
         db = self.db
-        refresh_text = repo_delivery.next_refresh(db)
+        self._look_for_other_writers()
+        if self.refresh_text is _UNREAD:
+            self.refresh_text = repo_delivery.next_refresh(db)
+        refresh_text = self.refresh_text
         if refresh_text is not None and refresh_text <= self.target_text:
             due = repo_delivery.due(db, refresh_text, True, self.limit, self.held)  # messages strictly before the refresh
         else:
@@ -388,9 +399,10 @@ class _Run:
             for seat in repo_delivery.seats_refreshing_at(db, refresh_text):
                 self.report["refreshes"].append(apply_refresh(db, seat, from_text(refresh_text)))
             self._advance(refresh_text)
-            self.keep = False
+            self.keep, self.refresh_text = False, _UNREAD
             return True
-        self._read_rules()
+        if not self.keep:
+            self._read_rules()
         self.decided: dict[int, str] = {}  # id -> 'sent', 'claimed', 'canceled' or 'moved', in this batch
         self.sent, self.moved, self.canceled, self.refunds, self.to_claim = [], [], [], [], []
         bound = due[-1]["due_at"]
@@ -417,16 +429,19 @@ class _Run:
         self.keep = bool(self.to_claim) and not (self.sent or self.moved or self.canceled or self.refunds)
         return True
 
-    def _read_rules(self) -> None:
-        """The seats, the contract and K2's day counts, which every decision reads (D7: at the claim). Claiming
-        one message at a time makes a batch per message; reading them again each time costs five statements,
-        and K2's count grows with the day's messages. So they are read again only when another connection has
-        committed since the last read (PRAGMA data_version, read inside the write lock) or this tick wrote more
-        than claims and plain `sent` records (`self.keep`); otherwise this tick's own counts are the same."""
+    def _look_for_other_writers(self) -> None:
+        """Claiming one message at a time makes a batch per message. What a batch reads besides its due rows
+        (the next refresh, the clock, the seats, the contract and K2's day counts, D7: at the claim) is read
+        again only when another connection has committed since this tick last looked (PRAGMA data_version, read
+        inside the write lock), or, for the seats and the counts, when this tick wrote more than claims and plain
+        `sent` records (`self.keep`). Otherwise this tick's own bookkeeping holds what a read would find, and
+        K2's count, which grows with the day's messages, is not counted again for each message."""
         version = repo_delivery.data_version(self.db)
-        if self.keep and version == self.version:
-            return
-        self.version, self.keep = version, False
+        if version != self.version:
+            self.version, self.keep, self.refresh_text, self.clock_text = version, False, _UNREAD, None
+
+    def _read_rules(self) -> None:
+        """The seats, the contract and K2's day counts, which every decision reads."""
         self.seats = {r["id"]: r for r in repo.seats(self.db)}
         self.followups_on = bool(repo.contract(self.db)["followups_enabled"])
         self.day_counts = {}
@@ -575,7 +590,9 @@ class _Run:
 
     def _advance(self, moment_text: str) -> None:
         """Move a simulated clock up to the work done, so a reply made meanwhile is in order."""
-        advance_clock(self.db, self.clock, moment_text)
+        if not self.clock.simulated or (self.clock_text is not None and moment_text <= self.clock_text):
+            return  # already there (the clock never runs backwards, K8)
+        self.clock_text = advance_clock(self.db, self.clock, moment_text)
 
     def _send_text(self, row) -> str:
         return row["due_at"] if self.clock.simulated else self.tick_text
