@@ -70,6 +70,12 @@ def scheduled_before(db, moment_text: str) -> int:
     return db.value(SCHEDULED_BEFORE, (moment_text,))
 
 
+def data_version(db) -> int:
+    """Changes whenever another connection has committed since this one last looked (SQLite's PRAGMA
+    data_version); this connection's own commits leave it as it is."""
+    return db.value("PRAGMA data_version")
+
+
 def sending_count(db, seat_id: int) -> int:
     return db.value(SENDING_OF_SEAT, (seat_id,))
 

@@ -76,7 +76,7 @@ def _kill_until_done(db, server, rng, parallel: int) -> int:
         while server.record.stat().st_size == seen and time.monotonic() - started < 10 \
                 and any(p.poll() is None for p in processes):
             time.sleep(0.002)
-        deadlines = sorted(time.monotonic() + rng.uniform(0.0, 0.06) for _ in processes)
+        deadlines = sorted(time.monotonic() + rng.uniform(0.0, 0.03) for _ in processes)
         for process, deadline in zip(processes, deadlines):
             time.sleep(max(0.0, deadline - time.monotonic()))
             if process.poll() is None:

@@ -241,6 +241,29 @@ def test_D7_restricted_and_opted_out_are_checked_at_the_claim(ada, smtp_server):
     assert len(server.messages()) == 1
 
 
+@pytest.mark.parametrize("change, reason", [("UPDATE seats SET daily_limit = 1", "daily_limit"),
+                                            ("UPDATE seats SET restricted = 1", "sender_restricted")])
+def test_D7_a_change_committed_while_a_message_is_in_flight_holds_for_the_next_claim(ada, tmp_path, change,
+                                                                                      reason):
+    """The rules are read again at each claim: another process's commit between two claims of one tick counts
+    (the tick reuses what it read only while no other connection has written)."""
+    command = tmp_path / "deliver"
+    command.write_text(f"""#!{sys.executable}
+import sqlite3, sys
+sys.stdin.buffer.read()
+conn = sqlite3.connect({str(ada.db_path)!r}, isolation_level=None)
+conn.execute({change!r})
+conn.close()
+""")
+    command.chmod(0o755)
+    ada("delivery", "set", "sendmail", "--command", str(command))
+    schedule(ada, "grace", "alan", "kat")
+    report = ada.json("tick", "--to", "2026-12-01 10:00")
+    assert report["sent"] == [1]
+    assert report["canceled"] == [{"id": 2, "reason": reason}, {"id": 3, "reason": reason}]
+    doctor_ok(ada)
+
+
 def _sleeper():
     return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 

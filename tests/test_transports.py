@@ -11,6 +11,7 @@ from email.policy import default as default_policy
 
 import pytest
 import pytz
+from hypothesis import given, settings, strategies as st
 
 from delivery_helpers import calls, certificates, free_port, script, smtp_server  # noqa: F401 (fixtures)
 from outreach_cli import mail, secrets
@@ -77,6 +78,75 @@ def test_D3_same_inputs_give_the_same_bytes_on_every_retry():
     options = dict(from_address=SENDER, to_address="g@navy.example", to_name="Grace", subject="Sujet é", body="Corps é",
                    sent_at=SENT_AT, zone=LONDON, internet_message_id="<fixed@example.com>", in_reply_to="<i@example.com>")
     assert mail.build(**options) == mail.build(**options)
+
+
+def _both_ways(name, addr, to_address, to_name, subject, body, zone, message_id, in_reply_to):
+    """The direct writer's bytes (None when it declines) and the `email` package's, for the same message."""
+    date = mail._date_header(SENT_AT, zone)
+    fast = mail._build_plain(name, addr, to_address, to_name or "", subject, body, date, message_id, in_reply_to)
+    try:
+        slow = mail._build_with_email(name=name, addr=addr, to_address=to_address, to_name=to_name, subject=subject,
+                                      body=body, date=date, internet_message_id=message_id, in_reply_to=in_reply_to)
+    except ValueError as exc:  # e.g. a line break in a header: the package refuses it, so must the writer
+        slow = exc
+    return fast, slow
+
+
+_WORD = st.text(alphabet=st.sampled_from("aZ09!#$%&'*+/=?^_`{|}~-.\\\"()<>@,;:[] \t=?é\u00a0"), min_size=0, max_size=12)
+_ATOM = st.text(alphabet=st.sampled_from("aZ09!#$%&'*+/=?^_`{|}~-"), min_size=1, max_size=10)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(name=st.one_of(st.just(""), _WORD, st.lists(_ATOM, max_size=4).map(" ".join)),
+       to_name=st.one_of(st.none(), st.just(""), _WORD, st.lists(_ATOM, min_size=1, max_size=8).map(" ".join)),
+       local=st.one_of(_ATOM, st.lists(_ATOM, min_size=1, max_size=3).map(".".join)),
+       domain=st.sampled_from(["example.com", "a-b.example.org", "x.y", "EXAMPLE.COM", "a" * 40 + ".example.com"]),
+       subject=st.one_of(st.text(max_size=90), st.lists(st.text(alphabet=st.characters(min_codepoint=33,
+                         max_codepoint=126), min_size=1, max_size=15), max_size=9).map(" ".join)),
+       body=st.one_of(st.text(max_size=300), st.text(alphabet=st.sampled_from("a .=\t\r\n\x0b\x85é€"), max_size=300)),
+       zone=st.sampled_from([pytz.utc, LONDON, pytz.timezone("Asia/Kolkata"), pytz.timezone("America/St_Johns")]),
+       follow=st.booleans(), long_id=st.booleans())
+def test_D3_plain_messages_are_written_in_the_email_packages_very_bytes(name, to_name, local, domain, subject, body,
+                                                                        zone, follow, long_id):
+    """The direct writer either declines or gives exactly the bytes of the `email` package (so a retry made by an
+    older or newer outreach sends the same bytes, D3)."""
+    addr = f"{local}@{domain}"
+    message_id = f"<{'f' * (70 if long_id else 32)}@example.com>"
+    fast, slow = _both_ways(name, "ada@example.com", addr, to_name, subject, body, zone, message_id,
+                            "<i.1@example.com>" if follow else None)
+    assert fast is None or fast == slow
+    fast, slow = _both_ways(name, addr, "grace@navy.example", to_name, subject, body, zone, message_id, None)
+    assert fast is None or fast == slow
+
+
+@settings(max_examples=1000, deadline=None)
+@given(local=st.lists(_ATOM, min_size=1, max_size=3).map(".".join),
+       domain=st.lists(st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,6}[A-Za-z0-9])?", fullmatch=True), min_size=2,
+                       max_size=4).map(".".join))
+def test_D3_a_plain_address_reads_as_the_email_package_reads_it(local, domain):
+    """parse_address and the SMTP transport skip the parsers for a plain bare address; the parsers agree."""
+    import smtplib
+    address = f"{local}@{domain}"
+    assert mail.PLAIN_ADDRESS.match(address)
+    assert mail.parse_address(address) == mail._parse_with_email(address) == ("", address)
+    assert smtplib.quoteaddr(address) == f"<{address}>"
+
+
+def test_D3_an_ordinary_message_takes_the_direct_writer():
+    """Names, subjects and ids as a recruiter writes them need no quoting or encoding, so they skip the `email`
+    package; accents, quotes and long subjects go through it."""
+    assert mail._MAX_LINE == email.policy.SMTP.max_line_length
+    ordinary = ("Ada Lovelace", "ada@example.com", "grace@navy.example", "Grace O'Hopper", "Hi Grace, a role?",
+                "Line one.\n\n.dot and = sign é\n" + "x" * 120 + " ", LONDON, "<abc@example.com>", "<i@example.com>")
+    fast, slow = _both_ways(*ordinary)
+    assert fast is not None and fast == slow
+    for changed in ({3: "Grace H. Hopper"}, {3: "José"}, {4: "Sujet é"}, {4: "x" * 80}, {0: 'Ada "the" L'},
+                    {4: "=?utf-8?q?x?="}):
+        case = list(ordinary)
+        for index, value in changed.items():
+            case[index] = value
+        fast, _slow = _both_ways(*case)
+        assert fast is None, changed
 
 
 def test_D3_message_id_is_in_the_senders_domain_or_a_reserved_one():

@@ -30,6 +30,7 @@ BATCH = 2000
 CLAIM_BATCH = 200  # outbox messages claimed, written and recorded together (one commit, one directory sync)
 CLAIM_GRACE = timedelta(minutes=1)  # a claim lasts the transport's timeout plus this, in real time (D5)
 PENDING = "tick_target_utc"
+_UNREAD = object()  # a cached value not read yet (None is a value: no refresh is set)
 # Kept for tests and tools that read the tick's queries (tests/test_query_plans.py).
 _DUE = repo_delivery.DUE.replace("{held}", "")
 WORK_DUE = repo_delivery.WORK_DUE
@@ -166,12 +167,16 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
     return report
 
 
-def advance_clock(db, clock, moment_text: str) -> None:
-    """Move a simulated clock forward to `moment_text` (never back, K8); the one place a tick moves it."""
+def advance_clock(db, clock, moment_text: str) -> str | None:
+    """Move a simulated clock forward to `moment_text` (never back, K8); the one place a tick moves it. Returns
+    the simulated clock's now afterwards."""
     if clock.simulated:
         current = repo.get_setting(db, "clock_now_utc")
         if moment_text > current:
             repo.set_setting(db, "clock_now_utc", moment_text)
+            return moment_text
+        return current
+    return None
 
 
 def _finish(db, clock, target: datetime) -> None:
@@ -374,6 +379,13 @@ class _Run:
         self.tick_text = to_text(self.tick_time)
         self.claims: list = []
         self.limit = BATCH
+        self.owner = None  # host:pid:start of this process, read once (claim_owner)
+        self.day_keys: dict = {}  # (seat, zone, moment) -> K2's day: pure, so kept for the whole tick
+        # Kept from batch to batch while no other connection writes (_look_for_other_writers):
+        self.version = None  # PRAGMA data_version at the last look
+        self.keep = False  # whether the seats, contract and day counts still hold
+        self.refresh_text = _UNREAD  # the next monthly refresh
+        self.clock_text = None  # a simulated clock's now, as this tick last read or wrote it
 
     def take_claims(self) -> list:
         claims, self.claims = self.claims, []
@@ -382,7 +394,10 @@ class _Run:
     def batch(self) -> bool:
         """Do up to BATCH events in order; return whether anything was done."""
         db = self.db
-        refresh_text = repo_delivery.next_refresh(db)
+        self._look_for_other_writers()
+        if self.refresh_text is _UNREAD:
+            self.refresh_text = repo_delivery.next_refresh(db)
+        refresh_text = self.refresh_text
         if refresh_text is not None and refresh_text <= self.target_text:
             due = repo_delivery.due(db, refresh_text, True, self.limit, self.held)  # messages strictly before the refresh
         else:
@@ -393,11 +408,10 @@ class _Run:
             for seat in repo_delivery.seats_refreshing_at(db, refresh_text):
                 self.report["refreshes"].append(apply_refresh(db, seat, from_text(refresh_text)))
             self._advance(refresh_text)
+            self.keep, self.refresh_text = False, _UNREAD
             return True
-        self.seats = {r["id"]: r for r in repo.seats(db)}
-        self.followups_on = bool(repo.contract(db)["followups_enabled"])
-        self.day_counts: dict = {}
-        self.day_keys: dict = {}
+        if not self.keep:
+            self._read_rules()
         self.decided: dict[int, str] = {}  # id -> 'sent', 'claimed', 'canceled' or 'moved', in this batch
         self.sent, self.moved, self.canceled, self.refunds, self.to_claim = [], [], [], [], []
         bound = due[-1]["due_at"]
@@ -419,7 +433,27 @@ class _Run:
         self.limit = min(BATCH, max(8, 2 * looked)) if stopped else BATCH
         self._write()
         self._advance(done or bound)
+        # A batch that only claimed leaves the seats, the contract and the day counts (its claims included) as
+        # a fresh read would find them, as long as each claim is recorded plainly sent on its day (record()).
+        self.keep = bool(self.to_claim) and not (self.sent or self.moved or self.canceled or self.refunds)
         return True
+
+    def _look_for_other_writers(self) -> None:
+        """Claiming one message at a time makes a batch per message. What a batch reads besides its due rows
+        (the next refresh, the clock, the seats, the contract and K2's day counts, D7: at the claim) is read
+        again only when another connection has committed since this tick last looked (PRAGMA data_version, read
+        inside the write lock), or, for the seats and the counts, when this tick wrote more than claims and plain
+        `sent` records (`self.keep`). Otherwise this tick's own bookkeeping holds what a read would find, and
+        K2's count, which grows with the day's messages, is not counted again for each message."""
+        version = repo_delivery.data_version(self.db)
+        if version != self.version:
+            self.version, self.keep, self.refresh_text, self.clock_text = version, False, _UNREAD, None
+
+    def _read_rules(self) -> None:
+        """The seats, the contract and K2's day counts, which every decision reads."""
+        self.seats = {r["id"]: r for r in repo.seats(self.db)}
+        self.followups_on = bool(repo.contract(self.db)["followups_enabled"])
+        self.day_counts = {}
 
     def _transport_kind(self, seat_id: int) -> str | None:
         return self.senders.kind(seat_id) if self.senders is not None else None
@@ -492,7 +526,9 @@ class _Run:
 
     def _claim(self) -> None:
         """scheduled -> sending, with who claimed it and until when (real time), one more attempt (D5)."""
-        owner = claim_owner()
+        if self.owner is None:
+            self.owner = claim_owner()
+        owner = self.owner
         real_now = Clock("system").now()
         rows = []
         for row in self.to_claim:
@@ -514,6 +550,8 @@ class _Run:
             settled = decision.settle(outcome, attempts=claim.attempts, attempt_at=from_text(claim.attempt_at),
                                       first_attempt=from_text(claim.first_attempt or claim.attempt_at))
             mid = claim.row["id"]
+            if settled.status != "sent" or not self._same_day(claim, accepted_at):
+                self.keep = False  # K2's counts change otherwise: read them again at the next batch
             if settled.status == "sent":
                 sent.append((accepted_at, getattr(outcome, "transport_id", None), mid))
                 report["sent"].append(mid)
@@ -539,6 +577,13 @@ class _Run:
         for claim in refunds:
             self._refund_failed(claim)
 
+    def _same_day(self, claim, accepted_at: str) -> bool:
+        """Whether a message sent at `accepted_at` counts on the K2 day it was claimed for (on the system clock
+        the acceptance may fall after the seat's midnight)."""
+        due_text = claim.due_at if self.clock.simulated else self.tick_text
+        _seat, start, end = self._day_key(claim.seat_id, due_text)
+        return start <= accepted_at < end
+
     def _refund_failed(self, claim) -> None:
         """A failed message is refunded (C6); an initial's follow-up is canceled `initial_not_sent` and refunded."""
         from .scheduling import cancel_and_refund
@@ -554,21 +599,24 @@ class _Run:
 
     def _advance(self, moment_text: str) -> None:
         """Move a simulated clock up to the work done, so a reply made meanwhile is in order."""
-        advance_clock(self.db, self.clock, moment_text)
+        if not self.clock.simulated or (self.clock_text is not None and moment_text <= self.clock_text):
+            return  # already there (the clock never runs backwards, K8)
+        self.clock_text = advance_clock(self.db, self.clock, moment_text)
 
     def _send_text(self, row) -> str:
         return row["due_at"] if self.clock.simulated else self.tick_text
 
     def _day_key(self, seat_id: int, moment_text: str):
         """K2: the calendar day in the seat's zone, as (seat, UTC start, UTC end)."""
-        key = self.day_keys.get((seat_id, moment_text))
+        zone_name = self.seats[seat_id]["timezone"]
+        key = self.day_keys.get((seat_id, zone_name, moment_text))
         if key is None:
-            zone = get_zone(self.seats[seat_id]["timezone"])
+            zone = get_zone(zone_name)
             day = from_text(moment_text).astimezone(zone).date()
             start, _ = localize(datetime(day.year, day.month, day.day), zone)
             following = day + timedelta(days=1)
             end, _ = localize(datetime(following.year, following.month, following.day), zone)
-            key = self.day_keys[(seat_id, moment_text)] = (seat_id, to_text(start), to_text(end))
+            key = self.day_keys[(seat_id, zone_name, moment_text)] = (seat_id, to_text(start), to_text(end))
         return key
 
     def _sent_today(self, seat_id: int, moment_text: str) -> int:

@@ -13,6 +13,7 @@ import socket
 import ssl
 
 from .. import secrets
+from ..mail import PLAIN_ADDRESS
 from . import DEFAULT_TIMEOUT, Accepted, Envelope, Permanent, Temporary, Unknown, transport_failure
 
 SECURITY = ("starttls", "ssl", "none")
@@ -196,10 +197,10 @@ class SmtpTransport:
     def _transaction(self, conn: smtplib.SMTP, envelope: Envelope):
         """MAIL, RCPT, DATA; then the payload. Before the 354 nothing has been delivered."""
         try:
-            code, text = conn.mail(envelope.sender)
+            code, text = _command(conn, "mail", "FROM:", envelope.sender)
             if code != 250:
                 return self._refused(conn, "the sender", code, text)
-            code, text = conn.rcpt(envelope.recipient)
+            code, text = _command(conn, "rcpt", "TO:", envelope.recipient)
             if code not in (250, 251):
                 return self._refused(conn, "the recipient", code, text)
             conn.putcmd("data")
@@ -238,6 +239,16 @@ class SmtpTransport:
             conn.rset()
         except (smtplib.SMTPException, OSError):
             self._drop()
+
+
+def _command(conn: smtplib.SMTP, verb: str, prefix: str, address: str):
+    """MAIL FROM / RCPT TO, as smtplib's mail() and rcpt() send them. The envelope's addresses are bare ones
+    already (mail.parse_address); a plain one is written as <address> straight away, where smtplib would
+    parse it once more per command."""
+    if PLAIN_ADDRESS.match(address):
+        conn.putcmd(verb, f"{prefix}<{address}>")
+        return conn.getreply()
+    return conn.mail(address) if verb == "mail" else conn.rcpt(address)
 
 
 def _payload(data: bytes) -> bytes:
