@@ -100,6 +100,8 @@ def _when(message: dict) -> tuple[str, str]:
 def message(result: dict) -> None:
     """One message (resolve): its row, and what the transport said, if anything."""
     messages([result], f"Message {result['id']}")
+    if result.get("refunded"):  # resolve --cancel: the message, and its follow-up, refunded (C5)
+        _console().print(f"Refunded {result['refunded']} credit(s).")
 
 
 def messages(rows: list[dict], title: str = "Messages") -> None:

@@ -205,7 +205,7 @@ def test_D5_resolve_cancel_refunds_both(unknown):
     resolved = unknown.json("resolve", 1, "--cancel")
     assert resolved["status"] == "canceled" and resolved["cancel_reason"] == "canceled"
     assert _message(unknown, 2)["status"] == "canceled" and _message(unknown, 2)["cancel_reason"] == "initial_not_sent"
-    assert balance(unknown) == before + 2
+    assert balance(unknown) == before + 2 and resolved["refunded"] == 2  # it says what came back (C5)
     doctor_ok(unknown)
 
 

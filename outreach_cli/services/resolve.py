@@ -32,6 +32,7 @@ def resolve(db, message_id, action: str, *, clock) -> dict:
         raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only a message whose delivery "
                                       "is unknown can be resolved.")
     now_text = to_text(clock.now())
+    refunded = 0
     if action == "sent":
         sent_at = message["last_attempt_utc"] or message["retry_at_utc"] or message["send_at_utc"]
         repo_delivery.resolve_sent(db, message["id"], sent_at)
@@ -40,5 +41,5 @@ def resolve(db, message_id, action: str, *, clock) -> dict:
         repo_delivery.resolve_resend(db, message["id"], now_text)
     else:
         followup = repo.followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
-        cancel_and_refund(db, message, "canceled", now_text, None, followup)
-    return message_shape(repo.message(db, message["id"]))
+        refunded = cancel_and_refund(db, message, "canceled", now_text, None, followup)
+    return {**message_shape(repo.message(db, message["id"])), "refunded": refunded}
