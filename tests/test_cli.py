@@ -104,6 +104,9 @@ def test_L9_shell_completion_completes_subcommands():
     result = outreach(env={"_OUTREACH_COMPLETE": "complete_bash", "COMP_WORDS": "outreach clock s",
                            "COMP_CWORD": "2"})
     assert set(result.stdout.split()) >= {"set", "show", "system"}
+    result = outreach(env={"_OUTREACH_COMPLETE": "complete_bash", "COMP_WORDS": "outreach inbox --folder a",
+                           "COMP_CWORD": "3"})
+    assert set(result.stdout.split()) == {"awaiting-reply", "attention"}
     shown = outreach("--show-completion", "bash", env={"SHELL": "/bin/bash"})
     assert shown.returncode == 0 and "_OUTREACH_COMPLETE" in shown.stdout
 

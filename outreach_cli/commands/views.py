@@ -18,8 +18,15 @@ def tick(to: Annotated[Optional[str], typer.Option("--to", help="Move a simulate
     run(db, json, lambda d, clock: do_tick(d, to=to, by=by, dry_run=dry_run, clock=clock), render.tick_result)
 
 
-def inbox(folder: Annotated[str, typer.Option("--folder", help="drafts, scheduled, sent, awaiting-reply, attention, "
-                                                               "responded or canceled.")] = "scheduled",
+def _complete_folder(incomplete: str) -> list[str]:
+    """Shell completion for --folder (V1, D8), from the service's own list (imported only when completing)."""
+    from ..services.views import FOLDERS
+    return [name for name in FOLDERS if name.startswith(incomplete)]
+
+
+def inbox(folder: Annotated[str, typer.Option("--folder", autocompletion=_complete_folder,
+                                              help="drafts, scheduled, sent, awaiting-reply, attention, "
+                                                   "responded or canceled.")] = "scheduled",
           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show a folder of the seat's messages (or its drafts)."""
     from ..services.views import inbox as do_inbox
