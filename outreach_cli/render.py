@@ -395,16 +395,11 @@ def stats_by(periods: list[dict]) -> None:
     def cells(p):
         chart = Text("█" * round(p["sent"] * bar / peak), style="cyan")
         chart.append("\n" + "▒" * round(p["responses"] * bar / peak), style="green")
-        return (_local_day(p["period_start"], periods), str(p["sent"]), str(p["responses"]),
+        return (p["first_day"], str(p["sent"]), str(p["responses"]),
                 f"{p['response_rate']:.0%}", str(p["credits_charged"]), str(p["credits_refunded"]), chart)
     _listing(f"Stats for seat {periods[0]['seat']}", periods,
              ("From", "Sent", "Resp.", "Rate", "Charged", "Refunded", "█ sent ▒ responses"), cells,
              drop=("█ sent ▒ responses", "Refunded", "Charged"))
-
-
-def _local_day(text: str, periods: list[dict]) -> str:
-    """A period's first day as a date (periods start at local midnight)."""
-    return text[:10] if text.endswith("T00:00:00Z") else _utc(text)
 
 
 def agenda(days: list[dict]) -> None:

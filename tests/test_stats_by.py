@@ -46,3 +46,17 @@ def test_R3_stats_by_with_nothing_sent(world):
 def test_R3_stats_by_refusals(world):
     world.refused("stats", "--by", "year", code="invalid_input")
     world.refused("stats", "--by", "week", "--since", "whenever", code="invalid_time")
+
+
+def test_R3_stats_by_names_each_period_by_its_local_first_day_in_any_zone(cli):
+    """A seat west of UTC: its weeks start at local midnight, a UTC time of day, shown as the local date."""
+    cli("init", "--seat", "bea", "--tz", "America/Argentina/Buenos_Aires", "--credits", "10",
+        "--simulated-clock", "2026-12-01T09:00")
+    cli("candidates", "add", "kat", "--first-name", "Katherine", "--last-name", "Johnson")
+    draft = cli.json("compose", "--to", "kat", "--subject", "Hi", "--body", "Hello")
+    cli.json("schedule", draft["id"], "--at", "2026-12-02T10:00")
+    cli.json("tick", "--by", "2d")
+    periods = cli.json("stats", "--by", "week")
+    assert periods[0]["period_start"] == "2026-11-30T03:00:00Z" and periods[0]["first_day"] == "2026-11-30"
+    shown = cli("stats", "--by", "week").stdout
+    assert "2026-11-30" in shown and "03:00Z" not in shown

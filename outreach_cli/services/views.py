@@ -79,7 +79,8 @@ def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, un
     start = _period_start(from_text(since_text), zone, by)
     while to_text(start) < until_text and len(periods) < 5000:
         end = _period_start(start + timedelta(days=32 if by == "month" else 7, hours=12), zone, by)
-        period = {"seat": seat["name"], "period_start": to_text(start), "period_end": to_text(end)}
+        period = {"seat": seat["name"], "period_start": to_text(start), "period_end": to_text(end),
+                  "first_day": start.astimezone(zone).date().isoformat()}  # the local date the period starts
         period.update(_figures(db, seat, max(to_text(start), since_text), min(to_text(end), until_text)))
         periods.append(period)
         start = end
