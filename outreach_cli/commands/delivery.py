@@ -7,6 +7,7 @@ import typer
 
 from .. import render
 from ._common import DbOption, JsonOption, SeatOption, run
+from ._server import CaFile, Host, PasswordCommand, PasswordEnv, Port, Security, Timeout, User
 
 delivery_app = typer.Typer(help="How a seat's messages leave: outbox, smtp, sendmail, exec.",
                            no_args_is_help=True)
@@ -17,18 +18,14 @@ def delivery_set(
     kind: Annotated[str, typer.Argument(help="none, outbox, smtp, sendmail or exec.", show_default=False)],
     seat: SeatOption = None,
     dir: Annotated[Optional[str], typer.Option("--dir", help="outbox: the Maildir to write into.")] = None,
-    host: Annotated[Optional[str], typer.Option("--host", help="smtp: the mail server.")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", help="smtp: port (587 starttls, 465 ssl).")] = None,
-    security: Annotated[Optional[str], typer.Option("--security", help="smtp: starttls (default), ssl, or none "
-                                                                       "(loopback only).")] = None,
-    user: Annotated[Optional[str], typer.Option("--user", help="smtp: log in as this user.")] = None,
-    password_env: Annotated[Optional[str], typer.Option("--password-env", help="smtp: NAME of the environment "
-                                                                               "variable that holds the password.")] = None,
-    password_command: Annotated[Optional[str], typer.Option("--password-command", help="smtp: a command (sh -c) "
-                                                                                       "that prints the password.")] = None,
-    ca_file: Annotated[Optional[str], typer.Option("--ca-file", help="smtp: trust this CA (PEM) instead of the "
-                                                                     "system's.")] = None,
-    timeout: Annotated[Optional[int], typer.Option("--timeout", help="Seconds to wait (default 60).")] = None,
+    host: Host = None,
+    port: Port = None,
+    security: Security = None,
+    user: User = None,
+    password_env: PasswordEnv = None,
+    password_command: PasswordCommand = None,
+    ca_file: CaFile = None,
+    timeout: Timeout = None,
     command: Annotated[Optional[str], typer.Option("--command", help="sendmail: the program (default sendmail); "
                                                                      "exec: the command run by sh -c.")] = None,
     db: DbOption = None, json: JsonOption = False,

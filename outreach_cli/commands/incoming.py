@@ -9,6 +9,7 @@ import typer
 from .. import render
 from ..errors import refuse
 from ._common import DbOption, JsonOption, SeatOption, run
+from ._server import CaFile, Host, PasswordCommand, PasswordEnv, Port, Security, Timeout, User
 
 mailbox_app = typer.Typer(help="A seat's incoming mailbox (maildir, mbox, imap).", no_args_is_help=True)
 replies_app = typer.Typer(help="Read, list and assign incoming replies.", no_args_is_help=True)
@@ -20,19 +21,15 @@ def mailbox_set(
     seat: SeatOption = None,
     dir: Annotated[Optional[str], typer.Option("--dir", help="maildir: the Maildir (with new/ and cur/).")] = None,
     file: Annotated[Optional[str], typer.Option("--file", help="mbox: the mbox file.")] = None,
-    host: Annotated[Optional[str], typer.Option("--host", help="imap: the IMAP server.")] = None,
-    port: Annotated[Optional[int], typer.Option("--port", help="imap: port (993 ssl, 143 starttls).")] = None,
-    security: Annotated[Optional[str], typer.Option("--security", help="imap: ssl (default), starttls, or none "
-                                                                       "(loopback only).")] = None,
-    user: Annotated[Optional[str], typer.Option("--user", help="imap: log in as this user.")] = None,
-    password_env: Annotated[Optional[str], typer.Option("--password-env", help="imap: NAME of the environment "
-                                                                               "variable that holds the password.")] = None,
-    password_command: Annotated[Optional[str], typer.Option("--password-command", help="imap: a command (sh -c) "
-                                                                                       "that prints the password.")] = None,
+    host: Host = None,
+    port: Port = None,
+    security: Security = None,
+    user: User = None,
+    password_env: PasswordEnv = None,
+    password_command: PasswordCommand = None,
     folder: Annotated[Optional[str], typer.Option("--folder", help="imap: the folder to read (default INBOX).")] = None,
-    ca_file: Annotated[Optional[str], typer.Option("--ca-file", help="imap: trust this CA (PEM) instead of the "
-                                                                     "system's.")] = None,
-    timeout: Annotated[Optional[int], typer.Option("--timeout", help="imap: seconds to wait (default 60).")] = None,
+    ca_file: CaFile = None,
+    timeout: Timeout = None,
     db: DbOption = None, json: JsonOption = False,
 ):
     """Choose a seat's mailbox (I1); it is only ever read. Passwords only by reference (D2)."""

@@ -1,0 +1,21 @@
+"""The options of a mail server, shared by `delivery set smtp` (D1) and `mailbox set imap` (I1)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+Host = Annotated[Optional[str], typer.Option("--host", help="smtp, imap: the mail server.")]
+Port = Annotated[Optional[int], typer.Option("--port", help="smtp: 587 starttls, 465 ssl; imap: 993 ssl, "
+                                                            "143 starttls.")]
+Security = Annotated[Optional[str], typer.Option("--security", help="smtp: starttls (default), ssl or none; imap: "
+                                                                    "ssl (default), starttls or none; none only to "
+                                                                    "loopback.")]
+User = Annotated[Optional[str], typer.Option("--user", help="smtp, imap: log in as this user.")]
+PasswordEnv = Annotated[Optional[str], typer.Option("--password-env", help="NAME of the environment variable that "
+                                                                           "holds the password.")]
+PasswordCommand = Annotated[Optional[str], typer.Option("--password-command", help="A command (sh -c) that prints "
+                                                                                   "the password.")]
+CaFile = Annotated[Optional[str], typer.Option("--ca-file", help="smtp, imap: trust this CA (PEM) instead of the "
+                                                                 "system's.")]
+Timeout = Annotated[Optional[int], typer.Option("--timeout", help="Seconds to wait (default 60).")]
