@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import DamagedDatabase, refuse
+from .errors import DamagedDatabase, OutreachError, refuse
 from .schema import MIGRATIONS
 
 DatabaseError = sqlite3.DatabaseError  # what a damaged file raises, for layers that import no sqlite3
@@ -250,11 +250,10 @@ _SQLITE_SENTENCES = {
 }
 
 
-def database_error(exc: sqlite3.Error) -> "OutreachError":
+def database_error(exc: sqlite3.Error) -> OutreachError:
     """A sqlite3 error as a refusal, chosen by SQLite's result code (not by the words of its message):
     BUSY/LOCKED are database_locked; READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB, CONSTRAINT and the
     rest are database_error, each with a plain sentence (IOERR_SHORT_READ and the like by their primary code)."""
-    from .errors import OutreachError
     code = getattr(exc, "sqlite_errorcode", None)
     known = _SQLITE_SENTENCES.get(code & 0xFF) if isinstance(code, int) else None
     if known:

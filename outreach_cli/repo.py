@@ -269,9 +269,9 @@ def record_response(db, thread_id: int, kind: str, at_text: str, message_id: int
                (kind, at_text, message_id, thread_id))
 
 
-def count_due_before(db, at_text: str) -> int:
-    """Scheduled messages due strictly before `at_text`."""
-    return db.value("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc < ?", (at_text,))
+def message_row(db, message_id: int):
+    """A message's own row (no joins), read inside the caller's transaction."""
+    return db.one("SELECT * FROM messages WHERE id = ?", (message_id,))
 
 
 def set_message(db, message_id: int, **fields) -> None:

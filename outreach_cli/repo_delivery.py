@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from .repo import MESSAGE_SELECT
 
 # The due moment of a scheduled message (D5): a retry falls due at its retry_at. `messages_due` (0004) is an
 # index on this very expression, so the due query and `clock set` search it.
@@ -59,11 +58,6 @@ def next_refresh(db):
 
 def seats_refreshing_at(db, moment_text: str):
     return db.all("SELECT * FROM seats WHERE next_refresh_utc = ?", (moment_text,))
-
-
-def forget_setting(db, key: str) -> None:
-    """The tick's pending target, once the work is done (K5)."""
-    db.execute("DELETE FROM settings WHERE key = ?", (key,))
 
 
 def scheduled_before(db, moment_text: str) -> int:
@@ -174,14 +168,6 @@ def in_flight(db) -> list:
     return db.all(IN_FLIGHT)
 
 
-def followup_for_update(db, thread_id: int):
-    return db.one("SELECT * FROM messages WHERE thread_id = ? AND kind = 'followup'", (thread_id,))
-
-
-def message_for_update(db, message_id: int):
-    return db.one("SELECT * FROM messages WHERE id = ?", (message_id,))
-
-
 # ---------------------------------------------------------------- resolve (D5)
 
 
@@ -205,13 +191,6 @@ def recipients_without_email(db, draft_id: int, limit: int = 50) -> list[str]:
 
 
 # ---------------------------------------------------------------- views and doctor (D8)
-
-
-ATTENTION = ("m.status IN ('unknown', 'failed')", "m.send_at_utc, m.id")
-
-
-def attention(db, seat_id: int) -> list:
-    return db.all(MESSAGE_SELECT + f"WHERE m.seat_id = ? AND {ATTENTION[0]} ORDER BY {ATTENTION[1]}", (seat_id,))
 
 
 def doctor_findings(db) -> list[tuple[str, str]]:

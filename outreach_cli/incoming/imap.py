@@ -4,7 +4,6 @@ is read again from UID 1 (safe: incoming mail is recorded once per Message-ID)."
 from __future__ import annotations
 
 import imaplib
-import os
 import re
 import socket
 import ssl

@@ -106,7 +106,6 @@ class TickFetch:
         self.incoming: list[int] = []   # ids recorded by this tick
         self.hold: set = set()          # seat ids whose mailbox could not be read
         self.warnings: list[str] = []
-        self.configured = False         # any seat has a mailbox
         self.canceled: list = []        # {id, reason} of what the mail read canceled
         self.refunded = 0               # credits the mail read returned
 
@@ -116,7 +115,6 @@ def fetch_before_tick(db, clock) -> TickFetch:
     A seat whose mailbox cannot be read is named in one warning and its follow-ups are held for this tick."""
     result = TickFetch()
     for seat in repo_incoming.configured_mailbox_seats(db):
-        result.configured = True
         try:
             recorded = _fetch_seat(db, seat, clock)
         except OutreachError as error:
@@ -236,17 +234,12 @@ def _reply(db, thread_id: int, date, clock, recorded: Recorded) -> None:
 def _hard_bounce(db, message, mail, verdict, now_text: str, recorded: Recorded) -> None:
     """I5: the returned message failed (refunded once, C10), its unsent follow-up is canceled and refunded, and
     the candidate's email is marked undeliverable. A message already failed, canceled or in flight is left."""
-    from .credits import refund
-    from .scheduling import cancel_and_refund
+    from .scheduling import refund_failed
     if message["status"] not in ("sent", "unknown"):
         return
     diagnostic = mail.diagnostic_codes[0] if mail.diagnostic_codes else f"status {verdict.status}"
     repo_incoming.fail_message(db, message["id"], f"bounced: {diagnostic}"[:MAX_TEXT])
-    recorded.refunded += refund(db, message, now_text)
-    if message["kind"] == "initial":
-        followup = repo.followup_of(db, message["thread_id"])
-        if followup is not None and followup["status"] == "scheduled":
-            recorded.refunded += cancel_and_refund(db, followup, "initial_not_sent", now_text, recorded.canceled)
+    recorded.refunded += refund_failed(db, message, now_text, recorded.canceled)
     repo_incoming.mark_undeliverable(db, message["candidate_id"])
 
 

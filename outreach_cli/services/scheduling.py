@@ -242,6 +242,17 @@ def cancel_and_refund(db, message, reason: str, at_text: str, out: list | None =
     return refund_many(db, [rows[mid] for _why, mid in pairs], at_text)
 
 
+def refund_failed(db, message, at_text: str, canceled: list | None = None) -> int:
+    """A message that failed (D5) or bounced (I5) returns its credit (C6, at most once: C10); an initial takes its
+    still-scheduled follow-up with it, canceled `initial_not_sent` and refunded (F5). Returns the credits."""
+    refunded = refund(db, message, at_text)
+    if message["kind"] == "initial":
+        followup = repo.followup_of(db, message["thread_id"])
+        if followup is not None and followup["status"] == "scheduled":
+            refunded += cancel_and_refund(db, followup, "initial_not_sent", at_text, canceled)
+    return refunded
+
+
 def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) -> Canceled | Discarded:
     """`cancel`: one message, a thread's scheduled messages, or a draft (discarded)."""
     if sum(x is not None for x in (message_id, thread_id, draft_id)) != 1:

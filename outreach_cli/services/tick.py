@@ -181,7 +181,7 @@ def advance_clock(db, clock, moment_text: str) -> str | None:
 
 def _finish(db, clock, target: datetime) -> None:
     advance_clock(db, clock, to_text(target))
-    repo_delivery.forget_setting(db, PENDING)
+    repo.delete_setting(db, PENDING)
 
 
 # ---------------------------------------------------------------- claims (D5, D6)
@@ -257,7 +257,7 @@ def _move_followup(db, initial, sent_text: str) -> None:
     """F3 for an initial sent one at a time (a record, `resolve --sent`)."""
     if initial["kind"] != "initial":
         return
-    followup = repo_delivery.followup_for_update(db, initial["thread_id"])
+    followup = repo.followup_of(db, initial["thread_id"])
     if followup is not None and followup["status"] == "scheduled":
         moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"])
         if moved:
@@ -586,16 +586,9 @@ class _Run:
 
     def _refund_failed(self, claim) -> None:
         """A failed message is refunded (C6); an initial's follow-up is canceled `initial_not_sent` and refunded."""
-        from .scheduling import cancel_and_refund
-        from .credits import refund
-        at_text = claim.attempt_at
-        message = repo_delivery.message_for_update(self.db, claim.row["id"])
-        self.report["refunded"] += refund(self.db, message, at_text)
-        if message["kind"] == "initial":
-            followup = repo_delivery.followup_for_update(self.db, message["thread_id"])
-            if followup is not None and followup["status"] == "scheduled":
-                self.report["refunded"] += cancel_and_refund(self.db, followup, "initial_not_sent", at_text,
-                                                             self.report["canceled"])
+        from .scheduling import refund_failed
+        message = repo.message_row(self.db, claim.row["id"])
+        self.report["refunded"] += refund_failed(self.db, message, claim.attempt_at, self.report["canceled"])
 
     def _advance(self, moment_text: str) -> None:
         """Move a simulated clock up to the work done, so a reply made meanwhile is in order."""

@@ -22,6 +22,7 @@ class OutboxTransport:
     def __init__(self, settings: dict):
         self.settings = settings
         self.dir = Path(settings["dir"])
+        self._folders_made = False
 
     @classmethod
     def effective(cls, options: dict) -> dict:
@@ -54,7 +55,9 @@ class OutboxTransport:
             return Permanent(str(exc))
         final = self.dir / "new" / name
         try:
-            self._make_folders()
+            if not self._folders_made:  # once per transport (a tick), not once per message
+                self._make_folders()
+                self._folders_made = True
             if final.exists():
                 return Accepted(name)
             temporary = self.dir / "tmp" / f"{name}.{os.getpid()}.{secrets.token_hex(4)}"
