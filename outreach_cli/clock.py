@@ -18,11 +18,6 @@ class Clock(Protocol):
 
     def now(self) -> datetime: ...
 
-    def __new__(cls, mode: str, simulated_now: datetime | None = None):
-        """`Clock(mode, at)`, the spelling services/tick.py still uses, builds the matching clock (see
-        make_clock); new code constructs a SystemClock or a SimulatedClock itself."""
-        return make_clock(mode, simulated_now)
-
 
 def wall_now() -> datetime:
     """The real time, UTC, whole seconds (also for records that never follow a simulated clock, such as the
