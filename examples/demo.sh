@@ -8,8 +8,16 @@ export COLUMNS="${COLUMNS:-80}"
 
 if [ -t 1 ]; then bold=$'\033[1m' dim=$'\033[2m' plain=$'\033[0m'; else bold='' dim='' plain=''; fi
 say() { printf '\n%s## %s%s\n' "$bold" "$*" "$plain"; }
-run() { printf '%s$ %s%s\n' "$dim" "$*" "$plain"; "$@"; }
-refused() { printf '%s$ %s%s\n' "$dim" "$*" "$plain"; if "$@"; then echo "(expected a refusal)"; exit 1; fi; }
+# Commands are shown as they could be pasted: an argument with spaces or shell characters is quoted.
+shown() {
+  local out="" arg
+  for arg in "$@"; do
+    if [[ $arg =~ ^[A-Za-z0-9_./:=@+,%-]+$ ]]; then out+="$arg "; else out+="'${arg//\'/\'\\\'\'}' "; fi
+  done
+  printf '%s$ %s%s\n' "$dim" "${out% }" "$plain"
+}
+run() { shown "$@"; "$@"; }
+refused() { shown "$@"; if "$@"; then echo "(expected a refusal)"; exit 1; fi; }
 
 say "Monday 30 November 2026, 08:00 in London. Ada is hiring a backend engineer."
 run outreach init --seat ada --tz Europe/London --credits 40 --daily-limit 3 --simulated-clock "2026-11-30 08:00"
