@@ -131,3 +131,36 @@ def given_options(given: dict, allowed, where: str) -> dict:
         names = ", ".join("--" + key.replace("_", "-") for key in wrong)
         raise refuse("invalid_input", f"{names} does not apply to {where}.")
     return options
+
+
+MAX_TIMEOUT = 3600  # seconds, for a transport (D1) or a mailbox (I1)
+
+
+def check_server_options(options: dict, *, securities: tuple, default_security: str, carries: str) -> None:
+    """What an SMTP transport (D1) and an IMAP mailbox (I1) check alike: the security (the first listed
+    being the default), the port, the timeout, `none` only to loopback, a CA file only with TLS and only if it
+    exists, and a password variable's name (D2). `carries` says what would travel unencrypted."""
+    import os
+
+    from ..network import is_loopback
+    from ..secrets import ENV_NAME
+    security = options.get("security", default_security)
+    if security not in securities:
+        raise refuse("invalid_input", f"--security takes {', '.join(securities[:-1])} or {securities[-1]}, "
+                                      f"not {security!r}.")
+    port = options.get("port")
+    if port is not None and not 1 <= port <= 65535:
+        raise refuse("invalid_input", f"--port must be 1 to 65535, not {port}.")
+    timeout = options.get("timeout")
+    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
+        raise refuse("invalid_input", f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
+    if security == "none" and not is_loopback(options["host"]):
+        raise refuse("invalid_input", f"--security none would send the password and {carries} unencrypted to "
+                                      f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.")
+    if security == "none" and options.get("ca_file"):
+        raise refuse("invalid_input", f"--ca-file needs --security {securities[0]} or {securities[1]}.")
+    if options.get("ca_file") and not os.path.isfile(options["ca_file"]):
+        raise refuse("invalid_input", f"--ca-file {options['ca_file']} is not a file.")
+    if options.get("password_env") and not ENV_NAME.match(options["password_env"]):
+        raise refuse("invalid_input", f"--password-env takes the NAME of an environment variable (letters, digits, "
+                                      f"_), not {options['password_env']!r}.")

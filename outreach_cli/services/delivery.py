@@ -10,10 +10,8 @@ import os
 
 from .. import repo_transports
 from ..errors import refuse
-from ..network import is_loopback
-from ..secrets import ENV_NAME
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
-from .common import acting_seat, given_options, use_case
+from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, use_case
 
 # Which options each kind takes (as the CLI spells them, without the leading dashes).
 ALLOWED = {
@@ -24,7 +22,6 @@ ALLOWED = {
     "exec": ("command", "timeout"),
 }
 REQUIRED = {"outbox": "dir", "smtp": "host", "exec": "command"}
-MAX_TIMEOUT = 3600
 
 
 def stored_settings(db, seat) -> dict:
@@ -65,7 +62,7 @@ def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
 
 def _check_options(kind: str, options: dict) -> None:
     timeout = options.get("timeout")
-    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
+    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:  # every transport takes one (D1)
         raise refuse("invalid_input", f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
     for key in ("dir", "ca_file"):
         if options.get(key):
@@ -75,29 +72,15 @@ def _check_options(kind: str, options: dict) -> None:
         value = options.get(key)
         if value is not None and (not value.strip() or any(ord(ch) < 32 for ch in value)):
             raise refuse("invalid_input", f"--{key.replace('_', '-')} must be non-empty printable text.")
-    if options.get("ca_file") and not os.path.isfile(options["ca_file"]):
-        raise refuse("invalid_input", f"--ca-file {options['ca_file']} is not a file.")
     if kind == "smtp":
         _check_smtp(options)
 
 
 def _check_smtp(options: dict) -> None:
-    security = options.get("security", "starttls")
-    if security not in ("starttls", "ssl", "none"):
-        raise refuse("invalid_input", f"--security takes starttls, ssl or none, not {security!r}.")
-    port = options.get("port")
-    if port is not None and not 1 <= port <= 65535:
-        raise refuse("invalid_input", f"--port must be 1 to 65535, not {port}.")
-    if security == "none" and not is_loopback(options["host"]):
-        raise refuse("invalid_input", f"--security none would send the password and messages unencrypted to "
-                                      f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.")
-    if security == "none" and options.get("ca_file"):
-        raise refuse("invalid_input", "--ca-file needs --security starttls or ssl.")
+    check_server_options(options, securities=("starttls", "ssl", "none"), default_security="starttls",
+                         carries="messages")
     if options.get("password_env") and options.get("password_command"):
         raise refuse("invalid_input", "Give either --password-env or --password-command, not both.")
-    if options.get("password_env") and not ENV_NAME.match(options["password_env"]):
-        raise refuse("invalid_input", f"--password-env takes the NAME of an environment variable (letters, digits, "
-                                      f"_), not {options['password_env']!r}.")
     has_password = options.get("password_env") or options.get("password_command")
     if has_password and not options.get("user"):
         raise refuse("invalid_input", "A password needs --user to log in with.")

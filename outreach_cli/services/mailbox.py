@@ -6,11 +6,10 @@ import os
 
 from .. import repo_incoming
 from ..errors import refuse
-from .common import acting_seat, given_options, use_case
+from .common import acting_seat, check_server_options, given_options, use_case
 from .incoming import ALLOWED, IMAP_DEFAULTS, IMAP_PORTS, effective_settings, source_name
 
 KINDS = ("none", "maildir", "mbox", "imap")
-MAX_TIMEOUT = 3600
 
 
 def show_mailbox(db, *, seat_name: str | None) -> dict:
@@ -59,27 +58,8 @@ def _check_options(kind: str, options: dict) -> list[str]:
 
 
 def _check_imap(options: dict) -> None:
-    from ..network import is_loopback
-    security = options.get("security", IMAP_DEFAULTS["security"])
-    if security not in IMAP_PORTS:
-        raise refuse("invalid_input", f"--security takes ssl, starttls or none, not {security!r}.")
-    if security == "none" and not is_loopback(options["host"]):
-        raise refuse("invalid_input", f"--security none would send the password and mail unencrypted to "
-                                      f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.")
-    if security == "none" and options.get("ca_file"):
-        raise refuse("invalid_input", "--ca-file needs --security ssl or starttls.")
-    if options.get("ca_file") and not os.path.isfile(options["ca_file"]):
-        raise refuse("invalid_input", f"--ca-file {options['ca_file']} is not a file.")
-    port = options.get("port")
-    if port is not None and not 1 <= port <= 65535:
-        raise refuse("invalid_input", f"--port must be 1 to 65535, not {port}.")
-    timeout = options.get("timeout")
-    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
-        raise refuse("invalid_input", f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
+    check_server_options(options, securities=tuple(IMAP_PORTS), default_security=IMAP_DEFAULTS["security"],
+                         carries="mail")
     if bool(options.get("password_env")) == bool(options.get("password_command")):
         raise refuse("invalid_input", "An IMAP mailbox needs exactly one of --password-env VAR or --password-command "
                                       "CMD (the password itself is never stored).")
-    from ..secrets import ENV_NAME
-    if options.get("password_env") and not ENV_NAME.match(options["password_env"]):
-        raise refuse("invalid_input", f"--password-env takes the NAME of an environment variable (letters, digits, "
-                                      f"_), not {options['password_env']!r}.")
