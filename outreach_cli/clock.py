@@ -11,10 +11,14 @@ from typing import Protocol
 
 
 class Clock(Protocol):
-    """What a service may ask of the time."""
+    """What a service may ask of the time. `real` is the real time that claims use (D5), handed in with the
+    clock so that no service reads the wall clock itself and a test can choose the real time too."""
 
     @property
     def simulated(self) -> bool: ...
+
+    @property
+    def real(self) -> "Clock": ...
 
     def now(self) -> datetime: ...
 
@@ -29,6 +33,10 @@ class SystemClock:
     simulated = False
     mode = "system"
 
+    @property
+    def real(self) -> "SystemClock":
+        return self
+
     def now(self) -> datetime:
         return wall_now()
 
@@ -40,8 +48,9 @@ class SimulatedClock:
     simulated = True
     mode = "simulated"
 
-    def __init__(self, at: datetime):
+    def __init__(self, at: datetime, real: Clock | None = None):
         self.at = at
+        self.real = real if real is not None else SystemClock()
 
     def now(self) -> datetime:
         return self.at
@@ -54,8 +63,9 @@ class DamagedClock:
     """The clock of a file whose clock setting could not be read (L10): it refuses when asked, so commands that
     never need the time still run, and `doctor` reports the damage instead of stopping on it."""
 
-    def __init__(self, error: Exception):
+    def __init__(self, error: Exception, real: SystemClock | None = None):
         self.error = error
+        self._real = real if real is not None else SystemClock()
 
     def now(self) -> datetime:
         raise self.error
@@ -68,7 +78,13 @@ class DamagedClock:
     def mode(self) -> str:
         raise self.error
 
+    @property
+    def real(self) -> SystemClock:
+        return self._real
 
-def make_clock(mode: str, simulated_now: datetime | None = None) -> SystemClock | SimulatedClock:
-    """A clock by its stored mode name."""
-    return SimulatedClock(simulated_now) if mode == "simulated" else SystemClock()
+
+def make_clock(mode: str, simulated_now: datetime | None = None, real: SystemClock | None = None
+               ) -> SystemClock | SimulatedClock:
+    """A clock by its stored mode name; `real` is the one real clock of the command (`run` builds it)."""
+    real = real if real is not None else SystemClock()
+    return SimulatedClock(simulated_now, real) if mode == "simulated" else real

@@ -65,6 +65,20 @@ def _env(tmp_path, monkeypatch):
 
 
 @pytest.fixture
+def real_time(monkeypatch):
+    """The real time of the commands a test runs in-process, chosen by the test: `real_time("2026-12-01T12:00")`.
+    SystemClock reads `clock.wall_now`, the one place the wall clock is read, so a test never depends on today's
+    date (the suite passes under faketime on any day)."""
+    from datetime import datetime, timezone
+
+    def set_to(text: str):
+        at = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        monkeypatch.setattr("outreach_cli.clock.wall_now", lambda: at)
+        return at
+    return set_to
+
+
+@pytest.fixture
 def cli(tmp_path):
     return Cli(tmp_path / "outreach.db")
 

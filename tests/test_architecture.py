@@ -104,6 +104,21 @@ def test_only_clock_reads_the_wall_clock():
     assert found == [], "read the time through the Clock handed in:\n" + "\n".join(found)
 
 
+def test_only_run_builds_the_real_clock():
+    """The real time is injected too (STYLE.md): only clock.py and `run` (commands/_common.py) build a
+    SystemClock; services read the real time through the clock handed in (`clock.real`), so a test can choose
+    it and no test depends on today's date."""
+    allowed = {"clock.py", "commands/_common.py"}
+    found = []
+    for name, tree in _modules():
+        if name in allowed:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "SystemClock":
+                found.append(f"{name}:{node.lineno} SystemClock()")
+    assert found == [], "take the real clock from the clock handed in (clock.real):\n" + "\n".join(found)
+
+
 def _sql_strings(tree: ast.AST):
     """(line, text) of every string literal (or f-string's leading text) that starts like an SQL statement."""
     for node in ast.walk(tree):

@@ -251,17 +251,15 @@ def test_L8_deleted_template_id_is_never_reused(world):
 # ---------------------------------------------------------------- K8: clock set on a system-clock database
 
 
-def test_K8_clock_set_on_system_clock_needs_simulate_and_then_warns(cli):
+def test_K8_clock_set_on_system_clock_needs_simulate_and_then_warns(cli, real_time):
+    real_time("2027-03-01T09:00")
     cli("init", "--tz", "UTC")
     cli.refused("clock", "set", "+10m", code="invalid_state")
     assert cli.json("clock")["mode"] == "system"
     state = cli.json("clock", "set", "+10m", "--simulate")
     assert state["mode"] == "simulated"
     cli.json("clock", "system", code=1)  # ahead of the real time: the clock never runs backwards
-    db = cli.db()  # the real time passes: pretend the switch happened a while ago
-    with db.transaction():
-        db.execute("UPDATE settings SET value = '2026-01-01T00:00:00Z' WHERE key = 'clock_now_utc'")
-    db.close()
+    real_time("2027-03-02T09:00")  # a day of real time passes: the simulated clock is left behind
     result = cli("tick", "--by", "1h")
     warnings = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(warnings) == 1 and "behind the real time" in warnings[0]

@@ -144,7 +144,8 @@ def test_K7_refresh_happens_in_order_with_messages(cli):
     assert balance(cli) == 602
 
 
-def test_K8_clock_never_runs_backwards(world):
+def test_K8_clock_never_runs_backwards(world, real_time):
+    real_time("2026-12-01T12:00")  # the real time is the test's, not today's
     world.refused("clock", "set", "2026-11-01", code="invalid_time")
     draft = compose(world, "kat")
     world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
@@ -152,6 +153,8 @@ def test_K8_clock_never_runs_backwards(world):
     assert world.json("clock", "set", "2026-12-02T08:00") == {"now": "2026-12-02T08:00:00Z", "mode": "simulated",
                                                               "warnings": []}
     world.refused("clock", "system", code="invalid_state")  # simulated clock is ahead of the real one
+    real_time("2026-12-02T08:00:01")  # the real time passes the simulated clock: now it may switch
+    assert world.json("clock", "system")["mode"] == "system"
 
 
 def test_K8_system_clock_tick_refuses_to_and_by(cli):

@@ -90,6 +90,8 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
     shared options may also have been given before the subcommand or on its group (L9); they are merged here."""
     path, as_json, quiet, conflict = given(path, as_json)
     _prepare_output()
+    from ..clock import SystemClock
+    real = SystemClock()  # the one real clock of this command: services get it through their clock (clock.real)
     try:
         if conflict:
             raise OutreachError(conflict, "invalid_input")
@@ -97,13 +99,12 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
             from ..db import open_existing
             db = open_existing(db_path(path))
             try:
-                result = action(db, clock_of(db))
+                result = action(db, clock_of(db, real))
                 _emit_committed(result, as_json, show, quiet, failed)  # while the database is open: it may stream
             finally:
                 db.close()
         else:
-            from ..clock import SystemClock
-            result = action(db_path(path), SystemClock())
+            result = action(db_path(path), real)
             _emit_committed(result, as_json, show, quiet, failed)
     except OutputFailed as exc:
         _output_failed(exc.__cause__)
@@ -119,12 +120,12 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         raise typer.Exit(1)
 
 
-def clock_of(db):
+def clock_of(db, real):
     """The clock of one command, built once here: the one `init` recorded (load_clock), or, when that setting
     is damaged (L10), a clock that refuses when asked, so a command that never needs the time still runs and
     `doctor` reports the damage."""
     from ..services.common import clock_or_damaged
-    return clock_or_damaged(db)
+    return clock_or_damaged(db, real)
 
 
 def _emit_committed(result, as_json: bool, show: Callable | None, quiet: bool, failed: Callable | None) -> None:

@@ -10,8 +10,8 @@ from ..repo import get_setting, seat_by_id
 from ..timeparse import from_text
 
 
-def load_clock(db) -> Clock:
-    """The clock `init` recorded. A missing or unreadable setting means a damaged file (L10): guessing the
+def load_clock(db, real=None) -> Clock:
+    """The clock `init` recorded, carrying `real`, the command's real clock (built by `run`). A missing or unreadable setting means a damaged file (L10): guessing the
     system clock instead would run a simulated clock backwards, so it is refused."""
     mode = get_setting(db, "clock_mode")
     now = get_setting(db, "clock_now_utc") if mode == "simulated" else None
@@ -22,18 +22,18 @@ def load_clock(db) -> Clock:
     if mode not in ("simulated", "system") or (mode == "simulated" and simulated_now is None):
         raise refuse("database_error", f"The clock setting in {db.path} is missing or damaged, so the file is "
                                        "damaged; run `outreach doctor` and restore a backup.")
-    return make_clock(mode, simulated_now)
+    return make_clock(mode, simulated_now, real)
 
 
-def clock_or_damaged(db):
+def clock_or_damaged(db, real=None):
     """The clock of one command: the one `init` recorded, or, when that setting is damaged (L10), a clock that
     refuses when asked, so a command that never needs the time still runs and `doctor` reports the damage."""
     from ..clock import DamagedClock
     from ..db import DatabaseError
     try:
-        return load_clock(db)
+        return load_clock(db, real)
     except (OutreachError, DatabaseError) as exc:
-        return DamagedClock(exc)
+        return DamagedClock(exc, real)
 
 
 def acting_seat(db, name: str | None):

@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import db as dbmod, repo, repo_delivery
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
-from ..clock import Clock, SimulatedClock, SystemClock
+from ..clock import Clock, SimulatedClock
 from ..results import ClockState, InitResult
 from .common import acting_seat, check_name, seat_named, use_case
 from .credits import allotment, grant, next_refresh
@@ -69,7 +69,7 @@ def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | Non
                 repo.set_setting(db, "clock_now_utc", to_text(now))
             seat_id = _add_seat(db, seat, plan, zone.zone, credits, daily_limit, now)
             repo.set_setting(db, "default_seat_id", seat_id)
-        kept = SimulatedClock(now) if simulated_clock else clock
+        kept = SimulatedClock(now, clock.real) if simulated_clock else clock
         return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db, clock=kept),
                 "warnings": [warning] if warning else []}
 
@@ -237,14 +237,14 @@ def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
         repo.set_setting(db, SWITCHED, to_text(clock.now()))
     repo.set_setting(db, "clock_mode", "simulated")
     repo.set_setting(db, "clock_now_utc", target_text)
-    state = clock_state(db, clock=SimulatedClock(target))
+    state = clock_state(db, clock=SimulatedClock(target, clock.real))
     state["warnings"] = [warning] if warning else []
     return state
 
 
 @use_case
 def clock_system(db, *, clock: Clock) -> dict:
-    real = SystemClock()
+    real = clock.real
     if clock.simulated and clock.now() > real.now():
         raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
                                       "the clock never runs backwards, so wait until then.")

@@ -19,7 +19,7 @@ import socket
 from datetime import datetime, timedelta
 
 from .. import repo, repo_delivery
-from ..clock import SimulatedClock, SystemClock
+from ..clock import SimulatedClock
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from . import decision
@@ -125,7 +125,7 @@ def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
     clock has fallen behind the real time (cron's ticks send nothing); a database born simulated never does."""
     if not clock.simulated or repo.get_setting(db, "clock_switched_from_system") is None:
         return
-    real = SystemClock().now()
+    real = clock.real.now()
     if target < real:
         report.setdefault("warnings", []).append(
             f"The simulated clock ({to_text(target)}) is behind the real time; ticks send nothing new until it "
@@ -157,7 +157,7 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
     attempted: a message a transport would take counts as sent."""
     with db.rehearsal():
         if future and not clock.simulated:
-            clock = SimulatedClock(clock.now())
+            clock = SimulatedClock(clock.now(), clock.real)
             repo.set_setting(db, "clock_now_utc", to_text(clock.now()))
         run = _Run(db, clock, target, report, held=held)
         while run.batch():
@@ -233,7 +233,7 @@ def _recover(db, clock, senders, report: dict) -> None:
     instead: its file in new/ means sent, no file means scheduled again (the outbox is idempotent by name)."""
     if not repo_delivery.in_flight(db):
         return  # the common case costs one indexed read, and an idle tick stays one transaction
-    real_now = to_text(SystemClock().now())
+    real_now = to_text(clock.real.now())
     with db.transaction():
         for row in repo_delivery.in_flight(db):
             if row["claim_expires_utc"] and row["claim_expires_utc"] > real_now and _claimer_runs(row["claimed_by"]):
@@ -341,7 +341,7 @@ class _Senders:
 
     def _accepted_at(self, claim) -> str:
         """D5: on a simulated clock the attempt's due moment; on the system clock the real time of acceptance."""
-        return claim.due_at if self.clock.simulated else to_text(SystemClock().now())
+        return claim.due_at if self.clock.simulated else to_text(self.clock.real.now())
 
     def close(self) -> None:
         for transport in self.open.values():
@@ -529,7 +529,7 @@ class _Run:
         if self.owner is None:
             self.owner = claim_owner()
         owner = self.owner
-        real_now = SystemClock().now()
+        real_now = self.clock.real.now()
         rows = []
         for row in self.to_claim:
             expires = to_text(real_now + timedelta(seconds=self.senders.timeout(row["seat_id"])) + CLAIM_GRACE)
