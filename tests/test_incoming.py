@@ -340,6 +340,9 @@ def test_I1_maildir_second_fetch_lists_nothing_and_skips_known_names(tmp_path):
 
 def test_I1_maildir_fresh_folders_are_not_trusted_as_a_cursor(tmp_path):
     root = make_maildir(tmp_path)  # folders changed just now: a delivery may land within the same tick
+    now = time.time_ns()  # "just now" as this process sees it (under faketime the file system's time differs)
+    for folder in ("new", "cur"):
+        os.utime(root / folder, ns=(now, now))
     batch = open_source("maildir", dir=str(root)).fetch()
     list(batch)
     assert batch.cursor is None
