@@ -69,6 +69,30 @@ def test_L2_a_billion_is_accepted(world):
     assert world.json("contract", "set", "--pool", "1000000000")["pool"] == 1_000_000_000
 
 
+def test_L2_K2_a_daily_limit_of_zero_pauses_the_seat(world):
+    """Zero is a count: a daily limit of 0 is accepted and cancels every due message `daily_limit`, refunded."""
+    assert world.json("seats", "set", "ada", "--daily-limit", "0")["daily_limit"] == 0
+    draft = compose(world, "grace", "alan", followup="Again", after="3d")
+    start = balance(world)
+    world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
+    assert balance(world) < start
+    tick = world.json("tick", "--to", "2026-12-08T00:00")
+    reasons = sorted(c["reason"] for c in tick["canceled"])
+    assert reasons == ["daily_limit", "daily_limit", "initial_not_sent", "initial_not_sent"], tick
+    assert tick["sent"] == [] and balance(world) == start  # nothing sent, every credit back
+    world.refused("seats", "set", "ada", "--daily-limit", "-1", code="invalid_input")
+
+
+@pytest.mark.parametrize("args", [("seats", "add", "bo", "--daily-limit", "0", "--credits", "0"),
+                                  ("contract", "set", "--monthly-limit", "0", "--for", "ada")])
+def test_L2_zero_is_a_count_for_seats_add_and_the_monthly_limit(world, args):
+    world.json(*args)
+
+
+def test_L2_init_with_a_daily_limit_of_zero(cli):
+    assert cli.json("init", "--seat", "ada", "--tz", "UTC", "--daily-limit", "0")["seat"]["daily_limit"] == 0
+
+
 @pytest.mark.parametrize("option", ["--credits", "--daily-limit"])
 def test_L2_L4_init_with_a_huge_count_leaves_no_file(cli, option):
     cli.refused("init", option, "99999999999999999999", code="invalid_input")
