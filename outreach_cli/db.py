@@ -182,7 +182,8 @@ def _cannot_open(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     if code in (SQLITE_BUSY, SQLITE_LOCKED):
         return exc  # the CLI's boundary says the database is busy
     if code == SQLITE_NOTADB:
-        return refuse("database_error", f"{path} is not an outreach database (it is not SQLite).")
+        return DamagedDatabase(f"{path} is not an outreach database (it is not SQLite, or its header is damaged); "
+                               "restore a backup, or give --db the right file.")
     if code == SQLITE_CORRUPT:
         return DamagedDatabase(f"{path} is damaged (SQLite: {exc}); restore a backup.")
     if code == SQLITE_CANTOPEN:

@@ -69,6 +69,30 @@ def test_L2_a_billion_is_accepted(world):
     assert world.json("contract", "set", "--pool", "1000000000")["pool"] == 1_000_000_000
 
 
+def test_L2_K2_a_daily_limit_of_zero_pauses_the_seat(world):
+    """Zero is a count: a daily limit of 0 is accepted and cancels every due message `daily_limit`, refunded."""
+    assert world.json("seats", "set", "ada", "--daily-limit", "0")["daily_limit"] == 0
+    draft = compose(world, "grace", "alan", followup="Again", after="3d")
+    start = balance(world)
+    world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
+    assert balance(world) < start
+    tick = world.json("tick", "--to", "2026-12-08T00:00")
+    reasons = sorted(c["reason"] for c in tick["canceled"])
+    assert reasons == ["daily_limit", "daily_limit", "initial_not_sent", "initial_not_sent"], tick
+    assert tick["sent"] == [] and balance(world) == start  # nothing sent, every credit back
+    world.refused("seats", "set", "ada", "--daily-limit", "-1", code="invalid_input")
+
+
+@pytest.mark.parametrize("args", [("seats", "add", "bo", "--daily-limit", "0", "--credits", "0"),
+                                  ("contract", "set", "--monthly-limit", "0", "--for", "ada")])
+def test_L2_zero_is_a_count_for_seats_add_and_the_monthly_limit(world, args):
+    world.json(*args)
+
+
+def test_L2_init_with_a_daily_limit_of_zero(cli):
+    assert cli.json("init", "--seat", "ada", "--tz", "UTC", "--daily-limit", "0")["seat"]["daily_limit"] == 0
+
+
 @pytest.mark.parametrize("option", ["--credits", "--daily-limit"])
 def test_L2_L4_init_with_a_huge_count_leaves_no_file(cli, option):
     cli.refused("init", option, "99999999999999999999", code="invalid_input")
@@ -465,3 +489,40 @@ def test_L10_a_file_cut_short_is_a_doctor_finding_not_a_refusal(world):
     assert doc["ok"] is False and doc["findings"][0]["check"] == "integrity", doc
     assert "error" not in doc and "Traceback" not in result.stderr
     assert '"database_error"' in world("clock", "--json", code=1).stdout  # other commands still refuse
+
+
+def _damage(path, how):
+    """Damage a real database file the ways disks and people do: pages 3-6 zeroed or random, a garbage
+    header, the file cut in half, or garbage from the first byte."""
+    import os
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    data = path.read_bytes()
+    pages = {"zeros": bytes(4 * page_size), "random": os.urandom(4 * page_size)}
+    if how in pages:
+        data = data[:2 * page_size] + pages[how] + data[6 * page_size:]
+    elif how == "header":
+        data = os.urandom(100) + data[100:]
+    elif how == "half":
+        data = data[:len(data) // 2]
+    else:
+        data = os.urandom(len(data))
+    path.write_bytes(data)
+
+
+@pytest.mark.parametrize("how", ["zeros", "random", "header", "half", "garbage"])
+def test_L10_doctor_on_a_damaged_file_reports_a_finding_and_what_to_do(world, how):
+    draft = compose(world, "kat", "grace", "alan")
+    world.json("schedule", draft["id"], "--at", "+1d")
+    _damage(world.db_path, how)
+    import json
+    result = world("doctor", "--json", code=1)
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and "error" not in doc and "Traceback" not in result.stderr, doc
+    assert doc["findings"][0]["check"] == "integrity"
+    assert "backup" in doc["findings"][0]["message"] and ".recover" in doc["findings"][0]["message"]
+    human = world("doctor", code=1)
+    assert "[integrity]" in human.stdout and ".recover" in human.stdout and "Traceback" not in human.stderr
+    assert '"database_error"' in world("clock", "--json", code=1).stdout  # other commands refuse

@@ -15,11 +15,17 @@ def _finding(check: str, message: str) -> Finding:
 
 
 def doctor_file(path) -> DoctorResult:
-    """doctor on a file: one SQLite cannot even open because it is damaged is a finding too (L10)."""
+    """doctor on a file: one SQLite cannot even open or read its migrations from because it is damaged (a torn
+    page, a garbage header, a file cut short) is a finding too, saying what to do (L10)."""
     try:
         db = dbmod.open_existing(path)
     except DamagedDatabase as exc:
-        return {"ok": False, "findings": [_finding("integrity", exc.message)]}
+        return {"ok": False, "findings": [_finding("integrity", f"{exc.message} {_RECOVER}")]}
+    except dbmod.DatabaseError as exc:
+        if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF not in _DAMAGE_CODES:
+            raise  # busy, locked, read-only: the CLI's boundary says so
+        message = f"{path} is damaged (SQLite: {exc}); restore a backup. {_RECOVER}"
+        return {"ok": False, "findings": [_finding("integrity", message)]}
     try:
         return doctor(db, clock=clock_or_damaged(db))
     finally:
@@ -39,6 +45,10 @@ def doctor(db, *, clock: Clock) -> DoctorResult:
                 findings.append(_finding(name, f"The {name} check could not read the file: "
                                                f"{getattr(exc, 'message', exc)}"))
     return {"ok": not findings, "findings": findings}
+
+
+_DAMAGE_CODES = (10, 11, 26)  # SQLite's IOERR (a short read), CORRUPT and NOTADB
+_RECOVER = "Without a backup, copy out what is readable with `sqlite3 FILE .recover`."
 
 
 def _integrity(db):

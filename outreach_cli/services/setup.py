@@ -42,12 +42,13 @@ def check_plan(plan: str) -> str:
 MAX_COUNT = 1_000_000_000
 
 
-def check_count(value: int | None, what: str, minimum: int = 0) -> int | None:
-    """L2: every count (credits, pool, daily and monthly limits) is a whole number up to 1,000,000,000;
-    the one check every command that takes a count goes through, before anything is written."""
-    if value is not None and not minimum <= value <= MAX_COUNT:
+def check_count(value: int | None, what: str) -> int | None:
+    """L2: every count (credits, pool, daily and monthly limits) is a whole number from 0 to 1,000,000,000
+    (a daily limit of 0 pauses a seat's sending, K2); the one check every command that takes a count goes
+    through, before anything is written."""
+    if value is not None and not 0 <= value <= MAX_COUNT:
         shown = str(value) if len(str(value)) <= 30 else f"{str(value)[:27]}..."
-        raise refuse("invalid_input", f"{what} must be a whole number from {minimum} to {MAX_COUNT:,}, not {shown}.")
+        raise refuse("invalid_input", f"{what} must be a whole number from 0 to {MAX_COUNT:,}, not {shown}.")
     return value
 
 
@@ -55,7 +56,7 @@ def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | Non
          simulated_clock: str | None, clock: Clock) -> InitResult:
     check_plan(plan)
     check_count(credits, "--credits")
-    check_count(daily_limit, "--daily-limit", 1)
+    check_count(daily_limit, "--daily-limit")
     zone = get_zone(tz) if tz is not None else get_zone(local_zone_name())  # an empty --tz is refused
     real_now = clock.now()
     now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
@@ -97,7 +98,7 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
         from .delivery import check_from_address
         from_address = check_from_address(from_address)
     check_count(credits, "--credits")
-    check_count(daily_limit, "--daily-limit", 1)
+    check_count(daily_limit, "--daily-limit")
     check_name(name, "seat")
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
     if repo.seat_named(db, name) is not None:
@@ -113,7 +114,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
     if tz is not None:
         fields["timezone"] = get_zone(tz).zone
     if daily_limit is not None:
-        fields["daily_limit"] = check_count(daily_limit, "--daily-limit", 1)
+        fields["daily_limit"] = check_count(daily_limit, "--daily-limit")
     if plan is not None:
         fields["plan"] = check_plan(plan)
     if from_address is not None:

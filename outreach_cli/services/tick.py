@@ -15,7 +15,6 @@ other transport claims one message at a time.
 from __future__ import annotations
 
 import os
-import socket
 from datetime import datetime, timedelta
 
 from .. import repo, repo_delivery
@@ -200,6 +199,7 @@ def _process_start(pid: int) -> str | None:
 def claim_owner() -> str:
     """`host:pid:start` of this process."""
     pid = os.getpid()
+    import socket  # only when claiming: an idle tick does without it
     return f"{socket.gethostname()}:{pid}:{_process_start(pid) or '-'}"
 
 
@@ -211,6 +211,7 @@ def _claimer_runs(claimed_by: str | None) -> bool:
         pid = int(pid_text)
     except ValueError:
         return False
+    import socket
     if host != socket.gethostname():
         return True
     if pid == os.getpid():
