@@ -120,6 +120,14 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
     return show(db, draft_id=row["id"])
 
 
+def followup_text(db, *, draft_id) -> tuple[str, str]:
+    """The text `followup --edit` opens with (M1): the follow-up's, else `Re: ` and the initial subject."""
+    row = find_draft(db, draft_id)
+    if row["followup_body"] is not None:
+        return row["followup_subject"], row["followup_body"]
+    return "Re: " + row["subject"], ""
+
+
 @use_case
 def discard(db, *, draft_id) -> Discarded:
     row = open_draft(db, draft_id)

@@ -84,6 +84,12 @@ def _shape(row, full: bool = False) -> dict:
     return shape
 
 
+def template_text(db, *, name: str, missing_ok: bool = False) -> tuple[str, str] | None:
+    """A template's initial (subject, body): the text `--edit` opens with (M1)."""
+    row = repo_templates.template_named(db, name) if missing_ok else _template(db, name)
+    return None if row is None else (row["subject"], row["body"])
+
+
 def list_templates(db, *, search: str | None = None) -> list[dict]:
     """T3: every word must appear in the name, subject or body (either message), any case."""
     return [_shape(r) for r in repo_templates.search_templates(db, (search or "").lower().split())]

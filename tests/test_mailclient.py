@@ -1,0 +1,114 @@
+"""M1-M5: writing and sending like a mail client (issue 18). The editor is a real process: a small shell
+script set as $EDITOR (or $VISUAL) that records what it was opened on and writes the text the test chose."""
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from conftest import compose
+
+
+def _editor(tmp_path, monkeypatch, text: str | None, status: int = 0, variable: str = "EDITOR", name="editor"):
+    """An editor script: it copies the file it was opened on to NAME.seen, then writes `text` into it (or leaves
+    it as it is when text is None) and exits with `status`."""
+    (tmp_path / f"{name}.text").write_text(text if text is not None else "", encoding="utf-8")
+    script = tmp_path / f"{name}.sh"
+    write = f'cat "{tmp_path}/{name}.text" > "$1"\n' if text is not None else ""
+    script.write_text(f'#!/bin/sh\ncp "$1" "{tmp_path}/{name}.seen"\n{write}exit {status}\n', encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    monkeypatch.setenv(variable, str(script))
+    return tmp_path / f"{name}.seen"
+
+
+def test_M1_compose_edit_subject_line_blank_line_body_and_help_dropped(world, tmp_path, monkeypatch):
+    seen = _editor(tmp_path, monkeypatch, "Subject: A role, {first_name}\n\nHi {first_name},\n\nA backend role.\n"
+                                          "# a note to myself, dropped\nBest, {sender_name}\n\n\n")
+    draft = world.json("compose", "--to", "kat", "--edit", "--subject", "Start")
+    assert draft["subject"] == "A role, {first_name}"
+    assert draft["body"] == "Hi {first_name},\n\nA backend role.\nBest, {sender_name}"
+    opened = seen.read_text(encoding="utf-8")
+    assert opened.startswith("Subject: Start\n\n")
+    help_text = [line for line in opened.splitlines() if line.startswith("#")]
+    assert any("{first_name}" in line and "{sender_name}" in line for line in help_text)
+    assert any("1-200" in line and "1-1,900" in line for line in help_text)
+
+
+def test_M1_visual_wins_over_editor(world, tmp_path, monkeypatch):
+    _editor(tmp_path, monkeypatch, "Subject: from EDITOR\n\nbody\n", name="plain")
+    monkeypatch.setenv("VISUAL", str(tmp_path / "visual.sh"))
+    (tmp_path / "visual.sh").write_text('#!/bin/sh\nprintf "Subject: from VISUAL\\n\\nbody\\n" > "$1"\n')
+    (tmp_path / "visual.sh").chmod(0o755)
+    assert world.json("compose", "--to", "kat", "--edit")["subject"] == "from VISUAL"
+
+
+@pytest.mark.parametrize("text,status", [
+    (None, 1),                                   # the editor fails (vi's :cq)
+    ("Subject: \n\nbody\n", 0),                  # an empty subject
+    ("Subject: Hello\n\n# only help\n\n", 0),    # an empty body
+    ("", 0),                                     # an empty file
+    ("Hello\n\nno subject line\n", 0),           # no Subject: line
+    ("Subject: x\n\n" + "b" * 1901 + "\n", 0),   # S6: over the limit
+])
+def test_M1_empty_text_or_failing_editor_saves_nothing(world, tmp_path, monkeypatch, text, status):
+    _editor(tmp_path, monkeypatch, text, status)
+    world.refused("compose", "--to", "kat", "--edit", code="invalid_message")
+    world.refused("templates", "save", "T", "--edit", code="invalid_message")
+    draft = compose(world, "kat")
+    world.refused("followup", draft["id"], "--edit", code="invalid_message")
+
+
+def test_M1_placeholders_apply_as_for_body(world, tmp_path, monkeypatch):
+    _editor(tmp_path, monkeypatch, "Subject: Hi\n\nHello {salary}\n")
+    world.refused("compose", "--to", "kat", "--edit", code="unknown_placeholder")
+
+
+def test_M1_followup_edit_opens_with_re_subject_then_the_existing_followup(world, tmp_path, monkeypatch):
+    draft = compose(world, "kat", subject="Backend role")
+    seen = _editor(tmp_path, monkeypatch, "Subject: Re: Backend role\n\nAny thoughts, {first_name}?\n")
+    changed = world.json("followup", draft["id"], "--edit", "--after", "4d")
+    assert changed["followup"]["subject"] == "Re: Backend role"
+    assert changed["followup"]["body"] == "Any thoughts, {first_name}?"
+    assert seen.read_text(encoding="utf-8").startswith("Subject: Re: Backend role\n\n\n")
+    seen = _editor(tmp_path, monkeypatch, None)  # opened on the existing follow-up, saved as it is
+    assert world.json("followup", draft["id"], "--edit")["followup"]["body"] == "Any thoughts, {first_name}?"
+    assert "Any thoughts, {first_name}?" in seen.read_text(encoding="utf-8")
+
+
+def test_M1_templates_save_edit_and_compose_edit_from_template(world, tmp_path, monkeypatch):
+    _editor(tmp_path, monkeypatch, "Subject: Design at {company|your team}\n\nHello {first_name}\n")
+    saved = world.json("templates", "save", "Design", "--edit")
+    assert (saved["subject"], saved["body"]) == ("Design at {company|your team}", "Hello {first_name}")
+    seen = _editor(tmp_path, monkeypatch, None)
+    draft = world.json("compose", "--to", "kat", "--template", "Design", "--edit")
+    assert draft["body"] == "Hello {first_name}"
+    assert seen.read_text(encoding="utf-8").startswith("Subject: Design at {company|your team}\n\nHello {first_name}\n")
+
+
+def test_M1_body_file_and_standard_input(world, tmp_path):
+    body = tmp_path / "body.txt"
+    body.write_text("Line one, {first_name}.\n# not help: a body file is taken as it is\n", encoding="utf-8")
+    draft = world.json("compose", "--to", "kat", "--subject", "S", "--body-file", body)
+    assert draft["body"] == "Line one, {first_name}.\n# not help: a body file is taken as it is"
+    result = world.runner.invoke(__import__("outreach_cli.cli").cli.app,
+                                 ["followup", str(draft["id"]), "--body-file", "-", "--json"], input="From stdin\n")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["followup"]["body"] == "From stdin"
+    saved = world.json("templates", "save", "FromFile", "--subject", "S", "--body-file", body)
+    assert saved["body"].startswith("Line one")
+
+
+def test_M1_body_file_refusals(world, tmp_path):
+    (tmp_path / "empty.txt").write_text("\n")
+    world.refused("compose", "--to", "kat", "--subject", "S", "--body-file", tmp_path / "empty.txt",
+                  code="invalid_message")
+    world.refused("compose", "--to", "kat", "--subject", "S", "--body-file", tmp_path / "missing.txt",
+                  code="invalid_input")
+    (tmp_path / "latin1.txt").write_bytes(b"caf\xe9")
+    world.refused("compose", "--to", "kat", "--subject", "S", "--body-file", tmp_path / "latin1.txt",
+                  code="invalid_input")
+    world.refused("compose", "--to", "kat", "--subject", "S", "--body", "b", "--body-file", tmp_path / "empty.txt",
+                  code="invalid_input")
