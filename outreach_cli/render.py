@@ -277,6 +277,10 @@ def seat(result: dict) -> None:
     seats([result])
     if result.get("from"):
         _console().print(f"From: {result['from']}", markup=False)
+    if result.get("signature"):
+        _console().print("Signature:\n-- \n" + result["signature"], markup=False)
+    if result.get("list_unsubscribe"):
+        _console().print("List-Unsubscribe: on (mailto, M3)", markup=False)
 
 
 def seats(rows: list[dict]) -> None:

@@ -221,6 +221,12 @@ CREATE INDEX incoming_kind ON incoming (kind, id);
 CREATE INDEX candidates_email ON candidates (lower(email)) WHERE removed = 0;
 ALTER TABLE candidates ADD COLUMN email_undeliverable INTEGER NOT NULL DEFAULT 0;
 """),
+    # Writing like a mail client (M2, M3): a seat's signature (appended after `-- ` when a message is rendered)
+    # and whether its email carries a List-Unsubscribe header.
+    ("0006_mailclient_signature_unsubscribe", """
+ALTER TABLE seats ADD COLUMN signature TEXT;
+ALTER TABLE seats ADD COLUMN list_unsubscribe INTEGER NOT NULL DEFAULT 0;
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

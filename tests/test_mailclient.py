@@ -112,3 +112,67 @@ def test_M1_body_file_refusals(world, tmp_path):
                   code="invalid_input")
     world.refused("compose", "--to", "kat", "--subject", "S", "--body", "b", "--body-file", tmp_path / "empty.txt",
                   code="invalid_input")
+
+
+# ---------------------------------------------------------------- M2: signatures
+
+
+def _mailer(world, tmp_path):
+    """ada with a sender address, kat with an email, and an outbox: the delivered bytes are files."""
+    world("seats", "set", "ada", "--from", "Ada Lovelace <ada@example.com>")
+    world("candidates", "set", "kat", "--email", "kat@example.org")
+    world("delivery", "set", "outbox", "--dir", tmp_path / "box")
+    return tmp_path / "box" / "new"
+
+
+def _delivered(box):
+    from email import message_from_bytes, policy
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(box.iterdir())]
+
+
+def test_M2_signature_in_preview_and_in_the_delivered_bytes(world, tmp_path):
+    box = _mailer(world, tmp_path)
+    (tmp_path / "sig.txt").write_text("Ada Lovelace\nAnalytical Engines Ltd {not a placeholder}\n")
+    seat = world.json("seats", "set", "ada", "--signature-file", tmp_path / "sig.txt")
+    assert seat["signature"] == "Ada Lovelace\nAnalytical Engines Ltd {not a placeholder}"
+    draft = compose(world, "kat", body="Hi {first_name}.")
+    assert draft["body"] == "Hi {first_name}."  # the draft keeps the text as written
+    shown = world.json("preview", draft["id"])["recipients"][0]["body"]
+    assert shown == "Hi Katherine.\n\n-- \nAda Lovelace\nAnalytical Engines Ltd {not a placeholder}"
+    assert "-- \nAda Lovelace" in world("preview", draft["id"]).stdout
+    world.json("schedule", draft["id"], "--now")
+    world.json("tick")
+    [mail] = _delivered(box)
+    assert mail.get_content().replace("\r\n", "\n") == shown + "\n"
+    raw = next(box.iterdir()).read_bytes()
+    assert b"\r\n--=20\r\nAda Lovelace\r\n" in raw  # the separator's space survives quoted-printable
+
+
+def test_M2_no_signature_and_a_followup_is_signed_too(world, tmp_path):
+    (tmp_path / "sig.txt").write_text("-- \nAda\n")  # a file that starts with the separator: it is not doubled
+    assert world.json("seats", "set", "ada", "--signature-file", tmp_path / "sig.txt")["signature"] == "Ada"
+    draft = compose(world, "kat", body="Hi.", followup="Any news?")
+    texts = world.json("preview", draft["id"])["recipients"][0]
+    assert texts["followup_body"] == "Any news?\n\n-- \nAda"
+    assert world.json("seats", "set", "ada", "--no-signature")["signature"] is None
+    assert world.json("preview", draft["id"])["recipients"][0]["body"] == "Hi."
+
+
+def test_M2_signature_counts_in_the_S6_limit(world, tmp_path):
+    (tmp_path / "sig.txt").write_text("x" * 94)  # with "\n\n-- \n": 100 characters
+    world("seats", "set", "ada", "--signature-file", tmp_path / "sig.txt")
+    world.json("compose", "--to", "kat", "--subject", "S", "--body", "b" * 1800)
+    world.refused("compose", "--to", "kat", "--subject", "S", "--body", "b" * 1801, code="invalid_message")
+    draft = compose(world, "kat", body="{full_name} " + "b" * 1785)  # 1,797 as written: fits with the signature
+    world.refused("schedule", draft["id"], "--now", code="invalid_message")  # ...but not once personalised
+
+
+def test_M2_signature_file_refusals(world, tmp_path):
+    (tmp_path / "empty.txt").write_text("\n\n")
+    world.refused("seats", "set", "ada", "--signature-file", tmp_path / "empty.txt", code="invalid_input")
+    world.refused("seats", "set", "ada", "--signature-file", tmp_path / "none.txt", code="invalid_input")
+    (tmp_path / "long.txt").write_text("x" * 501)
+    world.refused("seats", "set", "ada", "--signature-file", tmp_path / "long.txt", code="invalid_input")
+    (tmp_path / "ok.txt").write_text("Ada")
+    world.refused("seats", "set", "ada", "--signature-file", tmp_path / "ok.txt", "--no-signature",
+                  code="invalid_input")

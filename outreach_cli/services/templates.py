@@ -134,7 +134,7 @@ def preview(db, *, draft_id) -> dict:
     """Rendered text per recipient and the values each lacks; schedules nothing."""
     draft = find_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
-    personal = placeholders.Personaliser.of_draft(draft, seat["name"])
+    personal = placeholders.Personaliser.of_draft(draft, seat["name"], seat["signature"])
     recipients = []
     for candidate in repo.draft_recipients(db, draft["id"]):
         texts, missing = personal.render(candidate)
