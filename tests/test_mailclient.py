@@ -176,3 +176,94 @@ def test_M2_signature_file_refusals(world, tmp_path):
     (tmp_path / "ok.txt").write_text("Ada")
     world.refused("seats", "set", "ada", "--signature-file", tmp_path / "ok.txt", "--no-signature",
                   code="invalid_input")
+
+
+# ---------------------------------------------------------------- M3: opting out by mail
+
+
+@pytest.mark.parametrize("subject", ["Plain subject {first_name}", "Ünïcode subject, {first_name}"])
+def test_M3_list_unsubscribe_header_only_when_the_seat_asks(world, tmp_path, subject):
+    box = _mailer(world, tmp_path)
+    draft = compose(world, "kat", subject=subject)
+    world.json("schedule", draft["id"], "--now")
+    world.json("tick")
+    assert world.json("seats", "set", "ada", "--list-unsubscribe")["list_unsubscribe"] is True
+    draft = compose(world, "kat", subject=subject)
+    world.json("schedule", draft["id"], "--now")
+    world.json("tick")
+    first, second = sorted(_delivered(box), key=lambda m: "list-unsubscribe" in m)
+    assert first["List-Unsubscribe"] is None
+    assert second["List-Unsubscribe"] == "<mailto:ada@example.com?subject=unsubscribe>"
+    assert world.json("seats", "set", "ada", "--no-list-unsubscribe")["list_unsubscribe"] is False
+
+
+@pytest.mark.parametrize("line", ["unsubscribe", "UNSUBSCRIBE", "Unsubscribe.", "  stop!! ", "Stop", "remove me",
+                                  "please remove me.", "STOP.", "-- unsubscribe --",
+                                  "Abmelden", "désabonner", "Darme de baja", "uitschrijven", "cancellami"])
+def test_M3_unsubscribe_phrases_alone_or_with_punctuation(line):
+    from outreach_cli.incoming.unsubscribe import is_phrase
+    assert is_phrase(line)
+
+
+@pytest.mark.parametrize("line", ["Please don't stop writing to me", "I'd like to unsubscribe from nothing, "
+                                  "tell me more", "stopover in Paris", "Yes, interested", "", "unsubscribed",
+                                  "Remove me, please, from the other list"])
+def test_M3_an_ordinary_answer_is_no_request(line):
+    from outreach_cli.incoming.unsubscribe import is_phrase
+    assert not is_phrase(line)
+
+
+def _mail(body: bytes, subject="Re: A role for you", content_type="text/plain; charset=utf-8", extra=b""):
+    return (b"From: Katherine <kat@example.org>\nTo: ada@example.com\nSubject: " + subject.encode() +
+            b"\nMessage-ID: <r1@example.org>\nMIME-Version: 1.0\nContent-Type: " + content_type.encode() +
+            b"\n" + extra + b"\n" + body)
+
+
+def _requested(raw: bytes) -> bool:
+    from outreach_cli.incoming.parse import parse
+    from outreach_cli.incoming.unsubscribe import requested
+    return requested(parse(raw))
+
+
+def test_M3_recognised_in_plain_text_html_only_quoted_replies_and_the_subject():
+    assert _requested(_mail(b"STOP\n\nOn Tue, 1 Dec 2026 at 09:00, Ada <ada@example.com> wrote:\n> A role for you\n"))
+    assert _requested(_mail(b"\n\n  Unsubscribe.\n> Hello Katherine,\n"))
+    assert _requested(_mail(b"<html><head><style>p{}</style></head><body><div dir=ltr>Remove me!</div>"
+                            b"<div class=\"gmail_quote\">stop stop</div></body></html>", content_type="text/html"))
+    assert _requested(_mail(b"", subject="unsubscribe"))  # what a List-Unsubscribe mailto sends
+    assert _requested(_mail(b"", subject="RE: AW: Stop"))
+    quoted = b"=\nUnsubscribe=0A"  # quoted-printable, multipart/alternative
+    alt = (b"--b\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n" + quoted +
+           b"\n--b\nContent-Type: text/html\n\n<p>Unsubscribe</p>\n--b--\n")
+    assert _requested(_mail(alt, content_type='multipart/alternative; boundary="b"'))
+
+
+def test_M3_no_request_in_an_answer_or_only_in_the_quote():
+    assert not _requested(_mail(b"Sounds good, when can we talk?\n\n> Reply STOP to unsubscribe\n"))
+    assert not _requested(_mail(b"On Tue, 1 Dec 2026, Ada wrote:\n> stop\n"))
+    assert not _requested(_mail(b"<p>Happy to talk</p><blockquote>unsubscribe</blockquote>",
+                                content_type="text/html"))
+    assert not _requested(_mail(b"\xff\xfe garbage", content_type="text/plain; charset=bogus-8"))
+
+
+def test_M3_an_unsubscribe_reply_is_a_decline_and_an_opt_out(world, tmp_path):
+    world("candidates", "set", "kat", "--email", "kat@example.org")
+    draft = compose(world, "kat", followup="Any thoughts?")
+    thread_id = world.json("schedule", draft["id"], "--now")["threads"][0]["id"]
+    world.json("tick")
+    initial = world.json("thread", thread_id)["messages"][0]
+    raw = (b"From: Katherine Johnson <KAT@example.org>\nTo: ada@example.com\nSubject: Re: Hello Katherine\n"
+           b"Message-ID: <stop-1@example.org>\nIn-Reply-To: " + initial["internet_message_id"].encode() +
+           b"\nDate: Tue, 1 Dec 2026 08:30:00 +0000\n\nStop.\n\n> A role for you, Katherine.\n")
+    (tmp_path / "stop.eml").write_bytes(raw)
+    before = world.json("credits")["seat"]["balance"]
+    [mail] = world.json("replies", "import", tmp_path / "stop.eml")["incoming"]
+    assert (mail["kind"], mail["thread_id"], mail["matched_by"]) == ("opt_out", thread_id, "in_reply_to")
+    thread = world.json("thread", thread_id)
+    assert thread["response"]["kind"] == "decline"
+    assert thread["messages"][1]["status"] == "canceled"
+    assert world.json("credits")["seat"]["balance"] == before + 2  # C2: both credits back
+    assert world.json("candidates", "show", "kat")["opted_out"] is True
+    again = compose(world, "kat")
+    world.refused("schedule", again["id"], "--now", code="candidate_opted_out")
+    assert [m["kind"] for m in world.json("replies", "list")] == ["opt_out"]
