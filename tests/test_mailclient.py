@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+import sys
 
 import pytest
 
@@ -267,3 +268,70 @@ def test_M3_an_unsubscribe_reply_is_a_decline_and_an_opt_out(world, tmp_path):
     again = compose(world, "kat")
     world.refused("schedule", again["id"], "--now", code="candidate_opted_out")
     assert [m["kind"] for m in world.json("replies", "list")] == ["opt_out"]
+
+
+# ---------------------------------------------------------------- M5: audit of the Sent folder
+
+
+def _snapshot_dir(root):
+    return sorted((str(p.relative_to(root)), p.stat().st_mtime_ns, p.read_bytes()) for p in root.rglob("*")
+                  if p.is_file())
+
+
+def test_M5_audit_of_an_outbox_maildir_duplicates_exit_1_once_per_message(world, tmp_path):
+    box = _mailer(world, tmp_path)
+    world("candidates", "set", "grace", "--email", "grace@example.net")
+    draft = compose(world, "kat", "grace")
+    world.json("schedule", draft["id"], "--now")
+    world.json("tick")
+    sent_dir = tmp_path / "box"
+    clean = world.json("audit", "--sent-dir", sent_dir)
+    assert clean == {"seat": "ada", "checked": 2, "duplicates": [], "settled": [], "unknown_found": [], "missing": [],
+                     "warnings": []}
+    first = sorted(box.iterdir())[0]
+    for copy in ("a", "b"):  # the same message there three times: one duplicate
+        (sent_dir / "cur" / f"{copy}.eml:2,S").write_bytes(first.read_bytes())
+    before = _snapshot_dir(sent_dir)
+    result = world("audit", "--sent-dir", sent_dir, "--json", code=1)
+    doc = json.loads(result.stdout)
+    by_file = {world.json("thread", t)["messages"][0]["internet_message_id"][1:-1] + ".eml":
+               world.json("thread", t)["messages"][0]["id"] for t in (1, 2)}
+    assert doc["checked"] == 4 and doc["duplicates"] == [by_file[first.name]]
+    assert _snapshot_dir(sent_dir) == before  # read-only
+    first.unlink()
+    (sent_dir / "cur" / "a.eml:2,S").unlink()
+    (sent_dir / "cur" / "b.eml:2,S").unlink()
+    missing = world.json("audit", "--sent-dir", sent_dir)
+    assert (missing["checked"], missing["missing"], missing["duplicates"]) == (1, [by_file[first.name]], [])
+    assert "not in the Sent folder" in world("audit", "--sent-dir", sent_dir).stderr
+
+
+def test_M5_unknown_found_and_settled(world, tmp_path):
+    world("seats", "set", "ada", "--from", "Ada Lovelace <ada@example.com>")
+    world("candidates", "set", "kat", "--email", "kat@example.org")
+    sent_dir = tmp_path / "Sent"
+    for folder in ("new", "cur", "tmp"):
+        (sent_dir / folder).mkdir(parents=True)
+    hang = tmp_path / "hang.py"  # keeps a copy in Sent (as a provider does), then never answers
+    hang.write_text(f"""import json, sys, time
+doc = json.load(sys.stdin)
+open({str(sent_dir / 'new' / 'm1.eml')!r}, "w").write(doc["rfc822"])
+time.sleep(3600)
+""")
+    world("delivery", "set", "exec", "--command", f"{sys.executable} {hang}", "--timeout", "1")
+    draft = compose(world, "kat", followup="Still there?")
+    world.json("schedule", draft["id"], "--now")
+    assert world.json("tick")["unknown"] == [1]
+    found = world.json("audit", "--sent-dir", sent_dir)
+    assert (found["unknown_found"], found["settled"], found["duplicates"]) == ([1], [], [])
+    assert world.json("thread", 1)["messages"][0]["status"] == "unknown"  # without --settle nothing changes
+    settled = world.json("audit", "--sent-dir", sent_dir, "--settle")
+    assert (settled["unknown_found"], settled["settled"]) == ([1], [1])
+    assert world.json("thread", 1)["messages"][0]["status"] == "sent"
+    assert world.json("audit", "--sent-dir", sent_dir)["unknown_found"] == []
+
+
+def test_M5_audit_refusals(world, tmp_path):
+    world.refused("audit", code="not_configured")
+    world.refused("audit", "--sent-dir", tmp_path / "nowhere", code="invalid_input")
+    world.refused("audit", "--sent-dir", tmp_path, "--sent-folder", "Sent", code="invalid_input")
