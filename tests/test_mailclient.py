@@ -335,3 +335,28 @@ def test_M5_audit_refusals(world, tmp_path):
     world.refused("audit", code="not_configured")
     world.refused("audit", "--sent-dir", tmp_path / "nowhere", code="invalid_input")
     world.refused("audit", "--sent-dir", tmp_path, "--sent-folder", "Sent", code="invalid_input")
+
+
+def test_M5_audit_of_a_real_imap_sent_folder_is_read_only(world, tmp_path, monkeypatch):
+    from dovecot import DOVECOT_SKIP, Dovecot
+    if DOVECOT_SKIP:
+        pytest.skip(DOVECOT_SKIP)
+    box = _mailer(world, tmp_path)
+    draft = compose(world, "kat")
+    world.json("schedule", draft["id"], "--now")
+    world.json("tick")
+    [raw] = [p.read_bytes() for p in box.iterdir()]
+    with Dovecot() as server:
+        server.append('"Sent Items"', raw, raw, b"From: x@example.net\nSubject: not ours\n\nhello\n")
+        monkeypatch.setenv("OUTREACH_IMAP_PASSWORD", server.password)
+        world("mailbox", "set", "imap", "--host", server.host, "--port", server.port, "--security", "none",
+              "--user", server.user, "--password-env", "OUTREACH_IMAP_PASSWORD", "--timeout", "10")
+        conn = server.connect()
+        conn.select('"Sent Items"', readonly=True)
+        flags_before = conn.uid("FETCH", "1:*", "(FLAGS)")[1]
+        result = world("audit", "--sent-folder", "Sent Items", "--json", code=1)
+        assert json.loads(result.stdout) == {"seat": "ada", "checked": 3, "duplicates": [1], "settled": [],
+                                             "unknown_found": [], "missing": [], "warnings": []}
+        assert conn.uid("FETCH", "1:*", "(FLAGS)")[1] == flags_before  # nothing marked \Seen
+        conn.logout()
+        world.refused("audit", code="transport_error")  # the default folder, Sent, is not there
