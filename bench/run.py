@@ -312,6 +312,51 @@ class Bench:
                     f"{ours_n} replies settled")
         self.record("`replies fetch` again, unchanged", n, again, idle, "idle tick, empty db", [], "<= 1.2x")
 
+    # ------------------------------------------------------------ 5b. audit of a 10,000-message Sent folder (M5)
+    def audit(self, n: int = 10_000, ours_n: int = 500):
+        """`audit --sent-dir` of a Maildir of n messages (ours_n of them our sent messages) against `replies fetch`
+        of the same Maildir (target: within 2x)."""
+        directory = self.case("audit")
+        template = fresh_db(directory, credits=2 * ours_n)
+        csv_path = directory / "people.csv"
+        with open(csv_path, "w", encoding="utf-8") as out:
+            out.write("handle,first_name,last_name,email\n")
+            for i in range(ours_n):
+                out.write(f"c{i},First{i},Last{i},c{i}@example.org\n")
+        for step in (outreach(template, "candidates", "import", csv_path),
+                     outreach(template, "compose", "--to-file", csv_path, "--subject", "Hi", "--body", "A role?"),
+                     outreach(template, "schedule", 1, "--now"), outreach(template, "tick")):
+            subprocess.run(step, check=True, stdout=subprocess.DEVNULL)
+        import sqlite3
+        conn = sqlite3.connect(template)
+        ids = [row[0] for row in conn.execute("SELECT internet_message_id FROM messages ORDER BY id")]
+        conn.close()
+        others = [p.read_bytes() for p in sorted((HERE.parent / "tests" / "mail").glob("*.eml"))
+                  if p.name != "malformed.eml"]
+        box = directory / "Sent"
+        for folder in ("new", "cur", "tmp"):
+            (box / folder).mkdir(parents=True)
+        step = n // ours_n
+        for i in range(n):
+            message_id = ids[i // step] if i % step == 0 and i // step < ours_n else f"<bench-{i}@example.net>"
+            raw = f"Message-ID: {message_id}\n".encode() + others[i % len(others)].replace(b"Message-ID", b"X-Old-Id")
+            (box / "cur" / f"{1796000000 + i}.M{i}P1.bench:2,S").write_bytes(raw)
+        ours, base = [], []
+        for run in range(self.runs):
+            db = self.case(f"audit-{run}") / "outreach.db"
+            shutil.copy(template, db)
+            os.sync()
+            t, r = timed(outreach(db, "audit", "--sent-dir", box, "--json"))
+            ours.append(t)
+            subprocess.run(outreach(db, "mailbox", "set", "maildir", "--dir", box), check=True,
+                           stdout=subprocess.DEVNULL)
+            base.append(timed(outreach(db, "replies", "fetch", "--json"))[0])
+        done = subprocess.run(outreach(template, "audit", "--sent-dir", box, "--json"), check=True, capture_output=True)
+        result = json.loads(done.stdout)
+        assert result["checked"] == n and result["duplicates"] == [], "the bench Sent folder is not what it should be"
+        self.record("`audit --sent-dir`, Maildir", n, ours, base, "`replies fetch`, same Maildir", [r], "<= 2x",
+                    f"{ours_n} ours")
+
     # ------------------------------------------------------------ 6. a month of cron
     def month(self):
         directory = self.case("month")
@@ -384,7 +429,8 @@ def show(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 100,000 or 1,000,000 jobs")
-    parser.add_argument("--only", choices=["startup", "bulk", "schedule", "history", "delivery", "replies", "month"], action="append")
+    parser.add_argument("--only", choices=["startup", "bulk", "schedule", "history", "delivery", "replies", "audit",
+                                                  "month"], action="append")
     parser.add_argument("--show", action="store_true", help="print bench/results.json as the table and stop")
     args = parser.parse_args()
     if args.show:
@@ -394,7 +440,7 @@ def main() -> None:
     # PYTHONDONTWRITEBYTECODE would otherwise compile every module on every start (and time the compiler).
     subprocess.run([PY, "-m", "compileall", "-q", str(HERE.parent / "outreach_cli")], check=True)
     bench = Bench(runs=2 if args.quick else 3, quick=args.quick)
-    only = set(args.only or ["startup", "bulk", "schedule", "history", "delivery", "replies", "month"])
+    only = set(args.only or ["startup", "bulk", "schedule", "history", "delivery", "replies", "audit", "month"])
     print(HEADER)
     bench.startup()
     if "bulk" in only:
@@ -409,6 +455,8 @@ def main() -> None:
         bench.long_history(100_000 if args.quick else 1_000_000)
     if "replies" in only:
         bench.replies()
+    if "audit" in only:
+        bench.audit()
     if "month" in only:
         bench.month()
     bench.finish()

@@ -63,25 +63,31 @@ def message_id_maker(from_address: str | None):
 
 
 def build(*, from_address: str, to_address: str, to_name: str | None, subject: str, body: str,
-          sent_at: datetime, zone, internet_message_id: str, in_reply_to: str | None = None) -> bytes:
+          sent_at: datetime, zone, internet_message_id: str, in_reply_to: str | None = None,
+          list_unsubscribe: bool = False) -> bytes:
     """RFC 5322 bytes (CRLF line ends, email.policy.SMTP). `zone` is the seat's pytz zone: Date is the
     sent time as the seat's clock shows it. A follow-up passes its initial's id as `in_reply_to`.
 
     A plain message (ASCII names and subject that need no quoting, encoding or folding) is written directly,
     in the very bytes the `email` package gives (tests/test_transports.py checks this against `_build_with_email`
     on generated input): that package takes about a millisecond per message, most of a delivery tick's CPU.
-    Anything else goes through the package."""
+    Anything else goes through the package. With `list_unsubscribe` (M3) the message carries
+    `List-Unsubscribe: <mailto:SENDER?subject=unsubscribe>`."""
     name, addr = parse_address(from_address) or ("", from_address)
     date = _date_header(sent_at, zone)
-    fast = _build_plain(name, addr, to_address, to_name or "", subject, body, date, internet_message_id, in_reply_to)
+    unsubscribe = f"<mailto:{addr}?subject=unsubscribe>" if list_unsubscribe else None
+    fast = _build_plain(name, addr, to_address, to_name or "", subject, body, date, internet_message_id, in_reply_to,
+                        unsubscribe)
     if fast is not None:
         return fast
     return _build_with_email(name=name, addr=addr, to_address=to_address, to_name=to_name, subject=subject,
-                             body=body, date=date, internet_message_id=internet_message_id, in_reply_to=in_reply_to)
+                             body=body, date=date, internet_message_id=internet_message_id, in_reply_to=in_reply_to,
+                             unsubscribe=unsubscribe)
 
 
 def _build_with_email(*, name: str, addr: str, to_address: str, to_name: str | None, subject: str, body: str,
-                      date: str, internet_message_id: str, in_reply_to: str | None) -> bytes:
+                      date: str, internet_message_id: str, in_reply_to: str | None,
+                      unsubscribe: str | None = None) -> bytes:
     from email.headerregistry import Address  # about 10 ms of imports, which a plain message does without
     from email.message import EmailMessage
     from email.policy import SMTP
@@ -94,6 +100,8 @@ def _build_with_email(*, name: str, addr: str, to_address: str, to_name: str | N
     if in_reply_to:
         message["In-Reply-To"] = in_reply_to
         message["References"] = in_reply_to
+    if unsubscribe:
+        message["List-Unsubscribe"] = unsubscribe
     message["MIME-Version"] = "1.0"
     # quoted-printable keeps the body 7-bit: any server takes it, and UTF-8 text survives.
     message.set_content(body, charset="utf-8", cte="quoted-printable")
@@ -126,7 +134,8 @@ def _mailbox(name: str, addr: str) -> str | None:
     return f"{name} <{addr}>" if name else addr
 
 
-def _build_plain(name, addr, to_address, to_name, subject, body, date, internet_message_id, in_reply_to):
+def _build_plain(name, addr, to_address, to_name, subject, body, date, internet_message_id, in_reply_to,
+                 unsubscribe=None):
     """The bytes `_build_with_email` gives, written directly; None when the message is not plain."""
     sender, recipient = _mailbox(name, addr), _mailbox(to_name, to_address)
     if sender is None or recipient is None or not _PLAIN_TEXT.match(subject) or "=?" in subject:
@@ -137,6 +146,8 @@ def _build_plain(name, addr, to_address, to_name, subject, body, date, internet_
                f"Message-ID: {internet_message_id}"]
     if in_reply_to:
         headers += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
+    if unsubscribe:
+        headers.append(f"List-Unsubscribe: {unsubscribe}")
     if any(len(line) > _MAX_LINE for line in headers):
         return None
     # The body exactly as email.contentmanager encodes quoted-printable text and the generator writes it.
@@ -146,7 +157,8 @@ def _build_plain(name, addr, to_address, to_name, subject, body, date, internet_
 
 
 def envelope(*, message: dict, internet_message_id: str, from_address: str | None, to_address: str | None,
-             to_name: str | None, sent_at: datetime, zone, in_reply_to: str | None = None):
+             to_name: str | None, sent_at: datetime, zone, in_reply_to: str | None = None,
+             list_unsubscribe: bool = False):
     """The Envelope a transport sends (transports.Envelope): addresses and bytes when both ends have an
     address, else None there (an exec transport still gets the message object)."""
     from .transports import Envelope
@@ -156,7 +168,8 @@ def envelope(*, message: dict, internet_message_id: str, from_address: str | Non
     if sender and recipient:
         rfc822 = build(from_address=from_address, to_address=recipient[1], to_name=to_name,
                        subject=message["subject"], body=message["body"], sent_at=sent_at, zone=zone,
-                       internet_message_id=internet_message_id, in_reply_to=in_reply_to)
+                       internet_message_id=internet_message_id, in_reply_to=in_reply_to,
+                       list_unsubscribe=list_unsubscribe)
     return Envelope(message_id=message["id"], internet_message_id=internet_message_id,
                     sender=sender[1] if sender else None, recipient=recipient[1] if recipient else None,
                     rfc822=rfc822, message=message)

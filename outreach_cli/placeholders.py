@@ -66,6 +66,14 @@ def render(parts: list, values: dict) -> tuple[str, list[str]]:
     return "".join(out), missing
 
 
+SIGNATURE_SEPARATOR = "\n\n-- \n"  # RFC 3676 4.3: the line "-- " (with its space) starts a signature
+
+
+def signed(body: str, signature: str | None) -> str:
+    """M2: a body with the seat's signature after a line `-- ` (the body as it is when there is none)."""
+    return body + SIGNATURE_SEPARATOR + signature if signature else body
+
+
 def _clip(text: str) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -74,16 +82,17 @@ class Personaliser:
     """A draft's texts parsed once and rendered per recipient: the one loop `schedule` and `preview` share.
     `texts` maps a name (subject, body, followup_subject, followup_body) to its text as written."""
 
-    def __init__(self, texts: dict[str, str], sender_name: str):
+    def __init__(self, texts: dict[str, str], sender_name: str, signature: str | None = None):
         self.parsed = [(key, parse(text)) for key, text in texts.items()]
         self.sender_name = sender_name
+        self.signed = signed("", signature)  # M2: the seat's signature, as written (no placeholders)
 
     @classmethod
-    def of_draft(cls, draft, sender_name: str) -> "Personaliser":
+    def of_draft(cls, draft, sender_name: str, signature: str | None = None) -> "Personaliser":
         texts = {"subject": draft["subject"], "body": draft["body"]}
         if draft["followup_body"] is not None:
             texts.update(followup_subject=draft["followup_subject"], followup_body=draft["followup_body"])
-        return cls(texts, sender_name)
+        return cls(texts, sender_name, signature)
 
     def render(self, candidate) -> tuple[dict[str, str], list[str]]:
         """The texts as this candidate reads them, and the placeholders that had no value (each once)."""
@@ -92,4 +101,6 @@ class Personaliser:
         for key, parts in self.parsed:
             out[key], gaps = render(parts, values)
             missing += gaps
+            if self.signed and key.endswith("body"):
+                out[key] += self.signed
         return out, list(dict.fromkeys(missing))

@@ -277,6 +277,10 @@ def seat(result: dict) -> None:
     seats([result])
     if result.get("from"):
         _console().print(f"From: {result['from']}", markup=False)
+    if result.get("signature"):
+        _console().print("Signature:\n-- \n" + result["signature"], markup=False)
+    if result.get("list_unsubscribe"):
+        _console().print("List-Unsubscribe: on (mailto, M3)", markup=False)
 
 
 def seats(rows: list[dict]) -> None:
@@ -560,3 +564,15 @@ def incoming_result(result: dict) -> None:
 
 def incoming_one(row: dict) -> None:
     incoming_list([row], "Incoming mail")
+
+
+def audit(result: dict) -> None:
+    """M5: what the Sent folder showed."""
+    console = _console()
+    console.print(f"Seat {result['seat']}: {result['checked']} mail(s) in the Sent folder.", markup=False)
+    for key, label in (("duplicates", "delivered twice"), ("unknown_found", "unknown but found (they went)"),
+                       ("settled", "recorded sent"), ("missing", "sent but not in the folder")):
+        if result[key]:
+            console.print(f"{label}: " + ", ".join(map(str, result[key])), markup=False)
+    if not (result["duplicates"] or result["unknown_found"] or result["missing"]):
+        console.print("Everything sent is there, once.")

@@ -221,6 +221,40 @@ CREATE INDEX incoming_kind ON incoming (kind, id);
 CREATE INDEX candidates_email ON candidates (lower(email)) WHERE removed = 0;
 ALTER TABLE candidates ADD COLUMN email_undeliverable INTEGER NOT NULL DEFAULT 0;
 """),
+    # Writing like a mail client (M2, M3): a seat's signature (appended after `-- ` when a message is rendered)
+    # and whether its email carries a List-Unsubscribe header; an incoming mail of kind `opt_out` (M3, I7): the
+    # table is rebuilt for its CHECK, keeping every row and the AUTOINCREMENT sequence (ids are never reused).
+    ("0006_mailclient_signature_unsubscribe", """
+ALTER TABLE seats ADD COLUMN signature TEXT;
+ALTER TABLE seats ADD COLUMN list_unsubscribe INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE incoming_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    message_id TEXT NOT NULL UNIQUE,
+    source TEXT,
+    source_key TEXT,
+    read_at_utc TEXT NOT NULL,
+    from_address TEXT, from_name TEXT, subject TEXT, date_utc TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('reply', 'auto_reply', 'bounce', 'opt_out', 'unmatched', 'ignored')),
+    hard INTEGER,
+    bounce_status TEXT,
+    thread_id INTEGER REFERENCES threads(id),
+    matched_message_id INTEGER REFERENCES messages(id),
+    matched_by TEXT CHECK (matched_by IN ('in_reply_to', 'references', 'bounce', 'sender', 'hand'))
+);
+INSERT INTO incoming_new (id, seat_id, message_id, source, source_key, read_at_utc, from_address, from_name, subject,
+                          date_utc, kind, hard, bounce_status, thread_id, matched_message_id, matched_by)
+    SELECT id, seat_id, message_id, source, source_key, read_at_utc, from_address, from_name, subject,
+           date_utc, kind, hard, bounce_status, thread_id, matched_message_id, matched_by FROM incoming;
+UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence WHERE name = 'incoming')
+    WHERE name = 'incoming_new' AND seq < (SELECT seq FROM sqlite_sequence WHERE name = 'incoming');
+INSERT INTO sqlite_sequence (name, seq) SELECT 'incoming_new', seq FROM sqlite_sequence WHERE name = 'incoming'
+    AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'incoming_new');
+DROP TABLE incoming;
+ALTER TABLE incoming_new RENAME TO incoming;
+CREATE INDEX incoming_source_key ON incoming (source, source_key);
+CREATE INDEX incoming_kind ON incoming (kind, id);
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -103,6 +103,8 @@ def seat(row) -> dict:
         "used_this_period": row["used_this_period"],
         "next_refresh": row["next_refresh_utc"],
         "from": row["from_address"],
+        "signature": row["signature"],
+        "list_unsubscribe": bool(row["list_unsubscribe"]),
     }
 
 

@@ -13,6 +13,9 @@ from ._common import DbOption, JsonOption, SeatOption, run
 When = Annotated[Optional[str], typer.Option("--at", help="When: 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h.")]
 Zone = Annotated[Optional[str], typer.Option("--tz", help="sender (default), recipient, or an IANA zone.")]
 Now = Annotated[bool, typer.Option("--now", help="Send at the next tick.")]
+BodyFile = Annotated[Optional[Path], typer.Option("--body-file", help="Read the body from FILE (- for standard "
+                                                                      "input).", allow_dash=True)]
+Edit = Annotated[bool, typer.Option("--edit", help="Write the subject and body in $VISUAL, $EDITOR or vi.")]
 
 
 def compose(
@@ -22,12 +25,19 @@ def compose(
     subject: Annotated[Optional[str], typer.Option("--subject", help="Subject (placeholders allowed).")] = None,
     body: Annotated[Optional[str], typer.Option("--body", help="Body (placeholders allowed).")] = None,
     template: Annotated[Optional[str], typer.Option("--template", help="Start from a saved template.")] = None,
+    body_file: BodyFile = None, edit: Edit = False,
     seat: SeatOption = None, db: DbOption = None, json: JsonOption = False,
 ):
     """Create a draft to one candidate (1:1) or several (bulk)."""
-    from ..services.templates import compose_draft
-    run(db, json, lambda d, clock: compose_draft(d, seat_name=seat, to=to or [], to_file=to_file, template=template,
-                                                 subject=subject, body=body, clock=clock), render.draft)
+    from ..editing import choose
+    from ..services.templates import compose_draft, template_text
+
+    def action(d, clock):
+        start = (lambda: template_text(d, name=template)) if template else None
+        text_subject, text_body = choose(subject, body, body_file, edit, start=start)
+        return compose_draft(d, seat_name=seat, to=to or [], to_file=to_file, template=template,
+                             subject=text_subject, body=text_body, clock=clock)
+    run(db, json, action, render.draft)
 
 
 def followup(
@@ -37,12 +47,18 @@ def followup(
     after: Annotated[Optional[str], typer.Option("--after", help="Delay after the initial: 72h to 28d "
                                                                  "(default 7d).")] = None,
     remove: Annotated[bool, typer.Option("--remove", help="Remove the follow-up.")] = False,
+    body_file: BodyFile = None, edit: Edit = False,
     db: DbOption = None, json: JsonOption = False,
 ):
     """Add, change or remove a draft's follow-up. It is sent only if the candidate has not answered."""
-    from ..services.drafts import set_followup
-    run(db, json, lambda d, clock: set_followup(d, draft_id=draft, subject=subject, body=body, after=after,
-                                                remove=remove), render.draft)
+    from ..editing import choose
+    from ..services.drafts import followup_text, set_followup
+
+    def action(d, clock):
+        text_subject, text_body = choose(subject, body, body_file, edit, what="follow-up",
+                                         start=lambda: followup_text(d, draft_id=draft))
+        return set_followup(d, draft_id=draft, subject=text_subject, body=text_body, after=after, remove=remove)
+    run(db, json, action, render.draft)
 
 
 def schedule(draft: str, at: When = None, tz: Zone = None, now: Now = False,

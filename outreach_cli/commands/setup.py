@@ -1,6 +1,7 @@
 """init, seats, contract, clock."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -63,13 +64,26 @@ def seats_show(name: str, db: DbOption = None, json: JsonOption = False):
     run(db, json, lambda d, clock: show_seat(d, name=name), render.seat)
 
 
+SignatureFile = Annotated[Optional[Path], typer.Option("--signature-file", help="A signature added to every message "
+                                                                            "after a '-- ' line (- for standard "
+                                                                            "input).", allow_dash=True)]
+NoSignature = Annotated[bool, typer.Option("--no-signature", help="Remove the seat's signature.")]
+ListUnsubscribe = Annotated[Optional[bool], typer.Option("--list-unsubscribe/--no-list-unsubscribe",
+                                                         help="Add a List-Unsubscribe (mailto) header to its email.",
+                                                         show_default=False)]
+
+
 @seats_app.command("set")
 def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: Plan = None,
-              from_address: FromAddress = None, db: DbOption = None, json: JsonOption = False):
-    """Change a seat's zone, daily limit, plan or sender address."""
+              from_address: FromAddress = None, signature_file: SignatureFile = None,
+              no_signature: NoSignature = False, list_unsubscribe: ListUnsubscribe = None,
+              db: DbOption = None, json: JsonOption = False):
+    """Change a seat's zone, daily limit, plan, sender address, signature or List-Unsubscribe header."""
     from ..services.setup import set_seat
     run(db, json, lambda d, clock: set_seat(d, name=name, tz=tz, daily_limit=daily_limit, plan=plan,
-                                              from_address=from_address, clock=clock), render.seat)
+                                              from_address=from_address, signature_file=signature_file,
+                                              no_signature=no_signature, list_unsubscribe=list_unsubscribe,
+                                              clock=clock), render.seat)
 
 
 @seats_app.command("grant")

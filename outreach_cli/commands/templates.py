@@ -1,6 +1,7 @@
 """templates: save, list, show, delete; and preview of a draft's rendered text."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -26,14 +27,23 @@ def save(
     no_followup: Annotated[bool, typer.Option("--no-followup", help="With --from-draft: leave out the "
                                                                     "follow-up.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite a template of the same name.")] = False,
+    body_file: Annotated[Optional[Path], typer.Option("--body-file", help="Read the initial body from FILE (- for "
+                                                                          "standard input).", allow_dash=True)] = None,
+    edit: Annotated[bool, typer.Option("--edit", help="Write the initial subject and body in $VISUAL, $EDITOR "
+                                                      "or vi.")] = False,
     db: DbOption = None, json: JsonOption = False,
 ):
     """Save a template from scratch or from a draft."""
-    from ..services.templates import save as do_save
-    run(db, json, lambda d, clock: do_save(d, name=name, subject=subject, body=body, followup_subject=followup_subject,
-                                           followup_body=followup_body, followup_after=followup_after, at=at, tz=tz,
-                                           from_draft=from_draft, with_followup=not no_followup, replace=replace,
-                                           clock=clock), render.template)
+    from ..editing import choose
+    from ..services.templates import save as do_save, template_text
+
+    def action(d, clock):
+        start = (lambda: template_text(d, name=name, missing_ok=True)) if replace else None
+        text_subject, text_body = choose(subject, body, body_file, edit, start=start)
+        return do_save(d, name=name, subject=text_subject, body=text_body, followup_subject=followup_subject,
+                       followup_body=followup_body, followup_after=followup_after, at=at, tz=tz,
+                       from_draft=from_draft, with_followup=not no_followup, replace=replace, clock=clock)
+    run(db, json, action, render.template)
 
 
 @app.command("list")

@@ -82,6 +82,28 @@ class ImapSource:
         finally:
             _logout(conn)
 
+    def message_ids(self) -> list[str | None]:
+        """M5: the Message-ID of every mail in the folder, read-only (EXAMINE, BODY.PEEK of one header field)."""
+        from .sent import message_id_of
+        conn = self._open()
+        try:
+            self._examine(conn)
+            uids = self._uids_after(conn, 0)
+            out: list[str | None] = []
+            for start in range(0, len(uids), _CHUNK * 10):
+                chunk = ",".join(map(str, uids[start:start + _CHUNK * 10]))
+                typ, data = conn.uid("FETCH", chunk, "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
+                if typ != "OK":
+                    raise transport_error(f"The IMAP server {self.host}:{self.port} refused to fetch from {self.folder}.")
+                out += [message_id_of(item[1] + b"\r\n") for item in data if isinstance(item, tuple) and len(item) == 2]
+            return out
+        except (OSError, imaplib.IMAP4.abort) as error:
+            raise transport_error(f"The connection to the IMAP server {self.host}:{self.port} broke: {_why(error)}.") from None
+        except imaplib.IMAP4.error as error:
+            raise transport_error(f"The IMAP server {self.host}:{self.port} refused a command: {_why(error)}.") from None
+        finally:
+            _logout(conn)
+
     # -- the conversation --------------------------------------------------------------------
 
     def _open(self) -> imaplib.IMAP4:

@@ -54,6 +54,7 @@ class IncomingMail:
     diagnostic_codes: tuple[str, ...] = ()      # Diagnostic-Code values, e.g. "smtp; 550 5.1.1 ..."
     failed_recipients: tuple[str, ...] = ()     # lower-cased addresses the report says failed
     size: int = 0
+    raw: bytes = field(default=b"", repr=False, compare=False)  # the mail as read: M3 reads its text when needed
 
     @property
     def failed_recipient(self) -> str | None:
@@ -61,6 +62,7 @@ class IncomingMail:
 
     def as_dict(self) -> dict:
         data = asdict(self)
+        data.pop("raw")
         data["date"] = self.date.strftime("%Y-%m-%dT%H:%M:%SZ") if self.date else None
         return data
 
@@ -83,7 +85,7 @@ def parse(raw: bytes) -> IncomingMail:
         in_reply_to=_ids(headers.get("in-reply-to", ())),
         references=_ids(headers.get("references", ()))[-MAX_REFERENCES:],
         auto_headers={name: _text(headers[name][0]) for name in AUTO_HEADERS if name in headers},
-        content_type=content_type, report_type=report_type, is_delivery_report=report, size=len(raw),
+        content_type=content_type, report_type=report_type, is_delivery_report=report, size=len(raw), raw=raw,
     )
     if report:
         fields.update(_read_report(raw, headers))

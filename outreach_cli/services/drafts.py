@@ -17,13 +17,17 @@ _CONTROL_BODY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DELAY_MIN_HOURS, DELAY_MAX_HOURS, DELAY_DEFAULT_HOURS = 72, 28 * 24, 7 * 24
 
 
-def check_text(subject: str | None, body: str | None, what: str = "message") -> None:
-    """S6 on the text as written (before personalisation), and T5's placeholder check."""
+def check_text(subject: str | None, body: str | None, what: str = "message", signature: str | None = None) -> None:
+    """S6 on the text as written (before personalisation), and T5's placeholder check; a seat's signature counts
+    in the body's limit (M2)."""
     if subject is None or not subject.strip() or len(subject) > SUBJECT_MAX:
         raise refuse("invalid_message", f"The {what} subject must be 1 to {SUBJECT_MAX} characters "
                                         f"(it is {len(subject or '')}).")
     if body is None or not body.strip() or len(body) > BODY_MAX:
         raise refuse("invalid_message", f"The {what} body must be 1 to {BODY_MAX} characters (it is {len(body or '')}).")
+    if signature and len(placeholders.signed(body, signature)) > BODY_MAX:
+        raise refuse("invalid_message", f"The {what} body and the seat's signature must be at most {BODY_MAX} "
+                                        f"characters together (they are {len(placeholders.signed(body, signature))}).")
     if _CONTROL_SUBJECT.search(subject) or _CONTROL_BODY.search(body):
         raise refuse("invalid_message", f"The {what} text holds control characters; a subject is one line, and a "
                                         "body may use only new lines and tabs.")
@@ -74,10 +78,10 @@ def resolve_recipients(db, handles: list[str]) -> list[int]:
 def compose(db, *, seat_name, handles, subject, body, followup=None, template=None, clock: Clock) -> dict:
     """Create a draft. `followup` is (subject, body, delay_hours); `template` is a template row."""
     seat = acting_seat(db, seat_name)
-    check_text(subject, body)
+    check_text(subject, body, signature=seat["signature"])
     if followup:
         check_followup_allowed(db, seat)
-        check_text(followup[0], followup[1], "follow-up")
+        check_text(followup[0], followup[1], "follow-up", signature=seat["signature"])
     recipients = resolve_recipients(db, handles)
     fields = dict(seat_id=seat["id"], subject=subject, body=body, created_utc=to_text(clock.now()))
     if followup:
@@ -113,11 +117,19 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
         subject = "Re: " + row["subject"]
     if body is None:
         raise refuse("invalid_message", "A new follow-up needs a --body (and optionally --subject).")
-    check_text(subject, body, "follow-up")
+    check_text(subject, body, "follow-up", signature=seat["signature"])
     delay = parse_delay(after) if after is not None else (row["followup_delay_hours"] if existing
                                                           else DELAY_DEFAULT_HOURS)
     repo.update_draft(db, row["id"], followup_subject=subject, followup_body=body, followup_delay_hours=delay)
     return show(db, draft_id=row["id"])
+
+
+def followup_text(db, *, draft_id) -> tuple[str, str]:
+    """The text `followup --edit` opens with (M1): the follow-up's, else `Re: ` and the initial subject."""
+    row = find_draft(db, draft_id)
+    if row["followup_body"] is not None:
+        return row["followup_subject"], row["followup_body"]
+    return "Re: " + row["subject"], ""
 
 
 @use_case

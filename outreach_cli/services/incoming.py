@@ -169,6 +169,7 @@ def _record(db, seat, source: str | None, items: list, clock) -> Recorded:
 def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> None:
     from ..incoming.classify import classify
     from ..incoming.match import match
+    from ..incoming.unsubscribe import opt_out_of
     now = clock.now()
     now_text = to_text(now)
     since_text = to_text(now - OPEN_THREAD_WINDOW)
@@ -180,6 +181,7 @@ def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> 
         verdict = classify(mail)
         found = match(mail, verdict, lambda ids: repo_incoming.message_by_internet_ids(db, ids),
                       lambda address: repo_incoming.open_threads_by_candidate(db, address, since_text))
+        found = opt_out_of(found, mail)  # M3: a reply asking to unsubscribe
         incoming_id = _insert(db, seat, source, key, mail, verdict, found, now_text)
         known[mail.message_id] = incoming_id
         _remember(recorded, incoming_id, True)
@@ -217,15 +219,20 @@ def _settle(db, found, verdict, mail, clock, now_text: str, recorded: Recorded) 
     elif found.kind == "reply":
         thread_id = found.message["thread_id"] if found.message is not None else found.thread
         _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded)
+    elif found.kind == "opt_out":  # M3: a decline (R1, C2-C4) and the candidate opted out (K4)
+        thread_id = found.message["thread_id"] if found.message is not None else found.thread
+        _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded,
+               kind="decline")
+        repo.update_candidate(db, repo.thread(db, thread_id)["candidate_id"], opted_out=1)
 
 
-def _reply(db, thread_id: int, date, clock, recorded: Recorded) -> None:
+def _reply(db, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply") -> None:
     from .replies import respond
     thread = repo.thread(db, thread_id)
     if thread["response_kind"]:
         return  # I6: a thread that already has a response only records the mail
     try:
-        recorded.refunded += respond(db, thread, "reply", clock=clock, at=date, canceled=recorded.canceled)
+        recorded.refunded += respond(db, thread, kind, clock=clock, at=date, canceled=recorded.canceled)
     except OutreachError as error:
         if error.code != "invalid_state":  # nothing sent on it (yet): the mail is recorded, nothing else
             raise

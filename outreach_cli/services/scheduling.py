@@ -76,7 +76,7 @@ class _Texts:
     collected for every recipient so one refusal can name them all."""
 
     def __init__(self, draft, seat):
-        self.personal = placeholders.Personaliser.of_draft(draft, seat["name"])
+        self.personal = placeholders.Personaliser.of_draft(draft, seat["name"], seat["signature"])
         self.two = draft["followup_body"] is not None
         self.missing: list[str] = []
         self.too_long: list[str] = []

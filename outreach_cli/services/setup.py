@@ -108,9 +108,18 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
 
 
 @use_case
-def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, clock: Clock) -> dict:
+def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, signature_file=None,
+             no_signature: bool = False, list_unsubscribe: bool | None = None, clock: Clock) -> dict:
     seat = seat_named(db, name)
     fields = {}
+    if signature_file is not None and no_signature:
+        raise refuse("invalid_input", "Give --signature-file or --no-signature, not both.")
+    if no_signature:
+        fields["signature"] = None
+    elif signature_file is not None:
+        fields["signature"] = read_signature(signature_file)
+    if list_unsubscribe is not None:
+        fields["list_unsubscribe"] = 1 if list_unsubscribe else 0
     if tz is not None:
         fields["timezone"] = get_zone(tz).zone
     if daily_limit is not None:
@@ -121,7 +130,8 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         from .delivery import check_from_address
         fields["from_address"] = check_from_address(from_address)
     if not fields:
-        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan or --from.")
+        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan, --from, --signature-file, "
+                                      "--no-signature or --list-unsubscribe.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = clock.now()
@@ -129,6 +139,25 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
                                                           seat["allotted_period"]))
     repo.update_seat(db, seat["id"], **fields)
     return seat_summary(db, seat["id"])
+
+
+SIGNATURE_MAX = 500
+
+
+def read_signature(path) -> str:
+    """M2: a signature file's text (final new lines dropped); at most SIGNATURE_MAX characters, tabs and new
+    lines only. A leading `-- ` line in the file is dropped: the separator is added when a message is rendered."""
+    from ..editing import read_body_file
+    text = read_body_file(path).rstrip()
+    if text.startswith("-- \n") or text.startswith("--\n"):
+        text = text.split("\n", 1)[1]
+    if not text.strip():
+        raise refuse("invalid_input", f"The signature file {path} is empty; remove a signature with --no-signature.")
+    if len(text) > SIGNATURE_MAX:
+        raise refuse("invalid_input", f"A signature is at most {SIGNATURE_MAX} characters (this one is {len(text)}).")
+    if any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in text):
+        raise refuse("invalid_input", "A signature may hold only text, new lines and tabs.")
+    return text
 
 
 def whole_count(text, what: str) -> int:

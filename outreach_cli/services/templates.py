@@ -84,6 +84,12 @@ def _shape(row, full: bool = False) -> dict:
     return shape
 
 
+def template_text(db, *, name: str, missing_ok: bool = False) -> tuple[str, str] | None:
+    """A template's initial (subject, body): the text `--edit` opens with (M1)."""
+    row = repo_templates.template_named(db, name) if missing_ok else _template(db, name)
+    return None if row is None else (row["subject"], row["body"])
+
+
 def list_templates(db, *, search: str | None = None) -> list[dict]:
     """T3: every word must appear in the name, subject or body (either message), any case."""
     return [_shape(r) for r in repo_templates.search_templates(db, (search or "").lower().split())]
@@ -128,7 +134,7 @@ def preview(db, *, draft_id) -> dict:
     """Rendered text per recipient and the values each lacks; schedules nothing."""
     draft = find_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
-    personal = placeholders.Personaliser.of_draft(draft, seat["name"])
+    personal = placeholders.Personaliser.of_draft(draft, seat["name"], seat["signature"])
     recipients = []
     for candidate in repo.draft_recipients(db, draft["id"]):
         texts, missing = personal.render(candidate)

@@ -363,7 +363,8 @@ def _envelope(claim):
     return mail.envelope(message=message, internet_message_id=row["internet_message_id"],
                          from_address=row["from_address"], to_address=row["candidate_email"], to_name=name,
                          sent_at=from_text(row["send_at_utc"]), zone=zone,
-                         in_reply_to=row["initial_message_id"] if row["kind"] == "followup" else None)
+                         in_reply_to=row["initial_message_id"] if row["kind"] == "followup" else None,
+                         list_unsubscribe=bool(row["seat_list_unsubscribe"]))  # M3
 
 
 # ---------------------------------------------------------------- the batches

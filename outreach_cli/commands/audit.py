@@ -1,0 +1,29 @@
+"""audit: the Sent folder against the database (M5)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .. import render
+from ._common import DbOption, JsonOption, SeatOption, run
+
+
+def audit(
+    seat: SeatOption = None,
+    sent_folder: Annotated[Optional[str], typer.Option("--sent-folder", help="The IMAP mailbox's Sent folder "
+                                                                             "(default Sent).")] = None,
+    sent_dir: Annotated[Optional[Path], typer.Option("--sent-dir", help="A Maildir holding the sent mail.")] = None,
+    settle: Annotated[bool, typer.Option("--settle", help="Record `unknown` messages found there as sent.")] = False,
+    db: DbOption = None, json: JsonOption = False,
+):
+    """Compare the Sent folder with the database: duplicates (exit 1), unknown ones that went, sent ones missing."""
+    from ..services.audit import audit as do_audit
+    run(db, json, lambda d, clock: do_audit(d, seat_name=seat, sent_folder=sent_folder, sent_dir=sent_dir,
+                                            settle=settle, clock=clock),
+        render.audit, failed=lambda result: bool(result["duplicates"]))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("audit")(audit)
