@@ -85,7 +85,8 @@ def real_time(monkeypatch):
 
 # P2: the same rule tests run on both engines. These modules' tests that use `cli` run twice, on SQLite and on
 # a database of a real throw-away PostgreSQL cluster (tests/postgres.py); the others run on SQLite only.
-BOTH_ENGINES = {"test_credits", "test_scheduling", "test_followups", "test_tick"}
+BOTH_ENGINES = {"test_credits", "test_scheduling", "test_followups", "test_tick", "test_races", "test_concurrency",
+                "test_delivery_crash", "test_postgres"}
 
 
 def pytest_generate_tests(metafunc):
