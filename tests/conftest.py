@@ -86,12 +86,16 @@ def real_time(monkeypatch):
 # P2: the same rule tests run on both engines. These modules' tests that use `cli` run twice, on SQLite and on
 # a database of a real throw-away PostgreSQL cluster (tests/postgres.py); the others run on SQLite only.
 BOTH_ENGINES = {"test_credits", "test_scheduling", "test_followups", "test_tick", "test_races", "test_concurrency",
-                "test_delivery_crash", "test_postgres"}
+                "test_delivery_crash", "test_postgres", "test_grant_and_pool", "test_candidates", "test_responses",
+                "test_stats_by", "test_folders", "test_agenda", "test_templates", "test_delivery_tick",
+                "test_bulk", "test_transports"}
 
 
 def pytest_generate_tests(metafunc):
     if "engine" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES:
-        metafunc.parametrize("engine", ["sqlite", "postgres"], indirect=True)
+        # a test that reaches into the SQLite file itself says so with @pytest.mark.sqlite_only
+        only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("engine", ["sqlite"] if only else ["sqlite", "postgres"], indirect=True)
 
 
 _CLUSTER = {}
