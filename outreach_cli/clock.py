@@ -32,12 +32,20 @@ def wall_now() -> datetime:
 class SystemClock:
     simulated = False
     mode = "system"
+    offset = None  # P4: on PostgreSQL, how far the database server's clock is ahead of this machine's
 
     @property
     def real(self) -> "SystemClock":
         return self
 
+    def follow(self, server_now: datetime | None) -> None:
+        """P4: read the real time as the database server's (every machine's claims then agree)."""
+        if server_now is not None:
+            self.offset = server_now - datetime.now(timezone.utc)
+
     def now(self) -> datetime:
+        if self.offset is not None:
+            return (datetime.now(timezone.utc) + self.offset).replace(microsecond=0)
         return wall_now()
 
     def __repr__(self) -> str:

@@ -15,16 +15,31 @@ MIGRATIONS_TABLE = "_outreach_migrations"
 DEFAULT_BUSY_TIMEOUT_MS = 10000
 
 
-def default_path() -> Path:
+URI_PREFIXES = ("postgresql://", "postgres://")  # P1: a connection URI means PostgreSQL (engines/postgres.py)
+
+
+def is_uri(target) -> bool:
+    return isinstance(target, str) and target.startswith(URI_PREFIXES)
+
+
+def target_of(value):
+    """A --db value as what it names: a PostgreSQL URI (text) or a SQLite file path."""
+    return value if is_uri(value) else Path(value)
+
+
+def default_path():
     env = os.environ.get("OUTREACH_DB")
     if env:
-        return Path(env)
+        return target_of(env)
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
     return Path(base) / "outreach" / "outreach.db"
 
 
 class Database:
     """One connection in autocommit mode; `transaction()` is the only way to write."""
+
+    engine = "sqlite"
+    for_update_skip_locked = ""  # one writer at a time already: a due row is never another's (P3)
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
@@ -87,6 +102,13 @@ class Database:
         """Copy the WAL into the file and truncate it, so no old page image survives there."""
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
+    def data_version(self):
+        """Changes whenever another connection has committed since this one last looked."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def server_now(self):
+        return None  # one machine: the system clock is the only clock (P4 is PostgreSQL's)
+
 
 def _connect(path: Path, mode: str) -> sqlite3.Connection:
     """How long to wait for another process's write lock: $OUTREACH_BUSY_TIMEOUT_MS, else 10 s."""
@@ -106,9 +128,14 @@ def _connect(path: Path, mode: str) -> sqlite3.Connection:
 
 
 @contextmanager
-def creating(path: Path):
+def creating(path):
     """Build a new database (mode 0600: it holds personal data) under a temporary name beside `path`, and
     move it into place only when the block succeeds: a failed `init` leaves no file behind (L4)."""
+    if is_uri(path):
+        from .engines import postgres
+        with postgres.creating(path, migrate) as db:
+            yield db
+        return
     if path.exists():
         if path.is_dir():
             raise refuse("database_error", f"{path} is a directory; give --db a file path.")
@@ -150,8 +177,11 @@ def _publish(temporary: Path, path: Path) -> None:
         os.replace(temporary, path)
 
 
-def open_existing(path: Path) -> Database:
+def open_existing(path) -> Database:
     """Open an outreach database; a missing or foreign file is refused and left untouched."""
+    if is_uri(path):
+        from .engines import postgres
+        return postgres.open_existing(path, migrate)
     if not path.exists():
         raise refuse("not_initialized", f"There is no outreach database at {path}; run `outreach init` first.")
     if path.is_dir():
@@ -214,8 +244,12 @@ def migrate(db: Database, migrations=None) -> None:
             continue
         # executescript commits on its own, so run the statements one by one in our transaction.
         with db.transaction():
-            for statement in _statements(sql):
-                db.execute(statement)
+            if db.engine == "postgres":
+                from .engines import postgres
+                postgres.run_migration(db, name)
+            else:
+                for statement in _statements(sql):
+                    db.execute(statement)
             db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_utc) VALUES (?, ?)",
                        (name, to_text(wall_now())))
 
@@ -251,10 +285,13 @@ _SQLITE_SENTENCES = {
 }
 
 
-def database_error(exc: sqlite3.Error) -> OutreachError:
+def database_error(exc) -> OutreachError:
     """A sqlite3 error as a refusal, chosen by SQLite's result code (not by the words of its message):
     BUSY/LOCKED are database_locked; READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB, CONSTRAINT and the
     rest are database_error, each with a plain sentence (IOERR_SHORT_READ and the like by their primary code)."""
+    if not isinstance(exc, sqlite3.Error):
+        from .engines import postgres
+        return postgres.database_error(exc)
     code = getattr(exc, "sqlite_errorcode", None)
     known = _SQLITE_SENTENCES.get(code & 0xFF) if isinstance(code, int) else None
     if known:

@@ -44,7 +44,7 @@ def due(db, bound_text: str, before: bool, limit: int, held=()) -> list:
     what the rules need. `held`: seats whose follow-ups are not due in this tick (I2)."""
     held = sorted(held)
     clause = (f" AND NOT (m.kind = 'followup' AND m.seat_id IN ({','.join('?' * len(held))}))" if held else "")
-    sql = DUE.format(op="<" if before else "<=", held=clause)
+    sql = DUE.format(op="<" if before else "<=", held=clause) + db.for_update_skip_locked  # P3
     return db.all(sql, (bound_text, *held, limit))
 
 
@@ -67,7 +67,7 @@ def scheduled_before(db, moment_text: str) -> int:
 def data_version(db) -> int:
     """Changes whenever another connection has committed since this one last looked (SQLite's PRAGMA
     data_version); this connection's own commits leave it as it is."""
-    return db.value("PRAGMA data_version")
+    return db.data_version()  # PRAGMA data_version on SQLite (db.py), the server's horizon on PostgreSQL
 
 
 def sending_count(db, seat_id: int) -> int:

@@ -32,7 +32,7 @@ def first_charge_at(db, seat_id: int) -> str | None:
 def sent_counts(db, seat_id: int, since_text: str, until_text: str):
     """Row (n, initial, followup): messages the seat sent in [since, until)."""
     return db.one(
-        "SELECT count(*) AS n, sum(m.kind = 'initial') AS initial, sum(m.kind = 'followup') AS followup "
+        "SELECT count(*) AS n, sum(CASE WHEN m.kind = 'initial' THEN 1 ELSE 0 END) AS initial, sum(CASE WHEN m.kind = 'followup' THEN 1 ELSE 0 END) AS followup "
         "FROM messages m WHERE m.seat_id = ? AND m.status = 'sent' AND m.sent_at_utc >= ? AND m.sent_at_utc < ?",
         (seat_id, since_text, until_text))
 

@@ -44,6 +44,9 @@ class Cli:
         """Every row of every table, to prove a refusal changed nothing; a missing file stays missing and
         a file that is not an outreach database stays byte for byte the same."""
         import sqlite3
+        if isinstance(self.db_path, str):  # a PostgreSQL URI (the `engine` fixture)
+            from tests.postgres import snapshot
+            return snapshot(self.db_path)
         if not self.db_path.is_file():
             return ("no file", self.db_path.exists())
         try:
@@ -74,13 +77,68 @@ def real_time(monkeypatch):
     def set_to(text: str):
         at = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
         monkeypatch.setattr("outreach_cli.clock.wall_now", lambda: at)
+        # on PostgreSQL the real time is the server's (P4); the test's choice stands for it
+        monkeypatch.setattr("outreach_cli.clock.SystemClock.follow", lambda self, server_now: None)
         return at
     return set_to
 
 
+# P2: the same rule tests run on both engines. These modules' tests that use `cli` run twice, on SQLite and on
+# a database of a real throw-away PostgreSQL cluster (tests/postgres.py); the others run on SQLite only.
+BOTH_ENGINES = {"test_credits", "test_scheduling", "test_followups", "test_tick", "test_races", "test_concurrency",
+                "test_delivery_crash", "test_postgres", "test_grant_and_pool", "test_candidates", "test_responses",
+                "test_stats_by", "test_folders", "test_agenda", "test_templates", "test_delivery_tick",
+                "test_bulk", "test_transports"}
+
+
+def pytest_generate_tests(metafunc):
+    if "engine" in metafunc.fixturenames and metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_ENGINES:
+        # a test that reaches into the SQLite file itself says so with @pytest.mark.sqlite_only
+        only = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("engine", ["sqlite"] if only else ["sqlite", "postgres"], indirect=True)
+
+
+_CLUSTER = {}
+
+
+def pytest_report_header(config):
+    from tests.postgres import why_unavailable
+    reason = why_unavailable()
+    return reason if reason else "PostgreSQL tests: a throw-away cluster from " + str(__import__("tests.postgres").postgres.BIN)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The session's PostgreSQL cluster (skipped, with the one-line reason, where it cannot run)."""
+    from tests.postgres import Cluster, why_unavailable
+    reason = why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    if "cluster" not in _CLUSTER:
+        _CLUSTER["cluster"] = Cluster().start()
+    yield _CLUSTER["cluster"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    cluster = _CLUSTER.pop("cluster", None)
+    if cluster is not None:
+        cluster.stop()
+
+
 @pytest.fixture
-def cli(tmp_path):
-    return Cli(tmp_path / "outreach.db")
+def engine(request, tmp_path, monkeypatch):
+    """Where this test's database lives: a SQLite file (the default), or a fresh PostgreSQL database."""
+    kind = getattr(request, "param", "sqlite")
+    if kind == "sqlite":
+        return tmp_path / "outreach.db"
+    uri = request.getfixturevalue("pg_cluster").fresh_uri()
+    monkeypatch.setenv("OUTREACH_DB", uri)
+    return uri
+
+
+@pytest.fixture
+def cli(engine):
+    return Cli(engine)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -29,8 +28,8 @@ def _outreach(db, *args):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _setup(tmp_path, server):
-    db = tmp_path / "crash.db"
+def _setup(tmp_path, server, engine=None):
+    db = engine if isinstance(engine, str) else tmp_path / "crash.db"  # P3: a PostgreSQL URI too
     cli = Cli(db)
     os.environ["OUTREACH_DB"] = str(db)
     try:
@@ -50,8 +49,9 @@ def _setup(tmp_path, server):
 
 
 def _rows(db):
-    conn = sqlite3.connect(db)
-    rows = conn.execute("SELECT id, status, internet_message_id FROM messages ORDER BY id").fetchall()
+    from outreach_cli.db import open_existing, target_of
+    conn = open_existing(target_of(str(db)))
+    rows = [tuple(r) for r in conn.all("SELECT id, status, internet_message_id FROM messages ORDER BY id")]
     conn.close()
     return rows
 
@@ -115,10 +115,10 @@ def _check_exactly_once(db, server, kills: int, parallel: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("parallel", [1, 2])
-def test_D6_exactly_once_under_kill_9(tmp_path, smtp_server, parallel):
+@pytest.mark.parametrize("parallel", [1, 2, 4])
+def test_D6_exactly_once_under_kill_9(tmp_path, smtp_server, parallel, engine):
     server = smtp_server()
-    db, _cli = _setup(tmp_path, server)
+    db, _cli = _setup(tmp_path, server, engine)
     rng = random.Random(SEED + parallel)
     kills = _kill_until_done(db, server, rng, parallel)
     assert kills >= 20, f"only {kills} kills; the run was too short to test anything"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import json
 import socket
-import sqlite3
 import subprocess
 import sys
 from email.policy import default as default_policy
@@ -39,10 +38,9 @@ def schedule(cli, *handles, at="2026-12-01 09:00", followup=None, after="3d"):
 
 def _message(cli, message_id):
     """The message's row, every column (claims included)."""
-    conn = sqlite3.connect(cli.db_path)
-    conn.row_factory = sqlite3.Row
-    row = conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
-    conn.close()
+    db = cli.db()  # either engine
+    row = db.one("SELECT * FROM messages WHERE id = ?", (message_id,))
+    db.close()
     return dict(row)
 
 
@@ -241,6 +239,7 @@ def test_D7_restricted_and_opted_out_are_checked_at_the_claim(ada, smtp_server):
     assert len(server.messages()) == 1
 
 
+@pytest.mark.sqlite_only  # the change is made by a script through sqlite3
 @pytest.mark.parametrize("change, reason", [("UPDATE seats SET daily_limit = 1", "daily_limit"),
                                             ("UPDATE seats SET restricted = 1", "sender_restricted")])
 def test_D7_a_change_committed_while_a_message_is_in_flight_holds_for_the_next_claim(ada, tmp_path, change,
@@ -280,10 +279,10 @@ def test_D7_daily_limit_counts_messages_in_flight(ada, smtp_server):
     schedule(ada, "grace", "alan", "kat")
     sleeper = _sleeper()
     try:
-        conn = sqlite3.connect(ada.db_path)
-        conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, claim_expires_utc = '2999-01-01T00:00:00Z',"
-                     " attempts = 1 WHERE id = 1", (_claim_of(sleeper.pid),))
-        conn.commit()
+        conn = ada.db()
+        with conn.transaction():
+            conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, "
+                         "claim_expires_utc = '2999-01-01T00:00:00Z', attempts = 1 WHERE id = 1", (_claim_of(sleeper.pid),))
         conn.close()
         report = ada.json("tick", "--to", "2026-12-01 10:00")
         assert report["sent"] == [2] and report["canceled"] == [{"id": 3, "reason": "daily_limit"}]
@@ -306,11 +305,12 @@ def test_D6_stale_outbox_claims_are_settled_exactly(ada, tmp_path):
     dead = _sleeper()
     dead.kill()
     dead.wait()
-    conn = sqlite3.connect(ada.db_path)
-    conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, claim_expires_utc = '2999-01-01T00:00:00Z', "
-                 "attempts = 1, last_attempt_utc = send_at_utc", (f"{socket.gethostname()}:{dead.pid}:1",))
-    conn.commit()
-    name = conn.execute("SELECT internet_message_id FROM messages WHERE id = 1").fetchone()[0][1:-1] + ".eml"
+    conn = ada.db()
+    with conn.transaction():
+        conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, "
+                     "claim_expires_utc = '2999-01-01T00:00:00Z', attempts = 1, last_attempt_utc = send_at_utc",
+                     (f"{socket.gethostname()}:{dead.pid}:1",))
+    name = conn.value("SELECT internet_message_id FROM messages WHERE id = 1")[1:-1] + ".eml"
     conn.close()
     (box / "new").mkdir(parents=True)
     (box / "new" / name).write_bytes(b"Subject: written before the kill\r\n\r\nx\r\n")
@@ -327,10 +327,11 @@ def test_D6_an_expired_claim_becomes_unknown_even_if_its_process_runs(ada, smtp_
     schedule(ada, "grace")
     sleeper = _sleeper()
     try:
-        conn = sqlite3.connect(ada.db_path)
-        conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, claim_expires_utc = '2000-01-01T00:00:00Z',"
-                     " attempts = 1 WHERE id = 1", (_claim_of(sleeper.pid),))
-        conn.commit()
+        conn = ada.db()
+        with conn.transaction():
+            conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, "
+                         "claim_expires_utc = '2000-01-01T00:00:00Z', attempts = 1 WHERE id = 1",
+                         (_claim_of(sleeper.pid),))
         conn.close()
         assert ada.json("tick")["unknown"] == [1]
     finally:

@@ -13,11 +13,12 @@ import typer
 
 from ..errors import OutreachError
 
-DB_HELP = "The SQLite file (else $OUTREACH_DB, else ~/.local/share/outreach/outreach.db)."
+DB_HELP = ("The SQLite file or a postgresql:// URI (else $OUTREACH_DB, else "
+           "~/.local/share/outreach/outreach.db).")
 JSON_HELP = "Print one JSON document on stdout (for scripts)."
 QUIET_HELP = "Print nothing on stdout on success; refusals and warnings still go to stderr."
-DbOption = Annotated[Optional[Path], typer.Option("--db", help=DB_HELP, show_default=False, dir_okay=True,
-                                                  resolve_path=False)]
+# text, not a Path: a postgresql:// URI must keep its "//" (db.target_of tells a URI from a file path)
+DbOption = Annotated[Optional[str], typer.Option("--db", help=DB_HELP, show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 SeatOption = Annotated[Optional[str], typer.Option("--seat", help="Act for this seat (default: the seat init created).")]
 
@@ -26,7 +27,7 @@ SeatOption = Annotated[Optional[str], typer.Option("--seat", help="Act for this 
 # ones it does not declare, and each value given anywhere on the line is remembered in the Click context,
 # where run() finds it.
 SHARED = {
-    "db": dict(param_decls=["--db"], type=click.Path(dir_okay=True, path_type=Path), default=None, help=DB_HELP),
+    "db": dict(param_decls=["--db"], type=click.STRING, default=None, help=DB_HELP),
     "json": dict(param_decls=["--json"], is_flag=True, default=False, help=JSON_HELP),
     "quiet": dict(param_decls=["--quiet"], is_flag=True, default=False, help=QUIET_HELP),
 }
@@ -59,9 +60,10 @@ def given(path: Optional[Path] = None, as_json: bool = False) -> tuple[Optional[
     values = list(ctx.meta.get(_GIVEN, [])) if ctx is not None else []
     values += [("db", path)] if path is not None else []
     values += [("json", True)] if as_json else []
-    dbs = [Path(v) for k, v in values if k == "db"]
+    from ..db import target_of
+    dbs = [target_of(str(v)) for k, v in values if k == "db"]
     conflict = None
-    if len({os.path.abspath(p) for p in dbs}) > 1:
+    if len({p if isinstance(p, str) else os.path.abspath(p) for p in dbs}) > 1:
         conflict = "--db was given twice with different files (" + ", ".join(dict.fromkeys(map(str, dbs))) + \
                    "); give one."
     return (dbs[-1] if dbs else None, any(k == "json" for k, _ in values), any(k == "quiet" for k, _ in values),
@@ -98,6 +100,7 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         if opened:
             from ..db import open_existing
             db = open_existing(db_path(path))
+            real.follow(db.server_now())  # P4: on PostgreSQL the real time is the server's
             try:
                 result = action(db, clock_of(db, real))
                 _emit_committed(result, as_json, show, quiet, failed)  # while the database is open: it may stream
@@ -116,6 +119,12 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         fail(error.code, error.message, as_json)
     except OSError as exc:
         fail("database_error", f"The database file could not be used ({exc.strerror or exc}).", as_json)
+    except Exception as exc:
+        if not type(exc).__module__.startswith("psycopg"):  # PostgreSQL's errors, without importing psycopg
+            raise
+        from ..db import database_error
+        error = database_error(exc)
+        fail(error.code, error.message, as_json)
     if failed is not None and failed(result):
         raise typer.Exit(1)
 
