@@ -165,4 +165,11 @@ CREATE INDEX incoming_kind ON incoming (kind, id);
 CREATE INDEX candidates_email ON candidates (lower(email)) WHERE removed = 0;
 ALTER TABLE candidates ADD COLUMN email_undeliverable BIGINT NOT NULL DEFAULT 0;
 """,
+    "0006_mailclient_signature_unsubscribe": """
+ALTER TABLE seats ADD COLUMN signature TEXT;
+ALTER TABLE seats ADD COLUMN list_unsubscribe BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE incoming DROP CONSTRAINT incoming_kind_check;
+ALTER TABLE incoming ADD CONSTRAINT incoming_kind_check
+    CHECK (kind IN ('reply', 'auto_reply', 'bounce', 'opt_out', 'unmatched', 'ignored'));
+""",
 }
