@@ -167,10 +167,10 @@ def test_P3_eight_processes_schedule_and_cancel_against_one_pool(cli, tmp_path):
     for i in range(8):
         cli("contract", "set", "--monthly-limit", "1000", "--for", f"s{i}")
     for k in range(6):
-        cli("candidates", "add", f"c{k}")
+        cli("candidates", "add", f"c{k}", "--first-name", f"C{k}", "--last-name", "Q")
     (tmp_path / "racer.py").write_text(RACER)
     env = dict(os.environ, OUTREACH_DB=str(cli.db_path), OUTREACH_BUSY_TIMEOUT_MS="60000")
-    racers = [subprocess.Popen([sys.executable, str(tmp_path / "racer.py"), f"s{i}", "4"], env=env,
+    racers = [subprocess.Popen([sys.executable, str(tmp_path / "racer.py"), f"s{i}", "3"], env=env,
                                stderr=subprocess.PIPE, text=True) for i in range(8)]
     for racer in racers:
         _out, err = racer.communicate(timeout=600)
