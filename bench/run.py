@@ -371,8 +371,10 @@ class Bench:
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         (HERE / "results.json").write_text(json.dumps({"machine": machine, "runs": self.runs, "rows": self.rows},
                                                       indent=2) + "\n")
+        footer = f"{machine}; medians of {self.runs}+ runs (spread: fastest-slowest)"
+        (HERE / "results.txt").write_text("\n".join([HEADER, *map(_line, self.rows), "", footer]) + "\n")
         shutil.rmtree(self.work, ignore_errors=True)
-        print(f"\n{machine}; medians of {self.runs}+ runs (spread: fastest-slowest); written to bench/results.json")
+        print(f"\n{footer}; written to bench/results.json and bench/results.txt")
 
 
 def _free_port() -> int:
