@@ -277,6 +277,8 @@ def seat(result: dict) -> None:
     seats([result])
     if result.get("from"):
         _console().print(f"From: {result['from']}", markup=False)
+    if result.get("window"):  # W1
+        _console().print(f"Window: {result['window']}", markup=False)
 
 
 def seats(rows: list[dict]) -> None:

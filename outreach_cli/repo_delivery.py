@@ -16,7 +16,8 @@ _WAITING = ("(m.kind = 'followup' AND (o.status IN ('sending', 'unknown') "
 
 DUE = f"""
 SELECT m.id, m.thread_id, m.kind, m.seat_id, {DUE_AT} AS due_at, m.paid_by, m.credit,
-       t.response_kind, c.opted_out, c.removed, c.out_of_network,
+       t.response_kind, c.opted_out, c.removed, c.out_of_network, c.timezone AS candidate_timezone,
+       c.country AS candidate_country,
        o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
        o.paid_by AS other_paid_by, o.credit AS other_credit
 FROM messages m

@@ -221,6 +221,15 @@ CREATE INDEX incoming_kind ON incoming (kind, id);
 CREATE INDEX candidates_email ON candidates (lower(email)) WHERE removed = 0;
 ALTER TABLE candidates ADD COLUMN email_undeliverable INTEGER NOT NULL DEFAULT 0;
 """),
+    # Sending at the right time (W1-W5): a seat's send window (its text, as `seats set --window` wrote it),
+    # public holidays on or off, pace per hour and the catch-up threshold; a candidate's country (W3).
+    ("0006_window_send_times", """
+ALTER TABLE seats ADD COLUMN send_window TEXT;
+ALTER TABLE seats ADD COLUMN holidays INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE seats ADD COLUMN max_per_hour INTEGER;
+ALTER TABLE seats ADD COLUMN catch_up_hours INTEGER;
+ALTER TABLE candidates ADD COLUMN country TEXT;
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

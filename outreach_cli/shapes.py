@@ -25,6 +25,7 @@ def candidate(row) -> dict:
         "title": row["title"],
         "timezone": row["timezone"],
         "email": row["email"],
+        "country": row["country"],
         "out_of_network": bool(row["out_of_network"]),
         "opted_out": bool(row["opted_out"]),
         "email_undeliverable": bool(row["email_undeliverable"]),  # I5: it hard-bounced
@@ -103,6 +104,10 @@ def seat(row) -> dict:
         "used_this_period": row["used_this_period"],
         "next_refresh": row["next_refresh_utc"],
         "from": row["from_address"],
+        "window": row["send_window"],
+        "holidays": bool(row["holidays"]),
+        "max_per_hour": row["max_per_hour"],
+        "catch_up_hours": row["catch_up_hours"] if row["catch_up_hours"] is not None else 12,
     }
 
 

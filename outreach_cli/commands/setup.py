@@ -65,11 +65,23 @@ def seats_show(name: str, db: DbOption = None, json: JsonOption = False):
 
 @seats_app.command("set")
 def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: Plan = None,
-              from_address: FromAddress = None, db: DbOption = None, json: JsonOption = False):
-    """Change a seat's zone, daily limit, plan or sender address."""
+              from_address: FromAddress = None,
+              window: Annotated[Optional[str], typer.Option("--window", help='Send window in the recipient\'s '
+                                                            'local time, e.g. "Mon-Fri 08:30-17:30".')] = None,
+              no_window: Annotated[bool, typer.Option("--no-window", help="Remove the send window.")] = False,
+              holidays: Annotated[Optional[bool], typer.Option("--holidays/--no-holidays", help="Close public "
+                                                               "holidays of the candidate's country.")] = None,
+              max_per_hour: Annotated[Optional[int], typer.Option("--max-per-hour", help="Pace: messages per "
+                                                                  "hour at most.")] = None,
+              catch_up: Annotated[Optional[int], typer.Option("--catch-up", metavar="HOURS", help="Lateness "
+                                                              "that counts as a catch-up (default 12).")] = None,
+              db: DbOption = None, json: JsonOption = False):
+    """Change a seat's zone, daily limit, plan, sender address, window, holidays, pace or catch-up."""
     from ..services.setup import set_seat
     run(db, json, lambda d, clock: set_seat(d, name=name, tz=tz, daily_limit=daily_limit, plan=plan,
-                                              from_address=from_address, clock=clock), render.seat)
+                                              from_address=from_address, window=window, no_window=no_window,
+                                              holidays=holidays, max_per_hour=max_per_hour, catch_up=catch_up,
+                                              clock=clock), render.seat)
 
 
 @seats_app.command("grant")

@@ -107,9 +107,10 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
 
 
 @use_case
-def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, clock: Clock) -> dict:
+def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, window=None, no_window=False,
+             holidays=None, max_per_hour=None, catch_up=None, clock: Clock) -> dict:
     seat = seat_named(db, name)
-    fields = {}
+    fields = _right_time_fields(window, no_window, holidays, max_per_hour, catch_up)
     if tz is not None:
         fields["timezone"] = get_zone(tz).zone
     if daily_limit is not None:
@@ -120,7 +121,8 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         from .delivery import check_from_address
         fields["from_address"] = check_from_address(from_address)
     if not fields:
-        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan or --from.")
+        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan, --from, --window, "
+                                      "--holidays, --max-per-hour or --catch-up.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = clock.now()
@@ -128,6 +130,25 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
                                                           seat["allotted_period"]))
     repo.update_seat(db, seat["id"], **fields)
     return seat_summary(db, seat["id"])
+
+
+def _right_time_fields(window, no_window, holidays, max_per_hour, catch_up) -> dict:
+    """W1, W3, W4, W5: a seat's window, holidays, pace and catch-up threshold, checked before anything changes."""
+    fields = {}
+    if window is not None and no_window:
+        raise refuse("invalid_input", "Give either --window or --no-window, not both.")
+    if window is not None:
+        from ..window import parse_window
+        fields["send_window"] = parse_window(window).text
+    if no_window:
+        fields["send_window"] = None
+    if holidays is not None:
+        fields["holidays"] = int(bool(holidays))
+    if max_per_hour is not None:
+        fields["max_per_hour"] = check_count(max_per_hour, "--max-per-hour")
+    if catch_up is not None:
+        fields["catch_up_hours"] = check_count(catch_up, "--catch-up")
+    return fields
 
 
 def whole_count(text, what: str) -> int:

@@ -24,6 +24,7 @@ from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from . import decision
 from .common import acting_seat, load_clock
+from .placement import followup_place
 from .credits import apply_refresh, refund_many
 
 BATCH = 2000
@@ -259,7 +260,10 @@ def _move_followup(db, initial, sent_text: str) -> None:
         return
     followup = repo.followup_of(db, initial["thread_id"])
     if followup is not None and followup["status"] == "scheduled":
-        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"])
+        candidate = repo.candidate_by_id(db, followup["candidate_id"])
+        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"],
+                                        followup_place(repo.seat_by_id(db, followup["seat_id"]),
+                                                       candidate["timezone"], candidate["country"]))
         if moved:
             repo_delivery.move(db, [(moved, followup["id"])])
 
@@ -494,7 +498,9 @@ class _Run:
         self.report["sent"].append(row["id"])
         if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
             # F3: the follow-up's delay counts from the moment the initial actually went.
-            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"])
+            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"],
+                                            followup_place(self.seats[row["seat_id"]], row["candidate_timezone"],
+                                                           row["candidate_country"]))
             if moved:  # on a simulated clock it never moves: nothing to rewrite
                 self.moved.append((moved, row["other_id"]))
             if (moved or row["other_send_at"]) > bound:
