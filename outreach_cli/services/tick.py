@@ -82,6 +82,10 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
         if fetched.warnings:
             report.setdefault("warnings", []).extend(fetched.warnings)
         held |= fetched.hold  # I2: a seat whose mail could not be read
+    if not clock.simulated:  # W5: late messages of seats with a window wait for its next opening
+        from .pace import catch_up
+        with db.transaction():
+            catch_up(db, clock.now(), report)
     senders = _Senders(repo_delivery.transports(db), clock)
     try:
         _recover(db, clock, senders, report)
@@ -383,6 +387,7 @@ class _Run:
         self.tick_text = to_text(self.tick_time)
         self.claims: list = []
         self.limit = BATCH
+        self.pace = None  # W4: made when a seat with --max-per-hour has a message due
         self.owner = None  # host:pid:start of this process, read once (claim_owner)
         self.day_keys: dict = {}  # (seat, zone, moment) -> K2's day: pure, so kept for the whole tick
         # Kept from batch to batch while no other connection writes (_look_for_other_writers):
@@ -418,6 +423,7 @@ class _Run:
             self._read_rules()
         self.decided: dict[int, str] = {}  # id -> 'sent', 'claimed', 'canceled' or 'moved', in this batch
         self.sent, self.moved, self.canceled, self.refunds, self.to_claim = [], [], [], [], []
+        self.deferred = []  # W4: (due, due, id) paced to the next hour
         bound = due[-1]["due_at"]
         done, looked, stopped = None, 0, False
         for row in due:
@@ -439,7 +445,7 @@ class _Run:
         self._advance(done or bound)
         # A batch that only claimed leaves the seats, the contract and the day counts (its claims included) as
         # a fresh read would find them, as long as each claim is recorded plainly sent on its day (record()).
-        self.keep = bool(self.to_claim) and not (self.sent or self.moved or self.canceled or self.refunds)
+        self.keep = bool(self.to_claim) and not (self.sent or self.moved or self.deferred or self.canceled or self.refunds)
         return True
 
     def _look_for_other_writers(self) -> None:
@@ -488,6 +494,8 @@ class _Run:
         if verdict.action == decision.CANCEL:
             self._cancel(row, verdict.reason, sent_text)
             return
+        if self._paced(row, sent_text):
+            return
         self.day_counts[self._day_key(row["seat_id"], sent_text)] += 1
         if self._transport_kind(row["seat_id"]) is not None:
             self.decided[row["id"]] = "claimed"
@@ -506,6 +514,21 @@ class _Run:
             if (moved or row["other_send_at"]) > bound:
                 self.decided[row["other_id"]] = "moved"  # no longer due in this batch
 
+    def _paced(self, row, sent_text: str) -> bool:
+        """W4: past the seat's messages per hour, the message moves to the next hour (never canceled)."""
+        seat = self.seats[row["seat_id"]]
+        if seat["max_per_hour"] is None:
+            return False
+        if self.pace is None:
+            from .pace import Pace
+            self.pace = Pace(self.db)
+        later = self.pace.hold(seat, row, sent_text, self.report)
+        if later is None:
+            return False
+        self.decided[row["id"]] = "moved"
+        self.deferred.append((later, later, row["id"]))
+        return True
+
     def _cancel(self, row, reason: str, at_text: str) -> None:
         """Cancel and refund (C6); an initial takes its follow-up with it at the same moment (F5)."""
         followup = {"id": row["other_id"], "status": row["other_status"]} if row["other_id"] else None
@@ -523,6 +546,8 @@ class _Run:
             repo_delivery.mark_sent(self.db, self.sent)
         if self.moved:
             repo_delivery.move(self.db, self.moved)
+        if self.deferred:
+            repo_delivery.defer(self.db, self.deferred)
         if self.canceled:
             repo_delivery.cancel(self.db, self.canceled)
         if self.refunds:
