@@ -246,7 +246,7 @@ def tick_result(result: dict) -> None:
     if result.get("incoming"):  # I2: mail read before sending
         console.print(f"Read {len(result['incoming'])} new incoming mail; see `outreach replies list`.", markup=False)
     delivery = bool(result.get("delivered") or result.get("retrying") or result.get("failed") or result.get("unknown"))
-    if not (result["sent"] or result["canceled"] or result["refreshes"] or delivery):
+    if not (result["sent"] or result["canceled"] or result["refreshes"] or delivery or result.get("moved")):
         console.print(f"{span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
         return
     if dry:
@@ -267,6 +267,9 @@ def tick_result(result: dict) -> None:
         reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
     for reason, count in sorted(reasons.items()):
         console.print(f"  canceled {count} x {reason}")
+    for move in result.get("moved", ()):  # W4, W5, W7: every move with its reason
+        console.print(f"  {'would move' if dry else 'moved'} message {move['id']} {_utc(move['from'])} -> "
+                      f"{_utc(move['to'])} ({move['reason']})", markup=False)
     for refresh in result["refreshes"]:
         cut = f", {refresh['expired']} expired over the cap" if refresh["expired"] else ""
         console.print(f"  refresh {_utc(refresh['at'])}: seat {refresh['seat']} +{refresh['allotment']}{cut}")
@@ -420,6 +423,9 @@ def agenda(days: list[dict]) -> None:
             notes.append(f"{day['canceled_other']} canceled (other)")
         if day["refresh"]:
             notes.append("refresh")
+        moved = [m["reason"] for m in day.get("moved", ())]  # W7
+        if moved:
+            notes.append("moved: " + ", ".join(f"{moved.count(r)} {r}" for r in dict.fromkeys(moved)))
         return (when.strftime("%a %d %b") + ("" if when.year == _clock_year(days) else f" {when.year}"),
                 str(day["initials"]), str(day["followups"]), f"{due}/{day['daily_limit']}", ", ".join(notes))
     _listing(f"Agenda for seat {days[0]['seat']} ({days[0]['timezone']})", days,

@@ -68,3 +68,22 @@ def test_W5_catch_up_threshold_is_set_per_seat(cli, real_time):
     real_time("2026-12-05T08:00")  # Saturday, 15.5 hours late: under ada's 24 hours, so no catch-up
     report = cli.json("tick")
     assert report["sent"] == late and "moved" not in report
+
+
+def test_W7_dry_run_and_agenda_show_the_moves_with_their_reasons(cli, real_time):
+    """On Friday evening... the laptop sleeps; Monday 08:00's dry run and agenda show what the tick will do."""
+    real_time("2026-12-04T16:00")
+    cli("init", "--seat", "ada", "--tz", "Europe/London")
+    cli("seats", "set", "ada", "--window", "Mon-Fri 09:00-17:00", "--max-per-hour", "1")
+    ids = _schedule(cli, _people(cli, 2), "2026-12-04T16:30")
+    real_time("2026-12-07T08:00")
+    before = cli.snapshot()
+    dry = cli.json("tick", "--dry-run")
+    assert [(m["id"], m["reason"]) for m in dry["moved"]] == [(i, "catch_up") for i in ids]
+    shown = cli("tick", "--dry-run").stdout
+    assert f"would move message {ids[0]} 2026-12-04 16:30Z -> 2026-12-07 09:00Z (catch_up)" in shown
+    days = cli.json("agenda", "--days", "2")
+    reasons = sorted(m["reason"] for m in days[0]["moved"])
+    assert reasons == ["catch_up", "catch_up", "pace"]  # the second also waits an hour for the pace
+    assert "moved: 2 catch_up, 1 pace" in cli("agenda", "--days", "2").stdout
+    assert cli.snapshot() == before

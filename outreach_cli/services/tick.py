@@ -161,6 +161,9 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
     clock's coming days as a simulated clock would: each message at its own time. Nothing is claimed or
     attempted: a message a transport would take counts as sent."""
     with db.rehearsal():
+        if not clock.simulated:  # W5, W7: the dry run shows the catch-up a real tick would make
+            from .pace import catch_up
+            catch_up(db, clock.now(), report)
         if future and not clock.simulated:
             clock = SimulatedClock(clock.now(), clock.real)
             repo.set_setting(db, "clock_now_utc", to_text(clock.now()))
