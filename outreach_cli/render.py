@@ -568,3 +568,39 @@ def incoming_result(result: dict) -> None:
 
 def incoming_one(row: dict) -> None:
     incoming_list([row], "Incoming mail")
+
+
+HEAT = " ░▒▓█"  # W6: the heat map's shades, from the lowest smoothed rate to the highest
+
+
+def stats_by_hour(result: dict) -> None:
+    """W6: a weekday x hour heat map of the smoothed response rate (76 columns), or at under 80 columns a plain
+    table of the slots that have history."""
+    console = _console()
+    print_ = lambda text: console.print(text, markup=False)  # noqa: E731
+    if not result["sent"]:
+        print_(f"Seat {result['seat']}: no initial message sent yet; --at best uses Tue-Thu 09:00-11:00.")
+        return
+    print_(f"Seat {result['seat']}: {result['sent']} sent, {result['responses']} answered, "
+           f"overall {result['overall_rate']:.0%} (smoothed rates by local weekday and hour)")
+    slots = {(s["weekday"], s["hour"]): s for s in result["slots"]}
+    if console.width >= 80:
+        rates = [s["rate"] for s in result["slots"]]
+        low, high = min(rates), max(rates)
+        print_("    " + "".join(f"{h:<3d}" if h % 3 == 0 else "   " for h in range(24)).rstrip())
+        for day in result["days"]:
+            cells = []
+            for hour in range(24):
+                slot = slots[(day, hour)]
+                if not slot["sent"]:
+                    cells.append(" · ")
+                    continue
+                level = 0 if high == low else round((slot["rate"] - low) / (high - low) * (len(HEAT) - 1))
+                cells.append(HEAT[max(1, level)] * 3)
+            print_(f"{day} " + "".join(cells))
+        print_(f"    {HEAT[1]} lowest {low:.0%} ... {HEAT[-1]} highest {high:.0%}; · nothing sent")
+        return
+    rows = [s for s in result["slots"] if s["sent"]]
+    rows.sort(key=lambda s: -s["rate"])
+    _listing("By hour", rows, ("Slot", "Sent", "Resp", "Rate"),
+             lambda s: (f"{s['weekday']} {s['hour']:02d}h", str(s["sent"]), str(s["responses"]), f"{s['rate']:.0%}"))

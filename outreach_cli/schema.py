@@ -229,6 +229,7 @@ ALTER TABLE seats ADD COLUMN holidays INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE seats ADD COLUMN max_per_hour INTEGER;
 ALTER TABLE seats ADD COLUMN catch_up_hours INTEGER;
 ALTER TABLE candidates ADD COLUMN country TEXT;
+ALTER TABLE messages ADD COLUMN best TEXT;
 """),
 ]
 

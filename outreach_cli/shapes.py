@@ -50,6 +50,9 @@ def message(row) -> dict:
     }
     if row["kind"] == "followup":
         shape["delay_hours"] = row["delay_hours"]
+    if row["timezone_source"] == "best":  # W6: the slot's figures
+        import json
+        shape["best"] = json.loads(row["best"]) if row["best"] else None
     for key, column in DELIVERY_FIELDS:  # D5 (columns of migration 0003_delivery)
         shape[key] = row[column]
     return shape

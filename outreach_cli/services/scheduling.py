@@ -35,6 +35,9 @@ class TimeChoice:
         self.past_zones: set[str] = set()  # W2: zones where a template time in the past became now
         self.outside = 0  # W2: explicit times outside the seat's window (one warning counts them)
 
+    def best_text(self, candidate) -> None:
+        return None  # W6: only `--at best` records a slot's figures
+
     def picked(self, zone_name: str) -> bool:
         """W2: the tool picked this moment (--now, a template time in the past), so the window places it."""
         return self.when is None or zone_name in self.past_zones
@@ -189,7 +192,11 @@ def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_
         if not draft["template_at"]:
             raise refuse("invalid_input", "Say when to send it: --at WHEN (e.g. 2026-12-01T09:00 or +2h) or --now.")
         at, tz, from_template = draft["template_at"], (tz if tz is not None else draft["template_tz"]), True
-    times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
+    if at is not None and at.strip().lower() == "best":  # W6
+        from .best import BestTime
+        times = BestTime(db, seat, now)
+    else:
+        times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
     per_thread = 2 if has_followup else 1
     check_can_pay(db, seat, count * per_thread)
     _check_addresses(db, seat, draft["id"])
@@ -222,18 +229,20 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
             rendered = texts.render(candidate)
             if not texts.ok:
                 continue  # keep reading to name every problem; nothing of this draft will be kept
-            planned.append((candidate["id"], zone_name, source, initial_at, followup_at, rendered))
+            planned.append((candidate["id"], zone_name, source, initial_at, followup_at, rendered,
+                            times.best_text(candidate)))
         if not texts.ok:
             continue
         thread_of = repo_scheduling.insert_threads(db, draft["id"], seat["id"], [p[0] for p in planned])
         message_rows = []
-        for candidate_id, zone_name, source, initial_at, followup_at, rendered in planned:
+        for candidate_id, zone_name, source, initial_at, followup_at, rendered, best in planned:
             thread_id = thread_of[candidate_id]
             for kind, (subject, body) in zip(("initial", "followup"), rendered):
                 followup = kind == "followup"
                 message_rows.append((thread_id, kind, seat["id"], candidate_id, subject, body, "scheduled",
                                      followup_at if followup else initial_at, zone_name, source,
-                                     delay if followup else None, account, "charged", new_id()))
+                                     delay if followup else None, account, "charged", new_id(),
+                                     None if followup else best))
         message_ids += repo_scheduling.insert_messages(db, message_rows)
     texts.refuse_if_wrong()
     charge(db, seat, message_ids, to_text(now), mark=False)
@@ -370,13 +379,17 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     now = clock.now()
     choice = tz if tz is not None else (message["timezone"] if message["timezone_source"] == "explicit" else
                     ("recipient" if message["timezone_source"] == "recipient" else "sender"))
-    times = TimeChoice(None if now_flag else at, choice, seat, now)
+    if at is not None and at.strip().lower() == "best":  # W6
+        from .best import BestTime
+        times = BestTime(db, seat, now)
+    else:
+        times = TimeChoice(None if now_flag else at, choice, seat, now)
     instant, zone_name, source = times.for_candidate(candidate)
     followup = repo.followup_of(db, thread["id"]) if message["kind"] == "initial" else None
     revive = [message] if message["status"] == "canceled" else []
     warnings = list(times.warnings)
     placer = placer_of(seat)
-    if placer is not None:  # W2: --now is placed in the window; an explicit --at is kept, with a warning
+    if placer is not None and source != "best":  # W2: --now is placed; an explicit --at is kept, with a warning
         if now_flag:
             limit = from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX if message["kind"] == "followup" else None
             instant = placer.place(instant, candidate["timezone"], candidate["country"], limit)[0]
@@ -393,7 +406,7 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     if message["kind"] == "followup":
         fields["delay_hours"] = _followup_delay(initial, instant)
     repo.set_message(db, message["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(instant),
-                     timezone=zone_name, timezone_source=source, **fields)
+                     timezone=zone_name, timezone_source=source, best=times.best_text(candidate), **fields)
     revived_ids = {m["id"] for m in revive}
     if followup is not None and (followup["status"] == "scheduled" or followup["id"] in revived_ids):
         followup_at = shift(instant, timedelta(hours=followup["delay_hours"]), "follow-up time")
