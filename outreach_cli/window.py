@@ -128,16 +128,28 @@ def window_of(text: str | None) -> Window | None:
     return _PARSED[text]
 
 
+_AT: dict = {}
+
+
 def _at(day: date, minute: int, zone) -> datetime:
-    from .timeparse import localize
-    naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
-    return localize(naive, zone)[0]
+    """The instant of a local wall time (S4), remembered: a bulk reads the same few openings again and again."""
+    key = (day, minute, zone.zone)
+    if key not in _AT:
+        from .timeparse import localize
+        if len(_AT) > 100_000:
+            _AT.clear()
+        naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
+        _AT[key] = localize(naive, zone)[0]
+    return _AT[key]
 
 
 def next_opening(window: Window, instant: datetime, zone, closed=None) -> datetime:
     """The earliest instant at or after `instant` (UTC) at which `window` is open in `zone` on a day that
     `closed(local_date)` does not close (W3). An instant inside the window is returned as it is."""
-    local_day = instant.astimezone(zone).date()
+    local = instant.astimezone(zone)
+    local_day = local.date()
+    if window.is_open_local(local) and (closed is None or not closed(local_day)):
+        return instant  # the common case: one conversion, no wall time read back
     for offset in range(-1, SEARCH_DAYS):  # the day before too: a late range of yesterday can hold the instant
         day = local_day + timedelta(days=offset)
         ranges = window.days[day.weekday()]

@@ -48,6 +48,7 @@ class Placer:
         self.holidays = bool(seat["holidays"])
         self.seat_zone = seat["timezone"]
         self.text = seat["send_window"]
+        self._closed: dict = {}
 
     def zone_name(self, candidate_timezone: str | None) -> str:
         return candidate_timezone or self.seat_zone  # W1: the recipient's zone, else the seat's
@@ -55,11 +56,25 @@ class Placer:
     def closed(self, candidate_timezone, candidate_country):
         if not self.holidays:
             return None
+        key = (candidate_timezone, candidate_country)
+        if key not in self._closed:
+            self._closed[key] = self._calendar(candidate_timezone, candidate_country)
+        return self._closed[key]
+
+    def _calendar(self, candidate_timezone, candidate_country):
         country = candidate_country or zone_country(self.zone_name(candidate_timezone))
         if not country:
             return None
         calendar = holiday_calendar(country)
-        return None if calendar is None else calendar.__contains__
+        if calendar is None:
+            return None
+        days: dict = {}
+
+        def closed(day) -> bool:  # the package's lookup is slow next to a dict's; a tick asks for few days
+            if day not in days:
+                days[day] = day in calendar
+            return days[day]
+        return closed
 
     def place(self, instant: datetime, candidate_timezone, candidate_country, limit: datetime | None = None
               ) -> tuple[datetime, str | None]:
