@@ -581,13 +581,13 @@ def stats_by_hour(result: dict) -> None:
     if not result["sent"]:
         print_(f"Seat {result['seat']}: no initial message sent yet; --at best uses Tue-Thu 09:00-11:00.")
         return
-    print_(f"Seat {result['seat']}: {result['sent']} sent, {result['responses']} answered, "
-           f"overall {result['overall_rate']:.0%} (smoothed rates by local weekday and hour)")
+    print_(f"Seat {result['seat']}: {result['sent']} sent, {result['responses']} answered "
+           f"({result['overall_rate']:.0%}); smoothed rate by local weekday and hour")
     slots = {(s["weekday"], s["hour"]): s for s in result["slots"]}
     if console.width >= 80:
         rates = [s["rate"] for s in result["slots"]]
         low, high = min(rates), max(rates)
-        print_("    " + "".join(f"{h:<3d}" if h % 3 == 0 else "   " for h in range(24)).rstrip())
+        print_("    " + "".join(f"{h:^3}" if h % 3 == 0 else "   " for h in range(24)).rstrip())
         for day in result["days"]:
             cells = []
             for hour in range(24):
