@@ -154,3 +154,15 @@ def test_W3_subdivision_holiday_US_CA(cli):
     draft = compose(cli, "cal", "tex")
     assert _times(cli.json("schedule", draft["id"], "--now")) == {
         ("cal", "initial"): "2027-04-01T16:00:00Z", ("tex", "initial"): "2027-03-31T16:00:00Z"}
+
+
+def test_W3_import_reads_a_country_column(cli, tmp_path):
+    cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", "2026-12-01T08:00")
+    path = tmp_path / "people.csv"
+    path.write_text("handle,first_name,last_name,timezone,country\nkim,Kim,Lee,America/Los_Angeles,us-ca\n"
+                    "bad,Bad,Row,,Narnia\n", encoding="utf-8")
+    cli.refused("candidates", "import", path, code="invalid_input")
+    path.write_text("handle,first_name,last_name,timezone,country\nkim,Kim,Lee,America/Los_Angeles,us-ca\n",
+                    encoding="utf-8")
+    cli("candidates", "import", path)
+    assert cli.json("candidates", "show", "kim")["country"] == "US-CA"
