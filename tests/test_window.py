@@ -166,3 +166,17 @@ def test_W3_import_reads_a_country_column(cli, tmp_path):
                     encoding="utf-8")
     cli("candidates", "import", path)
     assert cli.json("candidates", "show", "kim")["country"] == "US-CA"
+
+
+def test_W2_resolve_resend_waits_for_the_window(world, tmp_path):
+    """A message left unknown on a Friday evening and resent then goes at Monday's opening (grace: New York)."""
+    from delivery_helpers import script
+    world("seats", "set", "ada", "--from", "Ada <ada@example.com>")
+    world("candidates", "set", "grace", "--email", "grace@example.org")
+    world("delivery", "set", "exec", "--command", str(script(tmp_path, "hang", hang=True)), "--timeout", "1")
+    draft = compose(world, "grace")
+    world.json("schedule", draft["id"], "--at", "2026-12-04T22:00Z")  # Friday 17:00 in New York
+    assert world.json("tick", "--to", "2026-12-04T22:00Z")["unknown"] == [1]
+    world("seats", "set", "ada", "--window", "Mon-Fri 09:00-17:00")
+    resolved = world.json("resolve", 1, "--resend")
+    assert resolved["status"] == "scheduled" and resolved["retry_at"] == "2026-12-07T14:00:00Z"

@@ -111,3 +111,21 @@ def followup_place(seat, candidate_timezone, candidate_country):
     def placed(moment: datetime, sent: datetime) -> datetime:
         return placer.place(moment, candidate_timezone, candidate_country, sent + FOLLOWUP_MAX)[0]
     return placed
+
+
+def place_message(db, message, instant: datetime) -> datetime:
+    """W2 for one message the tool makes due again (`resolve --resend`): the seat's window in the recipient's
+    zone; a follow-up never past F2's 28 days after its initial went."""
+    from .. import repo
+    seat = repo.seat_by_id(db, message["seat_id"])
+    placer = placer_of(seat)
+    if placer is None:
+        return instant
+    candidate = repo.candidate_by_id(db, message["candidate_id"])
+    limit = None
+    if message["kind"] == "followup":
+        initial = repo.initial_of(db, message["thread_id"])
+        if initial["sent_at_utc"]:
+            from ..timeparse import from_text
+            limit = max(instant, from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX)
+    return placer.place(instant, candidate["timezone"], candidate["country"], limit)[0]
