@@ -42,10 +42,22 @@ class Pace:
         return end
 
 
-def catch_up(db, now: datetime, report: dict) -> None:
+def catch_up(db, now: datetime, report: dict, own_transaction: bool = False) -> None:
     """W5, on the system clock: a message more than the seat's catch-up hours late (the machine was off) goes at
-    the window's next opening, not in a burst; without a window it goes now (nothing to move)."""
-    for seat in repo_delivery.windowed_seats(db):
+    the window's next opening, not in a burst; without a window it goes now (nothing to move). With no seat
+    that has a window it is one read and no write (an idle tick stays one commit)."""
+    seats = repo_delivery.windowed_seats(db)
+    if not seats:
+        return
+    if own_transaction:
+        with db.transaction():
+            _catch_up(db, seats, now, report)
+    else:
+        _catch_up(db, seats, now, report)
+
+
+def _catch_up(db, seats, now: datetime, report: dict) -> None:
+    for seat in seats:
         hours = seat["catch_up_hours"] if seat["catch_up_hours"] is not None else CATCH_UP_HOURS
         placer = placer_of(seat)
         moves = []

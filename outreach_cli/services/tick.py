@@ -84,8 +84,7 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
         held |= fetched.hold  # I2: a seat whose mail could not be read
     if not clock.simulated:  # W5: late messages of seats with a window wait for its next opening
         from .pace import catch_up
-        with db.transaction():
-            catch_up(db, clock.now(), report)
+        catch_up(db, clock.now(), report, own_transaction=True)
     senders = _Senders(repo_delivery.transports(db), clock)
     try:
         _recover(db, clock, senders, report)
