@@ -31,13 +31,14 @@ class Pace:
         limit = seat["max_per_hour"]
         if limit is None:
             return None
-        start, end = hour_of(sent_text)
-        key = (seat["id"], start)
+        key = (seat["id"], sent_text[:13])  # the UTC hour of a stored time text, YYYY-MM-DDTHH
         if key not in self.counts:
+            start, end = hour_of(sent_text)
             self.counts[key] = repo_delivery.sent_in_hour(self.db, seat["id"], start, end)
         if self.counts[key] < limit:
             self.counts[key] += 1
             return None
+        end = hour_of(sent_text)[1]
         report.setdefault("moved", []).append({"id": row["id"], "from": row["due_at"], "to": end, "reason": "pace"})
         return end
 
