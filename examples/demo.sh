@@ -117,3 +117,17 @@ say "Every message Ada sent is an email file in the outbox, named after its Mess
 run ls "$DEMO_DIR/outbox/new"
 followup=$(grep -l '^In-Reply-To:' "$DEMO_DIR"/outbox/new/*.eml | head -n 1)
 run cat "$followup"
+
+say "Sending at the right time (W1-W7): Ada sends only on weekdays 09:00-17:00 in each candidate's zone."
+run outreach seats set ada --window "Mon-Fri 09:00-17:00" --holidays
+run outreach candidates add ada-yonath --first-name Ada --last-name Yonath --tz Asia/Jerusalem --country IL --email ada@weizmann.example
+run outreach compose --to ada-yonath --subject "Hi {first_name}" --body "A structural biology role?"
+draft=$(outreach --json inbox --folder drafts | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+run outreach followup "$draft" --body "Any interest?" --after 72h
+say "Thursday 31 December, 09:00 London: the follow-up would land on a Sunday; the window moves it to Monday."
+run outreach schedule "$draft" --now
+say "--at best: the hour of the week that has answered Ada best, smoothed so that luck cannot win."
+run outreach stats --by hour
+run outreach compose --to grace-hopper --subject "Hello again {first_name}" --body "A new role"
+draft=$(outreach --json inbox --folder drafts | python3 -c 'import json,sys; print(json.load(sys.stdin)[-1]["id"])')
+run outreach --json schedule "$draft" --at best

@@ -246,7 +246,7 @@ def tick_result(result: dict) -> None:
     if result.get("incoming"):  # I2: mail read before sending
         console.print(f"Read {len(result['incoming'])} new incoming mail; see `outreach replies list`.", markup=False)
     delivery = bool(result.get("delivered") or result.get("retrying") or result.get("failed") or result.get("unknown"))
-    if not (result["sent"] or result["canceled"] or result["refreshes"] or delivery):
+    if not (result["sent"] or result["canceled"] or result["refreshes"] or delivery or result.get("moved")):
         console.print(f"{span}: nothing due." + (" (dry run)" if result["dry_run"] else ""))
         return
     if dry:
@@ -267,6 +267,9 @@ def tick_result(result: dict) -> None:
         reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
     for reason, count in sorted(reasons.items()):
         console.print(f"  canceled {count} x {reason}")
+    for move in result.get("moved", ()):  # W4, W5, W7: every move with its reason
+        console.print(f"  {'would move' if dry else 'moved'} message {move['id']} {_utc(move['from'])} -> "
+                      f"{_utc(move['to'])} ({move['reason']})", markup=False)
     for refresh in result["refreshes"]:
         cut = f", {refresh['expired']} expired over the cap" if refresh["expired"] else ""
         console.print(f"  refresh {_utc(refresh['at'])}: seat {refresh['seat']} +{refresh['allotment']}{cut}")
@@ -281,6 +284,8 @@ def seat(result: dict) -> None:
         _console().print("Signature:\n-- \n" + result["signature"], markup=False)
     if result.get("list_unsubscribe"):
         _console().print("List-Unsubscribe: on (mailto, M3)", markup=False)
+    if result.get("window"):  # W1
+        _console().print(f"Window: {result['window']}", markup=False)
 
 
 def seats(rows: list[dict]) -> None:
@@ -422,6 +427,9 @@ def agenda(days: list[dict]) -> None:
             notes.append(f"{day['canceled_other']} canceled (other)")
         if day["refresh"]:
             notes.append("refresh")
+        moved = [m["reason"] for m in day.get("moved", ())]  # W7
+        if moved:
+            notes.append("moved: " + ", ".join(f"{moved.count(r)} {r}" for r in dict.fromkeys(moved)))
         return (when.strftime("%a %d %b") + ("" if when.year == _clock_year(days) else f" {when.year}"),
                 str(day["initials"]), str(day["followups"]), f"{due}/{day['daily_limit']}", ", ".join(notes))
     _listing(f"Agenda for seat {days[0]['seat']} ({days[0]['timezone']})", days,
@@ -576,3 +584,37 @@ def audit(result: dict) -> None:
             console.print(f"{label}: " + ", ".join(map(str, result[key])), markup=False)
     if not (result["duplicates"] or result["unknown_found"] or result["missing"]):
         console.print("Everything sent is there, once.")
+HEAT = " ░▒▓█"  # W6: the heat map's shades, from the lowest smoothed rate to the highest
+
+
+def stats_by_hour(result: dict) -> None:
+    """W6: a weekday x hour heat map of the smoothed response rate (76 columns), or at under 80 columns a plain
+    table of the slots that have history."""
+    console = _console()
+    print_ = lambda text: console.print(text, markup=False)  # noqa: E731
+    if not result["sent"]:
+        print_(f"Seat {result['seat']}: no initial message sent yet; --at best uses Tue-Thu 09:00-11:00.")
+        return
+    print_(f"Seat {result['seat']}: {result['sent']} sent, {result['responses']} answered "
+           f"({result['overall_rate']:.0%}); smoothed rate by local weekday and hour")
+    slots = {(s["weekday"], s["hour"]): s for s in result["slots"]}
+    if console.width >= 80:
+        rates = [s["rate"] for s in result["slots"]]
+        low, high = min(rates), max(rates)
+        print_("    " + "".join(f"{h:^3}" if h % 3 == 0 else "   " for h in range(24)).rstrip())
+        for day in result["days"]:
+            cells = []
+            for hour in range(24):
+                slot = slots[(day, hour)]
+                if not slot["sent"]:
+                    cells.append(" · ")
+                    continue
+                level = 0 if high == low else round((slot["rate"] - low) / (high - low) * (len(HEAT) - 1))
+                cells.append(HEAT[max(1, level)] * 3)
+            print_(f"{day} " + "".join(cells))
+        print_(f"    {HEAT[1]} lowest {low:.0%} ... {HEAT[-1]} highest {high:.0%}; · nothing sent")
+        return
+    rows = [s for s in result["slots"] if s["sent"]]
+    rows.sort(key=lambda s: -s["rate"])
+    _listing("By hour", rows, ("Slot", "Sent", "Resp", "Rate"),
+             lambda s: (f"{s['weekday']} {s['hour']:02d}h", str(s["sent"]), str(s["responses"]), f"{s['rate']:.0%}"))

@@ -1,7 +1,7 @@
 """The SQL of candidates beyond single rows (repo.py): existence, bulk import, erasure."""
 from __future__ import annotations
 
-IMPORT_COLUMNS = ("handle", "first_name", "last_name", "company", "title", "timezone", "email", "out_of_network")
+IMPORT_COLUMNS = ("handle", "first_name", "last_name", "company", "title", "timezone", "email", "country", "out_of_network")
 
 
 def handle_taken(db, handle: str) -> bool:

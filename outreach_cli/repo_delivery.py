@@ -16,7 +16,8 @@ _WAITING = ("(m.kind = 'followup' AND (o.status IN ('sending', 'unknown') "
 
 DUE = f"""
 SELECT m.id, m.thread_id, m.kind, m.seat_id, {DUE_AT} AS due_at, m.paid_by, m.credit,
-       t.response_kind, c.opted_out, c.removed, c.out_of_network,
+       t.response_kind, c.opted_out, c.removed, c.out_of_network, c.timezone AS candidate_timezone,
+       c.country AS candidate_country,
        o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
        o.paid_by AS other_paid_by, o.credit AS other_credit
 FROM messages m
@@ -205,3 +206,33 @@ def doctor_findings(db) -> list[tuple[str, str]]:
                       "(m.transport_id IS NOT NULL OR m.first_attempt_utc IS NOT NULL) LIMIT 50"):
         out.append(("delivery", f"Message {row['id']} was sent by a transport but records no attempt."))
     return out
+
+
+# ---------------------------------------------------------------- sending at the right time (W4, W5)
+
+
+def defer(db, triples) -> None:
+    """(due, due, id): a message moved to a later due moment by pace (W4) or catch-up (W5); a message waiting
+    for a retry moves its retry_at, any other its send_at."""
+    db.conn.executemany("UPDATE messages SET retry_at_utc = CASE WHEN retry_at_utc IS NULL THEN NULL ELSE ? END, "
+                        "send_at_utc = CASE WHEN retry_at_utc IS NULL THEN ? ELSE send_at_utc END WHERE id = ?",
+                        triples)
+
+
+def sent_in_hour(db, seat_id: int, start_text: str, end_text: str) -> int:
+    """W4: the seat's messages that went in [start, end)."""
+    return db.value("SELECT count(*) FROM messages WHERE seat_id = ? AND status = 'sent' AND sent_at_utc >= ? "
+                    "AND sent_at_utc < ?", (seat_id, start_text, end_text))
+
+
+def windowed_seats(db):
+    """W5: the seats whose late messages a catch-up may move (those with a window)."""
+    return db.all("SELECT * FROM seats WHERE send_window IS NOT NULL ORDER BY id")
+
+
+def late_of_seat(db, seat_id: int, before_text: str):
+    """W5: the seat's scheduled messages due before `before_text`, with their candidate's zone and country."""
+    return db.all(f"SELECT m.id, {DUE_AT} AS due_at, c.timezone AS candidate_timezone, c.country AS candidate_country "
+                  f"FROM messages m JOIN candidates c ON c.id = m.candidate_id WHERE m.seat_id = ? "
+                  f"AND m.status = 'scheduled' AND {DUE_AT} < ? ORDER BY {DUE_AT}, m.kind, m.id",
+                  (seat_id, before_text))

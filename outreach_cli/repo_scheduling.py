@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 MESSAGE_COLUMNS = ("thread_id", "kind", "seat_id", "candidate_id", "subject", "body", "status", "send_at_utc",
-                   "timezone", "timezone_source", "delay_hours", "paid_by", "credit", "internet_message_id")
+                   "timezone", "timezone_source", "delay_hours", "paid_by", "credit", "internet_message_id",
+                   "best")
 _ROWS_PER_STATEMENT = 500  # one compiled statement, reused (same text), small enough to keep memory near executemany's
 
 

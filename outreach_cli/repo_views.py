@@ -64,3 +64,10 @@ def handled_messages(db, seat_id: int, ids: list[int]) -> list:
             f"SELECT id, kind, status, cancel_reason, coalesce(sent_at_utc, send_at_utc) AS at FROM messages "
             f"WHERE seat_id = ? AND id IN ({','.join('?' * len(chunk))})", (seat_id, *chunk)))
     return rows
+
+
+def initial_history(db, seat_id: int):
+    """W6: (sent_at_utc, candidate's zone, response_utc) of each of the seat's sent initials."""
+    return db.all("SELECT m.sent_at_utc, c.timezone, t.response_utc FROM messages m JOIN threads t ON t.id = m.thread_id "
+                  "JOIN candidates c ON c.id = m.candidate_id WHERE m.seat_id = ? AND m.kind = 'initial' "
+                  "AND m.status = 'sent'", (seat_id,))

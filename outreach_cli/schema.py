@@ -255,6 +255,16 @@ ALTER TABLE incoming_new RENAME TO incoming;
 CREATE INDEX incoming_source_key ON incoming (source, source_key);
 CREATE INDEX incoming_kind ON incoming (kind, id);
 """),
+    # Sending at the right time (W1-W5): a seat's send window (its text, as `seats set --window` wrote it),
+    # public holidays on or off, pace per hour and the catch-up threshold; a candidate's country (W3).
+    ("0007_window_send_times", """
+ALTER TABLE seats ADD COLUMN send_window TEXT;
+ALTER TABLE seats ADD COLUMN holidays INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE seats ADD COLUMN max_per_hour INTEGER;
+ALTER TABLE seats ADD COLUMN catch_up_hours INTEGER;
+ALTER TABLE candidates ADD COLUMN country TEXT;
+ALTER TABLE messages ADD COLUMN best TEXT;
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

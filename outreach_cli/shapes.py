@@ -25,6 +25,7 @@ def candidate(row) -> dict:
         "title": row["title"],
         "timezone": row["timezone"],
         "email": row["email"],
+        "country": row["country"],
         "out_of_network": bool(row["out_of_network"]),
         "opted_out": bool(row["opted_out"]),
         "email_undeliverable": bool(row["email_undeliverable"]),  # I5: it hard-bounced
@@ -49,6 +50,9 @@ def message(row) -> dict:
     }
     if row["kind"] == "followup":
         shape["delay_hours"] = row["delay_hours"]
+    if row["timezone_source"] == "best":  # W6: the slot's figures
+        import json
+        shape["best"] = json.loads(row["best"]) if row["best"] else None
     for key, column in DELIVERY_FIELDS:  # D5 (columns of migration 0003_delivery)
         shape[key] = row[column]
     return shape
@@ -105,6 +109,10 @@ def seat(row) -> dict:
         "from": row["from_address"],
         "signature": row["signature"],
         "list_unsubscribe": bool(row["list_unsubscribe"]),
+        "window": row["send_window"],
+        "holidays": bool(row["holidays"]),
+        "max_per_hour": row["max_per_hour"],
+        "catch_up_hours": row["catch_up_hours"] if row["catch_up_hours"] is not None else 12,
     }
 
 

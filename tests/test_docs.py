@@ -4,7 +4,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "docs" / "rules.md"
-EXPECTED = {"S": 6, "F": 6, "C": 10, "K": 8, "L": 10, "R": 3, "T": 5, "V": 1, "D": 9, "I": 7, "M": 5}
+EXPECTED = {"S": 6, "F": 6, "C": 10, "K": 8, "L": 10, "R": 3, "T": 5, "V": 1, "D": 9, "I": 7, "M": 5, "W": 7, "P": 6}
 
 
 def test_every_rule_id_is_written_out_once():
@@ -16,5 +16,5 @@ def test_every_rule_a_test_names_is_in_the_rules():
     written = {f"{k}{n}" for k, n in re.findall(r"^- \*\*([A-Z])(\d+)\*\* ", RULES.read_text(encoding="utf-8"), re.M)}
     named = set()
     for path in (ROOT / "tests").glob("test_*.py"):
-        named |= set(re.findall(r"def test_([SFCKLRTVDIM]\d+)_", path.read_text(encoding="utf-8")))
+        named |= set(re.findall(r"def test_([SFCKLRTVDIMWP]\d+)_", path.read_text(encoding="utf-8")))
     assert named and named <= written, named - written

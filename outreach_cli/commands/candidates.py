@@ -25,13 +25,14 @@ def add(handle: str,
         company: Annotated[Text, _opt("--company", "Company.")] = None,
         title: Annotated[Text, _opt("--title", "Job title.")] = None,
         tz: Annotated[Text, _opt("--tz", "IANA time zone.")] = None,
+        country: Annotated[Text, _opt("--country", "Country for holidays: GB, or US-CA with a subdivision.")] = None,
         email: Annotated[Text, _opt("--email", "Email address.")] = None,
         out_of_network: Annotated[bool, _opt("--out-of-network", "Outside the seat's network.")] = False,
         db: DbOption = None, json: JsonOption = False):
     """Add a candidate."""
     from ..services.candidates import add as do_add
     run(db, json, lambda d, clock: do_add(d, handle=handle, first_name=first_name, last_name=last_name, company=company,
-                                   title=title, timezone=tz, email=email, out_of_network=out_of_network),
+                                   title=title, timezone=tz, country=country, email=email, out_of_network=out_of_network),
         render.candidate)
 
 
@@ -74,6 +75,7 @@ def set_(handle: str,
          company: Annotated[Text, _opt("--company", "Company ('' clears it).")] = None,
          title: Annotated[Text, _opt("--title", "Job title ('' clears it).")] = None,
          tz: Annotated[Text, _opt("--tz", "IANA time zone ('' clears it).")] = None,
+         country: Annotated[Text, _opt("--country", "Country for holidays, GB or US-CA ('' clears it).")] = None,
          email: Annotated[Text, _opt("--email", "Email ('' clears it).")] = None,
          out_of_network: Annotated[Optional[bool], typer.Option(
              "--out-of-network/--in-network", help="Network membership.")] = None,
@@ -81,7 +83,7 @@ def set_(handle: str,
     """Change a candidate's fields."""
     from ..services.candidates import update
     run(db, json, lambda d, clock: update(d, handle=handle, first_name=first_name, last_name=last_name, company=company,
-                                   title=title, timezone=tz, email=email, out_of_network=out_of_network),
+                                   title=title, timezone=tz, country=country, email=email, out_of_network=out_of_network),
         render.candidate)
 
 

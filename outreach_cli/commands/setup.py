@@ -77,12 +77,24 @@ ListUnsubscribe = Annotated[Optional[bool], typer.Option("--list-unsubscribe/--n
 def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: Plan = None,
               from_address: FromAddress = None, signature_file: SignatureFile = None,
               no_signature: NoSignature = False, list_unsubscribe: ListUnsubscribe = None,
+              window: Annotated[Optional[str], typer.Option("--window", help='Send window in the recipient\'s '
+                                                            'local time, e.g. "Mon-Fri 08:30-17:30".')] = None,
+              no_window: Annotated[bool, typer.Option("--no-window", help="Remove the send window.")] = False,
+              holidays: Annotated[Optional[bool], typer.Option("--holidays/--no-holidays", help="Close public "
+                                                               "holidays of the candidate's country.")] = None,
+              max_per_hour: Annotated[Optional[int], typer.Option("--max-per-hour", help="Pace: messages per "
+                                                                  "hour at most.")] = None,
+              catch_up: Annotated[Optional[int], typer.Option("--catch-up", metavar="HOURS", help="Lateness "
+                                                              "that counts as a catch-up (default 12).")] = None,
               db: DbOption = None, json: JsonOption = False):
-    """Change a seat's zone, daily limit, plan, sender address, signature or List-Unsubscribe header."""
+    """Change a seat's zone, daily limit, plan, sender address, signature, List-Unsubscribe header, window,
+    holidays, pace or catch-up."""
     from ..services.setup import set_seat
     run(db, json, lambda d, clock: set_seat(d, name=name, tz=tz, daily_limit=daily_limit, plan=plan,
                                               from_address=from_address, signature_file=signature_file,
                                               no_signature=no_signature, list_unsubscribe=list_unsubscribe,
+                                              window=window, no_window=no_window,
+                                              holidays=holidays, max_per_hour=max_per_hour, catch_up=catch_up,
                                               clock=clock), render.seat)
 
 

@@ -51,11 +51,16 @@ def credits(ledger: Annotated[bool, typer.Option("--ledger", help="Also list the
 
 def stats(since: Annotated[Optional[str], typer.Option("--since", help="Start of the period.")] = None,
           until: Annotated[Optional[str], typer.Option("--until", help="End of the period.")] = None,
-          by: Annotated[Optional[str], typer.Option("--by", help="week or month: the figures per period.")] = None,
+          by: Annotated[Optional[str], typer.Option("--by", help="week or month: the figures per period; hour: "
+                                                            "the response rate by local weekday and hour.")] = None,
           seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
     """Show sent, responses, response rate and credits.
 
     With --by week or --by month, the same figures per period, with a bar chart."""
+    if by is not None and by.strip().lower() == "hour":  # W6
+        from ..services.best import stats_by_hour
+        run(db, json, lambda d, clock: stats_by_hour(d, seat_name=seat), render.stats_by_hour)
+        return
     if by is not None:
         from ..services.views import stats_by
         run(db, json, lambda d, clock: stats_by(d, seat_name=seat, by=by, since=since, until=until, clock=clock),

@@ -172,4 +172,12 @@ ALTER TABLE incoming DROP CONSTRAINT incoming_kind_check;
 ALTER TABLE incoming ADD CONSTRAINT incoming_kind_check
     CHECK (kind IN ('reply', 'auto_reply', 'bounce', 'opt_out', 'unmatched', 'ignored'));
 """,
+    "0007_window_send_times": """
+ALTER TABLE seats ADD COLUMN send_window TEXT;
+ALTER TABLE seats ADD COLUMN holidays BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE seats ADD COLUMN max_per_hour BIGINT;
+ALTER TABLE seats ADD COLUMN catch_up_hours BIGINT;
+ALTER TABLE candidates ADD COLUMN country TEXT;
+ALTER TABLE messages ADD COLUMN best TEXT;
+""",
 }

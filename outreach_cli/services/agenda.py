@@ -33,14 +33,17 @@ def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
     end_day = dates[-1] + timedelta(days=1)
     end, _ = localize(datetime(end_day.year, end_day.month, end_day.day), zone)
     entries = {d: {"seat": seat["name"], "timezone": seat["timezone"], "date": d.isoformat(), "initials": 0, "followups": 0, "daily_limit": seat["daily_limit"],
-                   "over_limit": 0, "refresh": False, "canceled_other": 0} for d in dates}
+                   "over_limit": 0, "refresh": False, "canceled_other": 0, "moved": []} for d in dates}
     report = {"from": to_text(now), "to": to_text(end), "sent": [], "canceled": [], "refunded": 0,
               "refreshes": [], "dry_run": True}
     handled: list = []
+    own: set = set()
 
     def inspect(d):
         ids = report["sent"] + [item["id"] for item in report["canceled"]]
         handled.extend(repo_views.handled_messages(d, seat["id"], ids))
+        moved_ids = list({item["id"] for item in report.get("moved", ())})
+        own.update(row["id"] for row in repo_views.handled_messages(d, seat["id"], moved_ids))
     rehearse(db, clock, end, report, inspect, future=True)
     for row in handled:
         day = max(from_text(row["at"]).astimezone(zone).date(), today)  # overdue work goes at the next tick
@@ -53,6 +56,10 @@ def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
         entry["initials" if row["kind"] == "initial" else "followups"] += 1
         if row["cancel_reason"] == "daily_limit":
             entry["over_limit"] += 1
+    for move in report.get("moved", ()):  # W7: each move W4-W5 would make, on the day the message would have gone
+        entry = entries.get(max(from_text(move["from"]).astimezone(zone).date(), today))
+        if move["id"] in own and entry is not None:
+            entry["moved"].append(move)
     for refresh in report["refreshes"]:
         if refresh["seat"] == seat["name"]:
             day = from_text(refresh["at"]).astimezone(zone).date()

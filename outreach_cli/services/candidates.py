@@ -42,6 +42,8 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
             raise refuse("invalid_input", f"The {key} is too long or holds control characters.")
         if key == "timezone":
             value = check_zone(value)
+        elif key == "country" and value:
+            value = check_country(value)
         elif key == "email" and value and ("@" not in value or " " in value):
             raise refuse("invalid_input", f"{value!r} is not an email address.")
         out[key] = value or None
@@ -50,6 +52,18 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
             if not out.get(key):
                 raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
     return out
+
+
+_COUNTRY = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+
+
+def check_country(value: str) -> str:
+    """W3: ISO 3166 alpha-2, with an optional subdivision (`GB`, `US-CA`)."""
+    code = value.strip().upper()
+    if not _COUNTRY.match(code):
+        raise refuse("invalid_input", f"{value!r} is not a country code; give ISO 3166 alpha-2 such as GB, or a "
+                                      "country with a subdivision such as US-CA.")
+    return code
 
 
 @use_case
@@ -111,7 +125,7 @@ def _erase(db, handle: str, clock: Clock) -> Removed:
         cancel_and_refund(db, message, "recipient_unavailable", now_text)
     repo_candidates.erase_texts_and_drafts(db, row["id"])
     repo.update_candidate(db, row["id"], handle=f"{REMOVED_PREFIX}{row['id']}", first_name=None, last_name=None,
-                          company=None, title=None, timezone=None, email=None, removed=1, opted_out=1)
+                          company=None, title=None, timezone=None, email=None, country=None, removed=1, opted_out=1)
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
 
 

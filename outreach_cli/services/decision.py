@@ -61,9 +61,12 @@ def cancellations(message, reason: str, followup=None) -> list[tuple[str, int]]:
     return out
 
 
-def moved_followup(sent_text: str, delay_hours: int, current_text: str) -> str | None:
-    """F3: the follow-up's new time, counted from the moment its initial actually went; None when it stays."""
-    moved = to_text(from_text(sent_text) + timedelta(hours=delay_hours))
+def moved_followup(sent_text: str, delay_hours: int, current_text: str, place=None) -> str | None:
+    """F3: the follow-up's new time, counted from the moment its initial actually went; None when it stays.
+    `place` (placement.followup_place): the seat's window moves that moment to its next opening (W2)."""
+    sent = from_text(sent_text)
+    moment = sent + timedelta(hours=delay_hours)
+    moved = to_text(moment if place is None else place(moment, sent))
     return None if moved == current_text else moved
 
 

@@ -38,7 +38,8 @@ def resolve(db, message_id, action: str, *, clock) -> dict:
         repo_delivery.resolve_sent(db, message["id"], sent_at)
         _move_followup(db, message, sent_at)
     elif action == "resend":
-        repo_delivery.resolve_resend(db, message["id"], now_text)
+        from .placement import place_message  # W2: a message made due again waits for the seat's window
+        repo_delivery.resolve_resend(db, message["id"], to_text(place_message(db, message, clock.now())))
     else:
         followup = repo.followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
         refunded = cancel_and_refund(db, message, "canceled", now_text, None, followup)

@@ -13,6 +13,7 @@ from ..clock import Clock
 from .common import find_message, find_thread, use_case
 from .credits import check_can_pay, charge, payer, refund, refund_many
 from .decision import cancellations
+from .placement import FOLLOWUP_MAX, placer_of
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 
 SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled", "followup_not_available",
@@ -31,6 +32,15 @@ class TimeChoice:
         self.explicit = None if self.tz in ("sender", "recipient") else get_zone(self.tz)
         self._cache: dict[str, tuple] = {}
         self.warnings: list[str] = []
+        self.past_zones: set[str] = set()  # W2: zones where a template time in the past became now
+        self.outside = 0  # W2: explicit times outside the seat's window (one warning counts them)
+
+    def best_text(self, candidate) -> None:
+        return None  # W6: only `--at best` records a slot's figures
+
+    def picked(self, zone_name: str) -> bool:
+        """W2: the tool picked this moment (--now, a template time in the past), so the window places it."""
+        return self.when is None or zone_name in self.past_zones
 
     def for_candidate(self, candidate):
         if self.explicit is not None:
@@ -52,6 +62,7 @@ class TimeChoice:
                 self.warnings.append(f"The template's time {self.when} in {zone_name} is in the past, "
                                      "so the message is scheduled for now.")
                 instant = self.now
+                self.past_zones.add(zone_name)
             self._cache[zone_name] = instant
         return self._cache[zone_name], zone_name, source
 
@@ -181,12 +192,17 @@ def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_
         if not draft["template_at"]:
             raise refuse("invalid_input", "Say when to send it: --at WHEN (e.g. 2026-12-01T09:00 or +2h) or --now.")
         at, tz, from_template = draft["template_at"], (tz if tz is not None else draft["template_tz"]), True
-    times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
+    if at is not None and at.strip().lower() == "best":  # W6
+        from .best import BestTime
+        times = BestTime(db, seat, now)
+    else:
+        times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
     per_thread = 2 if has_followup else 1
     check_can_pay(db, seat, count * per_thread)
     _check_addresses(db, seat, draft["id"])
     texts = _Texts(draft, seat)
     _insert_threads(db, draft, seat, times, texts, now)
+    times.warnings += _outside_window_warning(seat, times)
     repo.update_draft(db, draft["id"], status="scheduled")
     threads = Stream(count, lambda: (thread_shape(row, messages)
                                      for row, messages in repo.iter_threads_of_draft(db, draft["id"])))
@@ -199,32 +215,63 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
     delay = draft["followup_delay_hours"]
     instant_text: dict = {}
     new_id = _message_ids(seat["from_address"])  # D3: stable, every retry reuses it
+    placer = placer_of(seat)
     message_ids: list[int] = []
     for chunk in repo.iter_draft_recipients(db, draft["id"]):
         planned = []
         for candidate in chunk:
             instant, zone_name, source = times.for_candidate(candidate)
-            if instant not in instant_text:
-                instant_text[instant] = (to_text(instant), to_text(shift(instant, timedelta(hours=delay or 0), "follow-up time")))
-            initial_at, followup_at = instant_text[instant]
+            key = instant if placer is None else (instant, zone_name, candidate["timezone"], candidate["country"])
+            if key not in instant_text:
+                instant_text[key] = _planned_times(placer, times, instant, zone_name, candidate, delay)
+            initial_at, followup_at, outside = instant_text[key]
+            times.outside += outside
             rendered = texts.render(candidate)
             if not texts.ok:
                 continue  # keep reading to name every problem; nothing of this draft will be kept
-            planned.append((candidate["id"], zone_name, source, initial_at, followup_at, rendered))
+            planned.append((candidate["id"], zone_name, source, initial_at, followup_at, rendered,
+                            times.best_text(candidate)))
         if not texts.ok:
             continue
         thread_of = repo_scheduling.insert_threads(db, draft["id"], seat["id"], [p[0] for p in planned])
         message_rows = []
-        for candidate_id, zone_name, source, initial_at, followup_at, rendered in planned:
+        for candidate_id, zone_name, source, initial_at, followup_at, rendered, best in planned:
             thread_id = thread_of[candidate_id]
             for kind, (subject, body) in zip(("initial", "followup"), rendered):
                 followup = kind == "followup"
                 message_rows.append((thread_id, kind, seat["id"], candidate_id, subject, body, "scheduled",
                                      followup_at if followup else initial_at, zone_name, source,
-                                     delay if followup else None, account, "charged", new_id()))
+                                     delay if followup else None, account, "charged", new_id(),
+                                     None if followup else best))
         message_ids += repo_scheduling.insert_messages(db, message_rows)
     texts.refuse_if_wrong()
     charge(db, seat, message_ids, to_text(now), mark=False)
+
+
+def _planned_times(placer, times, instant, zone_name, candidate, delay) -> tuple[str, str, int]:
+    """The initial's and the follow-up's times (W2): a moment the tool picked moves to the window's next opening;
+    an explicit one is kept (counted, for one warning); the follow-up's due moment is always placed, never past
+    F2's 28 days. Returns (initial, follow-up, 1 when the explicit time is outside the window)."""
+    followup = shift(instant, timedelta(hours=delay or 0), "follow-up time")
+    if placer is None:
+        return to_text(instant), to_text(followup), 0
+    outside = 0
+    if times.picked(zone_name):
+        instant = placer.place(instant, candidate["timezone"], candidate["country"])[0]
+        followup = shift(instant, timedelta(hours=delay or 0), "follow-up time")
+    elif not placer.is_open(instant, candidate["timezone"], candidate["country"]):
+        outside = 1
+    if delay:
+        followup = placer.place(followup, candidate["timezone"], candidate["country"], instant + FOLLOWUP_MAX)[0]
+    return to_text(instant), to_text(followup), outside
+
+
+def _outside_window_warning(seat, times) -> list[str]:
+    count = times.outside
+    if not count:
+        return []
+    return [f"{count} message{'s' if count != 1 else ''} will go outside seat {seat['name']}'s window "
+            f"({seat['send_window']}) at the time written, which is kept."]
 
 
 # ---------------------------------------------------------------- cancel (C5)
@@ -332,11 +379,23 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     now = clock.now()
     choice = tz if tz is not None else (message["timezone"] if message["timezone_source"] == "explicit" else
                     ("recipient" if message["timezone_source"] == "recipient" else "sender"))
-    times = TimeChoice(None if now_flag else at, choice, seat, now)
+    if at is not None and at.strip().lower() == "best":  # W6
+        from .best import BestTime
+        times = BestTime(db, seat, now)
+    else:
+        times = TimeChoice(None if now_flag else at, choice, seat, now)
     instant, zone_name, source = times.for_candidate(candidate)
     followup = repo.followup_of(db, thread["id"]) if message["kind"] == "initial" else None
     revive = [message] if message["status"] == "canceled" else []
     warnings = list(times.warnings)
+    placer = placer_of(seat)
+    if placer is not None and source != "best":  # W2: --now is placed; an explicit --at is kept, with a warning
+        if now_flag:
+            limit = from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX if message["kind"] == "followup" else None
+            instant = placer.place(instant, candidate["timezone"], candidate["country"], limit)[0]
+        elif not placer.is_open(instant, candidate["timezone"], candidate["country"]):
+            warnings.append(f"Message {message['id']} will go outside seat {seat['name']}'s window "
+                            f"({seat['send_window']}) at the time written, which is kept.")
     if followup is not None and followup["status"] == "canceled" and followup["cancel_reason"] == "initial_not_sent":
         try:
             check_followup_allowed(db, seat)
@@ -347,11 +406,13 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     if message["kind"] == "followup":
         fields["delay_hours"] = _followup_delay(initial, instant)
     repo.set_message(db, message["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(instant),
-                     timezone=zone_name, timezone_source=source, **fields)
+                     timezone=zone_name, timezone_source=source, best=times.best_text(candidate), **fields)
     revived_ids = {m["id"] for m in revive}
     if followup is not None and (followup["status"] == "scheduled" or followup["id"] in revived_ids):
-        repo.set_message(db, followup["id"], status="scheduled", cancel_reason=None,
-                         send_at_utc=to_text(shift(instant, timedelta(hours=followup["delay_hours"]), "follow-up time")))
+        followup_at = shift(instant, timedelta(hours=followup["delay_hours"]), "follow-up time")
+        if placer is not None:
+            followup_at = placer.place(followup_at, candidate["timezone"], candidate["country"], instant + FOLLOWUP_MAX)[0]
+        repo.set_message(db, followup["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(followup_at))
     if revive:
         charge(db, seat, [m["id"] for m in revive], to_text(now))  # refuses, and rolls all back, if it cannot pay
     messages = repo.thread_messages(db, thread["id"])

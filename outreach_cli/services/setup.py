@@ -109,9 +109,10 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
 
 @use_case
 def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, signature_file=None,
-             no_signature: bool = False, list_unsubscribe: bool | None = None, clock: Clock) -> dict:
+             no_signature: bool = False, list_unsubscribe: bool | None = None, window=None, no_window=False,
+             holidays=None, max_per_hour=None, catch_up=None, clock: Clock) -> dict:
     seat = seat_named(db, name)
-    fields = {}
+    fields = _right_time_fields(window, no_window, holidays, max_per_hour, catch_up)
     if signature_file is not None and no_signature:
         raise refuse("invalid_input", "Give --signature-file or --no-signature, not both.")
     if no_signature:
@@ -131,7 +132,8 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         fields["from_address"] = check_from_address(from_address)
     if not fields:
         raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan, --from, --signature-file, "
-                                      "--no-signature or --list-unsubscribe.")
+                                      "--no-signature, --list-unsubscribe, --window, --holidays, --max-per-hour "
+                                      "or --catch-up.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = clock.now()
@@ -158,6 +160,25 @@ def read_signature(path) -> str:
     if any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in text):
         raise refuse("invalid_input", "A signature may hold only text, new lines and tabs.")
     return text
+
+
+def _right_time_fields(window, no_window, holidays, max_per_hour, catch_up) -> dict:
+    """W1, W3, W4, W5: a seat's window, holidays, pace and catch-up threshold, checked before anything changes."""
+    fields = {}
+    if window is not None and no_window:
+        raise refuse("invalid_input", "Give either --window or --no-window, not both.")
+    if window is not None:
+        from ..window import parse_window
+        fields["send_window"] = parse_window(window).text
+    if no_window:
+        fields["send_window"] = None
+    if holidays is not None:
+        fields["holidays"] = int(bool(holidays))
+    if max_per_hour is not None:
+        fields["max_per_hour"] = check_count(max_per_hour, "--max-per-hour")
+    if catch_up is not None:
+        fields["catch_up_hours"] = check_count(catch_up, "--catch-up")
+    return fields
 
 
 def whole_count(text, what: str) -> int:

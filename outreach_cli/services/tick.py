@@ -23,6 +23,7 @@ from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from . import decision
 from .common import acting_seat, load_clock
+from .placement import followup_place
 from .credits import apply_refresh, refund_many
 
 BATCH = 2000
@@ -80,6 +81,9 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
         if fetched.warnings:
             report.setdefault("warnings", []).extend(fetched.warnings)
         held |= fetched.hold  # I2: a seat whose mail could not be read
+    if not clock.simulated:  # W5: late messages of seats with a window wait for its next opening
+        from .pace import catch_up
+        catch_up(db, clock.now(), report, own_transaction=True)
     senders = _Senders(repo_delivery.transports(db), clock)
     try:
         _recover(db, clock, senders, report)
@@ -155,6 +159,9 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
     clock's coming days as a simulated clock would: each message at its own time. Nothing is claimed or
     attempted: a message a transport would take counts as sent."""
     with db.rehearsal():
+        if not clock.simulated:  # W5, W7: the dry run shows the catch-up a real tick would make
+            from .pace import catch_up
+            catch_up(db, clock.now(), report)
         if future and not clock.simulated:
             clock = SimulatedClock(clock.now(), clock.real)
             repo.set_setting(db, "clock_now_utc", to_text(clock.now()))
@@ -260,7 +267,10 @@ def _move_followup(db, initial, sent_text: str) -> None:
         return
     followup = repo.followup_of(db, initial["thread_id"])
     if followup is not None and followup["status"] == "scheduled":
-        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"])
+        candidate = repo.candidate_by_id(db, followup["candidate_id"])
+        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"],
+                                        followup_place(repo.seat_by_id(db, followup["seat_id"]),
+                                                       candidate["timezone"], candidate["country"]))
         if moved:
             repo_delivery.move(db, [(moved, followup["id"])])
 
@@ -381,6 +391,7 @@ class _Run:
         self.tick_text = to_text(self.tick_time)
         self.claims: list = []
         self.limit = BATCH
+        self.pace = None  # W4: made when a seat with --max-per-hour has a message due
         self.owner = None  # host:pid:start of this process, read once (claim_owner)
         self.day_keys: dict = {}  # (seat, zone, moment) -> K2's day: pure, so kept for the whole tick
         # Kept from batch to batch while no other connection writes (_look_for_other_writers):
@@ -416,6 +427,7 @@ class _Run:
             self._read_rules()
         self.decided: dict[int, str] = {}  # id -> 'sent', 'claimed', 'canceled' or 'moved', in this batch
         self.sent, self.moved, self.canceled, self.refunds, self.to_claim = [], [], [], [], []
+        self.deferred = []  # W4: (due, due, id) paced to the next hour
         bound = due[-1]["due_at"]
         done, looked, stopped = None, 0, False
         for row in due:
@@ -437,7 +449,7 @@ class _Run:
         self._advance(done or bound)
         # A batch that only claimed leaves the seats, the contract and the day counts (its claims included) as
         # a fresh read would find them, as long as each claim is recorded plainly sent on its day (record()).
-        self.keep = bool(self.to_claim) and not (self.sent or self.moved or self.canceled or self.refunds)
+        self.keep = bool(self.to_claim) and not (self.sent or self.moved or self.deferred or self.canceled or self.refunds)
         return True
 
     def _look_for_other_writers(self) -> None:
@@ -486,6 +498,8 @@ class _Run:
         if verdict.action == decision.CANCEL:
             self._cancel(row, verdict.reason, sent_text)
             return
+        if self._paced(row, sent_text):
+            return
         self.day_counts[self._day_key(row["seat_id"], sent_text)] += 1
         if self._transport_kind(row["seat_id"]) is not None:
             self.decided[row["id"]] = "claimed"
@@ -496,11 +510,28 @@ class _Run:
         self.report["sent"].append(row["id"])
         if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
             # F3: the follow-up's delay counts from the moment the initial actually went.
-            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"])
+            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"],
+                                            followup_place(self.seats[row["seat_id"]], row["candidate_timezone"],
+                                                           row["candidate_country"]))
             if moved:  # on a simulated clock it never moves: nothing to rewrite
                 self.moved.append((moved, row["other_id"]))
             if (moved or row["other_send_at"]) > bound:
                 self.decided[row["other_id"]] = "moved"  # no longer due in this batch
+
+    def _paced(self, row, sent_text: str) -> bool:
+        """W4: past the seat's messages per hour, the message moves to the next hour (never canceled)."""
+        seat = self.seats[row["seat_id"]]
+        if seat["max_per_hour"] is None:
+            return False
+        if self.pace is None:
+            from .pace import Pace
+            self.pace = Pace(self.db)
+        later = self.pace.hold(seat, row, sent_text, self.report)
+        if later is None:
+            return False
+        self.decided[row["id"]] = "moved"
+        self.deferred.append((later, later, row["id"]))
+        return True
 
     def _cancel(self, row, reason: str, at_text: str) -> None:
         """Cancel and refund (C6); an initial takes its follow-up with it at the same moment (F5)."""
@@ -519,6 +550,8 @@ class _Run:
             repo_delivery.mark_sent(self.db, self.sent)
         if self.moved:
             repo_delivery.move(self.db, self.moved)
+        if self.deferred:
+            repo_delivery.defer(self.db, self.deferred)
         if self.canceled:
             repo_delivery.cancel(self.db, self.canceled)
         if self.refunds:

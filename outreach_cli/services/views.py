@@ -64,7 +64,7 @@ def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, un
     """The figures of `stats` per week (from Monday) or calendar month, in the seat's zone, from the seat's
     first message or ledger row (or --since) to the clock's now (or --until)."""
     if by not in ("week", "month"):
-        raise refuse("invalid_input", f"--by takes week or month, not {by!r}.")
+        raise refuse("invalid_input", f"--by takes week, month or hour, not {by!r}.")
     seat = acting_seat(db, seat_name)
     since_text, until_text = _period_bounds(seat, since, until, clock)
     if not since:

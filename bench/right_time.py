@@ -1,0 +1,109 @@
+"""make bench, issue 16 (W1-W6): the cost of sending at the right time, as whole processes on copies of one
+prepared database.
+
+1. tick over 100,000 scheduled messages (50,000 initials and their follow-ups) of a seat with a window, holidays
+   and a pace (all wide open, so the same messages go) against the same tick of a seat without them.
+   Target: within 1.2x.
+2. schedule --at best for a bulk of 10,000 (with a history of 2,000 sent initials) against a plain --at.
+   Target: within 1.5x.
+Usage: python bench/right_time.py [--quick]   (medians of 3 runs; --quick: 1 run, a tenth of the sizes)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import ZONES, outreach, timed  # noqa: E402
+
+
+def _run(db, *args):
+    subprocess.run(outreach(db, *args), check=True, stdout=subprocess.DEVNULL)
+
+
+def _candidates(directory: Path, db: Path, n: int, first: int = 0) -> None:
+    csv_path = directory / f"c{first}.csv"
+    with open(csv_path, "w", encoding="utf-8") as out:
+        out.write("handle,first_name,last_name,timezone\n")
+        for i in range(first, first + n):
+            out.write(f"c{i},First{i},Last{i},{ZONES[i % len(ZONES)]}\n")
+    _run(db, "candidates", "import", csv_path)
+    return csv_path
+
+
+def _init(db: Path) -> None:
+    _run(db, "init", "--tz", "Europe/London", "--credits", 1_000_000, "--daily-limit", 1_000_000,
+         "--simulated-clock", "2026-11-30T08:00")
+
+
+def _copy(src: Path, directory: Path, name: str) -> Path:
+    dst = directory / name
+    shutil.copy(src, dst)
+    return dst
+
+
+def _median(cmds_of, runs: int) -> tuple[float, float]:
+    a, b = [], []
+    for _ in range(runs):  # interleaved, so both see the same noise
+        for out, make in zip((a, b), cmds_of):
+            cmd = make()
+            out.append(timed(cmd)[0])
+    return statistics.median(a), statistics.median(b)
+
+
+def tick_job(directory: Path, n: int, runs: int) -> tuple[float, float]:
+    plain = directory / "plain.db"
+    _init(plain)
+    csv_path = _candidates(directory, plain, n)
+    _run(plain, "compose", "--to-file", csv_path, "--subject", "Hi {first_name}",
+         "--body", "A role")
+    _run(plain, "followup", 1, "--body", "Again", "--after", "3d")
+    _run(plain, "schedule", 1, "--at", "2026-12-01T10:00")
+    timed_db = directory / "timed.db"
+    shutil.copy(plain, timed_db)
+    seat = subprocess.run(outreach(plain, "seats", "list", "--json"), check=True, capture_output=True, text=True)
+    name = json.loads(seat.stdout)[0]["name"]
+    _run(timed_db, "seats", "set", name, "--window", "Mon-Sun 00:00-24:00", "--holidays", "--max-per-hour", 1_000_000)
+    counter = iter(range(10 ** 6))
+    return _median((lambda: outreach(_copy(plain, directory, f"p{next(counter)}.db"), "tick", "--to", "2026-12-08T00:00"),
+                    lambda: outreach(_copy(timed_db, directory, f"t{next(counter)}.db"), "tick", "--to", "2026-12-08T00:00")),
+                   runs)
+
+
+def best_job(directory: Path, n: int, history: int, runs: int) -> tuple[float, float]:
+    db = directory / "best.db"
+    _init(db)
+    past = _candidates(directory, db, history, first=10 ** 6)
+    _run(db, "compose", "--to-file", past, "--subject", "Hi", "--body", "A role")
+    _run(db, "schedule", 1, "--at", "2026-11-30T10:00")
+    _run(db, "tick", "--to", "2026-12-01T08:00")
+    csv_path = _candidates(directory, db, n)
+    _run(db, "compose", "--to-file", csv_path, "--subject", "Hi {first_name}", "--body", "A role")
+    counter = iter(range(10 ** 6))
+    return _median((lambda: outreach(_copy(db, directory, f"a{next(counter)}.db"), "schedule", 2, "--at", "2026-12-03T09:00"),
+                    lambda: outreach(_copy(db, directory, f"b{next(counter)}.db"), "schedule", 2, "--at", "best")),
+                   runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    scale, runs = (10, 1) if args.quick else (1, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = Path(tmp)
+        plain, timed_tick = tick_job(directory, 50_000 // scale, runs)
+        print(f"tick of {100_000 // scale} messages: plain {plain:.2f} s, window+holidays+pace {timed_tick:.2f} s, "
+              f"ratio {timed_tick / plain:.2f} (target 1.2)")
+        at, best = best_job(directory, 10_000 // scale, 2_000 // scale, runs)
+        print(f"schedule of {10_000 // scale}: --at {at:.2f} s, --at best {best:.2f} s, ratio {best / at:.2f} (target 1.5)")
+
+
+if __name__ == "__main__":
+    main()
