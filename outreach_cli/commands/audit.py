@@ -18,7 +18,9 @@ def audit(
     settle: Annotated[bool, typer.Option("--settle", help="Record `unknown` messages found there as sent.")] = False,
     db: DbOption = None, json: JsonOption = False,
 ):
-    """Compare the Sent folder with the database: duplicates (exit 1), unknown ones that went, sent ones missing."""
+    """Check the Sent folder against the database.
+
+    Duplicates (exit 1), unknown messages that went (--settle records them sent), sent ones missing."""
     from ..services.audit import audit as do_audit
     run(db, json, lambda d, clock: do_audit(d, seat_name=seat, sent_folder=sent_folder, sent_dir=sent_dir,
                                             settle=settle, clock=clock),
