@@ -50,8 +50,8 @@ def dispatch_setup(target, work: Path, count: int) -> Path:
     run(target, "delivery", "set", "outbox", "--dir", box)
     people = work / "people.csv"
     with open(people, "w") as out:
-        out.write("handle,first_name,email\n")
-        out.writelines(f"p{i},P{i},p{i}@example.org\n" for i in range(count))
+        out.write("handle,first_name,last_name,email\n")
+        out.writelines(f"p{i},P{i},Q{i},p{i}@example.org\n" for i in range(count))
     run(target, "candidates", "import", people)
     draft = run(target, "compose", "--to-file", people, "--subject", "Hi {first_name}", "--body", "A role", "--json")
     import json
