@@ -45,12 +45,13 @@ def dispatch_setup(target, work: Path, count: int) -> Path:
     run(target, "init", "--seat", "ada", "--tz", "UTC", "--credits", count, "--daily-limit", 1_000_000,
         "--simulated-clock", "2026-12-01T08:00")
     run(target, "seats", "set", "ada", "--from", "Ada <ada@example.com>")
+    work.mkdir(parents=True, exist_ok=True)
     box = work / "box"
     run(target, "delivery", "set", "outbox", "--dir", box)
     people = work / "people.csv"
     with open(people, "w") as out:
-        out.write("handle,first_name,email\n")
-        out.writelines(f"p{i},P{i},p{i}@example.org\n" for i in range(count))
+        out.write("handle,first_name,last_name,email\n")
+        out.writelines(f"p{i},P{i},Q{i},p{i}@example.org\n" for i in range(count))
     run(target, "candidates", "import", people)
     draft = run(target, "compose", "--to-file", people, "--subject", "Hi {first_name}", "--body", "A role", "--json")
     import json
@@ -121,8 +122,10 @@ def main() -> None:
             if before_dir:
                 old.append(timed(sqlite_db, "tick", "--quiet", env=dict(env, PYTHONPATH=str(before_dir))))
         rows.append(("idle tick, PostgreSQL vs SQLite", median(pg), median(sq), "<= 1.5x"))
+        print(rows[-1], flush=True)
         if before_dir:
             rows.append((f"idle tick, SQLite vs {args.before}", median(sq), median(old), "<= 1.05x"))
+            print(rows[-1], flush=True)
         # dispatch of `count` by one tick vs a raw loop
         one = cluster.fresh_uri()
         box = dispatch_setup(one, work / "one", count)
@@ -134,6 +137,7 @@ def main() -> None:
         shutil.rmtree(raw_box, ignore_errors=True)
         base = raw_loop(raw_uri, raw_box)
         rows.append((f"dispatch of {count} to an outbox, one tick vs raw psycopg loop", ours, base, "<= 3x"))
+        print(rows[-1], flush=True)
         # 4 ticks at once
         four = cluster.fresh_uri()
         four_box = dispatch_setup(four, work / "four", count)

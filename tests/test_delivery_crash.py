@@ -117,6 +117,8 @@ def _check_exactly_once(db, server, kills: int, parallel: int) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("parallel", [1, 2, 4])
 def test_D6_exactly_once_under_kill_9(tmp_path, smtp_server, parallel, engine):
+    if isinstance(engine, str) != (parallel == 4):  # each kill loop takes minutes: 1 and 2 on SQLite, 4 on PostgreSQL
+        pytest.skip("1 and 2 ticks at once run on SQLite, 4 at once on PostgreSQL")
     server = smtp_server()
     db, _cli = _setup(tmp_path, server, engine)
     rng = random.Random(SEED + parallel)
