@@ -239,3 +239,16 @@ def fail_message(db, message_id: int, failure: str) -> None:
 def unfail_bounced(db, message_id: int) -> None:
     """I10: a message failed by a bounce was answered, so it went: `sent` again (its refund stands, C10)."""
     db.execute("UPDATE messages SET status = 'sent', failure = NULL WHERE id = ? AND status = 'failed'", (message_id,))
+
+
+def seat_also_from(db, seat_id: int) -> list[str]:
+    return [row[0] for row in db.conn.execute(
+        "SELECT address FROM seat_addresses WHERE seat_id = ? ORDER BY address", (seat_id,))]
+
+
+def outbox_dir(db, seat_id: int) -> str | None:
+    """The directory of the seat's outbox transport, if it has one (I8)."""
+    row = db.one("SELECT kind, options FROM seat_transports WHERE seat_id = ?", (seat_id,))
+    if row is None or row["kind"] != "outbox":
+        return None
+    return json.loads(row["options"] or "{}").get("dir")

@@ -65,11 +65,16 @@ def seats_show(name: str, db: DbOption = None, json: JsonOption = False):
 
 @seats_app.command("set")
 def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: Plan = None,
-              from_address: FromAddress = None, db: DbOption = None, json: JsonOption = False):
+              from_address: FromAddress = None,
+              also_from: Annotated[Optional[str], typer.Option(
+                  "--also-from", metavar="ADDR", help="Another address the seat sends from: mail from it is never "
+                                                      "a candidate's answer (I8).")] = None,
+              db: DbOption = None, json: JsonOption = False):
     """Change a seat's zone, daily limit, plan or sender address."""
     from ..services.setup import set_seat
     run(db, json, lambda d, clock: set_seat(d, name=name, tz=tz, daily_limit=daily_limit, plan=plan,
-                                              from_address=from_address, clock=clock), render.seat)
+                                              from_address=from_address, also_from=also_from, clock=clock),
+        render.seat)
 
 
 @seats_app.command("grant")

@@ -130,7 +130,15 @@ def _unescape(value: str) -> str:
         value.encode("utf-8")
         return value
     except UnicodeEncodeError:
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raw = value.encode("utf-8", "surrogateescape")
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:  # I14: raw 8-bit headers that are not UTF-8 are Windows-1252 (Outlook's)
+            return raw.decode("cp1252", "replace")
+
+
+_WINDOWS = {"iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252",
+            "us-ascii": "cp1252"}
 
 
 def _one(headers, name) -> str:
@@ -146,8 +154,9 @@ def _text(value: str) -> str:
     """An RFC 2047 header decoded to one line of text; undecodable words are kept as written."""
     value = _unfold(value)
     if "=?" in value:
-        try:
-            value = str(make_header(decode_header(value)))
+        try:  # I14: text labelled ISO-8859-1 is read as Windows-1252, as mail clients do (Outlook's dashes)
+            value = str(make_header([(chunk, _WINDOWS.get(charset.lower(), charset) if charset else charset)
+                                     for chunk, charset in decode_header(value)]))
         except Exception:
             pass
     if not value.isprintable():  # control characters, tabs included, become spaces

@@ -309,3 +309,19 @@ def assign(db, *, incoming_id, thread_id, clock) -> dict:
         from .replies import respond
         respond(db, thread, "reply", clock=clock, at=from_text(row["date_utc"]) if row["date_utc"] else None)
     return incoming_shape(repo_incoming.incoming(db, row["id"]))
+
+
+# ---------------------------------------------------------------- dismiss (I11)
+
+
+@use_case
+def dismiss(db, *, incoming_id) -> dict:
+    """`replies dismiss`: an unmatched mail is nobody's answer after all. It becomes `ignored` and, like ignored
+    mail (I4), keeps none of its content; the candidate's follow-ups it held go at their own time again."""
+    row = repo_incoming.incoming(db, incoming_id)
+    if row["kind"] != "unmatched":
+        raise refuse("invalid_state", f"Incoming mail {row['id']} is {row['kind']}; only unmatched mail can be "
+                                      "dismissed (see `outreach replies list --unmatched`).")
+    repo_incoming.update_incoming(db, row["id"], kind="ignored", from_address=None, from_name=None, subject=None,
+                                  date_utc=None, candidate_id=None)
+    return incoming_shape(repo_incoming.incoming(db, row["id"]))

@@ -107,9 +107,18 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
 
 
 @use_case
-def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, clock: Clock) -> dict:
+def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, also_from=None,
+             clock: Clock) -> dict:
     seat = seat_named(db, name)
     fields = {}
+    if also_from is not None:  # I8: another address the seat sends from; mail from it is never an answer
+        from email.utils import parseaddr
+        from .. import repo_incoming
+        from .delivery import check_from_address
+        address = parseaddr(check_from_address(also_from))[1].strip().lower()
+        repo_incoming.add_seat_address(db, seat["id"], address)
+        if tz is None and daily_limit is None and plan is None and from_address is None:
+            return {**seat_summary(db, seat["id"]), "also_from": repo_incoming.seat_also_from(db, seat["id"])}
     if tz is not None:
         fields["timezone"] = get_zone(tz).zone
     if daily_limit is not None:
@@ -120,7 +129,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         from .delivery import check_from_address
         fields["from_address"] = check_from_address(from_address)
     if not fields:
-        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan or --from.")
+        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan, --from or --also-from.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = clock.now()
