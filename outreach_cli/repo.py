@@ -24,6 +24,11 @@ def any_mailbox(db) -> bool:
     return bool(db.value("SELECT EXISTS (SELECT 1 FROM seat_mailboxes)"))
 
 
+def any_unmatched(db) -> bool:
+    """Whether a candidate's mail waits to be assigned or dismissed (I11): tick then holds their follow-ups."""
+    return bool(db.value("SELECT EXISTS (SELECT 1 FROM incoming WHERE kind = 'unmatched' AND candidate_id IS NOT NULL)"))
+
+
 def get_setting(db, key: str, default=None):
     value = db.value("SELECT value FROM settings WHERE key = ?", (key,))
     return default if value is None else value

@@ -15,7 +15,7 @@ _WAITING = ("(m.kind = 'followup' AND (o.status IN ('sending', 'unknown') "
             "OR (o.status = 'scheduled' AND o.retry_at_utc IS NOT NULL)))")
 
 DUE = f"""
-SELECT m.id, m.thread_id, m.kind, m.seat_id, {DUE_AT} AS due_at, m.paid_by, m.credit,
+SELECT m.id, m.thread_id, m.kind, m.seat_id, m.candidate_id, {DUE_AT} AS due_at, m.paid_by, m.credit,
        t.response_kind, c.opted_out, c.removed, c.out_of_network, c.timezone AS candidate_timezone,
        c.country AS candidate_country,
        o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
@@ -42,11 +42,15 @@ IN_FLIGHT = ("SELECT m.id, m.seat_id, m.claimed_by, m.claim_expires_utc, m.inter
 
 def due(db, bound_text: str, before: bool, limit: int, held=()) -> list:
     """Up to `limit` scheduled messages due at (or, `before`, strictly before) `bound_text`, in K1 order, with
-    what the rules need. `held`: seats whose follow-ups are not due in this tick (I2)."""
-    held = sorted(held)
-    clause = (f" AND NOT (m.kind = 'followup' AND m.seat_id IN ({','.join('?' * len(held))}))" if held else "")
+    what the rules need. `held`: seats whose follow-ups are not due in this tick (I2), and ("candidate", id) for a
+    candidate whose mail is unmatched (I11)."""
+    seats = sorted(item for item in held if isinstance(item, int))
+    people = sorted(item[1] for item in held if isinstance(item, tuple))
+    clause = (f" AND NOT (m.kind = 'followup' AND m.seat_id IN ({','.join('?' * len(seats))}))" if seats else "")
+    if people:
+        clause += f" AND NOT (m.kind = 'followup' AND m.candidate_id IN ({','.join('?' * len(people))}))"
     sql = DUE.format(op="<" if before else "<=", held=clause) + db.for_update_skip_locked  # P3
-    return db.all(sql, (bound_text, *held, limit))
+    return db.all(sql, (bound_text, *seats, *people, limit))
 
 
 def work_due(db, target_text: str) -> bool:

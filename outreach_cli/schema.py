@@ -265,6 +265,58 @@ ALTER TABLE seats ADD COLUMN catch_up_hours INTEGER;
 ALTER TABLE candidates ADD COLUMN country TEXT;
 ALTER TABLE messages ADD COLUMN best TEXT;
 """),
+    # Replies you can trust (I8-I15): mail matched by subject (I11) and the kind opt_out (I7); the candidate a
+    # mail came from, so unmatched mail holds their follow-ups (I11) and `candidates remove` erases it; a
+    # candidate's other addresses (I11) and a seat's other sender addresses (I8).
+    ("0008_replies_trust", """
+CREATE TABLE incoming_new (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    message_id TEXT NOT NULL UNIQUE,
+    source TEXT,
+    source_key TEXT,
+    read_at_utc TEXT NOT NULL,
+    from_address TEXT, from_name TEXT, subject TEXT, date_utc TEXT,
+    kind TEXT NOT NULL CHECK (kind IN ('reply', 'auto_reply', 'bounce', 'opt_out', 'unmatched', 'ignored')),
+    hard INTEGER,
+    bounce_status TEXT,
+    thread_id INTEGER REFERENCES threads(id),
+    matched_message_id INTEGER REFERENCES messages(id),
+    matched_by TEXT CHECK (matched_by IN ('in_reply_to', 'references', 'bounce', 'sender', 'subject', 'hand')),
+    candidate_id INTEGER REFERENCES candidates(id)
+);
+INSERT INTO incoming_new (id, seat_id, message_id, source, source_key, read_at_utc, from_address, from_name, subject,
+    date_utc, kind, hard, bounce_status, thread_id, matched_message_id, matched_by)
+SELECT id, seat_id, message_id, source, source_key, read_at_utc, from_address, from_name, subject,
+    date_utc, kind, hard, bounce_status, thread_id, matched_message_id, matched_by FROM incoming;
+UPDATE sqlite_sequence SET seq = (SELECT seq FROM sqlite_sequence WHERE name = 'incoming')
+    WHERE name = 'incoming_new' AND seq < (SELECT seq FROM sqlite_sequence WHERE name = 'incoming');
+INSERT INTO sqlite_sequence (name, seq) SELECT 'incoming_new', seq FROM sqlite_sequence WHERE name = 'incoming'
+    AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'incoming_new');
+DROP TABLE incoming;
+ALTER TABLE incoming_new RENAME TO incoming;
+CREATE INDEX incoming_source_key ON incoming (source, source_key);
+CREATE INDEX incoming_kind ON incoming (kind, id);
+CREATE INDEX incoming_candidate ON incoming (candidate_id) WHERE candidate_id IS NOT NULL;
+UPDATE incoming SET candidate_id = (SELECT c.id FROM candidates c WHERE c.removed = 0
+    AND lower(c.email) = lower(incoming.from_address) LIMIT 1) WHERE from_address IS NOT NULL;
+CREATE TABLE candidate_emails (
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    email TEXT NOT NULL,
+    PRIMARY KEY (candidate_id, email)
+);
+CREATE INDEX candidate_emails_email ON candidate_emails (lower(email));
+CREATE TABLE candidate_past_emails (
+    candidate_id INTEGER NOT NULL REFERENCES candidates(id),
+    email TEXT NOT NULL,
+    PRIMARY KEY (candidate_id, email)
+);
+CREATE TABLE seat_addresses (
+    seat_id INTEGER NOT NULL REFERENCES seats(id),
+    address TEXT NOT NULL,
+    PRIMARY KEY (seat_id, address)
+);
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

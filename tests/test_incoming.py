@@ -68,10 +68,11 @@ def test_I4_references_are_tried_newest_first():
     seen = []
     answer = lambda ids: seen.append(ids) or (ids[0] if ids[0] == "<outreach-4.abc@example.com>" else None)
     match(parsed, classify(parsed), answer, OPEN_THREADS.get)
-    assert seen == [["<outreach-4.abc@example.com>"]]  # In-Reply-To answered first
+    assert seen[0] == [parsed.message_id]  # I8: first, whether the mail is one of ours
+    assert seen[1:] == [["<outreach-4.abc@example.com>"]]  # In-Reply-To answered first
     seen.clear()
     match(parsed, classify(parsed), lambda ids: seen.append(ids) and None, OPEN_THREADS.get)
-    assert seen[1] == ["<outreach-4.abc@example.com>", "<outreach-3.abc@example.com>"]
+    assert seen[2] == ["<outreach-4.abc@example.com>", "<outreach-3.abc@example.com>"]
 
 
 def test_I4_reply_to_a_provider_rewritten_id_matched_by_sender():

@@ -245,7 +245,11 @@ def write_json(result, out) -> None:
     out.write("}\n")
 
 
+LAST_FAILURE: list = []  # (code, message) of the refusal this process printed: `replies import -` maps a passing one to 75
+
+
 def fail(code: str, message: str, as_json: bool) -> None:
+    LAST_FAILURE[:] = [code, message]
     print(message, file=sys.stderr)
     if as_json:
         sys.stdout.write(json.dumps({"error": {"code": code, "message": message}},

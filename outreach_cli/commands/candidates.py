@@ -79,11 +79,15 @@ def set_(handle: str,
          email: Annotated[Text, _opt("--email", "Email ('' clears it).")] = None,
          out_of_network: Annotated[Optional[bool], typer.Option(
              "--out-of-network/--in-network", help="Network membership.")] = None,
+         also_email: Annotated[Text, typer.Option("--also-email", metavar="ADDR",
+                                                  help="Another address of the candidate: their mail from it "
+                                                       "matches too (I11).")] = None,
          db: DbOption = None, json: JsonOption = False):
     """Change a candidate's fields."""
     from ..services.candidates import update
     run(db, json, lambda d, clock: update(d, handle=handle, first_name=first_name, last_name=last_name, company=company,
-                                   title=title, timezone=tz, country=country, email=email, out_of_network=out_of_network),
+                                   title=title, timezone=tz, country=country, email=email,
+                                   out_of_network=out_of_network, also_email=also_email),
         render.candidate)
 
 

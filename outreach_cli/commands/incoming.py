@@ -11,6 +11,7 @@ from ..errors import refuse
 from ._common import DbOption, JsonOption, SeatOption, run
 from ._server import CaFile, Host, PasswordCommand, PasswordEnv, Port, Security, Timeout, User
 
+EX_TEMPFAIL = 75
 mailbox_app = typer.Typer(help="A seat's incoming mailbox (maildir, mbox, imap).", no_args_is_help=True)
 replies_app = typer.Typer(help="Read, list and assign incoming replies.", no_args_is_help=True)
 
@@ -62,9 +63,20 @@ def replies_import(
     """Read one raw message (for a procmail, sieve or .forward pipe: `outreach replies import -`)."""
     from ..services.incoming import import_message
 
+    raw = {}
+
     def action(d, clock):
-        return import_message(d, raw=_read(file), clock=clock)
-    run(db, json, action, render.incoming_result)
+        return import_message(d, raw=raw.setdefault("bytes", _read(file)), clock=clock)
+    try:
+        run(db, json, action, render.incoming_result)
+    except typer.Exit as exit:
+        from ._common import LAST_FAILURE
+        # I14: a reason that may pass (a locked database, a full disk) is EX_TEMPFAIL, so the MTA of a .forward
+        # pipe retries instead of bouncing the candidate's reply back to them
+        if exit.exit_code == 1 and LAST_FAILURE and (LAST_FAILURE[0] == "database_locked" or
+                                                    "full" in LAST_FAILURE[1].lower()):
+            raise typer.Exit(EX_TEMPFAIL) from None
+        raise
 
 
 def _read(file: str) -> bytes:
@@ -93,6 +105,14 @@ def replies_assign(incoming: Annotated[str, typer.Argument(help="An unmatched in
     """Attach an unmatched mail to a thread: it becomes the thread's reply (I4, I6)."""
     from ..services.incoming import assign
     run(db, json, lambda d, clock: assign(d, incoming_id=incoming, thread_id=thread, clock=clock), render.incoming_one)
+
+
+@replies_app.command("dismiss")
+def replies_dismiss(incoming: Annotated[str, typer.Argument(help="An unmatched incoming mail's id.")],
+                    db: DbOption = None, json: JsonOption = False):
+    """Drop an unmatched mail: it stops holding the candidate's follow-ups (I11)."""
+    from ..services.incoming import dismiss
+    run(db, json, lambda d, clock: dismiss(d, incoming_id=incoming), render.incoming_one)
 
 
 def register(app: typer.Typer) -> None:

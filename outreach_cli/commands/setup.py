@@ -86,16 +86,19 @@ def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: 
                                                                   "hour at most.")] = None,
               catch_up: Annotated[Optional[int], typer.Option("--catch-up", metavar="HOURS", help="Lateness "
                                                               "that counts as a catch-up (default 12).")] = None,
+              also_from: Annotated[Optional[str], typer.Option(
+                  "--also-from", metavar="ADDR", help="Another address the seat sends from: mail from it is never "
+                                                      "a candidate's answer.")] = None,
               db: DbOption = None, json: JsonOption = False):
     """Change a seat's zone, daily limit, plan, sender address, signature, List-Unsubscribe header, window,
-    holidays, pace or catch-up."""
+    holidays, pace, catch-up or other sending addresses."""
     from ..services.setup import set_seat
     run(db, json, lambda d, clock: set_seat(d, name=name, tz=tz, daily_limit=daily_limit, plan=plan,
                                               from_address=from_address, signature_file=signature_file,
                                               no_signature=no_signature, list_unsubscribe=list_unsubscribe,
                                               window=window, no_window=no_window,
                                               holidays=holidays, max_per_hour=max_per_hour, catch_up=catch_up,
-                                              clock=clock), render.seat)
+                                              also_from=also_from, clock=clock), render.seat)
 
 
 @seats_app.command("grant")

@@ -180,4 +180,29 @@ ALTER TABLE seats ADD COLUMN catch_up_hours BIGINT;
 ALTER TABLE candidates ADD COLUMN country TEXT;
 ALTER TABLE messages ADD COLUMN best TEXT;
 """,
+    "0008_replies_trust": """
+ALTER TABLE incoming DROP CONSTRAINT incoming_matched_by_check;
+ALTER TABLE incoming ADD CONSTRAINT incoming_matched_by_check
+    CHECK (matched_by IN ('in_reply_to', 'references', 'bounce', 'sender', 'subject', 'hand'));
+ALTER TABLE incoming ADD COLUMN candidate_id BIGINT REFERENCES candidates(id);
+CREATE INDEX incoming_candidate ON incoming (candidate_id) WHERE candidate_id IS NOT NULL;
+UPDATE incoming SET candidate_id = (SELECT c.id FROM candidates c WHERE c.removed = 0
+    AND lower(c.email) = lower(incoming.from_address) LIMIT 1) WHERE from_address IS NOT NULL;
+CREATE TABLE candidate_emails (
+    candidate_id BIGINT NOT NULL REFERENCES candidates(id),
+    email TEXT NOT NULL,
+    PRIMARY KEY (candidate_id, email)
+);
+CREATE INDEX candidate_emails_email ON candidate_emails (lower(email));
+CREATE TABLE candidate_past_emails (
+    candidate_id BIGINT NOT NULL REFERENCES candidates(id),
+    email TEXT NOT NULL,
+    PRIMARY KEY (candidate_id, email)
+);
+CREATE TABLE seat_addresses (
+    seat_id BIGINT NOT NULL REFERENCES seats(id),
+    address TEXT NOT NULL,
+    PRIMARY KEY (seat_id, address)
+);
+""",
 }

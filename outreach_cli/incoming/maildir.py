@@ -33,8 +33,9 @@ class MaildirSource:
         return Batch(cursor, lambda batch: self._read(batch, cursor, known))
 
     def _read(self, batch: Batch, cursor: str | None, known: Container[str]) -> Iterator[Fetched]:
-        if not os.path.lexists(self.path):
-            return  # no mail has arrived yet: a delivery agent creates the Maildir with the first one
+        if not os.path.isdir(self.path):  # I2: a mailbox that is missing is one that cannot be read, never empty
+            raise OutreachError(f"The Maildir {self.path} does not exist (moved, renamed or not mounted).",
+                                "transport_error")
         mtimes = self._mtimes()  # taken before listing: a change during the read shows next time
         if cursor and _load(cursor) == mtimes:
             return

@@ -32,8 +32,9 @@ class MboxSource:
     def _read(self, batch: Batch, cursor: str | None, known: Container[str]) -> Iterator[Fetched]:
         try:
             stat = os.stat(self.path)
-        except FileNotFoundError:
-            return  # no mail has arrived yet: a delivery agent creates the file with the first one
+        except FileNotFoundError:  # I2: a mailbox that is missing is one that cannot be read, never empty
+            raise OutreachError(f"The mbox file {self.path} does not exist (moved, renamed or not mounted).",
+                                "transport_error") from None
         except OSError as error:
             raise OutreachError(f"The mbox file {self.path} could not be read: {error.strerror}.",
                                 "transport_error") from None
@@ -50,8 +51,12 @@ class MboxSource:
                 box = ReadOnlyMbox(self.path, start)
                 try:
                     for key, first in box.starts():
-                        if str(first) not in known:
-                            yield Fetched(str(first), box.get_bytes(key))
+                        raw = box.get_bytes(key)
+                        # I14: a key is the offset AND a hash of the bytes, so after a mail client rewrote the
+                        # file, a new message that starts where an old one did is new
+                        name = f"{first}:{hashlib.sha256(raw).hexdigest()[:16]}"
+                        if name not in known:
+                            yield Fetched(name, raw)
                     end = box.end
                 finally:
                     box.close()

@@ -76,10 +76,19 @@ def add(db, *, handle: str, **fields) -> dict:
 
 
 @use_case
-def update(db, *, handle: str, **fields) -> dict:
-    """Change the fields given; an empty string clears a field (clean_fields makes it None)."""
+def update(db, *, handle: str, also_email=None, **fields) -> dict:
+    """Change the fields given; an empty string clears a field (clean_fields makes it None). `also_email` adds
+    another address of the candidate (I11)."""
     row = candidate_named(db, handle)
     values = clean_fields(None, fields, creating=False)
+    if also_email is not None:
+        extra = clean_fields(None, {"email": also_email}, creating=False).get("email")
+        if not extra:
+            raise refuse("invalid_input", "--also-email needs an email address.")
+        repo_incoming.add_candidate_email(db, row["id"], extra)
+        if not values:
+            return {**candidate_shape(candidate_named(db, handle)),
+                    "also_email": repo_incoming.candidate_emails(db, row["id"])}
     if not values:
         raise refuse("invalid_input", "Nothing to change; give a field such as --title or --tz.")
     for key in ("first_name", "last_name"):
@@ -124,6 +133,8 @@ def _erase(db, handle: str, clock: Clock) -> Removed:
     for message in repo_candidates.scheduled_messages_of(db, row["id"]):
         cancel_and_refund(db, message, "recipient_unavailable", now_text)
     repo_candidates.erase_texts_and_drafts(db, row["id"])
+    addresses = [row["email"]] if row["email"] else []  # their incoming mail loses sender, name and subject too
+    repo_incoming.erase_incoming_of(db, row["id"], addresses + repo_incoming.candidate_emails(db, row["id"]))
     repo.update_candidate(db, row["id"], handle=f"{REMOVED_PREFIX}{row['id']}", first_name=None, last_name=None,
                           company=None, title=None, timezone=None, email=None, country=None, removed=1, opted_out=1)
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}

@@ -30,7 +30,9 @@ def decide(row, seat, *, followups_on: bool, initial_status: str | None, sent_to
     batch's own decisions included); `sent_today`: the seat's messages sent or sending on the message's day
     in the seat's zone (K2, D7); `held_seats`: seats whose follow-ups are held in this tick (I2)."""
     if row["kind"] == "followup":
-        if row["seat_id"] in held_seats or initial_status in WAITING_INITIAL:
+        if row["seat_id"] in held_seats or initial_status in WAITING_INITIAL or (
+                len(held_seats) and any(isinstance(item, tuple) for item in held_seats)
+                and ("candidate", row["candidate_id"]) in held_seats):  # I11: unmatched mail holds them
             return Decision(HOLD)
         if row["response_kind"]:
             return Decision(CANCEL, "responded")  # F4

@@ -120,9 +120,11 @@ def _overdue(db, clock):
 
 def _removed(db, clock):
     leftovers, texts = checks.removed_leftovers(db)
-    if leftovers or texts:
-        return [_finding("privacy", f"{leftovers} removed candidate(s) and {texts} of their messages still hold "
-                                    "personal text.")]
+    from .. import repo_incoming
+    mails = repo_incoming.personal_incoming_of_removed(db)
+    if leftovers or texts or mails:
+        return [_finding("privacy", f"{leftovers} removed candidate(s), {texts} of their messages and {mails} of "
+                                    "their incoming mails still hold personal text.")]
     return []
 
 

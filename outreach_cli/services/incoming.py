@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import repo, repo_incoming
+from .. import repo, repo_delivery, repo_incoming
 from ..errors import OutreachError, refuse
 from ..timeparse import from_text, to_text
 from .common import acting_seat, find_thread, use_case
@@ -80,6 +80,8 @@ class Recorded:
         self.new: dict = {}        # incoming id -> whether this read recorded it
         self.canceled: list = []   # {id, reason} of the messages the mail canceled (a reply's follow-up, F4)
         self.refunded = 0          # credits the mail returned (C2-C4, I5)
+        self.failed: list = []     # {id, failure} of the messages a bounce failed (I15)
+        self.sent: list = []       # ids of `unknown` messages a reply proved sent (I10, I15)
 
 
 def fetch(db, *, seat_name: str | None, clock) -> dict:
@@ -108,6 +110,8 @@ class TickFetch:
         self.warnings: list[str] = []
         self.canceled: list = []        # {id, reason} of what the mail read canceled
         self.refunded = 0               # credits the mail read returned
+        self.failed: list = []          # {id, failure} failed by a bounce (I15)
+        self.sent: list = []            # `unknown` messages a reply proved sent (I10, I15)
 
 
 def fetch_before_tick(db, clock) -> TickFetch:
@@ -125,7 +129,20 @@ def fetch_before_tick(db, clock) -> TickFetch:
         result.incoming += [i for i in recorded.ids if recorded.new[i]]
         result.canceled += recorded.canceled
         result.refunded += recorded.refunded
+        result.failed += recorded.failed
+        result.sent += recorded.sent
     return result
+
+
+def unmatched_holds(db) -> tuple[set, str]:
+    """I11: the candidates whose mail matched no single thread (their follow-ups are held), and the one stderr line
+    that says so, naming the mail and how to settle it."""
+    held = repo_incoming.unmatched_candidates(db)
+    handles = {cid: repo.candidate_by_id(db, cid)["handle"] for cid in held}
+    named = "; ".join(f"{handles.get(cid, cid)} (incoming {', '.join(str(i) for i in ids)})" for cid, ids in held.items())
+    return ({("candidate", cid) for cid in held},
+            f"Mail from a candidate matched no single thread, so their follow-ups wait: {named}. Attach it with "
+            "`outreach replies assign INCOMING THREAD` or drop it with `outreach replies dismiss INCOMING`.")
 
 
 class _LazyKeys:
@@ -174,13 +191,16 @@ def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> 
     now_text = to_text(now)
     since_text = to_text(now - OPEN_THREAD_WINDOW)
     known = repo_incoming.known_message_ids(db, [mail.message_id for _, mail in parsed])
+    ours_from = repo_incoming.seat_addresses(db)
     for key, mail in parsed:
         if mail.message_id in known:
             _remember(recorded, known[mail.message_id], False)
             continue
         verdict = classify(mail)
         found = match(mail, verdict, lambda ids: repo_incoming.message_by_internet_ids(db, ids),
-                      lambda address: repo_incoming.open_threads_by_candidate(db, address, since_text))
+                      lambda address: repo_incoming.open_threads_by_candidate(db, address, since_text),
+                      ours_from=ours_from,
+                      threads_by_subject=lambda core, address: repo_incoming.threads_by_subject(db, core, address))
         found = opt_out_of(found, mail)  # M3: a reply asking to unsubscribe
         incoming_id = _insert(db, seat, source, key, mail, verdict, found, now_text)
         known[mail.message_id] = incoming_id
@@ -200,8 +220,15 @@ def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
     if found.kind == "ignored":  # I4: none of its content is kept
         return repo_incoming.insert_incoming(db, **fields)
     thread_id = found.message["thread_id"] if found.message is not None else found.thread
+    candidate_id = None
     if thread_id is not None:
-        fields["seat_id"] = repo.thread(db, thread_id)["seat_id"]  # mail belongs to the seat of its thread
+        thread = repo.thread(db, thread_id)
+        fields["seat_id"] = thread["seat_id"]  # mail belongs to the seat of its thread
+        candidate_id = thread["candidate_id"]
+    elif mail.from_address:
+        candidates = repo_incoming.candidates_with_address(db, mail.from_address)
+        candidate_id = candidates[0] if len(candidates) == 1 else None
+    fields["candidate_id"] = candidate_id
     fields.update(from_address=mail.from_address, from_name=mail.from_name[:MAX_TEXT] or None,
                   subject=mail.subject[:MAX_TEXT],
                   date_utc=to_text(mail.date) if mail.date and 1970 <= mail.date.year <= 2999 else None,
@@ -213,17 +240,38 @@ def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
 
 
 def _settle(db, found, verdict, mail, clock, now_text: str, recorded: Recorded) -> None:
-    """I5, I6: what a matched mail changes. Auto-replies and soft bounces change nothing."""
+    """I5, I6, I10: what a matched mail changes. Auto-replies and soft bounces change nothing."""
     if found.kind == "bounce" and verdict.hard and found.message is not None:
+        if repo.thread(db, found.message["thread_id"])["response_kind"]:
+            return  # I10: the candidate's answer proves the address worked; the late bounce is recorded only
         _hard_bounce(db, found.message, mail, verdict, now_text, recorded)
     elif found.kind == "reply":
         thread_id = found.message["thread_id"] if found.message is not None else found.thread
+        if found.message is not None:
+            _evidence_of_delivery(db, found.message, recorded)
         _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded)
     elif found.kind == "opt_out":  # M3: a decline (R1, C2-C4) and the candidate opted out (K4)
         thread_id = found.message["thread_id"] if found.message is not None else found.thread
+        if found.message is not None:
+            _evidence_of_delivery(db, found.message, recorded)
         _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded,
                kind="decline")
         repo.update_candidate(db, repo.thread(db, thread_id)["candidate_id"], opted_out=1)
+
+
+def _evidence_of_delivery(db, message, recorded: Recorded) -> None:
+    """I10: a reply quoting our Message-ID proves the message went. An `unknown` one is settled `sent` at the
+    moment it was attempted (its follow-up moves from there, as `resolve --sent`); one failed by a bounce is sent
+    after all: the undeliverable mark goes, and nothing more is refunded (C10)."""
+    if message["status"] == "unknown":
+        from .tick import _move_followup
+        sent_at = message["last_attempt_utc"] or message["retry_at_utc"] or message["send_at_utc"]
+        repo_delivery.resolve_sent(db, message["id"], sent_at)
+        _move_followup(db, message, sent_at)
+        recorded.sent.append(message["id"])
+    elif message["status"] == "failed" and (message["failure"] or "").startswith("bounced:"):
+        repo_incoming.unfail_bounced(db, message["id"])
+        repo_incoming.clear_undeliverable(db, message["candidate_id"])
 
 
 def _reply(db, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply") -> None:
@@ -245,9 +293,11 @@ def _hard_bounce(db, message, mail, verdict, now_text: str, recorded: Recorded) 
     if message["status"] not in ("sent", "unknown"):
         return
     diagnostic = mail.diagnostic_codes[0] if mail.diagnostic_codes else f"status {verdict.status}"
-    repo_incoming.fail_message(db, message["id"], f"bounced: {diagnostic}"[:MAX_TEXT])
+    failure = f"bounced: {diagnostic}"[:MAX_TEXT]
+    repo_incoming.fail_message(db, message["id"], failure)
     recorded.refunded += refund_failed(db, message, now_text, recorded.canceled)
-    repo_incoming.mark_undeliverable(db, message["candidate_id"])
+    repo_incoming.mark_undeliverable(db, message["candidate_id"], mail.failed_recipients)
+    recorded.failed.append({"id": message["id"], "failure": failure})  # I15: the tick reports it
 
 
 # ---------------------------------------------------------------- assign (I4)
@@ -267,4 +317,20 @@ def assign(db, *, incoming_id, thread_id, clock) -> dict:
     if not thread["response_kind"]:
         from .replies import respond
         respond(db, thread, "reply", clock=clock, at=from_text(row["date_utc"]) if row["date_utc"] else None)
+    return incoming_shape(repo_incoming.incoming(db, row["id"]))
+
+
+# ---------------------------------------------------------------- dismiss (I11)
+
+
+@use_case
+def dismiss(db, *, incoming_id) -> dict:
+    """`replies dismiss`: an unmatched mail is nobody's answer after all. It becomes `ignored` and, like ignored
+    mail (I4), keeps none of its content; the candidate's follow-ups it held go at their own time again."""
+    row = repo_incoming.incoming(db, incoming_id)
+    if row["kind"] != "unmatched":
+        raise refuse("invalid_state", f"Incoming mail {row['id']} is {row['kind']}; only unmatched mail can be "
+                                      "dismissed (see `outreach replies list --unmatched`).")
+    repo_incoming.update_incoming(db, row["id"], kind="ignored", from_address=None, from_name=None, subject=None,
+                                  date_utc=None, candidate_id=None)
     return incoming_shape(repo_incoming.incoming(db, row["id"]))

@@ -26,7 +26,7 @@ def set_mailbox(db, *, seat_name: str | None, kind: str, **given) -> dict:
     if kind not in KINDS:
         raise refuse("invalid_input", f"Unknown mailbox kind {kind!r}; use one of {', '.join(KINDS)}.")
     options = given_options(given, ALLOWED[kind], f"a {kind} mailbox")
-    warnings = _check_options(kind, options)
+    warnings = _check_options(kind, options, db, seat["id"])
     if kind == "none":
         repo_incoming.delete_mailbox(db, seat["id"])
     else:
@@ -34,7 +34,7 @@ def set_mailbox(db, *, seat_name: str | None, kind: str, **given) -> dict:
     return {**show_mailbox(db, seat_name=seat["name"]), **({"warnings": warnings} if warnings else {})}
 
 
-def _check_options(kind: str, options: dict) -> list[str]:
+def _check_options(kind: str, options: dict, db=None, seat_id=None) -> list[str]:
     required = {"maildir": ("dir",), "mbox": ("file",), "imap": ("host", "user")}.get(kind, ())
     missing = [key for key in required if not options.get(key)]
     if missing:
@@ -47,11 +47,20 @@ def _check_options(kind: str, options: dict) -> list[str]:
     for key in ("dir", "file", "ca_file"):
         if options.get(key):  # stored absolute: cron runs `tick` from another directory
             options[key] = os.path.abspath(os.path.expanduser(options[key]))
+    if kind == "maildir" and not os.path.isdir(options["dir"]):  # I2: a typo is caught at once
+        raise refuse("invalid_input", f"There is no Maildir at {options['dir']}; give the folder that holds new/ "
+                                      "and cur/ (a mailbox that does not exist would hold the follow-ups).")
+    if kind == "mbox" and not os.path.isfile(options["file"]):
+        raise refuse("invalid_input", f"There is no mbox file at {options['file']}; give the file your mail is "
+                                      "delivered to (a mailbox that does not exist would hold the follow-ups).")
+    if kind == "maildir" and seat_id is not None:
+        outbox = repo_incoming.outbox_dir(db, seat_id)
+        if outbox and os.path.realpath(os.path.expanduser(outbox)) == os.path.realpath(options["dir"]):
+            raise refuse("invalid_input", f"{options['dir']} is the seat's outbox; its own messages would be read "
+                                          "back as replies (I8). Give the Maildir your mail arrives in.")
     warnings = []
     if kind == "maildir" and not os.path.isdir(os.path.join(options["dir"], "new")):
         warnings.append(f"{options['dir']} is not a Maildir yet (it has no new/ folder); it is read once it is one.")
-    if kind == "mbox" and not os.path.isfile(options["file"]):
-        warnings.append(f"{options['file']} does not exist yet; it is read once it does.")
     if kind == "imap":
         _check_imap(options)
     return warnings

@@ -31,6 +31,9 @@ def resolve(db, message_id, action: str, *, clock) -> dict:
     if message["status"] != "unknown":
         raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only a message whose delivery "
                                       "is unknown can be resolved.")
+    if action == "resend" and repo.thread(db, message["thread_id"])["response_kind"]:
+        raise refuse("already_responded", f"Thread {message['thread_id']} has a response, so message {message['id']} "
+                                          "is not sent again; settle it with --sent or --cancel (I10).")
     now_text = to_text(clock.now())
     refunded = 0
     if action == "sent":

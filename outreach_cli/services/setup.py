@@ -110,7 +110,7 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
 @use_case
 def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, signature_file=None,
              no_signature: bool = False, list_unsubscribe: bool | None = None, window=None, no_window=False,
-             holidays=None, max_per_hour=None, catch_up=None, clock: Clock) -> dict:
+             holidays=None, max_per_hour=None, catch_up=None, also_from=None, clock: Clock) -> dict:
     seat = seat_named(db, name)
     fields = _right_time_fields(window, no_window, holidays, max_per_hour, catch_up)
     if signature_file is not None and no_signature:
@@ -121,6 +121,14 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         fields["signature"] = read_signature(signature_file)
     if list_unsubscribe is not None:
         fields["list_unsubscribe"] = 1 if list_unsubscribe else 0
+    if also_from is not None:  # I8: another address the seat sends from; mail from it is never an answer
+        from email.utils import parseaddr
+        from .. import repo_incoming
+        from .delivery import check_from_address
+        address = parseaddr(check_from_address(also_from))[1].strip().lower()
+        repo_incoming.add_seat_address(db, seat["id"], address)
+        if not fields and tz is None and daily_limit is None and plan is None and from_address is None:
+            return {**seat_summary(db, seat["id"]), "also_from": repo_incoming.seat_also_from(db, seat["id"])}
     if tz is not None:
         fields["timezone"] = get_zone(tz).zone
     if daily_limit is not None:
@@ -132,8 +140,8 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         fields["from_address"] = check_from_address(from_address)
     if not fields:
         raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan, --from, --signature-file, "
-                                      "--no-signature, --list-unsubscribe, --window, --holidays, --max-per-hour "
-                                      "or --catch-up.")
+                                      "--no-signature, --list-unsubscribe, --window, --holidays, --max-per-hour, "
+                                      "--catch-up or --also-from.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = clock.now()

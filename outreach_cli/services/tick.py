@@ -78,12 +78,19 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
         report["incoming"] = fetched.incoming
         report["canceled"] += fetched.canceled  # a reply's follow-up (F4), a bounce's (I5): this tick's work too
         report["refunded"] += fetched.refunded
+        report["failed"] += fetched.failed  # I15: a message a bounce failed, an `unknown` a reply proved sent
+        report["sent"] += fetched.sent
         if fetched.warnings:
             report.setdefault("warnings", []).extend(fetched.warnings)
         held |= fetched.hold  # I2: a seat whose mail could not be read
     if not clock.simulated:  # W5: late messages of seats with a window wait for its next opening
         from .pace import catch_up
         catch_up(db, clock.now(), report, own_transaction=True)
+    if repo.any_unmatched(db):  # I11: a candidate's mail that matched no single thread holds their follow-ups
+        from .incoming import unmatched_holds
+        holds, warning = unmatched_holds(db)
+        held |= holds
+        report.setdefault("warnings", []).append(warning)
     senders = _Senders(repo_delivery.transports(db), clock)
     try:
         _recover(db, clock, senders, report)
