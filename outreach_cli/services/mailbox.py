@@ -50,7 +50,7 @@ def _check_options(kind: str, options: dict, db=None, seat_id=None) -> list[str]
     if kind == "maildir" and not os.path.isdir(options["dir"]):  # I2: a typo is caught at once
         raise refuse("invalid_input", f"There is no Maildir at {options['dir']}; give the folder that holds new/ "
                                       "and cur/ (a mailbox that does not exist would hold the follow-ups).")
-    if kind == "mbox" and not os.path.isfile(options["file"]):
+    if kind == "mbox" and not os.path.exists(options["file"]):
         raise refuse("invalid_input", f"There is no mbox file at {options['file']}; give the file your mail is "
                                       "delivered to (a mailbox that does not exist would hold the follow-ups).")
     if kind == "maildir" and seat_id is not None:
