@@ -204,4 +204,10 @@ def doctor_findings(db) -> list[tuple[str, str]]:
     for row in db.all("SELECT id FROM messages m WHERE m.status = 'sent' AND m.attempts < 1 AND "
                       "(m.transport_id IS NOT NULL OR m.first_attempt_utc IS NOT NULL) LIMIT 50"):
         out.append(("delivery", f"Message {row['id']} was sent by a transport but records no attempt."))
+    for row in db.all(  # D17: what goes (or went) carries one net charge, unless a response refunded it (C2-C4)
+            "SELECT m.id, m.status FROM messages m JOIN threads t ON t.id = m.thread_id "
+            "WHERE m.status IN ('scheduled', 'sending', 'unknown', 'sent') AND m.credit = 'refunded' "
+            "AND t.response_kind IS NULL LIMIT 50"):
+        out.append(("charge", f"Message {row['id']} is {row['status']} but carries no net charge (it was refunded and "
+                              "not charged again): it would go, or went, for free."))
     return out

@@ -1,0 +1,131 @@
+"""Delivery you can trust (issue 21, D10-D20), against real SMTP server processes (tests/smtpserver.py), real
+exec commands and real files; smtplib is never mocked. Simulated clock from Tuesday 1 December 2026, 08:00 UTC."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+
+import pytest
+
+from conftest import compose
+from delivery_helpers import calls, certificates, script, smtp_server  # noqa: F401 (fixtures)
+
+SENDER = "Ada Lovelace <ada@example.com>"
+
+
+@pytest.fixture
+def ada(world):
+    world("seats", "set", "ada", "--from", SENDER)
+    for handle in ("grace", "alan", "kat"):
+        world("candidates", "set", handle, "--email", f"{handle}@example.org")
+    return world
+
+
+def use_smtp(cli, server, timeout=5):
+    cli("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
+        "--timeout", timeout)
+
+
+def schedule(cli, *handles, at="2026-12-01 09:00", followup=None, after="3d"):
+    draft = compose(cli, *handles, followup=followup, after=after)
+    return cli.json("schedule", draft["id"], "--at", at, "--tz", "UTC")
+
+
+def row(cli, message_id):
+    conn = sqlite3.connect(cli.db_path)
+    conn.row_factory = sqlite3.Row
+    found = dict(conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone())
+    conn.close()
+    return found
+
+
+def sql(cli, statement, args=()):
+    conn = sqlite3.connect(cli.db_path)
+    with conn:
+        out = conn.execute(statement, args).fetchall()
+    conn.close()
+    return out
+
+
+def ledger_of(cli, message_id):
+    return [(r["reason"], r["delta"]) for r in cli.json("credits", "--ledger")["ledger"] if r["message_id"] == message_id]
+
+
+# ---------------------------------------------------------------- D17: reschedule never sends twice or for free
+
+
+def test_D17_reschedule_while_sending_is_refused_and_the_message_goes_once(ada, tmp_path):
+    """An exec command that, while it holds the message (`sending`), runs `outreach reschedule 1 --now`: refused,
+    and the tick hands the message over once."""
+    answer = tmp_path / "reschedule.json"
+    command = tmp_path / "deliver.sh"
+    command.write_text(f"#!/bin/sh\ncat > {tmp_path}/stdin.$$\n"
+                       f"{sys.executable} -m outreach_cli reschedule 1 --now --json > {answer} 2>/dev/null\n"
+                       f"echo run >> {tmp_path}/runs\nexit 0\n")
+    command.chmod(0o755)
+    ada("delivery", "set", "exec", "--command", str(command))
+    schedule(ada, "grace")
+    report = ada.json("tick", "--to", "2026-12-01 10:00")
+    assert json.loads(answer.read_text())["error"]["code"] == "invalid_state"
+    assert report["sent"] == [1]
+    ada.json("tick", "--to", "2026-12-01 12:00")
+    assert (tmp_path / "runs").read_text().splitlines() == ["run"]
+    assert row(ada, 1)["status"] == "sent" and ledger_of(ada, 1) == [("charge", -1)]
+    assert ada.json("doctor")["ok"]
+
+
+def test_D17_failed_message_cannot_be_rescheduled(ada, smtp_server):
+    server = smtp_server(answer="550")
+    use_smtp(ada, server)
+    schedule(ada, "grace")
+    ada.json("tick", "--to", "2026-12-01 10:00")
+    assert row(ada, 1)["status"] == "failed" and ledger_of(ada, 1) == [("charge", -1), ("refund", 1)]
+    message = ada.refused("reschedule", 1, "--now", code="invalid_state")
+    assert "new draft" in message
+
+
+def test_D17_unknown_message_cannot_be_rescheduled(ada, tmp_path):
+    hang = script(tmp_path, "hang", hang=True)
+    ada("delivery", "set", "exec", "--command", str(hang), "--timeout", "1")
+    schedule(ada, "grace")
+    assert ada.json("tick", "--to", "2026-12-01 10:00")["unknown"] == [1]
+    ada.refused("reschedule", 1, "--now", code="invalid_state")
+    ada.refused("reschedule", 1, "--at", "2026-12-03 09:00", code="invalid_state")
+
+
+def test_D17_system_canceled_message_is_charged_again_when_rescheduled(ada):
+    ada("seats", "set", "ada", "--daily-limit", "1")
+    schedule(ada, "grace", "alan")
+    report = ada.json("tick", "--to", "2026-12-01 10:00")
+    assert report["canceled"] == [{"id": 2, "reason": "daily_limit"}]
+    before = ada.json("credits")["seat"]["balance"]
+    result = ada.json("reschedule", 2, "--at", "2026-12-02 09:00", "--tz", "UTC")
+    assert result["credits_charged"] == 1
+    assert ada.json("credits")["seat"]["balance"] == before - 1
+    assert ledger_of(ada, 2) == [("charge", -1), ("refund", 1), ("charge", -1)]
+    assert ada.json("doctor")["ok"]
+
+
+def test_D17_reschedule_refused_for_an_opted_out_or_undeliverable_candidate(ada):
+    ada("seats", "set", "ada", "--daily-limit", "1")
+    schedule(ada, "grace", "alan", "kat")
+    ada.json("tick", "--to", "2026-12-01 10:00")  # alan's and kat's messages canceled by the daily limit
+    ada("candidates", "opt-out", "alan")
+    ada.refused("reschedule", 2, "--now", code="candidate_opted_out")
+    sql(ada, "UPDATE candidates SET email_undeliverable = 1 WHERE handle = 'kat'")  # as a hard bounce marks it (I5)
+    assert "bounced" in ada.refused("reschedule", 3, "--now", code="missing_value")
+
+
+def test_D17_doctor_finds_a_message_sent_without_a_net_charge(ada):
+    schedule(ada, "grace")
+    ada.json("tick", "--to", "2026-12-01 10:00")
+    assert ada.json("doctor")["ok"]
+    # What the old reschedule of a failed message left: charge, refund, and the message sent.
+    sql(ada, "UPDATE messages SET credit = 'refunded' WHERE id = 1")
+    sql(ada, "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) "
+             "VALUES ('2026-12-01T09:00:00Z', 'seat', 1, 1, 'refund', 1)")
+    sql(ada, "UPDATE seats SET balance = balance + 1 WHERE id = 1")
+    result = ada.json("doctor", code=1)
+    assert any(f["check"] == "charge" and "Message 1" in f["message"] and "no net charge" in f["message"]
+               for f in result["findings"]), result
