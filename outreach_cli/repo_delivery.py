@@ -36,7 +36,7 @@ SCHEDULED_BEFORE = (f"SELECT count(*) FROM messages m LEFT JOIN messages o ON o.
 # K2 counts what went and what is going (D7): a message in flight is today's.
 SENDING_OF_SEAT = "SELECT count(*) FROM messages WHERE seat_id = ? AND status = 'sending'"
 IN_FLIGHT = ("SELECT m.id, m.seat_id, m.claimed_by, m.claim_expires_utc, m.internet_message_id, "
-             "m.last_attempt_utc, m.kind, m.thread_id FROM messages m WHERE m.status = 'sending'")
+             "m.last_attempt_utc, m.kind, m.thread_id, m.claim_transport FROM messages m WHERE m.status = 'sending'")
 
 
 def due(db, bound_text: str, before: bool, limit: int, held=()) -> list:
@@ -109,9 +109,11 @@ def transport_kind(db, seat_id: int) -> str:
 
 
 def claim(db, rows) -> int:
-    """(claimed_by, claim_expires, attempt_at, attempt_at, id): scheduled -> sending, one more attempt."""
+    """(claim_transport, claimed_by, claim_expires, attempt_at, attempt_at, id): scheduled -> sending, one more
+    attempt; `claim_transport` is the JSON of the transport's kind and settings that makes the attempt (D10)."""
     return db.conn.executemany(
-        "UPDATE messages SET status = 'sending', claimed_by = ?, claim_expires_utc = ?, attempts = attempts + 1, "
+        "UPDATE messages SET status = 'sending', claim_transport = ?, claimed_by = ?, claim_expires_utc = ?, "
+        "attempts = attempts + 1, held_reason = NULL, "
         "first_attempt_utc = coalesce(first_attempt_utc, ?), last_attempt_utc = ? "
         "WHERE id = ? AND status = 'scheduled'", rows).rowcount
 
@@ -162,6 +164,21 @@ def unclaim(db, ids) -> None:
     """A stale outbox claim whose file never reached new/: plainly scheduled again."""
     db.conn.executemany(f"UPDATE messages SET status = 'scheduled', {_UNCLAIM} WHERE id = ? AND status = 'sending'",
                         ((i,) for i in ids))
+
+
+def record_held(db, rows) -> None:
+    """(held_reason, id): D12, a configuration error: not attempted after all, so the claim's attempt is taken back
+    (and a first attempt's moment with it: D5's 24 hours do not run); the message stays scheduled, due as before."""
+    db.conn.executemany(
+        f"UPDATE messages SET status = 'scheduled', held_reason = ?, {_UNCLAIM}, attempts = max(attempts - 1, 0), "
+        "first_attempt_utc = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_utc END "
+        "WHERE id = ? AND status = 'sending'", rows)
+
+
+def unsettled_of_seat(db, seat_id: int) -> list:
+    """D10: the seat's messages in flight, unknown or waiting to retry (id, status)."""
+    return db.all("SELECT id, status, retry_at_utc FROM messages WHERE seat_id = ? AND (status IN ('sending', 'unknown') "
+                  "OR (status = 'scheduled' AND retry_at_utc IS NOT NULL)) ORDER BY id LIMIT 50", (seat_id,))
 
 
 def in_flight(db) -> list:

@@ -221,6 +221,11 @@ CREATE INDEX incoming_kind ON incoming (kind, id);
 CREATE INDEX candidates_email ON candidates (lower(email)) WHERE removed = 0;
 ALTER TABLE candidates ADD COLUMN email_undeliverable INTEGER NOT NULL DEFAULT 0;
 """),
+    # D10: a claim remembers the transport (kind and settings) that made it; D12: why a message is held.
+    ("0006_delivery_claim_transport", """
+ALTER TABLE messages ADD COLUMN claim_transport TEXT;
+ALTER TABLE messages ADD COLUMN held_reason TEXT;
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -129,3 +129,50 @@ def test_D17_doctor_finds_a_message_sent_without_a_net_charge(ada):
     result = ada.json("doctor", code=1)
     assert any(f["check"] == "charge" and "Message 1" in f["message"] and "no net charge" in f["message"]
                for f in result["findings"]), result
+
+
+# ---------------------------------------------------------------- D10: a claim carries its transport
+
+
+def _tick_process(cli):
+    import os
+    import subprocess
+    return subprocess.Popen([sys.executable, "-m", "outreach_cli", "tick", "--to", "2026-12-01 10:00", "--json"],
+                            env=dict(os.environ, OUTREACH_DB=str(cli.db_path)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+
+
+def test_D10_a_smtp_claim_killed_mid_data_is_unknown_even_after_a_switch_to_an_outbox(ada, smtp_server, tmp_path):
+    import time
+    server = smtp_server(answer="hang")  # stores the data, never answers
+    use_smtp(ada, server, timeout=60)
+    schedule(ada, "grace")
+    process = _tick_process(ada)
+    deadline = time.monotonic() + 30
+    while not server.messages() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.messages(), "the server never got the data"
+    process.kill()
+    process.wait()
+    assert row(ada, 1)["status"] == "sending"
+    outbox = tmp_path / "outbox"
+    result = ada("delivery", "set", "outbox", "--dir", outbox)
+    assert "1 in flight" in result.stderr
+    report = ada.json("tick", "--to", "2026-12-01 10:00")
+    assert report["unknown"] == [1] and report["sent"] == []
+    assert row(ada, 1)["status"] == "unknown"
+    assert not list((outbox / "new").glob("*")) if (outbox / "new").exists() else True
+    assert len(server.messages()) == 1
+
+
+def test_D10_delivery_set_none_is_refused_while_a_message_waits_to_retry(ada, tmp_path):
+    tempfail = script(tmp_path, "tempfail", exit_code=75)
+    ada("delivery", "set", "exec", "--command", str(tempfail))
+    schedule(ada, "grace")
+    assert ada.json("tick", "--to", "2026-12-01 09:01")["retrying"] == [1]
+    message = ada.refused("delivery", "set", "none", code="invalid_state")
+    assert "1 waiting to retry" in message
+    result = ada("delivery", "set", "outbox", "--dir", tmp_path / "out")
+    assert "1 waiting to retry" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    ada.json("tick", "--to", "2026-12-01 10:00")
+    assert row(ada, 1)["status"] == "sent" and len(list((tmp_path / "out" / "new").glob("*.eml"))) == 1

@@ -292,10 +292,18 @@ class _Senders:
         from ..transports import DEFAULT_TIMEOUT
         return int(self.settings[seat_id].get("timeout") or DEFAULT_TIMEOUT)
 
+    def claim_transport(self, seat_id: int) -> str:
+        """D10: the kind and settings a claim records, as JSON."""
+        import json
+        return json.dumps(self.settings[seat_id], sort_keys=True)
+
     def already_delivered(self, row) -> str | bool | None:
         """For a stale outbox claim: the file name if its file is in new/, else False; None for any other
-        transport (cannot be told)."""
+        transport (cannot be told). D10: the transport that made the claim decides, not the seat's current one."""
         settings = self.settings.get(row["seat_id"])
+        if row["claim_transport"]:
+            import json
+            settings = json.loads(row["claim_transport"])
         if not settings or settings["kind"] != "outbox":
             return None
         from ..transports.outbox import OutboxTransport
@@ -534,9 +542,10 @@ class _Run:
         for row in self.to_claim:
             expires = to_text(real_now + timedelta(seconds=self.senders.timeout(row["seat_id"])) + CLAIM_GRACE)
             attempt_at = row["due_at"] if self.clock.simulated else to_text(real_now)
-            rows.append((owner, expires, attempt_at, attempt_at, row["id"]))
+            rows.append((self.senders.claim_transport(row["seat_id"]), owner, expires, attempt_at, attempt_at,
+                         row["id"]))
         repo_delivery.claim(self.db, rows)
-        attempt_at = {row[4]: row[2] for row in rows}
+        attempt_at = {row[5]: row[3] for row in rows}
         self.claims = [_Claim(row, attempt_at[row["id"]])
                        for row in repo_delivery.claimed(self.db, [r["id"] for r in self.to_claim])]
         order = {row["id"]: index for index, row in enumerate(self.to_claim)}
