@@ -39,13 +39,16 @@ IN_FLIGHT = ("SELECT m.id, m.seat_id, m.claimed_by, m.claim_expires_utc, m.inter
              "m.last_attempt_utc, m.kind, m.thread_id, m.claim_transport FROM messages m WHERE m.status = 'sending'")
 
 
-def due(db, bound_text: str, before: bool, limit: int, held=()) -> list:
+def due(db, bound_text: str, before: bool, limit: int, held=(), paused=()) -> list:
     """Up to `limit` scheduled messages due at (or, `before`, strictly before) `bound_text`, in K1 order, with
-    what the rules need. `held`: seats whose follow-ups are not due in this tick (I2)."""
-    held = sorted(held)
+    what the rules need. `held`: seats whose follow-ups are not due in this tick (I2); `paused`: seats whose
+    messages are not due in this tick (D12 a configuration error, D18 a server that did not answer)."""
+    held, paused = sorted(held), sorted(paused)
     clause = (f" AND NOT (m.kind = 'followup' AND m.seat_id IN ({','.join('?' * len(held))}))" if held else "")
+    if paused:
+        clause += f" AND m.seat_id NOT IN ({','.join('?' * len(paused))})"
     sql = DUE.format(op="<" if before else "<=", held=clause)
-    return db.all(sql, (bound_text, *held, limit))
+    return db.all(sql, (bound_text, *held, *paused, limit))
 
 
 def work_due(db, target_text: str) -> bool:
@@ -170,9 +173,15 @@ def record_held(db, rows) -> None:
     """(held_reason, id): D12, a configuration error: not attempted after all, so the claim's attempt is taken back
     (and a first attempt's moment with it: D5's 24 hours do not run); the message stays scheduled, due as before."""
     db.conn.executemany(
-        f"UPDATE messages SET status = 'scheduled', held_reason = ?, {_UNCLAIM}, attempts = max(attempts - 1, 0), "
-        "first_attempt_utc = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_utc END "
-        "WHERE id = ? AND status = 'sending'", rows)
+        f"UPDATE messages SET status = 'scheduled', held_reason = ?1, failure = ?1, {_UNCLAIM}, "
+        "attempts = max(attempts - 1, 0), first_attempt_utc = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_utc END "
+        "WHERE id = ?2 AND status = 'sending'", rows)
+
+
+def hold_due(db, seat_id: int, reason: str, bound_text: str) -> None:
+    """D12: the seat's other due messages wait for the same fix; the attention folder lists them with the reason."""
+    db.execute(f"UPDATE messages AS m SET held_reason = ?1, failure = coalesce(failure, ?1) WHERE m.seat_id = ?2 "
+               f"AND m.status = 'scheduled' AND {DUE_AT} <= ?3", (reason, seat_id, bound_text))
 
 
 def unsettled_of_seat(db, seat_id: int) -> list:

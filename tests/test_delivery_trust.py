@@ -176,3 +176,72 @@ def test_D10_delivery_set_none_is_refused_while_a_message_waits_to_retry(ada, tm
     assert "1 waiting to retry" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     ada.json("tick", "--to", "2026-12-01 10:00")
     assert row(ada, 1)["status"] == "sent" and len(list((tmp_path / "out" / "new").glob("*.eml"))) == 1
+
+
+# ---------------------------------------------------------------- D12: a configuration error holds the message
+
+
+def attention(cli):
+    return [m["id"] for m in cli.json("inbox", "--folder", "attention")]
+
+
+def test_D12_an_unset_password_variable_holds_the_message_and_says_so_every_tick(ada, smtp_server, monkeypatch):
+    monkeypatch.setenv("OUTREACH_TEST_PW", "s3cret")
+    server = smtp_server(user="ada", password="s3cret")
+    ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
+        "--user", "ada", "--password-env", "OUTREACH_TEST_PW", "--timeout", "5")
+    monkeypatch.delenv("OUTREACH_TEST_PW")
+    schedule(ada, "grace", "alan")
+    for target in ("2026-12-01 10:00", "2026-12-02 10:00"):  # a day later: still held, never failed
+        result = ada("tick", "--to", target, "--quiet")
+        lines = [line for line in result.stderr.splitlines() if "not configured" in line]
+        assert len(lines) == 1 and "OUTREACH_TEST_PW" in lines[0], result.stderr
+        for mid in (1, 2):
+            message = row(ada, mid)
+            assert message["status"] == "scheduled" and message["attempts"] == 0
+            assert message["first_attempt_utc"] is None
+    assert attention(ada) == [1, 2]
+    assert server.messages() == []
+    monkeypatch.setenv("OUTREACH_TEST_PW", "s3cret")  # fixed: both go, nothing on stderr
+    result = ada("tick", "--to", "2026-12-02 11:00", "--quiet")
+    assert result.stderr == "" and len(server.messages()) == 2 and attention(ada) == []
+
+
+def test_D12_a_missing_exec_command_is_a_configuration_error(ada, tmp_path):
+    ada("delivery", "set", "exec", "--command", str(tmp_path / "no-such-command"))
+    schedule(ada, "grace")
+    result = ada("tick", "--to", "2026-12-01 10:00")
+    assert "not configured" in result.stderr
+    assert row(ada, 1)["status"] == "scheduled" and row(ada, 1)["attempts"] == 0
+    assert attention(ada) == [1]
+
+
+def test_D12_attention_lists_messages_waiting_to_retry(ada, tmp_path):
+    tempfail = script(tmp_path, "tempfail", exit_code=75)
+    ada("delivery", "set", "exec", "--command", str(tempfail))
+    schedule(ada, "grace")
+    ada.json("tick", "--to", "2026-12-01 09:01")
+    shown = ada.json("inbox", "--folder", "attention")
+    assert [m["id"] for m in shown] == [1] and "status 75" in shown[0]["failure"]
+
+
+# ---------------------------------------------------------------- D18: a hanging server costs one time-out
+
+
+def test_D18_a_server_that_takes_the_data_and_never_answers_costs_one_unknown(ada, smtp_server):
+    server = smtp_server(answer="hang")
+    use_smtp(ada, server, timeout=2)
+    schedule(ada, "grace", "alan", "kat")
+    report = ada.json("tick", "--to", "2026-12-01 10:00")
+    assert report["unknown"] == [1] and report["sent"] == []
+    assert [row(ada, mid)["status"] for mid in (1, 2, 3)] == ["unknown", "scheduled", "scheduled"]
+    assert row(ada, 2)["attempts"] == 0 and len(server.messages()) == 1
+
+
+def test_D18_a_refused_connection_is_said_on_stderr_even_quiet(ada):
+    from delivery_helpers import free_port
+    ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", free_port(), "--security", "none")
+    schedule(ada, "grace")
+    result = ada("tick", "--to", "2026-12-01 09:01", "--quiet")
+    assert "refused" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert row(ada, 1)["status"] == "scheduled" and row(ada, 1)["retry_at_utc"]

@@ -140,9 +140,24 @@ def _warn_about_delivery(report: dict) -> None:
                      "`outreach resolve MESSAGE --sent|--resend|--cancel`)")
     if report["failed"]:
         parts.append(f"message(s) {_ids(item['id'] for item in report['failed'])} failed and were refunded")
+    hung = sorted({item["seat"] for item in report.get("delivery_problems", ()) if item["problem"] == "hung"})
+    if hung and parts:  # D18, in D8's one line: the seat's other messages were not attempted
+        parts.append(f"no more messages of seat(s) {', '.join(hung)} were attempted in this tick (they stay "
+                     "scheduled)")
     if parts:
         report.setdefault("warnings", []).append("Delivery: " + "; ".join(parts) +
                                                  ". See `outreach inbox --folder attention`.")
+    for item in report.get("delivery_problems", ()):  # D12, D18: one line each, every tick until it is fixed
+        ids = _ids(item["ids"])
+        if item["problem"] == "held":
+            line = (f"Delivery for seat {item['seat']} is not configured right: {item['reason']} Message(s) {ids} and "
+                    "the seat's other due messages were not attempted and stay scheduled until it is fixed.")
+        elif item["problem"] == "hung":
+            continue  # said in D8's line above
+        else:
+            line = (f"Delivery for seat {item['seat']} needs a look: {item['reason']} (message(s) {ids} will be "
+                    "retried).")
+        report.setdefault("warnings", []).append(line.replace("..", "."))
 
 
 def _ids(ids) -> str:
@@ -380,6 +395,7 @@ class _Run:
     def __init__(self, db, clock, target, report, held=frozenset(), senders=None):
         self.db, self.clock, self.target, self.report = db, clock, target, report
         self.held = frozenset(held)
+        self.paused: set = set()  # seats that send nothing more in this tick (D12, D18)
         self.senders = senders  # None: nothing is claimed (a dry run, the agenda)
         self.target_text = to_text(target)
         # On the system clock a message goes out at the real time of the tick (K1).
@@ -407,9 +423,9 @@ class _Run:
             self.refresh_text = repo_delivery.next_refresh(db)
         refresh_text = self.refresh_text
         if refresh_text is not None and refresh_text <= self.target_text:
-            due = repo_delivery.due(db, refresh_text, True, self.limit, self.held)  # messages strictly before the refresh
+            due = repo_delivery.due(db, refresh_text, True, self.limit, self.held, self.paused)  # strictly before it
         else:
-            due = repo_delivery.due(db, self.target_text, False, self.limit, self.held)
+            due = repo_delivery.due(db, self.target_text, False, self.limit, self.held, self.paused)
         if not due:
             if refresh_text is None or refresh_text > self.target_text:
                 return False
@@ -554,8 +570,14 @@ class _Run:
     def record(self, attempted: list) -> None:
         """The outcome of each attempt (D5), in the transaction that also claims the next messages."""
         db, report = self.db, self.report
-        sent, retries, failed, unknown, refunds = [], [], [], [], []
+        sent, retries, failed, unknown, refunds, held = [], [], [], [], [], []
         for claim, outcome, accepted_at in attempted:
+            if type(outcome).__name__ == "NotConfigured":  # D12: not attempted; the seat waits for the fix
+                held.append((outcome.reason, claim.row["id"]))
+                self._pause(claim, "held", outcome.reason)
+                continue
+            if getattr(outcome, "setup", False):  # D18: unreachable, TLS, certificate or login: say so
+                self._note(claim, "setup", outcome.reason)
             settled = decision.settle(outcome, attempts=claim.attempts, attempt_at=from_text(claim.attempt_at),
                                       first_attempt=from_text(claim.first_attempt or claim.attempt_at))
             mid = claim.row["id"]
@@ -575,16 +597,39 @@ class _Run:
             else:
                 unknown.append((settled.failure, mid))
                 report["unknown"].append(mid)
+                if self.senders.kind(claim.seat_id) != "outbox":
+                    self._pause(claim, "hung", settled.failure)  # D18: one time-out and one unknown, not one each
         for write, rows in ((repo_delivery.record_sent, sent), (repo_delivery.record_retry, retries),
-                            (repo_delivery.record_failed, failed), (repo_delivery.record_unknown, unknown)):
+                            (repo_delivery.record_failed, failed), (repo_delivery.record_unknown, unknown),
+                            (repo_delivery.record_held, held)):
             if rows:
                 write(db, rows)
+        for reason, mid in held:
+            repo_delivery.hold_due(db, next(c.seat_id for c, _o, _a in attempted if c.row["id"] == mid), reason,
+                                   self.target_text)
         rows = {claim.row["id"]: claim.row for claim, _outcome, _at in attempted}
         for accepted_at, _tid, mid in sent:
             if rows[mid]["followup_id"] is not None:  # F3; a thread without a follow-up needs no read
                 _move_followup(db, rows[mid], accepted_at)
         for claim in refunds:
             self._refund_failed(claim)
+
+    def _pause(self, claim, why: str, reason: str) -> None:
+        """D12, D18: the seat attempts nothing more in this tick; its due messages stay scheduled."""
+        self.paused.add(claim.seat_id)
+        self.keep = False
+        self._note(claim, why, reason)
+
+    def _note(self, claim, why: str, reason: str) -> None:
+        """What the tick's stderr line says about a seat's transport (D12, D18), kept in the report as
+        `delivery_problems: [{seat, problem, reason, ids}]` (one entry per seat and problem)."""
+        seat = claim.row["seat"]
+        for item in self.report.setdefault("delivery_problems", []):
+            if item["seat"] == seat and item["problem"] == why:
+                item["ids"].append(claim.row["id"])
+                return
+        self.report["delivery_problems"].append({"seat": seat, "problem": why, "reason": reason,
+                                                 "ids": [claim.row["id"]]})
 
     def _same_day(self, claim, accepted_at: str) -> bool:
         """Whether a message sent at `accepted_at` counts on the K2 day it was claimed for (on the system clock
