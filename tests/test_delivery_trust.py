@@ -245,3 +245,34 @@ def test_D18_a_refused_connection_is_said_on_stderr_even_quiet(ada):
     result = ada("tick", "--to", "2026-12-01 09:01", "--quiet")
     assert "refused" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert row(ada, 1)["status"] == "scheduled" and row(ada, 1)["retry_at_utc"]
+
+
+def test_D18_resolve_takes_several_ids(ada, tmp_path):
+    hang = script(tmp_path, "hang", hang=True)
+    ada("delivery", "set", "exec", "--command", str(hang), "--timeout", "1")
+    schedule(ada, "grace", "alan")
+    ada.json("tick", "--to", "2026-12-01 10:00")
+    ada.json("tick", "--to", "2026-12-01 10:00")  # the second message's turn (D18: one unknown per tick)
+    assert [row(ada, mid)["status"] for mid in (1, 2)] == ["unknown", "unknown"]
+    ada.refused("resolve", 1, 2, 3, "--cancel", code="not_found")  # 3 does not exist: nothing settled
+    result = ada.json("resolve", 1, 2, "--cancel")
+    assert [m["id"] for m in result] == [1, 2] and [m["status"] for m in result] == ["canceled", "canceled"]
+
+
+# ---------------------------------------------------------------- D11: Date is when it really left
+
+
+def test_D11_date_of_a_resent_message_is_the_moment_it_left_again(ada, smtp_server, tmp_path):
+    import email
+    from email.utils import parsedate_to_datetime
+    hang = script(tmp_path, "hang", hang=True)
+    ada("delivery", "set", "exec", "--command", str(hang), "--timeout", "1")
+    schedule(ada, "grace")
+    ada.json("tick", "--to", "2026-12-01 10:00")
+    ada.json("tick", "--to", "2026-12-04 12:00")  # three days later the recruiter resends it
+    ada.json("resolve", 1, "--resend")
+    server = smtp_server()
+    use_smtp(ada, server)
+    ada.json("tick", "--to", "2026-12-04 12:00")
+    sent = email.message_from_bytes(server.messages()[0]["raw"])
+    assert parsedate_to_datetime(sent["Date"]).isoformat() == "2026-12-04T12:00:00+00:00"

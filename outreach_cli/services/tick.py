@@ -376,7 +376,8 @@ class _Senders:
 
 
 def _envelope(claim):
-    """Built from the stored row alone: the same bytes on every retry (Date: the due moment, D3)."""
+    """Built from the stored row alone: the same bytes on every retry of one delivery (D3). D11: Date is the first
+    hand-over of the current delivery (first_attempt_utc, set at the claim; a resend starts a new delivery)."""
     from .. import mail, shapes
     row = claim.row
     message = shapes.message(row)
@@ -384,7 +385,7 @@ def _envelope(claim):
     zone = get_zone(row["seat_timezone"])
     return mail.envelope(message=message, internet_message_id=row["internet_message_id"],
                          from_address=row["from_address"], to_address=row["candidate_email"], to_name=name,
-                         sent_at=from_text(row["send_at_utc"]), zone=zone,
+                         sent_at=from_text(row["first_attempt_utc"] or row["send_at_utc"]), zone=zone,
                          in_reply_to=row["initial_message_id"] if row["kind"] == "followup" else None)
 
 
