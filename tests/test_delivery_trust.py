@@ -276,3 +276,23 @@ def test_D11_date_of_a_resent_message_is_the_moment_it_left_again(ada, smtp_serv
     ada.json("tick", "--to", "2026-12-04 12:00")
     sent = email.message_from_bytes(server.messages()[0]["raw"])
     assert parsedate_to_datetime(sent["Date"]).isoformat() == "2026-12-04T12:00:00+00:00"
+
+
+# ---------------------------------------------------------------- D19: secrets and addresses
+
+
+def test_D19_a_password_given_as_variable_name_is_refused_without_echo(ada):
+    message = ada.refused("delivery", "set", "smtp", "--host", "127.0.0.1", "--security", "none", "--user", "ada",
+                          "--password-env", "S3cr3t-hunter2", code="invalid_input")
+    assert "S3cr3t-hunter2" not in message and "hunter2" not in message
+
+
+def test_D19_an_unset_password_variable_is_warned_about_without_a_value(ada, monkeypatch):
+    monkeypatch.delenv("abcdefghijklmnop", raising=False)
+    result = ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--security", "none", "--user", "ada",
+                 "--password-env", "abcdefghijklmnop")
+    assert "abcdefghijklmnop is not set" in result.stderr
+    monkeypatch.setenv("OUTREACH_TEST_PW", "the-value")
+    result = ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--security", "none", "--user", "ada",
+                 "--password-env", "OUTREACH_TEST_PW")
+    assert "not set" not in result.stderr and "the-value" not in result.stdout + result.stderr

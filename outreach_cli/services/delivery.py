@@ -11,7 +11,7 @@ import os
 from .. import repo_transports
 from ..errors import refuse
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
-from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, use_case
+from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, password_env_warning, use_case
 
 # Which options each kind takes (as the CLI spells them, without the leading dashes).
 ALLOWED = {
@@ -57,6 +57,8 @@ def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
     result = show(db, seat_name=seat["name"])
     if unsettled:
         result.setdefault("warnings", []).append(unsettled)
+    if password_env_warning(options):
+        result.setdefault("warnings", []).append(password_env_warning(options))
     if kind in EMAIL_KINDS and not seat["from_address"]:
         result.setdefault("warnings", []).append(f"Seat {seat['name']} has no sender address yet; set one with "
                               f"`outreach seats set {seat['name']} --from \"Name <address>\"` before scheduling.")

@@ -140,10 +140,6 @@ def _warn_about_delivery(report: dict) -> None:
                      "`outreach resolve MESSAGE --sent|--resend|--cancel`)")
     if report["failed"]:
         parts.append(f"message(s) {_ids(item['id'] for item in report['failed'])} failed and were refunded")
-    hung = sorted({item["seat"] for item in report.get("delivery_problems", ()) if item["problem"] == "hung"})
-    if hung and parts:  # D18, in D8's one line: the seat's other messages were not attempted
-        parts.append(f"no more messages of seat(s) {', '.join(hung)} were attempted in this tick (they stay "
-                     "scheduled)")
     if parts:
         report.setdefault("warnings", []).append("Delivery: " + "; ".join(parts) +
                                                  ". See `outreach inbox --folder attention`.")
