@@ -178,6 +178,11 @@ def record_held(db, rows) -> None:
         "WHERE id = ?2 AND status = 'sending'", rows)
 
 
+def set_message_id(db, message_id: int, internet_message_id: str) -> None:
+    """D13: the final Message-ID, set at the first attempt by an email transport."""
+    db.execute("UPDATE messages SET internet_message_id = ? WHERE id = ?", (internet_message_id, message_id))
+
+
 def hold_due(db, seat_id: int, reason: str, bound_text: str) -> None:
     """D12: the seat's other due messages wait for the same fix; the attention folder lists them with the reason."""
     db.execute(f"UPDATE messages AS m SET held_reason = ?1, failure = coalesce(failure, ?1) WHERE m.seat_id = ?2 "

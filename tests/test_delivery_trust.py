@@ -296,3 +296,50 @@ def test_D19_an_unset_password_variable_is_warned_about_without_a_value(ada, mon
     result = ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--security", "none", "--user", "ada",
                  "--password-env", "OUTREACH_TEST_PW")
     assert "not set" not in result.stderr and "the-value" not in result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------- D14: what the candidate reads
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\r", "\n"])
+def test_D14_subjects_with_line_separators_are_refused_when_written(world, separator):
+    world.refused("compose", "--to", "grace", "--subject", f"Hello{separator}there", "--body", "Hi", code="invalid_message")
+    world.refused("templates", "save", "t", "--subject", f"Hello{separator}there", "--body", "Hi",
+                  code="invalid_message")
+    draft = compose(world, "grace")
+    world.refused("followup", draft["id"], "--subject", f"Again{separator}there", "--body", "Hi", code="invalid_message")
+
+
+def test_D14_a_followup_of_a_re_subject_gets_no_second_re(world):
+    draft = compose(world, "grace", subject="Re: Quick question", followup="Still there?")
+    assert draft["followup"]["subject"] == "Re: Quick question"
+    draft = compose(world, "grace", subject="Quick question", followup="Still there?")
+    assert draft["followup"]["subject"] == "Re: Quick question"
+
+
+def test_D14_sender_name_is_the_display_name_of_the_from_address(ada):
+    draft = compose(ada, "grace", body="Cordialement, {sender_name}")
+    result = ada.json("schedule", draft["id"], "--now")
+    assert result["threads"][0]["messages"][0]["body"] == "Cordialement, Ada Lovelace"
+    ada("seats", "set", "ada", "--from", "ada@example.com")  # no display name: the seat's name
+    draft = compose(ada, "grace", body="Cordialement, {sender_name}")
+    assert ada.json("schedule", draft["id"], "--now")["threads"][0]["messages"][0]["body"] == "Cordialement, ada"
+
+
+# ---------------------------------------------------------------- D13: no @outreach.invalid on real mail
+
+
+def test_D13_a_message_scheduled_before_from_was_set_leaves_with_the_sender_domain(world, smtp_server):
+    import email
+    world("candidates", "set", "grace", "--email", "grace@example.org")
+    schedule(world, "grace", followup="Still there?")  # no --from yet, transport none: allowed
+    assert row(world, 1)["internet_message_id"].endswith("@outreach.invalid>")
+    world("seats", "set", "ada", "--from", SENDER)
+    server = smtp_server()
+    use_smtp(world, server)
+    world.json("tick", "--to", "2026-12-05 12:00")
+    got = [email.message_from_bytes(m["raw"]) for m in server.messages()]
+    assert len(got) == 2
+    initial_id = row(world, 1)["internet_message_id"]
+    assert initial_id.endswith("@example.com>") and got[0]["Message-ID"] == initial_id
+    assert got[1]["In-Reply-To"] == initial_id and got[1]["Message-ID"].endswith("@example.com>")

@@ -71,12 +71,22 @@ def _check_recipient(seat, candidate) -> None:
                                        "cannot message; compose again without them, or from a recruiter seat.")
 
 
+def sender_name(seat) -> str:
+    """D14: `{sender_name}` is the display name of the seat's --from address when it has one, else the seat's name."""
+    if seat["from_address"]:
+        from ..mail import parse_address
+        parsed = parse_address(seat["from_address"])
+        if parsed and parsed[0].strip():
+            return parsed[0].strip()
+    return seat["name"]
+
+
 class _Texts:
     """The draft's texts parsed once, rendered per recipient (T5, S6); gaps and overlong texts are
     collected for every recipient so one refusal can name them all."""
 
     def __init__(self, draft, seat):
-        self.personal = placeholders.Personaliser.of_draft(draft, seat["name"])
+        self.personal = placeholders.Personaliser.of_draft(draft, sender_name(seat))
         self.two = draft["followup_body"] is not None
         self.missing: list[str] = []
         self.too_long: list[str] = []

@@ -559,10 +559,23 @@ class _Run:
                          row["id"]))
         repo_delivery.claim(self.db, rows)
         attempt_at = {row[5]: row[3] for row in rows}
-        self.claims = [_Claim(row, attempt_at[row["id"]])
+        self.claims = [_Claim(self._final_message_id(row), attempt_at[row["id"]])
                        for row in repo_delivery.claimed(self.db, [r["id"] for r in self.to_claim])]
         order = {row["id"]: index for index, row in enumerate(self.to_claim)}
         self.claims.sort(key=lambda claim: order[claim.row["id"]])
+
+    def _final_message_id(self, row):
+        """D13: a message scheduled before the seat had a sender address takes its Message-ID's domain from the
+        address at its first attempt by an email transport, in the claim's transaction; never after."""
+        from .. import mail
+        if (row["attempts"] != 1 or not row["from_address"] or mail.FALLBACK_DOMAIN not in row["internet_message_id"]
+                or self.senders.kind(row["seat_id"]) not in ("outbox", "smtp", "sendmail")):
+            return row
+        new_id = mail.new_message_id(row["from_address"])
+        if mail.FALLBACK_DOMAIN in new_id:
+            return row
+        repo_delivery.set_message_id(self.db, row["id"], new_id)
+        return {**dict(row), "internet_message_id": new_id}
 
     def record(self, attempted: list) -> None:
         """The outcome of each attempt (D5), in the transaction that also claims the next messages."""
