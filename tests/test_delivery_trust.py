@@ -343,3 +343,29 @@ def test_D13_a_message_scheduled_before_from_was_set_leaves_with_the_sender_doma
     initial_id = row(world, 1)["internet_message_id"]
     assert initial_id.endswith("@example.com>") and got[0]["Message-ID"] == initial_id
     assert got[1]["In-Reply-To"] == initial_id and got[1]["Message-ID"].endswith("@example.com>")
+
+
+# ---------------------------------------------------------------- D15: every argument is text
+
+
+def _outreach_bytes(tmp_path, *args, env=None):
+    import os
+    import subprocess
+    return subprocess.run([sys.executable.encode(), b"-m", b"outreach_cli", *args],
+                          env={**os.environ, **(env or {})}, capture_output=True, cwd=tmp_path)
+
+
+def test_D15_non_utf8_bytes_in_arguments_are_invalid_input_not_a_traceback(world, tmp_path):
+    for args in ([b"compose", b"--to", b"grace", b"--subject", b"Caf\xe9", b"--body", b"x", b"--json"],
+                 [b"candidates", b"show", b"gr\xe2ce", b"--json"],
+                 [b"seats", b"show", b"\xff", b"--json"],
+                 [b"inbox", b"--db", b"/tmp/caf\xe9.db", b"--json"]):
+        done = _outreach_bytes(tmp_path, *args)
+        assert done.returncode == 1, (args, done.stderr)
+        assert b"Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+        assert json.loads(done.stdout)["error"]["code"] == "invalid_input"
+
+
+def test_D15_a_postgresql_db_gets_a_sentence_about_postgresql(cli, tmp_path):
+    done = _outreach_bytes(tmp_path, b"inbox", b"--db", b"postgresql://ada@db.example.com/outreach")
+    assert done.returncode == 1 and b"PostgreSQL" in done.stderr and b"postgresql:/" not in done.stderr
