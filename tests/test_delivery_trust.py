@@ -369,3 +369,12 @@ def test_D15_non_utf8_bytes_in_arguments_are_invalid_input_not_a_traceback(world
 def test_D15_a_postgresql_db_gets_a_sentence_about_postgresql(cli, tmp_path):
     done = _outreach_bytes(tmp_path, b"inbox", b"--db", b"postgresql://ada@db.example.com/outreach")
     assert done.returncode == 1 and b"PostgreSQL" in done.stderr and b"postgresql:/" not in done.stderr
+
+
+def test_D1_I1_help_documents_each_commands_own_ports_and_no_rule_ids(cli):
+    import re
+    smtp_help = cli("delivery", "set", "--help").stdout
+    imap_help = cli("mailbox", "set", "--help").stdout
+    assert "587" in smtp_help and "993" not in smtp_help and "143" not in smtp_help
+    assert "993" in imap_help and "587" not in imap_help and "465" not in imap_help
+    assert not re.search(r"\([A-Z]\d+\)", smtp_help + imap_help)
