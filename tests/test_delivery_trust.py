@@ -378,3 +378,20 @@ def test_D1_I1_help_documents_each_commands_own_ports_and_no_rule_ids(cli):
     assert "587" in smtp_help and "993" not in smtp_help and "143" not in smtp_help
     assert "993" in imap_help and "587" not in imap_help and "465" not in imap_help
     assert not re.search(r"\([A-Z]\d+\)", smtp_help + imap_help)
+
+
+def test_D6_an_outbox_write_killed_in_tmp_leaves_no_orphan_once_settled(ada, tmp_path):
+    import os
+    import subprocess
+    from pathlib import Path
+    outbox = tmp_path / "outbox"
+    ada("delivery", "set", "outbox", "--dir", outbox)
+    schedule(ada, "grace")
+    killpoint = Path(__file__).with_name("killpoint.py")
+    done = subprocess.run([sys.executable, str(killpoint), "outreach_cli.transports.outbox:_write_synced", "after", "1",
+                           "--", "tick", "--to", "2026-12-01 10:00"], env=dict(os.environ, OUTREACH_DB=str(ada.db_path)),
+                          capture_output=True)
+    assert done.returncode == -9 and list((outbox / "tmp").iterdir())  # the orphan, holding candidate text
+    ada.json("tick", "--to", "2026-12-01 10:00")
+    assert row(ada, 1)["status"] == "sent" and len(list((outbox / "new").iterdir())) == 1
+    assert list((outbox / "tmp").iterdir()) == []

@@ -256,11 +256,13 @@ def _recover(db, clock, senders, report: dict) -> None:
                     "it may or may not have gone.", row["id"])])
                 report["unknown"].append(row["id"])
             elif delivered:
+                senders.remove_orphans(row)
                 sent_at = row["last_attempt_utc"] or real_now
                 repo_delivery.record_sent(db, [(sent_at, delivered, row["id"])])
                 _move_followup(db, row, sent_at)
                 report["sent"].append(row["id"])
             else:
+                senders.remove_orphans(row)
                 repo_delivery.unclaim(db, [row["id"]])
 
 
@@ -323,6 +325,25 @@ class _Senders:
         except ValueError:
             return None
         return name if os.path.exists(os.path.join(settings["dir"], "new", name)) else False
+
+    def remove_orphans(self, row) -> None:
+        """Point 10 of issue 21: a killed outbox write leaves `tmp/NAME.pid.random` (candidate text); once its
+        message is settled, the file goes."""
+        import glob
+        import json
+        settings = json.loads(row["claim_transport"]) if row["claim_transport"] else self.settings.get(row["seat_id"])
+        if not settings or settings.get("kind") != "outbox":
+            return
+        from ..transports.outbox import OutboxTransport
+        try:
+            name = OutboxTransport.file_name(row["internet_message_id"])
+        except ValueError:
+            return
+        for path in glob.glob(os.path.join(glob.escape(os.path.join(settings["dir"], "tmp", name)) + ".*")):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     def _transport(self, seat_id: int):
         if seat_id not in self.open:
