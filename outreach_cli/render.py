@@ -97,6 +97,12 @@ def _when(message: dict) -> tuple[str, str]:
     return local, utc
 
 
+def resolved(results: list) -> None:
+    """Several messages settled by one `resolve` (D18)."""
+    for result in results:
+        message(result)
+
+
 def message(result: dict) -> None:
     """One message (resolve): its row, and what the transport said, if anything."""
     messages([result], f"Message {result['id']}")

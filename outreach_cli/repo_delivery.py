@@ -37,20 +37,24 @@ SCHEDULED_BEFORE = (f"SELECT count(*) FROM messages m LEFT JOIN messages o ON o.
 # K2 counts what went and what is going (D7): a message in flight is today's.
 SENDING_OF_SEAT = "SELECT count(*) FROM messages WHERE seat_id = ? AND status = 'sending'"
 IN_FLIGHT = ("SELECT m.id, m.seat_id, m.claimed_by, m.claim_expires_utc, m.internet_message_id, "
-             "m.last_attempt_utc, m.kind, m.thread_id FROM messages m WHERE m.status = 'sending'")
+             "m.last_attempt_utc, m.kind, m.thread_id, m.claim_transport FROM messages m WHERE m.status = 'sending'")
 
 
-def due(db, bound_text: str, before: bool, limit: int, held=()) -> list:
+def due(db, bound_text: str, before: bool, limit: int, held=(), paused=()) -> list:
     """Up to `limit` scheduled messages due at (or, `before`, strictly before) `bound_text`, in K1 order, with
     what the rules need. `held`: seats whose follow-ups are not due in this tick (I2), and ("candidate", id) for a
-    candidate whose mail is unmatched (I11)."""
+    candidate whose mail is unmatched (I11); `paused`: seats whose messages are not due in this tick (D12 a
+    configuration error, D18 a server that did not answer)."""
     seats = sorted(item for item in held if isinstance(item, int))
     people = sorted(item[1] for item in held if isinstance(item, tuple))
+    paused = sorted(paused)
     clause = (f" AND NOT (m.kind = 'followup' AND m.seat_id IN ({','.join('?' * len(seats))}))" if seats else "")
     if people:
         clause += f" AND NOT (m.kind = 'followup' AND m.candidate_id IN ({','.join('?' * len(people))}))"
+    if paused:
+        clause += f" AND m.seat_id NOT IN ({','.join('?' * len(paused))})"
     sql = DUE.format(op="<" if before else "<=", held=clause) + db.for_update_skip_locked  # P3
-    return db.all(sql, (bound_text, *seats, *people, limit))
+    return db.all(sql, (bound_text, *seats, *people, *paused, limit))
 
 
 def work_due(db, target_text: str) -> bool:
@@ -114,9 +118,11 @@ def transport_kind(db, seat_id: int) -> str:
 
 
 def claim(db, rows) -> int:
-    """(claimed_by, claim_expires, attempt_at, attempt_at, id): scheduled -> sending, one more attempt."""
+    """(claim_transport, claimed_by, claim_expires, attempt_at, attempt_at, id): scheduled -> sending, one more
+    attempt; `claim_transport` is the JSON of the transport's kind and settings that makes the attempt (D10)."""
     return db.conn.executemany(
-        "UPDATE messages SET status = 'sending', claimed_by = ?, claim_expires_utc = ?, attempts = attempts + 1, "
+        "UPDATE messages SET status = 'sending', claim_transport = ?, claimed_by = ?, claim_expires_utc = ?, "
+        "attempts = attempts + 1, held_reason = NULL, "
         "first_attempt_utc = coalesce(first_attempt_utc, ?), last_attempt_utc = ? "
         "WHERE id = ? AND status = 'scheduled'", rows).rowcount
 
@@ -169,6 +175,32 @@ def unclaim(db, ids) -> None:
                         ((i,) for i in ids))
 
 
+def record_held(db, rows) -> None:
+    """(held_reason, id): D12, a configuration error: not attempted after all, so the claim's attempt is taken back
+    (and a first attempt's moment with it: D5's 24 hours do not run); the message stays scheduled, due as before."""
+    db.conn.executemany(
+        f"UPDATE messages SET status = 'scheduled', held_reason = ?1, failure = ?1, {_UNCLAIM}, "
+        "attempts = max(attempts - 1, 0), first_attempt_utc = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_utc END "
+        "WHERE id = ?2 AND status = 'sending'", rows)
+
+
+def set_message_id(db, message_id: int, internet_message_id: str) -> None:
+    """D13: the final Message-ID, set at the first attempt by an email transport."""
+    db.execute("UPDATE messages SET internet_message_id = ? WHERE id = ?", (internet_message_id, message_id))
+
+
+def hold_due(db, seat_id: int, reason: str, bound_text: str) -> None:
+    """D12: the seat's other due messages wait for the same fix; the attention folder lists them with the reason."""
+    db.execute(f"UPDATE messages AS m SET held_reason = ?1, failure = coalesce(failure, ?1) WHERE m.seat_id = ?2 "
+               f"AND m.status = 'scheduled' AND {DUE_AT} <= ?3", (reason, seat_id, bound_text))
+
+
+def unsettled_of_seat(db, seat_id: int) -> list:
+    """D10: the seat's messages in flight, unknown or waiting to retry (id, status)."""
+    return db.all("SELECT id, status, retry_at_utc FROM messages WHERE seat_id = ? AND (status IN ('sending', 'unknown') "
+                  "OR (status = 'scheduled' AND retry_at_utc IS NOT NULL)) ORDER BY id LIMIT 50", (seat_id,))
+
+
 def in_flight(db) -> list:
     return db.all(IN_FLIGHT)
 
@@ -209,6 +241,12 @@ def doctor_findings(db) -> list[tuple[str, str]]:
     for row in db.all("SELECT id FROM messages m WHERE m.status = 'sent' AND m.attempts < 1 AND "
                       "(m.transport_id IS NOT NULL OR m.first_attempt_utc IS NOT NULL) LIMIT 50"):
         out.append(("delivery", f"Message {row['id']} was sent by a transport but records no attempt."))
+    for row in db.all(  # D17: what goes (or went) carries one net charge, unless a response refunded it (C2-C4)
+            "SELECT m.id, m.status FROM messages m JOIN threads t ON t.id = m.thread_id "
+            "WHERE m.status IN ('scheduled', 'sending', 'unknown', 'sent') AND m.credit = 'refunded' "
+            "AND t.response_kind IS NULL LIMIT 50"):
+        out.append(("charge", f"Message {row['id']} is {row['status']} but carries no net charge (it was refunded and "
+                              "not charged again): it would go, or went, for free."))
     return out
 
 

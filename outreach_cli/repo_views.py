@@ -11,7 +11,9 @@ _FOLDERS = {
                        "(m.status = 'canceled' AND m.cancel_reason = 'daily_limit'))", "m.send_at_utc, m.id"),
     "responded": ("m.status = 'sent' AND t.response_kind IS NOT NULL", "m.sent_at_utc, m.id"),
     "canceled": ("m.status = 'canceled'", "m.send_at_utc, m.id"),
-    "attention": ("m.status IN ('unknown', 'failed')", "m.send_at_utc, m.id"),  # D8: unknown and failed messages
+    # D8: unknown and failed messages; D12: held by a configuration error, or waiting to retry
+    "attention": ("(m.status IN ('unknown', 'failed') OR (m.status = 'scheduled' AND (m.retry_at_utc IS NOT NULL "
+                  "OR m.held_reason IS NOT NULL)))", "m.send_at_utc, m.id"),
 }
 MESSAGE_FOLDERS = tuple(_FOLDERS)
 

@@ -317,6 +317,11 @@ CREATE TABLE seat_addresses (
     PRIMARY KEY (seat_id, address)
 );
 """),
+    # D10: a claim remembers the transport (kind and settings) that made it; D12: why a message is held.
+    ("0009_delivery_claim_transport", """
+ALTER TABLE messages ADD COLUMN claim_transport TEXT;
+ALTER TABLE messages ADD COLUMN held_reason TEXT;
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

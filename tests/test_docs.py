@@ -4,7 +4,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "docs" / "rules.md"
-EXPECTED = {"S": 6, "F": 6, "C": 10, "K": 8, "L": 10, "R": 3, "T": 5, "V": 1, "D": 9, "I": 15, "M": 5, "W": 7, "P": 6}
+EXPECTED = {"S": 6, "F": 6, "C": 10, "K": 8, "L": 10, "R": 3, "T": 5, "V": 1, "D": 20, "I": 15, "M": 5, "W": 7, "P": 6}
 
 
 def test_every_rule_id_is_written_out_once():

@@ -370,11 +370,12 @@ def test_D4_smtp_login_failure_is_temporary_and_never_shows_the_password(smtp_se
     assert server.messages() == []
 
 
-def test_D2_missing_password_variable_is_named_not_guessed(smtp_server, monkeypatch):
+def test_D2_D12_missing_password_variable_is_named_not_guessed(smtp_server, monkeypatch):
+    from outreach_cli.transports import NotConfigured
     server = smtp_server(user="ada", password="pw")
     monkeypatch.delenv("OUTREACH_NO_SUCH_PW", raising=False)
     outcome = smtp(server, user="ada", password_env="OUTREACH_NO_SUCH_PW").send(envelope())
-    assert isinstance(outcome, Temporary) and "OUTREACH_NO_SUCH_PW" in outcome.reason
+    assert isinstance(outcome, NotConfigured) and "OUTREACH_NO_SUCH_PW" in outcome.reason  # D12: not an attempt
 
 
 def test_D2_password_command_output_loses_only_its_trailing_newline():

@@ -19,3 +19,12 @@ PasswordCommand = Annotated[Optional[str], typer.Option("--password-command", he
 CaFile = Annotated[Optional[str], typer.Option("--ca-file", help="smtp, imap: trust this CA (PEM) instead of the "
                                                                  "system's.")]
 Timeout = Annotated[Optional[int], typer.Option("--timeout", help="Seconds to wait (default 60).")]
+# Point 10 of issue 21: each command documents its own ports and securities.
+SmtpPort = Annotated[Optional[int], typer.Option("--port", help="587 for starttls (the default), 465 for ssl, "
+                                                               "25 for none.")]
+ImapPort = Annotated[Optional[int], typer.Option("--port", help="993 for ssl (the default), 143 for starttls or "
+                                                               "none.")]
+SmtpSecurity = Annotated[Optional[str], typer.Option("--security", help="starttls (default), ssl or none; none only "
+                                                                        "to loopback.")]
+ImapSecurity = Annotated[Optional[str], typer.Option("--security", help="ssl (default), starttls or none; none only "
+                                                                        "to loopback.")]

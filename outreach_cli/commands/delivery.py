@@ -7,7 +7,7 @@ import typer
 
 from .. import render
 from ._common import DbOption, JsonOption, SeatOption, run
-from ._server import CaFile, Host, PasswordCommand, PasswordEnv, Port, Security, Timeout, User
+from ._server import CaFile, Host, PasswordCommand, PasswordEnv, SmtpPort, SmtpSecurity, Timeout, User
 
 delivery_app = typer.Typer(help="How a seat's messages leave: outbox, smtp, sendmail, exec.",
                            no_args_is_help=True)
@@ -19,8 +19,8 @@ def delivery_set(
     seat: SeatOption = None,
     dir: Annotated[Optional[str], typer.Option("--dir", help="outbox: the Maildir to write into.")] = None,
     host: Host = None,
-    port: Port = None,
-    security: Security = None,
+    port: SmtpPort = None,
+    security: SmtpSecurity = None,
     user: User = None,
     password_env: PasswordEnv = None,
     password_command: PasswordCommand = None,
@@ -30,7 +30,7 @@ def delivery_set(
                                                                      "exec: the command run by sh -c.")] = None,
     db: DbOption = None, json: JsonOption = False,
 ):
-    """Choose a seat's transport and its options (D1); passwords only by reference (D2)."""
+    """Choose a seat's transport and its options; passwords only by reference (an environment variable's name or a command)."""
     from ..services.delivery import set_transport
     run(db, json, lambda d, clock: set_transport(d, seat_name=seat, kind=kind, dir=dir, host=host, port=port, security=security, user=user,
                                           password_env=password_env, password_command=password_command,
@@ -47,7 +47,7 @@ def delivery_show(seat: SeatOption = None, db: DbOption = None, json: JsonOption
 
 @delivery_app.command("test")
 def delivery_test(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
-    """Check a seat's transport without sending a message (D9)."""
+    """Check a seat's transport without sending a message."""
     from ..services.delivery import test
     run(db, json, lambda d, clock: test(d, seat_name=seat), render.delivery_test)
 

@@ -9,7 +9,7 @@ import typer
 from .. import render
 from ..errors import refuse
 from ._common import DbOption, JsonOption, SeatOption, run
-from ._server import CaFile, Host, PasswordCommand, PasswordEnv, Port, Security, Timeout, User
+from ._server import CaFile, Host, ImapPort, ImapSecurity, PasswordCommand, PasswordEnv, Timeout, User
 
 EX_TEMPFAIL = 75
 mailbox_app = typer.Typer(help="A seat's incoming mailbox (maildir, mbox, imap).", no_args_is_help=True)
@@ -23,8 +23,8 @@ def mailbox_set(
     dir: Annotated[Optional[str], typer.Option("--dir", help="maildir: the Maildir (with new/ and cur/).")] = None,
     file: Annotated[Optional[str], typer.Option("--file", help="mbox: the mbox file.")] = None,
     host: Host = None,
-    port: Port = None,
-    security: Security = None,
+    port: ImapPort = None,
+    security: ImapSecurity = None,
     user: User = None,
     password_env: PasswordEnv = None,
     password_command: PasswordCommand = None,
@@ -33,7 +33,7 @@ def mailbox_set(
     timeout: Timeout = None,
     db: DbOption = None, json: JsonOption = False,
 ):
-    """Choose a seat's mailbox (I1); it is only ever read. Passwords only by reference (D2)."""
+    """Choose a seat's mailbox; it is only ever read. Passwords only by reference (an environment variable's name or a command)."""
     from ..services.mailbox import set_mailbox
     run(db, json, lambda d, clock: set_mailbox(d, seat_name=seat, kind=kind, dir=dir, file=file, host=host, port=port, security=security,
                                                user=user, password_env=password_env, password_command=password_command,
@@ -50,7 +50,7 @@ def mailbox_show(seat: SeatOption = None, db: DbOption = None, json: JsonOption 
 
 @replies_app.command("fetch")
 def replies_fetch(seat: SeatOption = None, db: DbOption = None, json: JsonOption = False):
-    """Read what is new in a seat's mailbox: replies stop follow-ups and settle credits (I2)."""
+    """Read what is new in a seat's mailbox: replies stop follow-ups and settle credits."""
     from ..services.incoming import fetch
     run(db, json, lambda d, clock: fetch(d, seat_name=seat, clock=clock), render.incoming_result)
 

@@ -110,7 +110,8 @@ def show_draft(draft: str, db: DbOption = None, json: JsonOption = False):
 
 
 def resolve(
-    message: Annotated[str, typer.Argument(help="A message whose delivery is unknown.", show_default=False)],
+    message: Annotated[list[str], typer.Argument(help="One or more messages whose delivery is unknown.",
+                                                 show_default=False)],
     sent: Annotated[bool, typer.Option("--sent", help="It did go: record it as sent.")] = False,
     resend: Annotated[bool, typer.Option("--resend", help="Send it again at the next tick (same Message-ID).")] = False,
     cancel: Annotated[bool, typer.Option("--cancel", help="Cancel it and refund it (and its follow-up).")] = False,
@@ -119,10 +120,10 @@ def resolve(
     """Settle a message whose delivery is unknown.
 
     --sent: it did go. --resend: send it again. --cancel: cancel and refund it."""
-    from ..services.resolve import resolve_chosen
-    action = lambda d, clock: resolve_chosen(d, message_id=message, sent=sent, resend=resend, cancel=cancel,  # noqa: E731
-                                             clock=clock)
-    run(db, json, showing_year(action), render.message)
+    from ..services.resolve import resolve_several
+    action = lambda d, clock: resolve_several(d, message_ids=message, sent=sent, resend=resend, cancel=cancel,  # noqa: E731
+                                              clock=clock)
+    run(db, json, showing_year(action), render.message if len(message) == 1 else render.resolved)
 
 
 def register(app: typer.Typer) -> None:

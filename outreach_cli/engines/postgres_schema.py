@@ -205,4 +205,8 @@ CREATE TABLE seat_addresses (
     PRIMARY KEY (seat_id, address)
 );
 """,
+    "0009_delivery_claim_transport": """
+ALTER TABLE messages ADD COLUMN claim_transport TEXT;
+ALTER TABLE messages ADD COLUMN held_reason TEXT;
+""",
 }

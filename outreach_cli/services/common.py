@@ -161,6 +161,17 @@ def check_server_options(options: dict, *, securities: tuple, default_security: 
         raise refuse("invalid_input", f"--ca-file needs --security {securities[0]} or {securities[1]}.")
     if options.get("ca_file") and not os.path.isfile(options["ca_file"]):
         raise refuse("invalid_input", f"--ca-file {options['ca_file']} is not a file.")
-    if options.get("password_env") and not ENV_NAME.match(options["password_env"]):
-        raise refuse("invalid_input", f"--password-env takes the NAME of an environment variable (letters, digits, "
-                                      f"_), not {options['password_env']!r}.")
+    if options.get("password_env") and not ENV_NAME.fullmatch(options["password_env"]):
+        # D19: what was given is not repeated, since it may be the password itself
+        raise refuse("invalid_input", "--password-env takes the NAME of an environment variable (letters, digits and "
+                                      "_, not starting with a digit), never the password itself.")
+
+
+def password_env_warning(options: dict) -> str | None:
+    """D19: a password variable that is not set here (cron's environment may differ, too); no value is printed."""
+    import os
+    name = options.get("password_env")
+    if name and name not in os.environ:
+        return (f"The environment variable {name} is not set here; set it where `outreach tick` runs (cron's "
+                "environment is not your shell's), or messages are held (D12) until it is.")
+    return None

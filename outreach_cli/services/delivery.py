@@ -11,7 +11,7 @@ import os
 from .. import repo_transports
 from ..errors import refuse
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
-from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, use_case
+from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, password_env_warning, use_case
 
 # Which options each kind takes (as the CLI spells them, without the leading dashes).
 ALLOWED = {
@@ -49,15 +49,41 @@ def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
     if kind in REQUIRED and not options.get(REQUIRED[kind]):
         raise refuse("invalid_input", f"The {kind} transport needs --{REQUIRED[kind].replace('_', '-')}.")
     _check_options(kind, options)
+    unsettled = _unsettled(db, seat, kind)
     if kind == "none":
         repo_transports.delete_seat_transport(db, seat["id"])
     else:
         repo_transports.set_seat_transport(db, seat["id"], kind, options)
     result = show(db, seat_name=seat["name"])
+    if unsettled:
+        result.setdefault("warnings", []).append(unsettled)
+    if password_env_warning(options):
+        result.setdefault("warnings", []).append(password_env_warning(options))
     if kind in EMAIL_KINDS and not seat["from_address"]:
-        result["warnings"] = [f"Seat {seat['name']} has no sender address yet; set one with "
-                              f"`outreach seats set {seat['name']} --from \"Name <address>\"` before scheduling."]
+        result.setdefault("warnings", []).append(f"Seat {seat['name']} has no sender address yet; set one with "
+                              f"`outreach seats set {seat['name']} --from \"Name <address>\"` before scheduling.")
     return result
+
+
+def _unsettled(db, seat, kind: str) -> str | None:
+    """D10: the seat's messages in flight, unknown or waiting to retry, named in one line; `none` is refused while
+    there are any, since it would record as sent a message that never left."""
+    from .. import repo_delivery
+    rows = repo_delivery.unsettled_of_seat(db, seat["id"])
+    if not rows:
+        return None
+    names = {"sending": "in flight", "unknown": "unknown", "scheduled": "waiting to retry"}
+    groups: dict[str, list[str]] = {}
+    for row in rows:
+        groups.setdefault(names[row["status"]], []).append(str(row["id"]))
+    shown = "; ".join(f"{', '.join(ids)} {what}" for what, ids in groups.items())
+    if kind == "none":
+        raise refuse("invalid_state", f"Seat {seat['name']} has messages not settled (message(s) {shown}); `none` "
+                                      "would record them as sent though they never left. Settle them first "
+                                      "(`outreach resolve MESSAGE ...`, `outreach cancel MESSAGE`).")
+    return (f"Seat {seat['name']} has messages not settled by its previous transport (message(s) {shown}): a claim "
+            "in flight is settled by the transport that made it, unknown ones need `outreach resolve`, and retries "
+            "now go by the new transport.")
 
 
 def _check_options(kind: str, options: dict) -> None:

@@ -12,9 +12,14 @@ from ..clock import Clock
 from .common import acting_seat, find_draft, use_case
 
 SUBJECT_MAX, BODY_MAX = 200, 1900
-_CONTROL_SUBJECT = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_SUBJECT = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # D14: no line or paragraph separators
 _CONTROL_BODY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 DELAY_MIN_HOURS, DELAY_MAX_HOURS, DELAY_DEFAULT_HOURS = 72, 28 * 24, 7 * 24
+
+
+def reply_subject(subject: str) -> str:
+    """D14: a follow-up without its own subject takes its initial's with `Re: ` in front, unless it has one."""
+    return subject if re.match(r"re:", subject, re.IGNORECASE) else "Re: " + subject
 
 
 def check_text(subject: str | None, body: str | None, what: str = "message", signature: str | None = None) -> None:
@@ -114,7 +119,7 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
     subject = subject if subject is not None else (row["followup_subject"] if existing else None)
     body = body if body is not None else (row["followup_body"] if existing else None)
     if subject is None and body is not None:
-        subject = "Re: " + row["subject"]
+        subject = reply_subject(row["subject"])
     if body is None:
         raise refuse("invalid_message", "A new follow-up needs a --body (and optionally --subject).")
     check_text(subject, body, "follow-up", signature=seat["signature"])

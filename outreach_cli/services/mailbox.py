@@ -6,7 +6,7 @@ import os
 
 from .. import repo_incoming
 from ..errors import refuse
-from .common import acting_seat, check_server_options, given_options, use_case
+from .common import acting_seat, check_server_options, given_options, password_env_warning, use_case
 from .incoming import ALLOWED, IMAP_DEFAULTS, IMAP_PORTS, effective_settings, source_name
 
 KINDS = ("none", "maildir", "mbox", "imap")
@@ -27,6 +27,8 @@ def set_mailbox(db, *, seat_name: str | None, kind: str, **given) -> dict:
         raise refuse("invalid_input", f"Unknown mailbox kind {kind!r}; use one of {', '.join(KINDS)}.")
     options = given_options(given, ALLOWED[kind], f"a {kind} mailbox")
     warnings = _check_options(kind, options, db, seat["id"])
+    if password_env_warning(options):
+        warnings = [*(warnings or []), password_env_warning(options)]
     if kind == "none":
         repo_incoming.delete_mailbox(db, seat["id"])
     else:

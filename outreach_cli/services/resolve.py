@@ -20,8 +20,25 @@ def resolve_chosen(db, *, message_id, sent: bool = False, resend: bool = False, 
     return resolve(db, message_id, chosen[0], clock=clock)
 
 
+def resolve_several(db, *, message_ids, sent: bool = False, resend: bool = False, cancel: bool = False,
+                    clock) -> dict | list:
+    """D18: `resolve ID [ID ...]`: one message gives the message, several a list; all are settled in one
+    transaction, or none is (a refusal of any of them changes nothing)."""
+    if len(message_ids) == 1:
+        return resolve_chosen(db, message_id=message_ids[0], sent=sent, resend=resend, cancel=cancel, clock=clock)
+    chosen = [name for name, flag in (("sent", sent), ("resend", resend), ("cancel", cancel)) if flag]
+    if len(chosen) != 1:
+        raise refuse("invalid_input", "Give exactly one of --sent, --resend or --cancel.")
+    with db.transaction():
+        return [_resolve(db, message_id, chosen[0], clock=clock) for message_id in dict.fromkeys(message_ids)]
+
+
 @use_case
 def resolve(db, message_id, action: str, *, clock) -> dict:
+    return _resolve(db, message_id, action, clock=clock)
+
+
+def _resolve(db, message_id, action: str, *, clock) -> dict:
     """`sent`: it did go; its sent time is the best known one (the moment of its last attempt), and its
     follow-up moves by F3 from there. `resend`: scheduled again, due now, with the same Message-ID (a fresh
     24-hour retry window). `cancel`: canceled and refunded, its follow-up too (F5, C5)."""

@@ -82,12 +82,22 @@ def _check_recipient(seat, candidate) -> None:
                                        "cannot message; compose again without them, or from a recruiter seat.")
 
 
+def sender_name(seat) -> str:
+    """D14: `{sender_name}` is the display name of the seat's --from address when it has one, else the seat's name."""
+    if seat["from_address"]:
+        from ..mail import parse_address
+        parsed = parse_address(seat["from_address"])
+        if parsed and parsed[0].strip():
+            return parsed[0].strip()
+    return seat["name"]
+
+
 class _Texts:
     """The draft's texts parsed once, rendered per recipient (T5, S6); gaps and overlong texts are
     collected for every recipient so one refusal can name them all."""
 
     def __init__(self, draft, seat):
-        self.personal = placeholders.Personaliser.of_draft(draft, seat["name"], seat["signature"])
+        self.personal = placeholders.Personaliser.of_draft(draft, sender_name(seat), seat["signature"])
         self.two = draft["followup_body"] is not None
         self.missing: list[str] = []
         self.too_long: list[str] = []
@@ -352,6 +362,22 @@ def _followup_delay(initial, instant) -> int:
     return int(delay.total_seconds() // 3600)
 
 
+def _check_reschedule_address(db, seat, candidate) -> None:
+    """D17: a rescheduled message is refused as `schedule` would refuse its recipient: an email marked
+    undeliverable by a bounce (I5), or, with an email transport, a missing sender address or recipient email (D3)."""
+    if candidate["email_undeliverable"]:
+        raise refuse("missing_value", f"The email of {candidate['handle']} bounced as undeliverable (email); set a "
+                                      "working one with `outreach candidates set HANDLE --email ADDRESS`.")
+    from ..transports import EMAIL_KINDS
+    if repo_delivery.transport_kind(db, seat["id"]) in EMAIL_KINDS:
+        if not seat["from_address"]:
+            raise refuse("missing_value", f"Seat {seat['name']} has no sender address (`outreach seats set "
+                                          f"{seat['name']} --from \"Name <address>\"`); nothing was rescheduled.")
+        if not (candidate["email"] or "").strip():
+            raise refuse("missing_value", f"Candidate {candidate['handle']} has no email (`outreach candidates set "
+                                          f"{candidate['handle']} --email ADDRESS`); nothing was rescheduled.")
+
+
 @use_case
 def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
                clock: Clock) -> RescheduleResult:
@@ -360,7 +386,11 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     seat = repo.seat_by_id(db, message["seat_id"])
     if thread["response_kind"]:
         raise refuse("invalid_state", f"Thread {thread['id']} already has a response; nothing more is sent.")
-    if message["status"] == "sent" or (message["status"] == "canceled" and message["cancel_reason"] not in SYSTEM_REASONS):
+    if message["status"] == "failed":  # D17: a failed message goes again only as a new draft (charged, checked)
+        raise refuse("invalid_state", f"Message {message['id']} failed; to send it again, compose and schedule a new "
+                                      "draft (it is charged and its address checked like any schedule).")
+    if message["status"] not in ("scheduled", "canceled") or (
+            message["status"] == "canceled" and message["cancel_reason"] not in SYSTEM_REASONS):
         raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages or "
                                       "messages the system canceled can be rescheduled.")
     if bool(at) == bool(now_flag):
@@ -376,6 +406,7 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     if candidate["removed"]:
         raise refuse("invalid_state", "That candidate was removed; their messages cannot be sent.")
     _check_recipient(seat, candidate)
+    _check_reschedule_address(db, seat, candidate)
     now = clock.now()
     choice = tz if tz is not None else (message["timezone"] if message["timezone_source"] == "explicit" else
                     ("recipient" if message["timezone_source"] == "recipient" else "sender"))
@@ -386,7 +417,7 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
         times = TimeChoice(None if now_flag else at, choice, seat, now)
     instant, zone_name, source = times.for_candidate(candidate)
     followup = repo.followup_of(db, thread["id"]) if message["kind"] == "initial" else None
-    revive = [message] if message["status"] == "canceled" else []
+    revive = [message] if message["status"] == "canceled" or message["credit"] == "refunded" else []
     warnings = list(times.warnings)
     placer = placer_of(seat)
     if placer is not None and source != "best":  # W2: --now is placed; an explicit --at is kept, with a warning
@@ -396,7 +427,9 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
         elif not placer.is_open(instant, candidate["timezone"], candidate["country"]):
             warnings.append(f"Message {message['id']} will go outside seat {seat['name']}'s window "
                             f"({seat['send_window']}) at the time written, which is kept.")
-    if followup is not None and followup["status"] == "canceled" and followup["cancel_reason"] == "initial_not_sent":
+    if followup is not None and followup["status"] == "scheduled" and followup["credit"] == "refunded":
+        revive.append(followup)  # D17: whatever goes again carries its charge
+    elif followup is not None and followup["status"] == "canceled" and followup["cancel_reason"] == "initial_not_sent":
         try:
             check_followup_allowed(db, seat)
             revive.append(followup)

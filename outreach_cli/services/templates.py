@@ -59,7 +59,8 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
         if followup_body is not None or followup_subject is not None or followup_after is not None:
             if followup_body is None:
                 raise refuse("invalid_message", "A template's follow-up needs --followup-body.")
-            followup_subject = followup_subject or "Re: " + subject
+            from .drafts import reply_subject
+            followup_subject = followup_subject or reply_subject(subject)
             check_text(followup_subject, followup_body, "follow-up")
             delay = parse_delay(followup_after)
     at_local, at_tz = _check_at(at, tz, clock.now())
@@ -134,7 +135,8 @@ def preview(db, *, draft_id) -> dict:
     """Rendered text per recipient and the values each lacks; schedules nothing."""
     draft = find_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
-    personal = placeholders.Personaliser.of_draft(draft, seat["name"], seat["signature"])
+    from .scheduling import sender_name
+    personal = placeholders.Personaliser.of_draft(draft, sender_name(seat), seat["signature"])
     recipients = []
     for candidate in repo.draft_recipients(db, draft["id"]):
         texts, missing = personal.render(candidate)

@@ -153,6 +153,17 @@ def _warn_about_delivery(report: dict) -> None:
     if parts:
         report.setdefault("warnings", []).append("Delivery: " + "; ".join(parts) +
                                                  ". See `outreach inbox --folder attention`.")
+    for item in report.get("delivery_problems", ()):  # D12, D18: one line each, every tick until it is fixed
+        ids = _ids(item["ids"])
+        if item["problem"] == "held":
+            line = (f"Delivery for seat {item['seat']} is not configured right: {item['reason']} Message(s) {ids} and "
+                    "the seat's other due messages were not attempted and stay scheduled until it is fixed.")
+        elif item["problem"] == "hung":
+            continue  # said in D8's line above
+        else:
+            line = (f"Delivery for seat {item['seat']} needs a look: {item['reason']} (message(s) {ids} will be "
+                    "retried).")
+        report.setdefault("warnings", []).append(line.replace("..", "."))
 
 
 def _ids(ids) -> str:
@@ -260,11 +271,13 @@ def _recover(db, clock, senders, report: dict) -> None:
                     "it may or may not have gone.", row["id"])])
                 report["unknown"].append(row["id"])
             elif delivered:
+                senders.remove_orphans(row)
                 sent_at = row["last_attempt_utc"] or real_now
                 repo_delivery.record_sent(db, [(sent_at, delivered, row["id"])])
                 _move_followup(db, row, sent_at)
                 report["sent"].append(row["id"])
             else:
+                senders.remove_orphans(row)
                 repo_delivery.unclaim(db, [row["id"]])
 
 
@@ -310,10 +323,18 @@ class _Senders:
         from ..transports import DEFAULT_TIMEOUT
         return int(self.settings[seat_id].get("timeout") or DEFAULT_TIMEOUT)
 
+    def claim_transport(self, seat_id: int) -> str:
+        """D10: the kind and settings a claim records, as JSON."""
+        import json
+        return json.dumps(self.settings[seat_id], sort_keys=True)
+
     def already_delivered(self, row) -> str | bool | None:
         """For a stale outbox claim: the file name if its file is in new/, else False; None for any other
-        transport (cannot be told)."""
+        transport (cannot be told). D10: the transport that made the claim decides, not the seat's current one."""
         settings = self.settings.get(row["seat_id"])
+        if row["claim_transport"]:
+            import json
+            settings = json.loads(row["claim_transport"])
         if not settings or settings["kind"] != "outbox":
             return None
         from ..transports.outbox import OutboxTransport
@@ -322,6 +343,25 @@ class _Senders:
         except ValueError:
             return None
         return name if os.path.exists(os.path.join(settings["dir"], "new", name)) else False
+
+    def remove_orphans(self, row) -> None:
+        """Point 10 of issue 21: a killed outbox write leaves `tmp/NAME.pid.random` (candidate text); once its
+        message is settled, the file goes."""
+        import glob
+        import json
+        settings = json.loads(row["claim_transport"]) if row["claim_transport"] else self.settings.get(row["seat_id"])
+        if not settings or settings.get("kind") != "outbox":
+            return
+        from ..transports.outbox import OutboxTransport
+        try:
+            name = OutboxTransport.file_name(row["internet_message_id"])
+        except ValueError:
+            return
+        for path in glob.glob(os.path.join(glob.escape(os.path.join(settings["dir"], "tmp", name)) + ".*")):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
 
     def _transport(self, seat_id: int):
         if seat_id not in self.open:
@@ -371,7 +411,8 @@ class _Senders:
 
 
 def _envelope(claim):
-    """Built from the stored row alone: the same bytes on every retry (Date: the due moment, D3)."""
+    """Built from the stored row alone: the same bytes on every retry of one delivery (D3). D11: Date is the first
+    hand-over of the current delivery (first_attempt_utc, set at the claim; a resend starts a new delivery)."""
     from .. import mail, shapes
     row = claim.row
     message = shapes.message(row)
@@ -379,7 +420,7 @@ def _envelope(claim):
     zone = get_zone(row["seat_timezone"])
     return mail.envelope(message=message, internet_message_id=row["internet_message_id"],
                          from_address=row["from_address"], to_address=row["candidate_email"], to_name=name,
-                         sent_at=from_text(row["send_at_utc"]), zone=zone,
+                         sent_at=from_text(row["first_attempt_utc"] or row["send_at_utc"]), zone=zone,
                          in_reply_to=row["initial_message_id"] if row["kind"] == "followup" else None,
                          list_unsubscribe=bool(row["seat_list_unsubscribe"]))  # M3
 
@@ -391,6 +432,7 @@ class _Run:
     def __init__(self, db, clock, target, report, held=frozenset(), senders=None):
         self.db, self.clock, self.target, self.report = db, clock, target, report
         self.held = frozenset(held)
+        self.paused: set = set()  # seats that send nothing more in this tick (D12, D18)
         self.senders = senders  # None: nothing is claimed (a dry run, the agenda)
         self.target_text = to_text(target)
         # On the system clock a message goes out at the real time of the tick (K1).
@@ -419,9 +461,9 @@ class _Run:
             self.refresh_text = repo_delivery.next_refresh(db)
         refresh_text = self.refresh_text
         if refresh_text is not None and refresh_text <= self.target_text:
-            due = repo_delivery.due(db, refresh_text, True, self.limit, self.held)  # messages strictly before the refresh
+            due = repo_delivery.due(db, refresh_text, True, self.limit, self.held, self.paused)  # strictly before it
         else:
-            due = repo_delivery.due(db, self.target_text, False, self.limit, self.held)
+            due = repo_delivery.due(db, self.target_text, False, self.limit, self.held, self.paused)
         if not due:
             if refresh_text is None or refresh_text > self.target_text:
                 return False
@@ -576,19 +618,39 @@ class _Run:
         for row in self.to_claim:
             expires = to_text(real_now + timedelta(seconds=self.senders.timeout(row["seat_id"])) + CLAIM_GRACE)
             attempt_at = row["due_at"] if self.clock.simulated else to_text(real_now)
-            rows.append((owner, expires, attempt_at, attempt_at, row["id"]))
+            rows.append((self.senders.claim_transport(row["seat_id"]), owner, expires, attempt_at, attempt_at,
+                         row["id"]))
         repo_delivery.claim(self.db, rows)
-        attempt_at = {row[4]: row[2] for row in rows}
-        self.claims = [_Claim(row, attempt_at[row["id"]])
+        attempt_at = {row[5]: row[3] for row in rows}
+        self.claims = [_Claim(self._final_message_id(row), attempt_at[row["id"]])
                        for row in repo_delivery.claimed(self.db, [r["id"] for r in self.to_claim])]
         order = {row["id"]: index for index, row in enumerate(self.to_claim)}
         self.claims.sort(key=lambda claim: order[claim.row["id"]])
 
+    def _final_message_id(self, row):
+        """D13: a message scheduled before the seat had a sender address takes its Message-ID's domain from the
+        address at its first attempt by an email transport, in the claim's transaction; never after."""
+        from .. import mail
+        if (row["attempts"] != 1 or not row["from_address"] or mail.FALLBACK_DOMAIN not in row["internet_message_id"]
+                or self.senders.kind(row["seat_id"]) not in ("outbox", "smtp", "sendmail")):
+            return row
+        new_id = mail.new_message_id(row["from_address"])
+        if mail.FALLBACK_DOMAIN in new_id:
+            return row
+        repo_delivery.set_message_id(self.db, row["id"], new_id)
+        return {**dict(row), "internet_message_id": new_id}
+
     def record(self, attempted: list) -> None:
         """The outcome of each attempt (D5), in the transaction that also claims the next messages."""
         db, report = self.db, self.report
-        sent, retries, failed, unknown, refunds = [], [], [], [], []
+        sent, retries, failed, unknown, refunds, held = [], [], [], [], [], []
         for claim, outcome, accepted_at in attempted:
+            if type(outcome).__name__ == "NotConfigured":  # D12: not attempted; the seat waits for the fix
+                held.append((outcome.reason, claim.row["id"]))
+                self._pause(claim, "held", outcome.reason)
+                continue
+            if getattr(outcome, "setup", False):  # D18: unreachable, TLS, certificate or login: say so
+                self._note(claim, "setup", outcome.reason)
             settled = decision.settle(outcome, attempts=claim.attempts, attempt_at=from_text(claim.attempt_at),
                                       first_attempt=from_text(claim.first_attempt or claim.attempt_at))
             mid = claim.row["id"]
@@ -608,16 +670,39 @@ class _Run:
             else:
                 unknown.append((settled.failure, mid))
                 report["unknown"].append(mid)
+                if self.senders.kind(claim.seat_id) != "outbox":
+                    self._pause(claim, "hung", settled.failure)  # D18: one time-out and one unknown, not one each
         for write, rows in ((repo_delivery.record_sent, sent), (repo_delivery.record_retry, retries),
-                            (repo_delivery.record_failed, failed), (repo_delivery.record_unknown, unknown)):
+                            (repo_delivery.record_failed, failed), (repo_delivery.record_unknown, unknown),
+                            (repo_delivery.record_held, held)):
             if rows:
                 write(db, rows)
+        for reason, mid in held:
+            repo_delivery.hold_due(db, next(c.seat_id for c, _o, _a in attempted if c.row["id"] == mid), reason,
+                                   self.target_text)
         rows = {claim.row["id"]: claim.row for claim, _outcome, _at in attempted}
         for accepted_at, _tid, mid in sent:
             if rows[mid]["followup_id"] is not None:  # F3; a thread without a follow-up needs no read
                 _move_followup(db, rows[mid], accepted_at)
         for claim in refunds:
             self._refund_failed(claim)
+
+    def _pause(self, claim, why: str, reason: str) -> None:
+        """D12, D18: the seat attempts nothing more in this tick; its due messages stay scheduled."""
+        self.paused.add(claim.seat_id)
+        self.keep = False
+        self._note(claim, why, reason)
+
+    def _note(self, claim, why: str, reason: str) -> None:
+        """What the tick's stderr line says about a seat's transport (D12, D18), kept in the report as
+        `delivery_problems: [{seat, problem, reason, ids}]` (one entry per seat and problem)."""
+        seat = claim.row["seat"]
+        for item in self.report.setdefault("delivery_problems", []):
+            if item["seat"] == seat and item["problem"] == why:
+                item["ids"].append(claim.row["id"])
+                return
+        self.report["delivery_problems"].append({"seat": seat, "problem": why, "reason": reason,
+                                                 "ids": [claim.row["id"]]})
 
     def _same_day(self, claim, accepted_at: str) -> bool:
         """Whether a message sent at `accepted_at` counts on the K2 day it was claimed for (on the system clock

@@ -32,8 +32,10 @@ class Accepted:
 
 @dataclass(frozen=True)
 class Temporary:
-    """Not delivered, worth retrying later (4xx, refused connection, TLS or login failure, exit 75)."""
+    """Not delivered, worth retrying later (4xx, refused connection, TLS or login failure, exit 75). `setup`: the
+    server could not be reached, or TLS, its certificate or the login failed (D18: the recruiter must look)."""
     reason: str
+    setup: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,14 @@ class Unknown:
     reason: str
 
 
-Outcome = Union[Accepted, Temporary, Permanent, Unknown]
+@dataclass(frozen=True)
+class NotConfigured:
+    """A configuration error, not a server's answer (D12): a password variable not set, a password command that
+    fails, a missing command. The message was not attempted and stays scheduled, with no attempt counted."""
+    reason: str
+
+
+Outcome = Union[Accepted, Temporary, Permanent, Unknown, NotConfigured]
 
 
 @dataclass(frozen=True)

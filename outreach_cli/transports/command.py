@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from . import DEFAULT_TIMEOUT, Envelope, Unknown, Permanent, transport_failure
+from . import DEFAULT_TIMEOUT, Envelope, NotConfigured, Unknown, Permanent, transport_failure
 from ._process import TimedOut, command_exists, run
 from .sendmail import exit_outcome
 
@@ -38,6 +38,10 @@ class ExecTransport:
             return Unknown(f"The command did not finish within {self.timeout} s; the message may have gone.")
         except OSError as exc:
             return Permanent(f"sh could not be run: {exc.strerror or exc}.")
+        if code in (126, 127):  # D12: sh could not find or run the command: a configuration error
+            detail = err.decode("utf-8", "replace").strip().splitlines()
+            return NotConfigured(f"The exec command could not be run ({detail[-1][:200] if detail else f'exit {code}'}); "
+                                 "fix `outreach delivery set exec --command`.")
         return exit_outcome("The command", code, err, _printed_id(out) if code == 0 else None)
 
     def check(self) -> str:

@@ -14,7 +14,7 @@ import ssl
 
 from .. import secrets
 from ..mail import PLAIN_ADDRESS
-from . import DEFAULT_TIMEOUT, Accepted, Envelope, Permanent, Temporary, Unknown, transport_failure
+from . import DEFAULT_TIMEOUT, Accepted, Envelope, NotConfigured, Permanent, Temporary, Unknown, transport_failure
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -59,12 +59,17 @@ class SmtpTransport:
     def send(self, envelope: Envelope):
         if envelope.rfc822 is None or not envelope.sender or not envelope.recipient:
             return Permanent("The message has no sender address or no recipient email, so it cannot go by SMTP.")
+        if self.user and self._conn is None:
+            try:
+                self._secret()
+            except _Failure as failure:  # D12: a configuration error, not the server's answer
+                return NotConfigured(failure.sentence)
         reused = self._conn is not None
         for _attempt in range(2):
             try:
                 conn = self._connection()
             except _Failure as failure:
-                return Temporary(failure.sentence)
+                return Temporary(failure.sentence, setup=True)
             outcome = self._transaction(conn, envelope)
             if outcome is not _DROPPED:
                 return outcome
@@ -148,7 +153,10 @@ class SmtpTransport:
             raise _Failure(self._describe(exc, "greeting")) from None
         return conn
 
-    def _login(self, conn: smtplib.SMTP) -> None:
+    def _secret(self) -> str:
+        """The password, read once per transport (a tick): the variable or the command (D2)."""
+        if getattr(self, "_password", None) is not None:
+            return self._password
         try:
             secret = secrets.password(self.settings.get("password_env"), self.settings.get("password_command"),
                                       self.timeout, self.environ)
@@ -157,6 +165,11 @@ class SmtpTransport:
         if secret is None:
             raise _Failure(f"No password to log in to {self.where} as {self.user}; "
                            "give --password-env VAR or --password-command CMD.")
+        self._password = secret
+        return secret
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        secret = self._secret()
         try:
             conn.login(self.user, secret)
         except smtplib.SMTPAuthenticationError as exc:
