@@ -367,8 +367,11 @@ def test_D15_non_utf8_bytes_in_arguments_are_invalid_input_not_a_traceback(world
 
 
 def test_D15_a_postgresql_db_gets_a_sentence_about_postgresql(cli, tmp_path):
-    done = _outreach_bytes(tmp_path, b"inbox", b"--db", b"postgresql://ada@db.example.com/outreach")
-    assert done.returncode == 1 and b"PostgreSQL" in done.stderr and b"postgresql:/" not in done.stderr
+    # A socket directory that does not exist: the URI reaches the PostgreSQL engine (P1), and no network is used.
+    uri = f"postgresql://ada@/outreach?host={tmp_path / 'no-such-socket-dir'}".encode()
+    done = _outreach_bytes(tmp_path, b"inbox", b"--db", uri)
+    assert done.returncode == 1 and b"PostgreSQL" in done.stderr and b"Traceback" not in done.stderr
+    assert b"There is no outreach database" not in done.stderr and uri in done.stderr  # the URI kept whole
 
 
 def test_D1_I1_help_documents_each_commands_own_ports_and_no_rule_ids(cli):

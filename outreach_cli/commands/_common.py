@@ -132,8 +132,8 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
 
 def _check_text_input(path: Optional[Path]) -> None:
     """D15: every argument is text: bytes that are not UTF-8 (Python keeps them as lone surrogates) in an argument,
-    a file name or OUTREACH_DB are refused with one sentence, never a traceback. A PostgreSQL URI given as --db
-    gets a sentence about PostgreSQL, not about a missing file."""
+    a file name or OUTREACH_DB are refused with one sentence, never a traceback. (A PostgreSQL URI is the
+    PostgreSQL engine's: db.py, P1.)"""
     import sys
     for where, text in (("an argument", " ".join(sys.argv[1:])), ("$OUTREACH_DB", os.environ.get("OUTREACH_DB", "")),
                         ("--db", str(path) if path is not None else "")):
@@ -142,11 +142,6 @@ def _check_text_input(path: Optional[Path]) -> None:
         except UnicodeEncodeError:
             raise OutreachError(f"{where[0].upper() + where[1:]} holds bytes that are not valid UTF-8; give it as "
                                 "UTF-8 text.", "invalid_input") from None
-    target = str(path) if path is not None else os.environ.get("OUTREACH_DB", "")
-    if target.split(":", 1)[0].lower() in ("postgresql", "postgres") and ":" in target:
-        raise OutreachError("That --db is a PostgreSQL address, and this installation has no PostgreSQL support "
-                            "(install outreach[postgres]); give --db a SQLite file path to use a local file.",
-                            "invalid_input")
 
 
 def clock_of(db, real):
