@@ -358,8 +358,11 @@ def test_I1_maildir_keys_are_those_of_the_mailbox_module(tmp_path):
     assert fetched == {key: stdlib.get_bytes(key) for key in stdlib.keys() if not key.startswith(".")}
 
 
-def test_I1_a_maildir_not_created_yet_has_no_mail_and_a_folder_without_new_is_a_transport_error(tmp_path):
-    assert list(open_source("maildir", dir=str(tmp_path / "nope")).fetch()) == []
+def test_I2_a_missing_maildir_and_a_folder_without_new_are_transport_errors(tmp_path):
+    """I2: a Maildir that does not exist is a mailbox that cannot be read, never an empty one."""
+    with pytest.raises(OutreachError) as missing:
+        list(open_source("maildir", dir=str(tmp_path / "nope")).fetch())
+    assert missing.value.code == "transport_error" and "does not exist" in missing.value.message
     (tmp_path / "plain").mkdir()
     with pytest.raises(OutreachError) as caught:
         list(open_source("maildir", dir=str(tmp_path / "plain")).fetch())
@@ -399,8 +402,11 @@ def test_I1_mbox_reads_only_what_was_appended_and_restarts_after_a_rewrite(tmp_p
     assert [parse(item.raw).message_id for item in source.fetch(grown.cursor)] == [mail("spam-unknown.eml").message_id]
 
 
-def test_I1_an_mbox_not_created_yet_has_no_mail_and_an_unreadable_one_is_a_transport_error(tmp_path):
-    assert list(open_source("mbox", file=str(tmp_path / "nope.mbox")).fetch()) == []
+def test_I2_a_missing_mbox_and_an_unreadable_one_are_transport_errors(tmp_path):
+    """I2: an mbox file that does not exist is a mailbox that cannot be read, never an empty one."""
+    with pytest.raises(OutreachError) as missing:
+        list(open_source("mbox", file=str(tmp_path / "nope.mbox")).fetch())
+    assert missing.value.code == "transport_error" and "does not exist" in missing.value.message
     (tmp_path / "folder.mbox").mkdir()
     with pytest.raises(OutreachError) as caught:
         list(open_source("mbox", file=str(tmp_path / "folder.mbox")).fetch())

@@ -559,9 +559,8 @@ def test_I5_a_csv_import_that_changes_the_email_clears_the_undeliverable_mark(pe
 
 
 @pytest.mark.parametrize("kind, option, name", [("mbox", "--file", "inbox.mbox"), ("maildir", "--dir", "Maildir")])
-def test_I2_a_mailbox_not_created_yet_is_empty_and_holds_nothing(people, tmp_path, kind, option, name):
-    """A delivery agent creates the mbox file or the Maildir with the first mail: until then there is nothing
-    to read, which is no reason to hold the seat's follow-ups (as `mailbox set` says)."""
-    people("mailbox", "set", kind, option, tmp_path / name)
-    result = people("tick", "--by", "1d", "--json")
-    assert result.stderr == "" and json.loads(result.stdout)["incoming"] == []
+def test_I2_a_mailbox_that_does_not_exist_is_refused_by_mailbox_set(people, tmp_path, kind, option, name):
+    """I2: a typo in the path is caught at once (the path is named), and nothing is set."""
+    message = people.refused("mailbox", "set", kind, option, tmp_path / name, code="invalid_input")
+    assert str(tmp_path / name) in message
+    assert people.json("mailbox", "show")["kind"] == "none"
