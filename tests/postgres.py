@@ -53,7 +53,10 @@ class Cluster:
         command = [str(a) for a in args]
         if self.as_root:
             command = ["runuser", "-u", "postgres", "--", *command]
-        return subprocess.run(command, check=check, capture_output=True, text=True, cwd="/")
+        # The server keeps the machine's own time: a suite run under faketime (its LD_PRELOAD and FAKETIME*
+        # variables) checks outreach on another date, not a PostgreSQL server whose timers no longer fire.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith(("FAKETIME", "DONT_FAKE"))}
+        return subprocess.run(command, check=check, capture_output=True, text=True, cwd="/", env=env)
 
     def start(self) -> "Cluster":
         if self.as_root:
