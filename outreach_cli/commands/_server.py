@@ -6,11 +6,6 @@ from typing import Annotated, Optional
 import typer
 
 Host = Annotated[Optional[str], typer.Option("--host", help="smtp, imap: the mail server.")]
-Port = Annotated[Optional[int], typer.Option("--port", help="smtp: 587 starttls, 465 ssl; imap: 993 ssl, "
-                                                            "143 starttls.")]
-Security = Annotated[Optional[str], typer.Option("--security", help="smtp: starttls (default), ssl or none; imap: "
-                                                                    "ssl (default), starttls or none; none only to "
-                                                                    "loopback.")]
 User = Annotated[Optional[str], typer.Option("--user", help="smtp, imap: log in as this user.")]
 PasswordEnv = Annotated[Optional[str], typer.Option("--password-env", help="NAME of the environment variable that "
                                                                            "holds the password.")]
