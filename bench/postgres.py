@@ -60,9 +60,11 @@ def dispatch_setup(target, work: Path, count: int) -> Path:
 
 
 def raw_loop(uri: str, box: Path) -> float:
-    """The same work by hand: claim 100 due rows (SKIP LOCKED), commit, write each file, mark them sent."""
+    """The same work by hand: claim 100 due rows (SKIP LOCKED), commit, write each file as the outbox does
+    (tmp/, fsync, rename into new/, fsync the folder once per batch), mark them sent."""
     import psycopg
-    (box / "new").mkdir(parents=True, exist_ok=True)
+    for folder in ("tmp", "new"):
+        (box / folder).mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     with psycopg.connect(uri, autocommit=True) as conn:
         while True:
@@ -76,9 +78,19 @@ def raw_loop(uri: str, box: Path) -> float:
                     break
                 conn.cursor().executemany("UPDATE messages SET status = 'sending', claimed_by = 'raw', "
                                           "attempts = attempts + 1 WHERE id = %s", [(r[0],) for r in rows])
-            for mid, imid, subject, body, email in rows:
-                path = box / "new" / (imid[1:-1] + ".eml")
-                path.write_text(f"To: {email}\nSubject: {subject}\nMessage-ID: {imid}\n\n{body}\n")
+            for mid, imid, subject, body, email in rows:  # as the outbox does: tmp/, fsync, rename into new/
+                name = imid[1:-1] + ".eml"
+                data = f"To: {email}\nSubject: {subject}\nMessage-ID: {imid}\n\n{body}\n".encode()
+                fd = os.open(box / "tmp" / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                try:
+                    os.write(fd, data)
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.rename(box / "tmp" / name, box / "new" / name)
+            directory = os.open(box / "new", os.O_RDONLY)
+            os.fsync(directory)
+            os.close(directory)
             with conn.transaction():
                 conn.cursor().executemany("UPDATE messages SET status = 'sent', sent_at_utc = %s, claimed_by = NULL "
                                           "WHERE id = %s", [("2026-12-01T09:00:00Z", r[0]) for r in rows])

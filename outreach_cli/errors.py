@@ -1,4 +1,4 @@
-"""Refusals. Every refusal carries a code from SPEC.md and one plain sentence."""
+"""Refusals. Every refusal carries a code from docs/rules.md and one plain sentence."""
 
 
 class OutreachError(Exception):
@@ -12,7 +12,7 @@ class OutreachError(Exception):
 
 
 def refuse(code: str, message: str) -> OutreachError:
-    """Build a refusal with a SPEC.md error code (raise the result)."""
+    """Build a refusal with an error code of docs/rules.md (raise the result)."""
     return OutreachError(message, code)
 
 

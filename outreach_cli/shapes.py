@@ -1,4 +1,4 @@
-"""One JSON shape per entity (SPEC.md section 3), reused by every command that shows it."""
+"""One JSON shape per entity (docs/rules.md, "JSON output"), reused by every command that shows it."""
 from __future__ import annotations
 
 

@@ -1,8 +1,10 @@
-"""The README's transcripts, as steps that can be run: every ```text block holds `$ ` lines, each followed by
+"""The transcripts of the manual (docs/tour.md, then docs/scripts.md, docs/sending.md and docs/replies.md, one
+tour in that order) and of the README's quick start (a tour of its own), as steps that can be run: every
+```text block holds `$ ` lines, each followed by
 what it prints. `$ export NAME=VALUE` sets a variable, `$ cat FILE` shows (and so creates) a file the tour
 uses, `$ echo $?` shows the exit code of the command before it (0 when not shown), and `$ outreach ...`
-runs outreach. `python tests/readme_tour.py --write` runs the tour in a fresh directory at 80 columns and
-writes the real output back into README.md."""
+runs outreach. `python tests/readme_tour.py --write` runs both tours in fresh directories at 80 columns and
+writes the real output back into the files."""
 from __future__ import annotations
 
 import os
@@ -14,27 +16,32 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+QUICK_START = [README]
+TOUR = [ROOT / "docs" / name for name in ("tour.md", "scripts.md", "sending.md", "replies.md")]
 BLOCK = re.compile(r"^```text\n(.*?)^```", re.S | re.M)
 
 
 @dataclass
 class Step:
     command: str
-    shown: str  # the output the README shows
+    shown: str  # the output the file shows
     block: int
+    path: Path
 
 
-def steps(text: str) -> list[Step]:
+def steps(paths: list[Path]) -> list[Step]:
     found = []
-    for number, block in enumerate(BLOCK.finditer(text)):
-        current = None
-        for line in block.group(1).splitlines():
-            if line.startswith("$ "):
-                current = Step(line[2:], "", number)
-                found.append(current)
-            elif current is not None:
-                current.shown += line + "\n"
+    for path in paths:
+        for number, block in enumerate(BLOCK.finditer(path.read_text(encoding="utf-8"))):
+            current = None
+            for line in block.group(1).splitlines():
+                if line.startswith("$ "):
+                    current = Step(line[2:], "", number, path)
+                    found.append(current)
+                elif current is not None:
+                    current.shown += line + "\n"
     for step in found:
         step.shown = step.shown.rstrip("\n")
     return found
@@ -75,32 +82,34 @@ def run(found: list[Step], directory: Path, on_step=None) -> list[tuple[int, str
             output = "\n".join(line.rstrip() for line in done.stdout.splitlines()).strip("\n")
             result = last = (done.returncode, output)
         else:
-            raise ValueError(f"the README tour has a step this runner does not know: {step.command!r}")
+            raise ValueError(f"the tour has a step this runner does not know: {step.command!r}")
         if on_step is not None:
             on_step(index, *result)
         results.append(result)
     return results
 
 
-def write() -> None:
-    text = README.read_text(encoding="utf-8")
-    found = steps(text)
+def write(paths: list[Path]) -> None:
+    found = steps(paths)
     with tempfile.TemporaryDirectory() as directory:
         results = run(found, Path(directory))
-    blocks = {}
+    blocks: dict = {}
     for step, (_code, output) in zip(found, results):
-        blocks.setdefault(step.block, []).append(f"$ {step.command}\n" + (output + "\n" if output else ""))
-    pieces, last = [], 0
-    for number, block in enumerate(BLOCK.finditer(text)):
-        pieces.append(text[last:block.start(1)])
-        pieces.append("\n".join(blocks[number]) if number in blocks else block.group(1))
-        last = block.end(1)
-    pieces.append(text[last:])
-    README.write_text("".join(pieces), encoding="utf-8")
+        blocks.setdefault((step.path, step.block), []).append(f"$ {step.command}\n" + (output + "\n" if output else ""))
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        pieces, last = [], 0
+        for number, block in enumerate(BLOCK.finditer(text)):
+            pieces.append(text[last:block.start(1)])
+            pieces.append("\n".join(blocks[path, number]) if (path, number) in blocks else block.group(1))
+            last = block.end(1)
+        pieces.append(text[last:])
+        path.write_text("".join(pieces), encoding="utf-8")
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
-        write()
+        write(TOUR)
+        write(QUICK_START)
     else:
         print(__doc__)

@@ -113,7 +113,7 @@ def check_name(name: str | None, what: str) -> str:
 
 
 def use_case(service):
-    """Run a service that changes state as one transaction (STYLE.md): its reads and checks happen under
+    """Run a service that changes state as one transaction (docs/architecture.md): its reads and checks happen under
     the same write lock as its writes, so two processes racing on one message, thread or draft act once."""
     @functools.wraps(service)
     def in_one_transaction(db, *args, **kwargs):

@@ -1,7 +1,7 @@
 """Incoming mail (I2-I7): `replies fetch`/`import`/`list`/`assign`, and the fetch that
 `tick` does first.
 
-A fetch reads its source whole OUTSIDE any database transaction (IMAP is network I/O; STYLE.md), so a
+A fetch reads its source whole OUTSIDE any database transaction (IMAP is network I/O; docs/architecture.md), so a
 source that cannot be read changes nothing. The new mail is then parsed and recorded a chunk at a time, each
 chunk one short transaction: once per Message-ID (I3), matched through incoming/match.py with repository
 lookups (I4), and its effects settled with the message rows it touches (I5, I6). The source's cursor is stored

@@ -1,6 +1,6 @@
 """Transports: how a seat's messages leave the machine (D1, D4, D9).
 
-One small interface, one module per transport, a table from name to class (STYLE.md). A tick opens
+One small interface, one module per transport, a table from name to class (docs/architecture.md). A tick opens
 one transport per seat with `open_transport(settings)`, calls `send(envelope)` once per claimed
 message (outside any database transaction, D6) and `close()` at the end. `send` never raises for a
 delivery problem: it returns one of the four outcomes below. `check()` (D9) returns a plain sentence
