@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench clean install uninstall
+.PHONY: test test-fast demo bench clean install uninstall
 
 # make install: outreach in its own virtual environment under $(PREFIX)/share/outreach/venv and one link,
 # $(PREFIX)/bin/outreach (the pipx way; no root). PREFIX defaults to ~/.local, so the link is on the usual PATH.
@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# The suite without the tests marked slow (kill -9, races, the cron install, PostgreSQL's concurrency): a few minutes.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow"
 
 demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" bash examples/demo.sh
