@@ -31,33 +31,6 @@ class Recorder:
     def __init__(self, path: str, answer: str, refuse_rcpt: str | None = None):
         self.path, self.answer, self.refuse_rcpt = path, answer, refuse_rcpt
 
-
-class XOAuth2Recorder(Recorder):
-    """A Recorder that logs in by AUTH XOAUTH2 only, with one user and one token (aiosmtpd calls a handler's
-    `auth_<MECHANISM>` methods for the mechanisms it offers)."""
-
-    def __init__(self, path: str, answer: str, refuse_rcpt: str | None, user: str, token: str):
-        super().__init__(path, answer, refuse_rcpt)
-        self.expected = f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
-        self.user = user
-
-    async def auth_XOAUTH2(self, server, args):
-        if len(args) == 2:
-            try:
-                response = base64.b64decode(args[1], validate=True)
-            except ValueError:
-                return AuthResult(success=False, handled=False, message="501 5.5.2 Can't decode base64")
-        else:
-            response = await server.challenge_auth("")
-            if response is MISSING:
-                return AuthResult(success=False, handled=True)
-        if response == self.expected:
-            return AuthResult(success=True, auth_data=LoginPassword(self.user.encode(), b"xoauth2"))
-        error = json.dumps({"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"})
-        if await server.challenge_auth(error) is MISSING:  # the client's empty line, as Gmail waits for
-            return AuthResult(success=False, handled=True)
-        return AuthResult(success=False, handled=False, message="535 5.7.8 Username and Password not accepted")
-
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.refuse_rcpt and address.startswith(self.refuse_rcpt):
             return "451 4.2.1 Try that one later" if "later" in address else "550 5.1.1 No such user here"
@@ -89,7 +62,34 @@ class XOAuth2Recorder(Recorder):
         return "250 2.0.0 Ok: queued as Q" + (parsed.get("Message-ID") or "").strip("<>")[:8]
 
 
-class Server(SMTP):
+class XOAuth2Recorder(Recorder):
+    """A Recorder that logs in by AUTH XOAUTH2 only, with one user and one token (aiosmtpd calls a handler's
+    `auth_<MECHANISM>` methods for the mechanisms it offers)."""
+
+    def __init__(self, path: str, answer: str, refuse_rcpt: str | None, user: str, token: str):
+        super().__init__(path, answer, refuse_rcpt)
+        self.expected = f"user={user}\x01auth=Bearer {token}\x01\x01".encode()
+        self.user = user
+
+    async def auth_XOAUTH2(self, server, args):
+        if len(args) == 2:
+            try:
+                response = base64.b64decode(args[1], validate=True)
+            except ValueError:
+                return AuthResult(success=False, handled=False, message="501 5.5.2 Can't decode base64")
+        else:
+            response = await server.challenge_auth("")
+            if response is MISSING:
+                return AuthResult(success=False, handled=True)
+        if response == self.expected:
+            return AuthResult(success=True, auth_data=LoginPassword(self.user.encode(), b"xoauth2"))
+        error = json.dumps({"status": "401", "schemes": "bearer", "scope": "https://mail.google.com/"})
+        if await server.challenge_auth(error) is MISSING:  # the client's empty line, as Gmail waits for
+            return AuthResult(success=False, handled=True)
+        return AuthResult(success=False, handled=False, message="535 5.7.8 Username and Password not accepted")
+
+
+class XOAuth2Server(SMTP):
     """aiosmtpd's SMTP with room for a bearer token on the AUTH line, as real servers have (Microsoft's tokens run
     past 2,000 characters; aiosmtpd's own limits are RFC 5321's 512 for a command and 1,001 for a line)."""
     line_length_limit = 16384
@@ -139,10 +139,11 @@ def main() -> None:
         options.update(authenticator=authenticator_for(args.user, args.password or ""), auth_required=True,
                        auth_require_tls=False)
 
+    server_class = XOAuth2Server if args.xoauth2_token else SMTP
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     server = loop.run_until_complete(loop.create_server(
-        lambda: Server(recorder, loop=loop, **options), args.host, args.port,
+        lambda: server_class(recorder, loop=loop, **options), args.host, args.port,
         ssl=context if args.tls == "ssl" else None, reuse_address=True))
     loop.add_signal_handler(signal.SIGTERM, loop.stop)
     loop.add_signal_handler(signal.SIGINT, loop.stop)
