@@ -7,6 +7,9 @@ import os
 import re
 
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# How a login to a mail server proves itself (M4): a password, or an OAuth 2 access token (SASL XOAUTH2, as
+# Google Workspace and Microsoft 365 want). The token comes from --password-command at each connection.
+AUTHS = ("password", "xoauth2")
 
 
 class SecretError(Exception):
@@ -45,3 +48,9 @@ def _from_command(command: str, timeout: float) -> str:
     if not text:
         raise SecretError("The password command printed nothing.")
     return text
+
+
+def xoauth2_response(user: str, token: str) -> str:
+    """The XOAUTH2 client response, before base64: `user=U^Aauth=Bearer T^A^A` (Google's and Microsoft's
+    definition of the mechanism; msmtp, mutt and isync send the same)."""
+    return f"user={user}\x01auth=Bearer {token}\x01\x01"

@@ -52,7 +52,8 @@ class SmtpServer:
     """One server process; `messages()` reads back what it received."""
 
     def __init__(self, directory: Path, certificates: Certificates | None = None, *, tls="none", answer="accept",
-                 user=None, password=None, idle=300, cert=None, key=None, port=None, refuse_rcpt=None):
+                 user=None, password=None, idle=300, cert=None, key=None, port=None, refuse_rcpt=None,
+                 xoauth2_token=None):
         self.port = port or free_port()
         self.record = directory / f"smtp-{self.port}.jsonl"
         self.record.touch()
@@ -60,7 +61,9 @@ class SmtpServer:
                 "--tls", tls, "--answer", answer, "--idle", str(idle)]
         if tls != "none":
             args += ["--cert", str(cert or certificates.cert_file), "--key", str(key or certificates.key_file)]
-        if user:
+        if user and xoauth2_token:
+            args += ["--user", user, "--xoauth2-token", xoauth2_token]
+        elif user:
             args += ["--user", user, "--password", password]
         if refuse_rcpt:
             args += ["--refuse-rcpt", refuse_rcpt]

@@ -59,8 +59,9 @@ class Dovecot:
     host = "127.0.0.1"
     user, password = USER, PASSWORD
 
-    def __init__(self, tls=None):
+    def __init__(self, tls=None, oauth2_introspection_url=None):
         self.tls = tls
+        self.oauth2_introspection_url = oauth2_introspection_url
         self.port = free_port()
         self.ssl_port = free_port() if tls else None
         self.process = None
@@ -92,6 +93,8 @@ class Dovecot:
         os.chown(home, mail_user.pw_uid, mail_user.pw_gid)
         (self.root / "passwd").write_text(
             f"{USER}:{{PLAIN}}{PASSWORD}:{mail_user.pw_uid}:{mail_user.pw_gid}::{home}::\n")
+        if self.oauth2_introspection_url:
+            (self.root / "dovecot-oauth2.conf.ext").write_text(self._oauth2_config())
         config = self.root / "dovecot.conf"
         config.write_text(self._config(mail_user))
         self.log = self.root / "dovecot.log"
@@ -157,13 +160,13 @@ default_login_user = {internal}
 first_valid_uid = 1
 first_valid_gid = 1
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{" xoauth2" if self.oauth2_introspection_url else ""}
 {tls}
 passdb {{
   driver = passwd-file
   args = scheme=PLAIN username_format=%u {self.root}/passwd
 }}
-userdb {{
+{self._oauth2_passdb()}userdb {{
   driver = passwd-file
   args = username_format=%u {self.root}/passwd
 }}
@@ -180,6 +183,34 @@ service anvil {{
 service imap-login {{
   chroot =
 }}
+"""
+
+    def _oauth2_passdb(self) -> str:
+        """M4: XOAUTH2 logins checked by an oauth2 passdb, whose token check is a POST to the introspection URL
+        (an HTTP server the test runs); plain and login still go to the passwd file."""
+        if not self.oauth2_introspection_url:
+            return ""
+        # No failure delay, and no penalty for an address that failed before (Dovecot's auth-penalty socket
+        # closed to everyone), so a test's refused token costs no seconds.
+        return f"""auth_failure_delay = 0
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2
+  args = {self.root}/dovecot-oauth2.conf.ext
+}}
+"""
+
+    def _oauth2_config(self) -> str:
+        return f"""introspection_mode = post
+introspection_url = {self.oauth2_introspection_url}
+username_attribute = username
+active_attribute = active
+active_value = true
 """
 
     # -- filling it --------------------------------------------------------------------------

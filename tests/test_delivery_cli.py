@@ -36,8 +36,8 @@ def test_D1_show_lists_every_effective_setting_with_defaults(seat):
     seat.json("delivery", "set", "smtp", "--host", "mail.example.com", "--user", "ada", "--password-env", "ADA_PW")
     assert seat.json("delivery", "show") == {
         "seat": "ada", "kind": "smtp", "host": "mail.example.com", "port": 587, "security": "starttls",
-        "user": "ada", "password_env": "ADA_PW", "password_command": None, "ca_file": None, "timeout": 60,
-        "from": None}
+        "user": "ada", "auth": "password", "password_env": "ADA_PW", "password_command": None, "ca_file": None,
+        "timeout": 60, "from": None}
     text = seat("delivery", "show").stdout
     assert "transport smtp" in text and "timeout: 60" in text and "port: 587" in text
 

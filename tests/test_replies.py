@@ -371,8 +371,8 @@ def test_I1_mailbox_show_lists_every_effective_setting_and_nothing_secret(people
                         "--password-env", "IMAP_PASSWORD")
     assert shown == people.json("mailbox", "show") == {
         "seat": "ada", "kind": "imap", "host": "imap.gmail.com", "port": 993, "security": "ssl",
-        "user": "ada@example.com", "password_env": "IMAP_PASSWORD", "password_command": None, "folder": "INBOX",
-        "ca_file": None, "timeout": 60}
+        "user": "ada@example.com", "auth": "password", "password_env": "IMAP_PASSWORD", "password_command": None,
+        "folder": "INBOX", "ca_file": None, "timeout": 60}
     assert "s3cret-value" not in str(people.snapshot())
     people.json("mailbox", "set", "none")
     assert people.json("mailbox", "show")["kind"] == "none"

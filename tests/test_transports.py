@@ -503,8 +503,8 @@ def test_D4_exec_time_out_is_unknown_even_when_a_child_holds_the_pipe(tmp_path):
 
 def test_D1_effective_settings_fill_in_defaults():
     assert effective_settings("smtp", {"host": "mail.example.com"}) == {
-        "host": "mail.example.com", "port": 587, "security": "starttls", "user": None, "password_env": None,
-        "password_command": None, "ca_file": None, "timeout": 60}
+        "host": "mail.example.com", "port": 587, "security": "starttls", "user": None, "auth": "password",
+        "password_env": None, "password_command": None, "ca_file": None, "timeout": 60}
     assert effective_settings("smtp", {"host": "h", "security": "ssl"})["port"] == 465
     assert effective_settings("outbox", {"dir": "/x"}) == {"dir": "/x", "timeout": 60}
     assert effective_settings("none", {}) == {}

@@ -7,10 +7,14 @@ import typer
 
 Host = Annotated[Optional[str], typer.Option("--host", help="smtp, imap: the mail server.")]
 User = Annotated[Optional[str], typer.Option("--user", help="smtp, imap: log in as this user.")]
+Auth = Annotated[Optional[str], typer.Option("--auth", help="smtp, imap: password (default), or xoauth2 for an OAuth 2 "
+                                                         "access token (Google Workspace, Microsoft 365) printed by "
+                                                         "--password-command.")]
 PasswordEnv = Annotated[Optional[str], typer.Option("--password-env", help="NAME of the environment variable that "
                                                                            "holds the password.")]
 PasswordCommand = Annotated[Optional[str], typer.Option("--password-command", help="A command (sh -c) that prints "
-                                                                                   "the password.")]
+                                                                                   "the password (with --auth "
+                                                                                   "xoauth2: an access token).")]
 CaFile = Annotated[Optional[str], typer.Option("--ca-file", help="smtp, imap: trust this CA (PEM) instead of the "
                                                                  "system's.")]
 Timeout = Annotated[Optional[int], typer.Option("--timeout", help="Seconds to wait (default 60).")]

@@ -7,7 +7,7 @@ import typer
 
 from .. import render
 from ._common import DbOption, JsonOption, SeatOption, run
-from ._server import CaFile, Host, PasswordCommand, PasswordEnv, SmtpPort, SmtpSecurity, Timeout, User
+from ._server import Auth, CaFile, Host, PasswordCommand, PasswordEnv, SmtpPort, SmtpSecurity, Timeout, User
 
 delivery_app = typer.Typer(help="How a seat's messages leave: outbox, smtp, sendmail, exec.",
                            no_args_is_help=True)
@@ -22,6 +22,7 @@ def delivery_set(
     port: SmtpPort = None,
     security: SmtpSecurity = None,
     user: User = None,
+    auth: Auth = None,
     password_env: PasswordEnv = None,
     password_command: PasswordCommand = None,
     ca_file: CaFile = None,
@@ -33,7 +34,7 @@ def delivery_set(
     """Choose a seat's transport and its options; passwords only by reference (an environment variable's name or a command)."""
     from ..services.delivery import set_transport
     run(db, json, lambda d, clock: set_transport(d, seat_name=seat, kind=kind, dir=dir, host=host, port=port, security=security, user=user,
-                                          password_env=password_env, password_command=password_command,
+                                          auth=auth, password_env=password_env, password_command=password_command,
                                           ca_file=ca_file, timeout=timeout, command=command),
         render.delivery_settings)
 

@@ -9,7 +9,7 @@ import typer
 from .. import render
 from ..errors import refuse
 from ._common import DbOption, JsonOption, SeatOption, run
-from ._server import CaFile, Host, ImapPort, ImapSecurity, PasswordCommand, PasswordEnv, Timeout, User
+from ._server import Auth, CaFile, Host, ImapPort, ImapSecurity, PasswordCommand, PasswordEnv, Timeout, User
 
 EX_TEMPFAIL = 75
 mailbox_app = typer.Typer(help="A seat's incoming mailbox (maildir, mbox, imap).", no_args_is_help=True)
@@ -26,6 +26,7 @@ def mailbox_set(
     port: ImapPort = None,
     security: ImapSecurity = None,
     user: User = None,
+    auth: Auth = None,
     password_env: PasswordEnv = None,
     password_command: PasswordCommand = None,
     folder: Annotated[Optional[str], typer.Option("--folder", help="imap: the folder to read (default INBOX).")] = None,
@@ -36,7 +37,7 @@ def mailbox_set(
     """Choose a seat's mailbox; it is only ever read. Passwords only by reference (an environment variable's name or a command)."""
     from ..services.mailbox import set_mailbox
     run(db, json, lambda d, clock: set_mailbox(d, seat_name=seat, kind=kind, dir=dir, file=file, host=host, port=port, security=security,
-                                               user=user, password_env=password_env, password_command=password_command,
+                                               user=user, auth=auth, password_env=password_env, password_command=password_command,
                                                folder=folder, ca_file=ca_file, timeout=timeout),
         render.mailbox_settings)
 

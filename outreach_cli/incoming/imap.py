@@ -24,14 +24,14 @@ def transport_error(sentence: str) -> OutreachError:
 
 
 def resolve_password(password_env: str | None = None, password_command: str | None = None,
-                     timeout: float = 60) -> str:
+                     timeout: float = 60, what: str | None = None) -> str:
     """The password by reference (D2, through secrets.password, the one owner), as a transport_error when it
-    cannot be had; "" when the mailbox has none."""
+    cannot be had; "" when the mailbox has none. `what` names the login it was for, for the sentence."""
     from ..secrets import SecretError, password
     try:
         return password(password_env, password_command, timeout) or ""
     except SecretError as exc:
-        raise transport_error(str(exc)) from None
+        raise transport_error(f"{what}: {exc}" if what else str(exc)) from None
 
 
 class ImapSource:
@@ -39,7 +39,7 @@ class ImapSource:
 
     def __init__(self, host: str, user: str, port: int | None = None, security: str = "ssl",
                  folder: str = "INBOX", password_env: str | None = None, password_command: str | None = None,
-                 ca_file: str | None = None, timeout: float = 60):
+                 ca_file: str | None = None, timeout: float = 60, auth: str = "password"):
         if security not in SECURITIES:
             raise OutreachError(f"Unknown IMAP security {security!r}; use ssl, starttls or none.", "invalid_input")
         if security == "none" and not is_loopback(host):
@@ -49,6 +49,7 @@ class ImapSource:
         self.port = int(port or DEFAULT_PORTS[security])
         self.password_env, self.password_command = password_env, password_command
         self.ca_file, self.timeout = ca_file, timeout
+        self.auth = auth or "password"
 
     def fetch(self, cursor: str | None = None, known: Container[str] = frozenset()) -> Batch:
         return Batch(cursor, lambda batch: self._read(batch, cursor, known))
@@ -108,7 +109,10 @@ class ImapSource:
 
     def _open(self) -> imaplib.IMAP4:
         where = f"{self.host}:{self.port}"
-        password = resolve_password(self.password_env, self.password_command, self.timeout)
+        # M4: an access token is had at each connection, like a password, and never kept.
+        password = resolve_password(self.password_env, self.password_command, self.timeout,
+                                    f"No access token to log in to the IMAP server {where} as {self.user}"
+                                    if self.auth == "xoauth2" else None)
         try:
             if self.security == "ssl":
                 conn = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=self._context(), timeout=self.timeout)
@@ -133,6 +137,9 @@ class ImapSource:
             raise transport_error(f"The IMAP server's host name {self.host} could not be found.") from None
         except (OSError, imaplib.IMAP4.error) as error:
             raise transport_error(f"Could not connect to the IMAP server {where}: {_why(error)}.") from None
+        if self.auth == "xoauth2":
+            self._authenticate_xoauth2(conn, password)
+            return conn
         try:
             conn.login(self.user, password)
         except (imaplib.IMAP4.error, UnicodeEncodeError):
@@ -141,6 +148,28 @@ class ImapSource:
         except (OSError, imaplib.IMAP4.abort) as error:
             raise transport_error(f"The connection to the IMAP server {where} broke during login: {_why(error)}.") from None
         return conn
+
+    def _authenticate_xoauth2(self, conn, token: str) -> None:
+        """AUTHENTICATE XOAUTH2 (M4): the client response at the server's first `+`; should the server answer with
+        a second `+` carrying its error details (Gmail, Outlook and Dovecot do), an empty line, then its NO."""
+        from ..secrets import xoauth2_response
+        where = f"{self.host}:{self.port}"
+        response = xoauth2_response(self.user, token).encode("utf-8")
+        answers = iter([response])
+        try:
+            conn.authenticate("XOAUTH2", lambda _challenge: next(answers, b""))
+        except imaplib.IMAP4.abort as error:
+            raise transport_error(f"The connection to the IMAP server {where} broke during login: {_why(error)}.") from None
+        except imaplib.IMAP4.error as error:
+            _logout(conn)
+            if "AUTH=XOAUTH2" not in conn.capabilities:
+                raise transport_error(f"The IMAP server {where} does not offer XOAUTH2 login; use --auth password, "
+                                      "or check the host and port.") from None
+            raise transport_error(f"The IMAP server {where} refused the XOAUTH2 login for user {self.user} "
+                                  f"({_why(error)}); the access token may have expired or be for another account: "
+                                  "check what --password-command prints.") from None
+        except OSError as error:
+            raise transport_error(f"The connection to the IMAP server {where} broke during login: {_why(error)}.") from None
 
     def _context(self) -> ssl.SSLContext:
         try:

@@ -139,7 +139,7 @@ MAX_TIMEOUT = 3600  # seconds, for a transport (D1) or a mailbox (I1)
 def check_server_options(options: dict, *, securities: tuple, default_security: str, carries: str) -> None:
     """What an SMTP transport (D1) and an IMAP mailbox (I1) check alike: the security (the first listed
     being the default), the port, the timeout, `none` only to loopback, a CA file only with TLS and only if it
-    exists, and a password variable's name (D2). `carries` says what would travel unencrypted."""
+    exists, a password variable's name (D2) and the login method (M4). `carries` says what would travel unencrypted."""
     import os
 
     from ..network import is_loopback
@@ -165,6 +165,26 @@ def check_server_options(options: dict, *, securities: tuple, default_security: 
         # D19: what was given is not repeated, since it may be the password itself
         raise refuse("invalid_input", "--password-env takes the NAME of an environment variable (letters, digits and "
                                       "_, not starting with a digit), never the password itself.")
+    _check_auth(options)
+
+
+def _check_auth(options: dict) -> None:
+    """M4: `--auth xoauth2` logs in with an OAuth 2 access token that --password-command prints; an access token
+    expires within the hour, so it comes from a command run at each connection, never from a variable."""
+    from ..secrets import AUTHS
+    if options.get("auth"):
+        options["auth"] = options["auth"].lower()
+    auth = options.get("auth", AUTHS[0])
+    if auth not in AUTHS:
+        raise refuse("invalid_input", f"--auth takes password or xoauth2, not {auth!r}.")
+    if auth != "xoauth2":
+        return
+    if options.get("password_env"):
+        raise refuse("invalid_input", "--auth xoauth2 takes its access token from --password-command CMD (run at "
+                                      "each connection, since a token expires within the hour), not --password-env.")
+    if not options.get("user") or not options.get("password_command"):
+        raise refuse("invalid_input", "--auth xoauth2 needs --user (the account the token is for) and "
+                                      "--password-command CMD that prints an access token.")
 
 
 def password_env_warning(options: dict) -> str | None:

@@ -17,7 +17,7 @@ from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_option
 ALLOWED = {
     "none": (),
     "outbox": ("dir", "timeout"),
-    "smtp": ("host", "port", "security", "user", "password_env", "password_command", "ca_file", "timeout"),
+    "smtp": ("host", "port", "security", "user", "auth", "password_env", "password_command", "ca_file", "timeout"),
     "sendmail": ("command", "timeout"),
     "exec": ("command", "timeout"),
 }

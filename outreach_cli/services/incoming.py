@@ -21,9 +21,10 @@ ALLOWED = {
     "none": (),
     "maildir": ("dir",),
     "mbox": ("file",),
-    "imap": ("host", "port", "security", "user", "password_env", "password_command", "folder", "ca_file", "timeout"),
+    "imap": ("host", "port", "security", "user", "auth", "password_env", "password_command", "folder", "ca_file",
+             "timeout"),
 }
-IMAP_DEFAULTS = {"security": "ssl", "folder": "INBOX", "ca_file": None, "password_env": None,
+IMAP_DEFAULTS = {"security": "ssl", "auth": "password", "folder": "INBOX", "ca_file": None, "password_env": None,
                  "password_command": None, "timeout": 60}
 IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 CHUNK = 500                       # mails recorded per transaction

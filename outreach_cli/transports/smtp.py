@@ -22,16 +22,18 @@ _DROPPED = object()  # the server closed a reused connection before the data: re
 
 
 class _Failure(Exception):
-    """Connecting, TLS or login failed; the sentence says exactly what (D9)."""
+    """Connecting, TLS or login failed; the sentence says exactly what (D9). `config`: no password or token could
+    be had (D12), so nothing was asked of the server."""
 
-    def __init__(self, sentence: str):
+    def __init__(self, sentence: str, config: bool = False):
         super().__init__(sentence)
         self.sentence = sentence
+        self.config = config
 
 
 class SmtpTransport:
     kind = "smtp"
-    OPTIONS = ("host", "port", "security", "user", "password_env", "password_command", "ca_file", "timeout")
+    OPTIONS = ("host", "port", "security", "user", "auth", "password_env", "password_command", "ca_file", "timeout")
 
     def __init__(self, settings: dict, environ=None):
         self.settings = settings
@@ -39,6 +41,7 @@ class SmtpTransport:
         self.security = settings["security"]
         self.port = int(settings["port"])
         self.user = settings.get("user")
+        self.auth = settings.get("auth") or "password"
         self.ca_file = settings.get("ca_file")
         self.timeout = settings["timeout"]
         self.environ = environ
@@ -50,7 +53,8 @@ class SmtpTransport:
     def effective(cls, options: dict) -> dict:
         security = options.get("security") or "starttls"
         return {"host": options.get("host"), "port": options.get("port") or DEFAULT_PORTS.get(security, 587),
-                "security": security, "user": options.get("user"), "password_env": options.get("password_env"),
+                "security": security, "user": options.get("user"), "auth": options.get("auth") or "password",
+                "password_env": options.get("password_env"),
                 "password_command": options.get("password_command"), "ca_file": options.get("ca_file"),
                 "timeout": options.get("timeout") or DEFAULT_TIMEOUT}
 
@@ -59,16 +63,13 @@ class SmtpTransport:
     def send(self, envelope: Envelope):
         if envelope.rfc822 is None or not envelope.sender or not envelope.recipient:
             return Permanent("The message has no sender address or no recipient email, so it cannot go by SMTP.")
-        if self.user and self._conn is None:
-            try:
-                self._secret()
-            except _Failure as failure:  # D12: a configuration error, not the server's answer
-                return NotConfigured(failure.sentence)
         reused = self._conn is not None
         for _attempt in range(2):
             try:
                 conn = self._connection()
             except _Failure as failure:
+                if failure.config:  # D12: a configuration error, not the server's answer
+                    return NotConfigured(failure.sentence)
                 return Temporary(failure.sentence, setup=True)
             outcome = self._transaction(conn, envelope)
             if outcome is not _DROPPED:
@@ -118,8 +119,10 @@ class SmtpTransport:
             raise _Failure(f"The CA file {self.ca_file} cannot be read ({_why(exc)}).") from None
 
     def _open(self) -> smtplib.SMTP:
-        """Connect, greet, start TLS, log in: every failure becomes one sentence."""
+        """Connect, greet, start TLS, log in: every failure becomes one sentence. The password or token is had
+        first, so a configuration error (D12) asks nothing of the server."""
         self._steps = []
+        secret = self._secret() if self.user else None
         context = self._context() if self.security in ("starttls", "ssl") else None
         try:
             if self.security == "ssl":
@@ -143,8 +146,8 @@ class SmtpTransport:
                     raise _Failure(self._describe(exc, "starting TLS with")) from None
                 conn.ehlo()
                 self._steps.append("started TLS (certificate verified)")
-            if self.user:
-                self._login(conn)
+            if secret is not None:
+                self._login(conn, secret)
         except _Failure:
             conn.close()
             raise
@@ -154,22 +157,27 @@ class SmtpTransport:
         return conn
 
     def _secret(self) -> str:
-        """The password, read once per transport (a tick): the variable or the command (D2)."""
+        """The password, read once per transport (a tick): the variable or the command (D2). An OAuth 2 access
+        token (M4) is read at each connection instead: it expires within the hour."""
         if getattr(self, "_password", None) is not None:
             return self._password
+        what = "access token" if self.auth == "xoauth2" else "password"
         try:
             secret = secrets.password(self.settings.get("password_env"), self.settings.get("password_command"),
                                       self.timeout, self.environ)
         except secrets.SecretError as exc:
-            raise _Failure(f"No password to log in to {self.where} as {self.user}: {exc}") from None
+            raise _Failure(f"No {what} to log in to {self.where} as {self.user}: {exc}", config=True) from None
         if secret is None:
-            raise _Failure(f"No password to log in to {self.where} as {self.user}; "
-                           "give --password-env VAR or --password-command CMD.")
-        self._password = secret
+            raise _Failure(f"No {what} to log in to {self.where} as {self.user}; "
+                           "give --password-env VAR or --password-command CMD.", config=True)
+        if self.auth != "xoauth2":
+            self._password = secret
         return secret
 
-    def _login(self, conn: smtplib.SMTP) -> None:
-        secret = self._secret()
+    def _login(self, conn: smtplib.SMTP, secret: str) -> None:
+        if self.auth == "xoauth2":
+            self._login_xoauth2(conn, secret)
+            return
         try:
             conn.login(self.user, secret)
         except smtplib.SMTPAuthenticationError as exc:
@@ -180,6 +188,26 @@ class SmtpTransport:
         except smtplib.SMTPException as exc:
             raise _Failure(f"Logging in to {self.where} as {self.user} failed ({_why(exc)}).") from None
         self._steps.append(f"logged in as {self.user}")
+
+    def _login_xoauth2(self, conn: smtplib.SMTP, token: str) -> None:
+        """AUTH XOAUTH2 (M4). smtplib base64-encodes what the callable returns: the client response (sent with the
+        command, or after an empty 334), then, should the server answer a 334 with its error details (Gmail and
+        Outlook do), an empty line, after which the server gives its 535."""
+        if "XOAUTH2" not in conn.esmtp_features.get("auth", "").upper().split():
+            raise _Failure(f"{self.where} does not offer XOAUTH2 login on this connection; use --auth password, or "
+                           "check the host and port.")
+        response = secrets.xoauth2_response(self.user, token)
+        try:
+            conn.auth("XOAUTH2", lambda challenge=None: "" if challenge else response)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise _Failure(f"{self.where} refused the XOAUTH2 login as {self.user} ({_reply(exc)}); the access token "
+                           "may have expired or be for another account: check what --password-command prints.") from None
+        except UnicodeEncodeError:
+            raise _Failure(f"The user or the access token for {self.where} is not plain ASCII, so XOAUTH2 cannot "
+                           "carry it.", config=True) from None
+        except smtplib.SMTPException as exc:
+            raise _Failure(f"Logging in to {self.where} as {self.user} with XOAUTH2 failed ({_why(exc)}).") from None
+        self._steps.append(f"logged in as {self.user} (XOAUTH2)")
 
     def _describe(self, exc: BaseException, doing: str) -> str:
         if isinstance(exc, ssl.SSLCertVerificationError):
