@@ -127,6 +127,9 @@ def _delivery_notes(rows: list[dict]) -> None:
             notes.append(f"Message {row['id']} {row['status']}: {row['failure']}")
         elif row.get("status") == "scheduled" and row.get("retry_at"):
             notes.append(f"Message {row['id']} retries at {_utc(row['retry_at'])}: {row.get('failure') or '-'}")
+        elif row.get("answered_at"):  # I13
+            notes.append(f"Message {row['id']} went at {_utc(row['sent_at'])}, after the candidate had answered at "
+                         f"{_utc(row['answered_at'])}; its credit is refunded.")
     if notes:
         console = _console()
         for note in notes:

@@ -82,6 +82,7 @@ class Recorded:
         self.refunded = 0          # credits the mail returned (C2-C4, I5)
         self.failed: list = []     # {id, failure} of the messages a bounce failed (I15)
         self.sent: list = []       # ids of `unknown` messages a reply proved sent (I10, I15)
+        self.late: list = []       # follow-ups that went after the candidate had answered (I13)
 
 
 def fetch(db, *, seat_name: str | None, clock) -> dict:
@@ -112,6 +113,7 @@ class TickFetch:
         self.refunded = 0               # credits the mail read returned
         self.failed: list = []          # {id, failure} failed by a bounce (I15)
         self.sent: list = []            # `unknown` messages a reply proved sent (I10, I15)
+        self.late: list = []            # follow-ups that went after the candidate had answered (I13)
 
 
 def fetch_before_tick(db, clock) -> TickFetch:
@@ -131,6 +133,7 @@ def fetch_before_tick(db, clock) -> TickFetch:
         result.refunded += recorded.refunded
         result.failed += recorded.failed
         result.sent += recorded.sent
+        result.late += recorded.late
     return result
 
 
@@ -205,7 +208,7 @@ def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> 
         incoming_id = _insert(db, seat, source, key, mail, verdict, found, now_text)
         known[mail.message_id] = incoming_id
         _remember(recorded, incoming_id, True)
-        _settle(db, found, verdict, mail, clock, now_text, recorded)
+        _settle(db, incoming_id, found, verdict, mail, clock, now_text, recorded)
 
 
 def _remember(recorded: Recorded, incoming_id: int, new: bool) -> None:
@@ -239,7 +242,7 @@ def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
     return repo_incoming.insert_incoming(db, **fields)
 
 
-def _settle(db, found, verdict, mail, clock, now_text: str, recorded: Recorded) -> None:
+def _settle(db, incoming_id: int, found, verdict, mail, clock, now_text: str, recorded: Recorded) -> None:
     """I5, I6, I10: what a matched mail changes. Auto-replies and soft bounces change nothing."""
     if found.kind == "bounce" and verdict.hard and found.message is not None:
         if repo.thread(db, found.message["thread_id"])["response_kind"]:
@@ -249,13 +252,12 @@ def _settle(db, found, verdict, mail, clock, now_text: str, recorded: Recorded) 
         thread_id = found.message["thread_id"] if found.message is not None else found.thread
         if found.message is not None:
             _evidence_of_delivery(db, found.message, recorded)
-        _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded)
+        _reply(db, incoming_id, thread_id, _date(mail), clock, recorded, replied_to=found.message)
     elif found.kind == "opt_out":  # M3: a decline (R1, C2-C4) and the candidate opted out (K4)
         thread_id = found.message["thread_id"] if found.message is not None else found.thread
         if found.message is not None:
             _evidence_of_delivery(db, found.message, recorded)
-        _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded,
-               kind="decline")
+        _reply(db, incoming_id, thread_id, _date(mail), clock, recorded, kind="decline", replied_to=found.message)
         repo.update_candidate(db, repo.thread(db, thread_id)["candidate_id"], opted_out=1)
 
 
@@ -274,16 +276,25 @@ def _evidence_of_delivery(db, message, recorded: Recorded) -> None:
         repo_incoming.clear_undeliverable(db, message["candidate_id"])
 
 
-def _reply(db, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply") -> None:
+def _date(mail):
+    """The mail's Date when it is one the tool can hold (L1), else None (the clock's now counts, I6)."""
+    return mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None
+
+
+def _reply(db, incoming_id: int, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply",
+           replied_to=None) -> None:
     from .replies import respond
     thread = repo.thread(db, thread_id)
     if thread["response_kind"]:
         return  # I6: a thread that already has a response only records the mail
     try:
-        recorded.refunded += respond(db, thread, kind, clock=clock, at=date, canceled=recorded.canceled)
+        recorded.refunded += respond(db, thread, kind, clock=clock, at=date, canceled=recorded.canceled,
+                                     replied_to=replied_to, late=recorded.late)
     except OutreachError as error:
         if error.code != "invalid_state":  # nothing sent on it (yet): the mail is recorded, nothing else
             raise
+        return
+    repo_incoming.update_incoming(db, incoming_id, made_response=1)  # I12: what `replies reclassify` takes away
 
 
 def _hard_bounce(db, message, mail, verdict, now_text: str, recorded: Recorded) -> None:
@@ -317,6 +328,7 @@ def assign(db, *, incoming_id, thread_id, clock) -> dict:
     if not thread["response_kind"]:
         from .replies import respond
         respond(db, thread, "reply", clock=clock, at=from_text(row["date_utc"]) if row["date_utc"] else None)
+        repo_incoming.update_incoming(db, row["id"], made_response=1)
     return incoming_shape(repo_incoming.incoming(db, row["id"]))
 
 

@@ -82,6 +82,11 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
         report["sent"] += fetched.sent
         if fetched.warnings:
             report.setdefault("warnings", []).extend(fetched.warnings)
+        if fetched.late:  # I13: a reply read only after the follow-up went, dated before it
+            report["late_followups"] = fetched.late
+            report.setdefault("warnings", []).append(
+                f"Follow-up(s) {_ids(fetched.late)} went after the candidate had answered (the reply, dated before "
+                "it went, was read only now); both credits are refunded. See `outreach inbox --folder attention`.")
         held |= fetched.hold  # I2: a seat whose mail could not be read
     if not clock.simulated:  # W5: late messages of seats with a window wait for its next opening
         from .pace import catch_up
