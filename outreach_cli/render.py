@@ -583,6 +583,18 @@ def incoming_one(row: dict) -> None:
     incoming_list([row], "Incoming mail")
 
 
+def reclassified(row: dict) -> None:
+    """I12: the mail as it now reads, and what that moved."""
+    incoming_one(row)
+    console = _console()
+    if row["rescheduled"]:
+        console.print(f"Scheduled again: message(s) {', '.join(map(str, row['rescheduled']))}.")
+    if row["credits_charged"]:
+        console.print(f"Charged {row['credits_charged']} credit(s).")
+    if row["refunded"]:
+        console.print(f"Refunded {row['refunded']} credit(s).")
+
+
 def audit(result: dict) -> None:
     """M5: what the Sent folder showed."""
     console = _console()

@@ -346,3 +346,57 @@ def dismiss(db, *, incoming_id) -> dict:
     repo_incoming.update_incoming(db, row["id"], kind="ignored", from_address=None, from_name=None, subject=None,
                                   date_utc=None, candidate_id=None)
     return incoming_shape(repo_incoming.incoming(db, row["id"]))
+
+
+# ---------------------------------------------------------------- reclassify (I12)
+
+RECLASSIFY_KINDS = ("reply", "auto_reply", "ignored")
+
+
+@use_case
+def reclassify(db, *, incoming_id, kind: str, clock) -> dict:
+    """`replies reclassify INCOMING --as reply|auto_reply|ignored`: the undo of a wrong reading. Taking a response
+    away reschedules what it canceled and charges again what it refunded; making mail a reply applies it as one
+    (I6). The incoming object comes back with `credits_charged`, `refunded` and `rescheduled` (message ids). Mail
+    already of that kind is left as it is."""
+    if kind not in RECLASSIFY_KINDS:
+        raise refuse("invalid_input", f"--as takes reply, auto_reply or ignored, not {kind!r}.")
+    row = repo_incoming.incoming(db, incoming_id)
+    changes = {"credits_charged": 0, "refunded": 0, "rescheduled": []}
+    if row["kind"] == kind:
+        return {**incoming_shape(row), **changes}
+    if row["kind"] in ("bounce", "opt_out"):
+        what = "a bounce (it failed its message)" if row["kind"] == "bounce" else "an opt-out (the candidate asked to stop)"
+        raise refuse("invalid_state", f"Incoming mail {row['id']} is {what}; only replies, auto-replies, ignored and "
+                                      "unmatched mail can be reclassified.")
+    fields: dict = {"kind": kind}
+    if row["made_response"]:  # it is the thread's response: taking it away undoes what it did
+        from .replies import withdraw
+        changes["credits_charged"], changes["rescheduled"] = withdraw(db, repo.thread(db, row["thread_id"]), clock=clock)
+        fields["made_response"] = 0
+    if kind == "reply":
+        fields.update(_apply_as_reply(db, row, clock, changes))
+    elif kind == "ignored":  # I4: ignored mail keeps none of its content (the ids and its Date stay, for an undo)
+        fields.update(from_address=None, from_name=None, subject=None)
+    repo_incoming.update_incoming(db, row["id"], **fields)
+    return {**incoming_shape(repo_incoming.incoming(db, row["id"])), **changes}
+
+
+def _apply_as_reply(db, row, clock, changes: dict) -> dict:
+    """An auto-reply or ignored mail that was the candidate's answer after all: the response of its thread (I6), with
+    the evidence a reply gives about delivery (I10). Mail that matched no thread names none to answer."""
+    if row["thread_id"] is None:
+        how = ("attach it with `outreach replies assign INCOMING THREAD`" if row["kind"] == "unmatched" else
+               "record the answer with `outreach reply THREAD`")
+        raise refuse("invalid_state", f"Incoming mail {row['id']} matched no thread, so it answers none; {how}.")
+    thread = repo.thread(db, row["thread_id"])
+    if thread["response_kind"]:
+        return {}  # I6: a thread that already has a response only records the mail
+    message = repo.message_row(db, row["matched_message_id"]) if row["matched_message_id"] else None
+    recorded = Recorded()
+    if message is not None:
+        _evidence_of_delivery(db, message, recorded)
+    from .replies import respond
+    changes["refunded"] = respond(db, repo.thread(db, thread["id"]), "reply", clock=clock, replied_to=message,
+                                  at=from_text(row["date_utc"]) if row["date_utc"] else None)
+    return {"made_response": 1}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .. import repo
-from ..errors import refuse
+from ..errors import OutreachError, refuse
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
 from ..clock import Clock
 from .common import find_thread, use_case
-from .credits import refund
+from .credits import charge, payer, refund
 from .scheduling import cancel_and_refund
 
 REFUND_WINDOW = timedelta(days=90)
@@ -73,3 +73,41 @@ def _answered(sent: list, at: datetime | None, replied_to=None):
     answered = max(before, key=order) if before else min(sent, key=order)
     quoted = next((m for m in sent if replied_to is not None and m["id"] == replied_to["id"]), None)
     return quoted if quoted is not None and order(quoted) > order(answered) else answered
+
+
+def withdraw(db, thread, *, clock) -> tuple[int, list[int]]:
+    """I12: take the thread's response away, inside the caller's transaction, as if it had never come: the
+    follow-up it canceled is scheduled again (at its own time, or now, placed by the seat's window (W2), when that
+    has passed) and whatever it refunded is charged again (C1, C10: refused, and all rolled back, when the account
+    cannot pay). Returns (credits charged, ids rescheduled)."""
+    from .placement import place_message
+    now = clock.now()
+    now_text = to_text(now)
+    again, rescheduled = [], []
+    for message in repo.thread_messages(db, thread["id"]):
+        if message["status"] == "sent" and message["credit"] == "refunded":
+            again.append(message["id"])  # C4: a sent message with no response is never refunded
+        elif message["status"] == "canceled" and message["cancel_reason"] == "responded":
+            due = message["send_at_utc"]
+            if due <= now_text:
+                due = to_text(place_message(db, message, now))
+            repo.set_message(db, message["id"], status="scheduled", cancel_reason=None, send_at_utc=due)
+            rescheduled.append(message["id"])
+            if message["credit"] == "refunded":
+                again.append(message["id"])
+    repo.clear_response(db, thread["id"])
+    if again:
+        seat = repo.seat_by_id(db, thread["seat_id"])
+        try:
+            charge(db, seat, again, now_text)
+        except OutreachError as error:
+            if error.code != "insufficient_credits":
+                raise  # C7: monthly_limit_reached says what it needs itself
+            if payer(seat) == "seat":
+                has, hint = f"seat {seat['name']} has {seat['balance']}", f"`outreach seats grant {seat['name']} N`"
+            else:
+                has, hint = f"the contract pool has {repo.contract(db)['pool']}", "`outreach contract set --pool N`"
+            raise refuse("insufficient_credits", f"Taking the response of thread {thread['id']} away charges again "
+                                                 f"the {len(again)} credit(s) it refunded, but {has}; add credits "
+                                                 f"first ({hint}).") from None
+    return len(again), rescheduled
