@@ -70,3 +70,15 @@ def test_I10_resend_of_an_unknown_message_whose_thread_has_a_response_is_refused
     message = people.refused("resolve", followup["id"], "--resend", code="already_responded")
     assert "has a response" in message
     assert people.json("resolve", followup["id"], "--cancel")["status"] == "canceled"  # the other ways stay open
+
+
+def test_I13_a_late_reply_piped_in_by_replies_import_says_so_too(people, tmp_path):
+    thread = sent_thread(people, "grace")  # no mailbox: a .forward pipe hands mail to `replies import -`
+    initial, followup = thread["messages"]
+    people.json("tick", "--by", "8d")
+    path = tmp_path / "late.eml"
+    path.write_bytes(note(f"Grace Hopper <{GRACE}>", "Re: Hello Grace", in_reply_to=initial["internet_message_id"]))
+    result = people("replies", "import", path, "--json")
+    assert json.loads(result.stdout)["late_followups"] == [followup["id"]]
+    assert f"Follow-up(s) {followup['id']} went after the candidate had answered" in result.stderr
+    assert people.json("thread", thread["id"])["response"]["message_id"] == initial["id"]

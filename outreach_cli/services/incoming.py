@@ -89,8 +89,25 @@ def fetch(db, *, seat_name: str | None, clock) -> dict:
     """`replies fetch`: read what is new in the seat's mailbox (I2)."""
     seat = acting_seat(db, seat_name)
     recorded = _fetch_seat(db, seat, clock)
+    return _read_result(db, recorded)
+
+
+def _read_result(db, recorded: Recorded) -> dict:
+    """`{incoming: [...]}`, and for follow-ups that went after the candidate had answered (I13) `late_followups`
+    and the warning a tick gives."""
     rows = repo_incoming.incoming_by_ids(db, recorded.ids)
-    return {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
+    result: dict = {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
+    if recorded.late:
+        result["late_followups"] = recorded.late
+        result["warnings"] = [late_warning(recorded.late)]
+    return result
+
+
+def late_warning(ids: list[int]) -> str:
+    """I13: the one line that says a follow-up went after the candidate had answered."""
+    return (f"Follow-up(s) {', '.join(str(i) for i in sorted(ids))} went after the candidate had answered (the "
+            "reply, dated before it went, was read only now); both credits are refunded. See `outreach inbox "
+            "--folder attention`.")
 
 
 def import_message(db, *, raw: bytes, clock) -> dict:
@@ -100,8 +117,7 @@ def import_message(db, *, raw: bytes, clock) -> dict:
         raise refuse("invalid_input", "The message is empty; give one raw RFC 5322 message (a file, or - for stdin).")
     seat = acting_seat(db, None)
     recorded = _record(db, seat, None, [(None, raw)], clock)
-    rows = repo_incoming.incoming_by_ids(db, recorded.ids)
-    return {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
+    return _read_result(db, recorded)
 
 
 class TickFetch:
