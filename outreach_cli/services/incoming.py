@@ -382,13 +382,15 @@ def reclassify(db, *, incoming_id, kind: str, clock) -> dict:
     if row["kind"] == kind:
         return {**incoming_shape(row), **changes}
     if row["kind"] in ("bounce", "opt_out"):
-        what = "a bounce (it failed its message)" if row["kind"] == "bounce" else "an opt-out (the candidate asked to stop)"
+        what = ("a bounce (it failed its message)" if row["kind"] == "bounce" else
+                "an opt-out (the candidate asked to stop)")
         raise refuse("invalid_state", f"Incoming mail {row['id']} is {what}; only replies, auto-replies, ignored and "
                                       "unmatched mail can be reclassified.")
     fields: dict = {"kind": kind}
     if row["made_response"]:  # it is the thread's response: taking it away undoes what it did
         from .replies import withdraw
-        changes["credits_charged"], changes["rescheduled"] = withdraw(db, repo.thread(db, row["thread_id"]), clock=clock)
+        thread = repo.thread(db, row["thread_id"])
+        changes["credits_charged"], changes["rescheduled"] = withdraw(db, thread, clock=clock)
         fields["made_response"] = 0
     if kind == "reply":
         fields.update(_apply_as_reply(db, row, clock, changes))
