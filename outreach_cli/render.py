@@ -127,6 +127,9 @@ def _delivery_notes(rows: list[dict]) -> None:
             notes.append(f"Message {row['id']} {row['status']}: {row['failure']}")
         elif row.get("status") == "scheduled" and row.get("retry_at"):
             notes.append(f"Message {row['id']} retries at {_utc(row['retry_at'])}: {row.get('failure') or '-'}")
+        elif row.get("answered_at"):  # I13
+            notes.append(f"Message {row['id']} went at {_utc(row['sent_at'])}, after the candidate had answered at "
+                         f"{_utc(row['answered_at'])}; its credit is refunded.")
     if notes:
         console = _console()
         for note in notes:
@@ -578,6 +581,18 @@ def incoming_result(result: dict) -> None:
 
 def incoming_one(row: dict) -> None:
     incoming_list([row], "Incoming mail")
+
+
+def reclassified(row: dict) -> None:
+    """I12: the mail as it now reads, and what that moved."""
+    incoming_one(row)
+    console = _console()
+    if row["rescheduled"]:
+        console.print(f"Scheduled again: message(s) {', '.join(map(str, row['rescheduled']))}.")
+    if row["credits_charged"]:
+        console.print(f"Charged {row['credits_charged']} credit(s).")
+    if row["refunded"]:
+        console.print(f"Refunded {row['refunded']} credit(s).")
 
 
 def audit(result: dict) -> None:

@@ -269,9 +269,16 @@ def initial_of(db, thread_id: int):
     return db.one("SELECT * FROM messages WHERE thread_id = ? AND kind = 'initial'", (thread_id,))
 
 
-def record_response(db, thread_id: int, kind: str, at_text: str, message_id: int) -> None:
-    db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ? WHERE id = ?",
-               (kind, at_text, message_id, thread_id))
+def record_response(db, thread_id: int, kind: str, at_text: str, message_id: int, read_text: str | None = None) -> None:
+    """`read_text`: when the tool learned of it (I13: a reply may be dated before a follow-up it was read after)."""
+    db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ?, response_read_utc = ? "
+               "WHERE id = ?", (kind, at_text, message_id, read_text, thread_id))
+
+
+def clear_response(db, thread_id: int) -> None:
+    """I12: the thread's response is taken away (`replies reclassify`)."""
+    db.execute("UPDATE threads SET response_kind = NULL, response_utc = NULL, response_message_id = NULL, "
+               "response_read_utc = NULL WHERE id = ?", (thread_id,))
 
 
 def message_row(db, message_id: int):

@@ -46,7 +46,9 @@ def followups_sent_after_response(db):
     return db.all(
         "SELECT f.id, t.response_utc, f.sent_at_utc FROM messages f JOIN threads t ON t.id = f.thread_id "
         "WHERE f.kind = 'followup' AND f.status = 'sent' AND t.response_utc IS NOT NULL "
-        "AND t.response_utc < f.sent_at_utc LIMIT 50")
+        "AND t.response_utc < f.sent_at_utc "
+        # I13: a reply dated before the follow-up went but read after it: the tool could not have known
+        "AND (t.response_read_utc IS NULL OR t.response_read_utc < f.sent_at_utc) LIMIT 50")
 
 
 def followups_sent_before_initial(db):

@@ -11,9 +11,11 @@ _FOLDERS = {
                        "(m.status = 'canceled' AND m.cancel_reason = 'daily_limit'))", "m.send_at_utc, m.id"),
     "responded": ("m.status = 'sent' AND t.response_kind IS NOT NULL", "m.sent_at_utc, m.id"),
     "canceled": ("m.status = 'canceled'", "m.send_at_utc, m.id"),
-    # D8: unknown and failed messages; D12: held by a configuration error, or waiting to retry
+    # D8: unknown and failed messages; D12: held by a configuration error, or waiting to retry; I13: a follow-up
+    # that went after the candidate had answered
     "attention": ("(m.status IN ('unknown', 'failed') OR (m.status = 'scheduled' AND (m.retry_at_utc IS NOT NULL "
-                  "OR m.held_reason IS NOT NULL)))", "m.send_at_utc, m.id"),
+                  "OR m.held_reason IS NOT NULL)) OR (m.kind = 'followup' AND m.status = 'sent' "
+                  "AND t.response_utc < m.sent_at_utc))", "m.send_at_utc, m.id"),
 }
 MESSAGE_FOLDERS = tuple(_FOLDERS)
 
@@ -21,7 +23,8 @@ MESSAGE_FOLDERS = tuple(_FOLDERS)
 def folder_messages(db, seat_id: int, folder: str):
     """The seat's messages in one of MESSAGE_FOLDERS, in the folder's order."""
     where, order = _FOLDERS[folder]
-    return db.all(MESSAGE_SELECT + f"JOIN threads t ON t.id = m.thread_id WHERE m.seat_id = ? AND {where} "
+    select = MESSAGE_SELECT.replace(" FROM ", ", t.response_utc AS thread_response_utc FROM ", 1)
+    return db.all(select + f"JOIN threads t ON t.id = m.thread_id WHERE m.seat_id = ? AND {where} "
                   f"ORDER BY {order}", (seat_id,))
 
 

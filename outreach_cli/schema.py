@@ -322,6 +322,16 @@ CREATE TABLE seat_addresses (
 ALTER TABLE messages ADD COLUMN claim_transport TEXT;
 ALTER TABLE messages ADD COLUMN held_reason TEXT;
 """),
+    # Replies, second pass (I12, I13): when the tool learned of a thread's response (a reply dated before a
+    # follow-up went but read after it is no follow-up sent after a known response, I13), and which incoming mail
+    # made its thread's response, so `replies reclassify` knows what it takes away (I12).
+    ("0010_replies2_response_mail", """
+ALTER TABLE threads ADD COLUMN response_read_utc TEXT;
+ALTER TABLE incoming ADD COLUMN made_response INTEGER NOT NULL DEFAULT 0;
+UPDATE incoming SET made_response = 1 WHERE id IN (SELECT min(i.id) FROM incoming i JOIN threads t ON t.id = i.thread_id
+    WHERE (i.kind = 'reply' AND t.response_kind = 'reply') OR (i.kind = 'opt_out' AND t.response_kind = 'decline')
+    GROUP BY i.thread_id);
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -88,7 +88,7 @@ def real_time(monkeypatch):
 BOTH_ENGINES = {"test_credits", "test_scheduling", "test_followups", "test_tick", "test_races", "test_concurrency",
                 "test_delivery_crash", "test_postgres", "test_grant_and_pool", "test_candidates", "test_responses",
                 "test_stats_by", "test_folders", "test_agenda", "test_templates", "test_delivery_tick",
-                "test_bulk", "test_transports"}
+                "test_bulk", "test_transports", "test_reclassify"}
 
 
 def pytest_generate_tests(metafunc):

@@ -1,4 +1,5 @@
-"""mailbox set / show, and replies fetch / import / list / assign: incoming mail (I1-I4)."""
+"""mailbox set / show, and replies fetch / import / list / assign / dismiss / reclassify: incoming mail (I1-I4, I11,
+I12)."""
 from __future__ import annotations
 
 import sys
@@ -114,6 +115,17 @@ def replies_dismiss(incoming: Annotated[str, typer.Argument(help="An unmatched i
     """Drop an unmatched mail: it stops holding the candidate's follow-ups (I11)."""
     from ..services.incoming import dismiss
     run(db, json, lambda d, clock: dismiss(d, incoming_id=incoming), render.incoming_one)
+
+
+@replies_app.command("reclassify")
+def replies_reclassify(incoming: Annotated[str, typer.Argument(help="An incoming mail's id.")],
+                       kind: Annotated[str, typer.Option("--as", metavar="KIND", show_default=False,
+                                                         help="reply, auto_reply or ignored.")],
+                       db: DbOption = None, json: JsonOption = False):
+    """Correct how a mail was read: a response taken away sends the follow-up again and charges its credits back;
+    a mail made a reply stops the follow-up and refunds (I12)."""
+    from ..services.incoming import reclassify
+    run(db, json, lambda d, clock: reclassify(d, incoming_id=incoming, kind=kind, clock=clock), render.reclassified)
 
 
 def register(app: typer.Typer) -> None:

@@ -209,4 +209,11 @@ CREATE TABLE seat_addresses (
 ALTER TABLE messages ADD COLUMN claim_transport TEXT;
 ALTER TABLE messages ADD COLUMN held_reason TEXT;
 """,
+    "0010_replies2_response_mail": """
+ALTER TABLE threads ADD COLUMN response_read_utc TEXT;
+ALTER TABLE incoming ADD COLUMN made_response BIGINT NOT NULL DEFAULT 0;
+UPDATE incoming SET made_response = 1 WHERE id IN (SELECT min(i.id) FROM incoming i JOIN threads t ON t.id = i.thread_id
+    WHERE (i.kind = 'reply' AND t.response_kind = 'reply') OR (i.kind = 'opt_out' AND t.response_kind = 'decline')
+    GROUP BY i.thread_id);
+""",
 }

@@ -83,14 +83,32 @@ class Recorded:
         self.refunded = 0          # credits the mail returned (C2-C4, I5)
         self.failed: list = []     # {id, failure} of the messages a bounce failed (I15)
         self.sent: list = []       # ids of `unknown` messages a reply proved sent (I10, I15)
+        self.late: list = []       # follow-ups that went after the candidate had answered (I13)
 
 
 def fetch(db, *, seat_name: str | None, clock) -> dict:
     """`replies fetch`: read what is new in the seat's mailbox (I2)."""
     seat = acting_seat(db, seat_name)
     recorded = _fetch_seat(db, seat, clock)
+    return _read_result(db, recorded)
+
+
+def _read_result(db, recorded: Recorded) -> dict:
+    """`{incoming: [...]}`, and for follow-ups that went after the candidate had answered (I13) `late_followups`
+    and the warning a tick gives."""
     rows = repo_incoming.incoming_by_ids(db, recorded.ids)
-    return {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
+    result: dict = {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
+    if recorded.late:
+        result["late_followups"] = recorded.late
+        result["warnings"] = [late_warning(recorded.late)]
+    return result
+
+
+def late_warning(ids: list[int]) -> str:
+    """I13: the one line that says a follow-up went after the candidate had answered."""
+    return (f"Follow-up(s) {', '.join(str(i) for i in sorted(ids))} went after the candidate had answered (the "
+            "reply, dated before it went, was read only now); both credits are refunded. See `outreach inbox "
+            "--folder attention`.")
 
 
 def import_message(db, *, raw: bytes, clock) -> dict:
@@ -100,8 +118,7 @@ def import_message(db, *, raw: bytes, clock) -> dict:
         raise refuse("invalid_input", "The message is empty; give one raw RFC 5322 message (a file, or - for stdin).")
     seat = acting_seat(db, None)
     recorded = _record(db, seat, None, [(None, raw)], clock)
-    rows = repo_incoming.incoming_by_ids(db, recorded.ids)
-    return {"incoming": [incoming_shape(row, recorded.new[row["id"]]) for row in rows]}
+    return _read_result(db, recorded)
 
 
 class TickFetch:
@@ -113,6 +130,7 @@ class TickFetch:
         self.refunded = 0               # credits the mail read returned
         self.failed: list = []          # {id, failure} failed by a bounce (I15)
         self.sent: list = []            # `unknown` messages a reply proved sent (I10, I15)
+        self.late: list = []            # follow-ups that went after the candidate had answered (I13)
 
 
 def fetch_before_tick(db, clock) -> TickFetch:
@@ -132,6 +150,7 @@ def fetch_before_tick(db, clock) -> TickFetch:
         result.refunded += recorded.refunded
         result.failed += recorded.failed
         result.sent += recorded.sent
+        result.late += recorded.late
     return result
 
 
@@ -206,7 +225,7 @@ def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> 
         incoming_id = _insert(db, seat, source, key, mail, verdict, found, now_text)
         known[mail.message_id] = incoming_id
         _remember(recorded, incoming_id, True)
-        _settle(db, found, verdict, mail, clock, now_text, recorded)
+        _settle(db, incoming_id, found, verdict, mail, clock, now_text, recorded)
 
 
 def _remember(recorded: Recorded, incoming_id: int, new: bool) -> None:
@@ -240,7 +259,7 @@ def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
     return repo_incoming.insert_incoming(db, **fields)
 
 
-def _settle(db, found, verdict, mail, clock, now_text: str, recorded: Recorded) -> None:
+def _settle(db, incoming_id: int, found, verdict, mail, clock, now_text: str, recorded: Recorded) -> None:
     """I5, I6, I10: what a matched mail changes. Auto-replies and soft bounces change nothing."""
     if found.kind == "bounce" and verdict.hard and found.message is not None:
         if repo.thread(db, found.message["thread_id"])["response_kind"]:
@@ -250,13 +269,12 @@ def _settle(db, found, verdict, mail, clock, now_text: str, recorded: Recorded) 
         thread_id = found.message["thread_id"] if found.message is not None else found.thread
         if found.message is not None:
             _evidence_of_delivery(db, found.message, recorded)
-        _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded)
+        _reply(db, incoming_id, thread_id, _date(mail), clock, recorded, replied_to=found.message)
     elif found.kind == "opt_out":  # M3: a decline (R1, C2-C4) and the candidate opted out (K4)
         thread_id = found.message["thread_id"] if found.message is not None else found.thread
         if found.message is not None:
             _evidence_of_delivery(db, found.message, recorded)
-        _reply(db, thread_id, mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None, clock, recorded,
-               kind="decline")
+        _reply(db, incoming_id, thread_id, _date(mail), clock, recorded, kind="decline", replied_to=found.message)
         repo.update_candidate(db, repo.thread(db, thread_id)["candidate_id"], opted_out=1)
 
 
@@ -275,16 +293,25 @@ def _evidence_of_delivery(db, message, recorded: Recorded) -> None:
         repo_incoming.clear_undeliverable(db, message["candidate_id"])
 
 
-def _reply(db, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply") -> None:
+def _date(mail):
+    """The mail's Date when it is one the tool can hold (L1), else None (the clock's now counts, I6)."""
+    return mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None
+
+
+def _reply(db, incoming_id: int, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply",
+           replied_to=None) -> None:
     from .replies import respond
     thread = repo.thread(db, thread_id)
     if thread["response_kind"]:
         return  # I6: a thread that already has a response only records the mail
     try:
-        recorded.refunded += respond(db, thread, kind, clock=clock, at=date, canceled=recorded.canceled)
+        recorded.refunded += respond(db, thread, kind, clock=clock, at=date, canceled=recorded.canceled,
+                                     replied_to=replied_to, late=recorded.late)
     except OutreachError as error:
         if error.code != "invalid_state":  # nothing sent on it (yet): the mail is recorded, nothing else
             raise
+        return
+    repo_incoming.update_incoming(db, incoming_id, made_response=1)  # I12: what `replies reclassify` takes away
 
 
 def _hard_bounce(db, message, mail, verdict, now_text: str, recorded: Recorded) -> None:
@@ -318,6 +345,7 @@ def assign(db, *, incoming_id, thread_id, clock) -> dict:
     if not thread["response_kind"]:
         from .replies import respond
         respond(db, thread, "reply", clock=clock, at=from_text(row["date_utc"]) if row["date_utc"] else None)
+        repo_incoming.update_incoming(db, row["id"], made_response=1)
     return incoming_shape(repo_incoming.incoming(db, row["id"]))
 
 
@@ -335,3 +363,59 @@ def dismiss(db, *, incoming_id) -> dict:
     repo_incoming.update_incoming(db, row["id"], kind="ignored", from_address=None, from_name=None, subject=None,
                                   date_utc=None, candidate_id=None)
     return incoming_shape(repo_incoming.incoming(db, row["id"]))
+
+
+# ---------------------------------------------------------------- reclassify (I12)
+
+RECLASSIFY_KINDS = ("reply", "auto_reply", "ignored")
+
+
+@use_case
+def reclassify(db, *, incoming_id, kind: str, clock) -> dict:
+    """`replies reclassify INCOMING --as reply|auto_reply|ignored`: the undo of a wrong reading. Taking a response
+    away reschedules what it canceled and charges again what it refunded; making mail a reply applies it as one
+    (I6). The incoming object comes back with `credits_charged`, `refunded` and `rescheduled` (message ids). Mail
+    already of that kind is left as it is."""
+    if kind not in RECLASSIFY_KINDS:
+        raise refuse("invalid_input", f"--as takes reply, auto_reply or ignored, not {kind!r}.")
+    row = repo_incoming.incoming(db, incoming_id)
+    changes = {"credits_charged": 0, "refunded": 0, "rescheduled": []}
+    if row["kind"] == kind:
+        return {**incoming_shape(row), **changes}
+    if row["kind"] in ("bounce", "opt_out"):
+        what = ("a bounce (it failed its message)" if row["kind"] == "bounce" else
+                "an opt-out (the candidate asked to stop)")
+        raise refuse("invalid_state", f"Incoming mail {row['id']} is {what}; only replies, auto-replies, ignored and "
+                                      "unmatched mail can be reclassified.")
+    fields: dict = {"kind": kind}
+    if row["made_response"]:  # it is the thread's response: taking it away undoes what it did
+        from .replies import withdraw
+        thread = repo.thread(db, row["thread_id"])
+        changes["credits_charged"], changes["rescheduled"] = withdraw(db, thread, clock=clock)
+        fields["made_response"] = 0
+    if kind == "reply":
+        fields.update(_apply_as_reply(db, row, clock, changes))
+    elif kind == "ignored":  # I4: ignored mail keeps none of its content (the ids and its Date stay, for an undo)
+        fields.update(from_address=None, from_name=None, subject=None)
+    repo_incoming.update_incoming(db, row["id"], **fields)
+    return {**incoming_shape(repo_incoming.incoming(db, row["id"])), **changes}
+
+
+def _apply_as_reply(db, row, clock, changes: dict) -> dict:
+    """An auto-reply or ignored mail that was the candidate's answer after all: the response of its thread (I6), with
+    the evidence a reply gives about delivery (I10). Mail that matched no thread names none to answer."""
+    if row["thread_id"] is None:
+        how = ("attach it with `outreach replies assign INCOMING THREAD`" if row["kind"] == "unmatched" else
+               "record the answer with `outreach reply THREAD`")
+        raise refuse("invalid_state", f"Incoming mail {row['id']} matched no thread, so it answers none; {how}.")
+    thread = repo.thread(db, row["thread_id"])
+    if thread["response_kind"]:
+        return {}  # I6: a thread that already has a response only records the mail
+    message = repo.message_row(db, row["matched_message_id"]) if row["matched_message_id"] else None
+    recorded = Recorded()
+    if message is not None:
+        _evidence_of_delivery(db, message, recorded)
+    from .replies import respond
+    changes["refunded"] = respond(db, repo.thread(db, thread["id"]), "reply", clock=clock, replied_to=message,
+                                  at=from_text(row["date_utc"]) if row["date_utc"] else None)
+    return {"made_response": 1}

@@ -114,8 +114,8 @@ def followup_place(seat, candidate_timezone, candidate_country):
 
 
 def place_message(db, message, instant: datetime) -> datetime:
-    """W2 for one message the tool makes due again (`resolve --resend`): the seat's window in the recipient's
-    zone; a follow-up never past F2's 28 days after its initial went."""
+    """W2 for one message the tool makes due again (`resolve --resend`, `replies reclassify`): the seat's window in
+    the recipient's zone; a follow-up never past F2's 28 days after its initial went."""
     from .. import repo
     seat = repo.seat_by_id(db, message["seat_id"])
     placer = placer_of(seat)

@@ -82,6 +82,10 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
         report["sent"] += fetched.sent
         if fetched.warnings:
             report.setdefault("warnings", []).extend(fetched.warnings)
+        if fetched.late:  # I13: a reply read only after the follow-up went, dated before it
+            from .incoming import late_warning
+            report["late_followups"] = fetched.late
+            report.setdefault("warnings", []).append(late_warning(fetched.late))
         held |= fetched.hold  # I2: a seat whose mail could not be read
     if not clock.simulated:  # W5: late messages of seats with a window wait for its next opening
         from .pace import catch_up

@@ -21,7 +21,13 @@ def inbox(db, *, seat_name: str | None, folder: str = "scheduled") -> list[dict]
         rows = repo.drafts_of_seat(db, seat["id"])
         handles = repo.draft_recipient_handles(db, [r["id"] for r in rows])
         return [draft_shape(r, seat["name"], handles[r["id"]]) for r in rows]
-    return [message_shape(r) for r in repo_views.folder_messages(db, seat["id"], folder)]
+    shapes = []
+    for row in repo_views.folder_messages(db, seat["id"], folder):
+        shape = message_shape(row)
+        if folder == "attention" and row["status"] == "sent":  # I13: when the candidate had answered
+            shape["answered_at"] = row["thread_response_utc"]
+        shapes.append(shape)
+    return shapes
 
 
 def credits(db, *, seat_name: str | None, ledger: bool = False, contract: bool = False) -> dict:
