@@ -1,0 +1,72 @@
+"""Delivery, second pass (issue 21: D14 folding, D15 daily limits at schedule, D18, D19 addresses, D20 clock, and
+every problem of a draft at `schedule`), against real SMTP server processes (tests/smtpserver.py) and real files;
+smtplib is never mocked. Simulated clock from Tuesday 1 December 2026, 08:00 UTC unless a test says otherwise."""
+from __future__ import annotations
+
+import email
+import re
+from datetime import datetime, timezone
+from email import policy as email_policy
+from email.header import decode_header, make_header
+from email.utils import parseaddr
+
+import pytest
+import pytz
+from hypothesis import example, given, settings, strategies as st
+
+from conftest import compose
+from delivery_helpers import certificates, smtp_server  # noqa: F401 (fixtures)
+from test_delivery_trust import ada, row, schedule, use_smtp  # noqa: F401 (fixtures and helpers)
+
+from outreach_cli import mail
+
+FRENCH = "Relance : votre candidature chez Acme — rôle de développeuse backend senior à Paris, équipe paiements"
+LONG_NAME = "Marie-Hélène de la Tour du Pin Gouvernet Lévêque épouse Würtemberg-Saint Éloi"
+
+
+def _rfc2047(raw_value: str) -> str:
+    """A header value as an RFC 2047 reader decodes it: unfolded (RFC 5322 2.2.3), encoded words joined."""
+    return str(make_header(decode_header(re.sub(r"\r\n(?=[ \t])", "", raw_value))))
+
+
+def _decoded(raw: bytes) -> tuple[str, str, str]:
+    """(Subject as the `email` package reads it, Subject as an RFC 2047 reader, To's display name as one)."""
+    parsed = email.message_from_bytes(raw, policy=email_policy.default)
+    plain = email.message_from_bytes(raw)  # compat32: the raw header text
+    to_name = _rfc2047(parseaddr(re.sub(r"\r\n(?=[ \t])", "", plain["To"]))[0])
+    return str(parsed["Subject"]), _rfc2047(plain["Subject"]), to_name
+
+
+# ---------------------------------------------------------------- D14: every subject decodes as written
+
+_TEXT = st.characters(blacklist_characters="\r\n\u2028\u2029", blacklist_categories=("Cs",))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(subject=st.one_of(st.text(_TEXT, min_size=1, max_size=300),
+                         st.lists(st.sampled_from(["rôle", "Acme", "—", "de", "développeuse", "à", "Paris", "Re:",
+                                                   "=?utf-8?q?x?=", "", " ", "\t", "ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ", "a" * 90]),
+                                  min_size=1, max_size=30).map(" ".join)),
+       to_name=st.one_of(st.none(), st.text(_TEXT, max_size=120)))
+@example(subject=FRENCH, to_name=LONG_NAME)
+def test_D14_every_subject_decodes_back_to_exactly_what_was_written(subject, to_name):
+    raw = mail.build(from_address="Ada Lovelace <ada@example.com>", to_address="grace@example.org", to_name=to_name,
+                     subject=subject, body="Bonjour", sent_at=datetime(2026, 12, 1, 9, tzinfo=timezone.utc),
+                     zone=pytz.utc, internet_message_id="<fixed@example.com>")
+    assert max(raw) < 128 and all(len(line) <= 998 for line in raw.split(b"\r\n"))
+    read_by_package, read_by_rfc2047, name = _decoded(raw)
+    assert read_by_package == subject and read_by_rfc2047 == subject
+    assert name == (to_name or "")
+
+
+def test_D14_a_long_french_subject_arrives_through_smtp_exactly_as_written(ada, smtp_server):
+    """The issue's case: folded by the `email` package it read "Acme —rôle" (the space lost between encoded words)."""
+    server = smtp_server()
+    use_smtp(ada, server)
+    first, _, last = LONG_NAME.partition(" ")
+    ada("candidates", "set", "grace", "--first-name", first, "--last-name", last)
+    draft = compose(ada, "grace", subject=FRENCH)
+    ada.json("schedule", draft["id"], "--at", "2026-12-01 09:00", "--tz", "UTC")
+    ada.json("tick", "--to", "2026-12-01 10:00")
+    [delivered] = server.messages()
+    assert _decoded(delivered["raw"]) == (FRENCH, FRENCH, LONG_NAME)
