@@ -70,3 +70,19 @@ def test_D14_a_long_french_subject_arrives_through_smtp_exactly_as_written(ada, 
     ada.json("tick", "--to", "2026-12-01 10:00")
     [delivered] = server.messages()
     assert _decoded(delivered["raw"]) == (FRENCH, FRENCH, LONG_NAME)
+
+
+# ---------------------------------------------------------------- D18: a hanging server is said on stderr
+
+
+def test_D18_a_server_that_never_answers_the_data_is_said_in_one_stderr_line_even_quiet(ada, smtp_server):
+    server = smtp_server(answer="hang")
+    use_smtp(ada, server, timeout=2)
+    schedule(ada, "grace", "alan")
+    result = ada("tick", "--to", "2026-12-01 10:00", "--quiet")
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "message(s) 1 may or may not have gone" in lines[0] and "resolve" in lines[0]
+    assert "seat ada's server took message 1 and did not answer" in lines[0]  # why message 2 was not attempted
+    assert row(ada, 2)["status"] == "scheduled"
