@@ -108,12 +108,13 @@ def _build_with_email(*, name: str, addr: str, to_address: str, to_name: str | N
     return message.as_bytes(policy=SMTP)
 
 
-# D14: text the `email` package would fold with encoded words is folded here instead. Its folder (Python 3.11-3.13)
-# drops the space between an encoded word and the next one when it folds a long non-ASCII subject or name
-# ("... =?utf-8?q?Acme_=E2=80=94?=" / " =?utf-8?q?r=C3=B4le" reads "Acme —rôle"). Here a plain ASCII subject is folded
-# at its spaces, and any other text is written whole as RFC 2047 encoded words, each character inside one: a reader
-# joins adjacent encoded words without the folding space between them, so it decodes exactly the text written
-# (tests/test_delivery_trust.py checks every text with Hypothesis on the bytes, and through a real SMTP server).
+# D14: text the `email` package would fold with encoded words is folded here instead. Its folder (seen on Python
+# 3.11) drops the space between two encoded words when it folds a long non-ASCII subject or name
+# ("... =?utf-8?q?Acme_=E2=80=94?=" / " =?utf-8?q?r=C3=B4le" reads "Acme —rôle"). Here a plain ASCII subject is
+# folded at its spaces, and any other text is written whole as RFC 2047 encoded words, each character inside one:
+# a reader joins adjacent encoded words without the folding space between them, so it decodes exactly the text
+# written (tests/test_delivery_second.py checks every text with Hypothesis on the bytes, and through a real SMTP
+# server).
 _Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
 _LINE = 76  # RFC 2047: a line holding encoded words is at most 76 characters
 _HARD_LINE = 998  # RFC 5322: no line longer, whatever the folding
@@ -184,9 +185,9 @@ class _Folded:
 
 
 def _mailbox_header(header: str, name: str, addr: str, address_class):
-    """From or To: an ASCII display name as the `email` package writes it; any other one as encoded words
-    (D14), so that a long non-ASCII name is not folded by the package's folder."""
-    if not name or (_PRINTABLE_ASCII.match(name) and "=?" not in name):
+    """From or To: a printable ASCII display name (single spaces) as the `email` package writes it; any other one
+    as encoded words (D14), so that a long non-ASCII name is not folded by the package's folder."""
+    if not name or (_PLAIN_TEXT.match(name) and "=?" not in name):
         return address_class(display_name=name, addr_spec=addr)
     words = encoded_words(name, _LINE - len(header) - 2)
     folded, line = f"{header}: {words[0]}", f"{header}: {words[0]}"
@@ -213,7 +214,6 @@ _PLAIN_NAME = re.compile(rf"(?:{_ATEXT}+(?: {_ATEXT}+)*)?\Z")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 PLAIN_ADDRESS = re.compile(rf"{_ATEXT}+(?:\.{_ATEXT}+)*@{_LABEL}(?:\.{_LABEL})+\Z")
 _PLAIN_TEXT = re.compile(r"[!-~]+(?: [!-~]+)*\Z")
-_PRINTABLE_ASCII = re.compile(r"[ -~]*\Z")
 _PLAIN_ID = re.compile(r"<[A-Za-z0-9._-]+@[A-Za-z0-9.-]+>\Z")
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
 _MAX_LINE = 78  # email.policy.SMTP.max_line_length: a longer header line would be folded

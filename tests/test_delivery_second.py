@@ -86,3 +86,60 @@ def test_D18_a_server_that_never_answers_the_data_is_said_in_one_stderr_line_eve
     assert "message(s) 1 may or may not have gone" in lines[0] and "resolve" in lines[0]
     assert "seat ada's server took message 1 and did not answer" in lines[0]  # why message 2 was not attempted
     assert row(ada, 2)["status"] == "scheduled"
+
+
+# ---------------------------------------------------------------- D20: the system clock never goes behind
+
+
+@pytest.fixture
+def system_clock(cli, real_time):
+    """A seat on the system clock whose initial to grace went at 12:00 UTC, its follow-up scheduled; then the
+    machine's clock is corrected backwards, to 10:00."""
+    real_time("2026-12-01T12:00")
+    cli("init", "--seat", "ada", "--tz", "Europe/London")
+    cli("seats", "set", "ada", "--from", "Ada Lovelace <ada@example.com>")
+    cli("candidates", "add", "grace", "--first-name", "Grace", "--last-name", "Hopper",
+        "--email", "grace.hopper@mail.example.net")
+    draft = compose(cli, "grace", followup="Any thoughts, {first_name}?")
+    cli.json("schedule", draft["id"], "--now")
+    assert cli.json("tick")["sent"] == [1]
+    assert row(cli, 1)["sent_at_utc"] == "2026-12-01T12:00:00Z"
+    real_time("2026-12-01T10:00")
+    return cli
+
+
+def test_D20_reply_after_the_clock_was_set_backwards_answers_the_sent_message(system_clock):
+    thread = system_clock.json("reply", 1)
+    assert thread["response"]["kind"] == "accept" and thread["response"]["at"] == "2026-12-01T12:00:00Z"
+    assert row(system_clock, 2)["status"] == "canceled"
+
+
+def test_D20_a_mail_reply_after_the_clock_was_set_backwards_is_applied(system_clock, tmp_path):
+    from test_replies import fixture, maildir
+    initial_id = row(system_clock, 1)["internet_message_id"]
+    root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": initial_id}))
+    system_clock("mailbox", "set", "maildir", "--dir", root)
+    [mail] = system_clock.json("replies", "fetch")["incoming"]
+    assert mail["kind"] == "reply" and mail["thread_id"] == 1
+    thread = system_clock.json("thread", 1)
+    assert thread["response"]["kind"] == "reply" and thread["messages"][1]["status"] == "canceled"
+
+
+def test_D20_tick_says_once_that_the_machines_clock_is_behind(system_clock, real_time):
+    first = system_clock("tick", "--quiet")
+    lines = first.stderr.strip().splitlines()
+    assert len(lines) == 1 and "behind the latest time this database recorded (2026-12-01T12:00:00Z)" in lines[0]
+    assert system_clock("tick", "--quiet").stderr == ""  # said once, not on every cron run
+    real_time("2026-12-01T12:30")  # the clock has caught up: now is the machine's again, and nothing is said
+    report = system_clock.json("tick")
+    assert report["to"] == "2026-12-01T12:30:00Z" and system_clock("tick", "--quiet").stderr == ""
+
+
+def test_D20_commands_take_the_latest_recorded_time_as_now(system_clock):
+    system_clock("candidates", "add", "alan", "--first-name", "Alan", "--last-name", "Turing",
+                 "--email", "alan@example.org")
+    draft = compose(system_clock, "alan", subject="Another")
+    result = system_clock.json("schedule", draft["id"], "--now")
+    assert result["threads"][0]["messages"][0]["send_at"] == "2026-12-01T12:00:00Z"
+    assert system_clock.json("tick")["sent"] == [3]
+    assert row(system_clock, 3)["sent_at_utc"] == "2026-12-01T12:00:00Z"
