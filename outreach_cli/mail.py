@@ -44,6 +44,32 @@ def _strict_supported() -> bool:
     return "strict" in inspect.signature(getaddresses).parameters
 
 
+_IDNA_DEVIATIONS = "\u00df\u03c2\u200c\u200d"  # ß, ς, ZWNJ, ZWJ: IDNA 2003 and IDNA 2008 give different domains
+
+
+def stored_addr_spec(addr: str) -> str:
+    """D19: a bare address as outreach stores it, or ValueError with the reason (a clause: "its ... "). The local
+    part must be ASCII: outreach writes 7-bit mail and never asks a server for SMTPUTF8, so no transport of it can
+    carry another. A non-ASCII domain is stored IDNA-encoded (`exämple.net` as `xn--exmple-cua.net`), the form
+    every server and DNS resolver takes."""
+    local, _at, domain = addr.rpartition("@")
+    if not local.isascii():
+        raise ValueError("its part before the @ is not ASCII, which outreach's mail (7-bit, without SMTPUTF8) "
+                         "cannot carry")
+    if not domain.isascii():
+        if any(ch in domain.lower() for ch in _IDNA_DEVIATIONS):
+            raise ValueError("its domain holds a letter (such as ß) that the two IDNA standards write differently; "
+                             "give the domain in its xn-- form")
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError("its domain is not a valid international domain name") from None
+    stored = f"{local}@{domain}"
+    if parse_address(stored) != ("", stored):
+        raise ValueError("it is not a valid address")
+    return stored
+
+
 def domain_of(address: str | None) -> str:
     parsed = parse_address(address) if address else None
     return parsed[1].rpartition("@")[2].lower() if parsed else FALLBACK_DOMAIN

@@ -143,3 +143,40 @@ def test_D20_commands_take_the_latest_recorded_time_as_now(system_clock):
     assert result["threads"][0]["messages"][0]["send_at"] == "2026-12-01T12:00:00Z"
     assert system_clock.json("tick")["sent"] == [3]
     assert row(system_clock, 3)["sent_at_utc"] == "2026-12-01T12:00:00Z"
+
+
+# ---------------------------------------------------------------- D19: addresses checked when written
+
+
+@pytest.mark.parametrize("address", ["grâce@exämple.net", "grâce@example.net", "grace@localhost", "grace@example.",
+                                     "Grace <grace@example.org>", "grace@@example.org", "grace@exa mple.org",
+                                     "grace@straße.de"])
+def test_D19_a_candidate_address_that_cannot_be_sent_to_is_refused_when_written(world, tmp_path, address):
+    world.refused("candidates", "set", "grace", "--email", address, code="invalid_input")
+    world.refused("candidates", "set", "grace", "--also-email", address, code="invalid_input")
+    world.refused("candidates", "add", "ada", "--first-name", "Ada", "--last-name", "L", "--email", address,
+                  code="invalid_input")
+    csv = tmp_path / "people.csv"
+    csv.write_text(f'handle,first_name,last_name,email\nbob,Bob,B,bob@example.org\neve,Eve,E,"{address}"\n',
+                   encoding="utf-8")
+    world.refused("candidates", "import", csv, code="invalid_input")
+
+
+def test_D19_a_non_ascii_domain_is_stored_idna_encoded_and_delivered(world, smtp_server):
+    world("seats", "set", "ada", "--from", "Ada Lovelace <ada@exämple.com>")
+    assert world.json("seats", "show", "ada")["from"] == "Ada Lovelace <ada@xn--exmple-cua.com>"
+    world("candidates", "set", "grace", "--email", "grace@bücher.example")
+    assert world.json("candidates", "show", "grace")["email"] == "grace@xn--bcher-kva.example"
+    server = smtp_server()
+    use_smtp(world, server)
+    schedule(world, "grace")
+    assert world.json("tick", "--to", "2026-12-01 10:00")["sent"] == [1]
+    [delivered] = server.messages()
+    assert delivered["rcpt_tos"] == ["grace@xn--bcher-kva.example"]
+
+
+@pytest.mark.parametrize("sender", ["Ada <adâ@example.com>", "ada@localhost", "Ada <ada@straße.de>"])
+def test_D19_a_seat_address_that_cannot_be_sent_from_is_refused_when_written(world, sender):
+    world.refused("seats", "set", "ada", "--from", sender, code="invalid_input")
+    world.refused("seats", "set", "ada", "--also-from", sender, code="invalid_input")
+    world.refused("seats", "add", "bob", "--tz", "UTC", "--from", sender, code="invalid_input")
