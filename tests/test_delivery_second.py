@@ -4,6 +4,7 @@ smtplib is never mocked. Simulated clock from Tuesday 1 December 2026, 08:00 UTC
 from __future__ import annotations
 
 import email
+import json
 import re
 from datetime import datetime, timezone
 from email import policy as email_policy
@@ -180,3 +181,26 @@ def test_D19_a_seat_address_that_cannot_be_sent_from_is_refused_when_written(wor
     world.refused("seats", "set", "ada", "--from", sender, code="invalid_input")
     world.refused("seats", "set", "ada", "--also-from", sender, code="invalid_input")
     world.refused("seats", "add", "bob", "--tz", "UTC", "--from", sender, code="invalid_input")
+
+
+# ---------------------------------------------------------------- point 10: schedule names every problem
+
+
+def test_S6_K4_D3_schedule_names_every_problem_of_a_draft_in_one_sentence(world, tmp_path):
+    world("delivery", "set", "outbox", "--dir", tmp_path / "outbox")  # an email transport: addresses needed
+    draft = compose(world, "grace", "alan", "kat", subject="A role at {company}")
+    world("candidates", "opt-out", "alan")
+    message = world.refused("schedule", draft["id"], "--now", code="candidate_opted_out")
+    assert message.startswith(f"Draft {draft['id']} cannot be scheduled: candidate alan has opted out of messages; ")
+    assert "seat ada has no sender address" in message and "grace, alan, kat have no email" in message
+    assert message.endswith("; and some placeholders have no value and no fallback (company for alan, kat).")
+    error = world("schedule", draft["id"], "--now", "--json", code=1)
+    problems = json.loads(error.stdout)["error"]["problems"]
+    assert [p["code"] for p in problems] == ["candidate_opted_out", "missing_value", "missing_value"]
+    assert "Fill in those candidates" in problems[2]["message"]  # each problem keeps its own fix
+
+
+def test_S6_one_problem_is_refused_as_it_always_was(world):
+    draft = compose(world, "grace", "alan", subject="A role at {company}")
+    message = world.refused("schedule", draft["id"], "--now", code="missing_value")
+    assert message.startswith("Some placeholders have no value and no fallback: company for alan.")
