@@ -204,3 +204,43 @@ def test_S6_one_problem_is_refused_as_it_always_was(world):
     draft = compose(world, "grace", "alan", subject="A role at {company}")
     message = world.refused("schedule", draft["id"], "--now", code="missing_value")
     assert message.startswith("Some placeholders have no value and no fallback: company for alan.")
+
+
+# ---------------------------------------------------------------- D15: a bulk over the daily limit says so
+
+
+def _people(cli, n):
+    handles = [f"p{i}" for i in range(n)]
+    for handle in handles:
+        cli("candidates", "add", handle, "--first-name", "P", "--last-name", handle)
+    return handles
+
+
+def test_D15_a_bulk_over_the_daily_limit_names_each_day_and_how_many_would_be_canceled(world):
+    world("seats", "set", "ada", "--daily-limit", "3")
+    handles = _people(world, 5)
+    first = compose(world, *handles[:2])
+    assert "daily limit" not in world("schedule", first["id"], "--at", "2026-12-01 09:00", "--tz", "UTC").stderr
+    draft = compose(world, *handles, followup="Again?", after="3d")  # 5 more on Tuesday, 5 follow-ups on Friday
+    result = world("schedule", draft["id"], "--at", "2026-12-01 10:00", "--tz", "UTC")
+    lines = [line for line in result.stderr.splitlines() if "daily limit" in line]
+    assert len(lines) == 1, result.stderr
+    # Tuesday: 2 + 5 for a limit of 3, so 4 canceled; Friday: the 5 follow-ups less the 4 of canceled initials.
+    assert "daily limit of 3 means the tick would cancel and refund 4 on Tue 2026-12-01" in lines[0]
+    assert "Fri 2026-12-04" not in lines[0]
+    days = {day["date"]: day["over_limit"] for day in world.json("agenda", "--days", "7")}
+    assert days["2026-12-01"] == 4 and days["2026-12-04"] == 0  # agenda shows the same
+    report = world.json("tick", "--to", "2026-12-05 12:00")
+    assert sum(1 for item in report["canceled"] if item["reason"] == "daily_limit") == 4
+
+
+def test_D15_follow_ups_over_the_limit_on_their_own_day_are_named_too(world):
+    world("seats", "set", "ada", "--daily-limit", "2")
+    handles = _people(world, 4)
+    tuesday = compose(world, *handles[:2], followup="Again?", after="96h")  # follow-ups on Saturday 09:00
+    assert "daily limit" not in world("schedule", tuesday["id"], "--at", "2026-12-01 09:00", "--tz", "UTC").stderr
+    wednesday = compose(world, *handles[2:], followup="Again?", after="72h")  # Saturday 09:00 too
+    result = world("schedule", wednesday["id"], "--at", "2026-12-02 09:00", "--tz", "UTC")
+    lines = [line for line in result.stderr.splitlines() if "daily limit" in line]
+    assert len(lines) == 1 and "refund 2 on Sat 2026-12-05 (" in lines[0], lines
+    assert world.json("agenda", "--days", "7")[4]["over_limit"] == 2

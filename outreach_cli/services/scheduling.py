@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from .. import placeholders, repo, repo_delivery, repo_scheduling
 from ..errors import OutreachError, Refusals, refuse
 from ..results import Canceled, Discarded, RescheduleResult, ScheduleResult
 from ..shapes import Stream, thread as thread_shape
-from ..timeparse import from_text, get_zone, parse_when, shift, to_text
+from ..timeparse import from_text, get_zone, localize, parse_when, shift, to_text
 from ..clock import Clock
 from .common import find_message, find_thread, use_case
 from .credits import check_can_pay, charge, payer, refund, refund_many
@@ -221,11 +221,55 @@ def _check_recipients(db, seat, draft_id: int, problems: _Problems) -> int:
     return count
 
 
-@use_case
 def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
              clock: Clock) -> ScheduleResult:
     """Schedule a draft for all its recipients in one transaction (C1), checks included: recipients are
-    read, rendered and written a chunk at a time, and any refusal rolls the whole draft back."""
+    read, rendered and written a chunk at a time, and any refusal rolls the whole draft back. Then D15: when some
+    local day of the seat holds more messages than its daily limit, one warning names each day and how many K2
+    would cancel, as `agenda` counts them (its rehearsal runs only then: a schedule within the limit costs one
+    count per day its messages touch)."""
+    result, crowded = _schedule(db, draft_id=draft_id, at=at, tz=tz, now_flag=now_flag, clock=clock)
+    if crowded:
+        result["warnings"] += _daily_limit_warning(db, crowded, clock)
+    return result
+
+
+def _crowded_days(db, seat, due_counts: dict, now) -> list:
+    """The seat's local days this draft's messages fall on where its scheduled and sent messages outnumber the
+    daily limit (K2), overdue ones counted today; a cheap count, told exactly by `agenda` afterwards."""
+    zone = get_zone(seat["timezone"])
+    today = now.astimezone(zone).date()
+    days = sorted({max(from_text(text).astimezone(zone).date(), today) for text in due_counts})
+    crowded = []
+    for day in days:
+        start, _ = localize(datetime(day.year, day.month, day.day), zone)
+        following = day + timedelta(days=1)
+        end, _ = localize(datetime(following.year, following.month, following.day), zone)
+        due = repo_scheduling.scheduled_between(db, seat["id"], "" if day == today else to_text(start), to_text(end))
+        if due + repo.count_sent_between(db, seat["id"], to_text(start), to_text(end)) > seat["daily_limit"]:
+            crowded.append(day)
+    return crowded and [seat["name"], crowded]
+
+
+def _daily_limit_warning(db, crowded, clock) -> list[str]:
+    """D15: the days `agenda` shows over the limit, among those the draft's messages fall on, in one line."""
+    from .agenda import MAX_DAYS, agenda
+    seat_name, days = crowded
+    today = clock.now().astimezone(get_zone(repo.seat_named(db, seat_name)["timezone"])).date()
+    span = min((days[-1] - today).days + 1, MAX_DAYS)
+    over = [(entry["date"], entry["over_limit"], entry["daily_limit"])
+            for entry in agenda(db, seat_name=seat_name, days=span, clock=clock)
+            if entry["over_limit"] and date.fromisoformat(entry["date"]) in days]
+    if not over:
+        return []
+    listed = ", ".join(f"{n} on {date.fromisoformat(d).strftime('%a')} {d}" for d, n, _limit in over)
+    return [f"Seat {seat_name}'s daily limit of {over[0][2]} means the tick would cancel and refund {listed} "
+            "(with the follow-up of each canceled initial); see `outreach agenda`, spread the messages over more "
+            f"days, or raise the limit with `outreach seats set {seat_name} --daily-limit N`."]
+
+
+@use_case
+def _schedule(db, *, draft_id, at: str | None, tz: str | None, now_flag: bool, clock: Clock):
     draft = open_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
     _check_sender(seat)
@@ -253,16 +297,18 @@ def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_
     problems.check(check_can_pay, db, seat, count * per_thread)
     _check_addresses(db, seat, draft["id"], problems)
     texts = _Texts(draft, seat)
-    _insert_threads(db, draft, seat, times, texts, now, problems)
+    due_counts: dict = {}
+    _insert_threads(db, draft, seat, times, texts, now, problems, due_counts)
     times.warnings += _outside_window_warning(seat, times)
     repo.update_draft(db, draft["id"], status="scheduled")
     threads = Stream(count, lambda: (thread_shape(row, messages)
                                      for row, messages in repo.iter_threads_of_draft(db, draft["id"])))
-    return {"draft_id": draft["id"], "threads": threads, "credits_charged": count * per_thread,
-            "warnings": times.warnings}
+    return ({"draft_id": draft["id"], "threads": threads, "credits_charged": count * per_thread,
+             "warnings": times.warnings}, _crowded_days(db, seat, due_counts, now))
 
 
-def _insert_threads(db, draft, seat, times, texts, now, problems: _Problems) -> None:
+def _insert_threads(db, draft, seat, times, texts, now, problems: _Problems, due_counts: dict) -> None:
+    """`due_counts`: filled with how many of the new messages fall due at each moment (D15's daily check)."""
     account = payer(seat)
     delay = draft["followup_delay_hours"]
     instant_text: dict = {}
@@ -294,6 +340,9 @@ def _insert_threads(db, draft, seat, times, texts, now, problems: _Problems) -> 
         message_rows = []
         for candidate_id, zone_name, source, initial_at, followup_at, rendered, best in planned:
             thread_id = thread_of[candidate_id]
+            due_counts[initial_at] = due_counts.get(initial_at, 0) + 1
+            if len(rendered) > 1:
+                due_counts[followup_at] = due_counts.get(followup_at, 0) + 1
             for kind, (subject, body) in zip(("initial", "followup"), rendered):
                 followup = kind == "followup"
                 message_rows.append((thread_id, kind, seat["id"], candidate_id, subject, body, "scheduled",
