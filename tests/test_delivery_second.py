@@ -85,7 +85,7 @@ def test_D18_a_server_that_never_answers_the_data_is_said_in_one_stderr_line_eve
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "message(s) 1 may or may not have gone" in lines[0] and "resolve" in lines[0]
-    assert "seat ada's server took message 1 and did not answer" in lines[0]  # why message 2 was not attempted
+    assert "seat ada's transport took message 1 and did not answer" in lines[0]  # why message 2 was not attempted
     assert row(ada, 2)["status"] == "scheduled"
 
 

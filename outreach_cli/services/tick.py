@@ -172,7 +172,7 @@ def _warn_about_delivery(report: dict) -> None:
         parts.append(f"message(s) {_ids(item['id'] for item in report['failed'])} failed and were refunded")
     for item in report.get("delivery_problems", ()):
         if item["problem"] == "hung":  # D18: why only one went unknown, and what became of the others
-            parts.append(f"seat {item['seat']}'s server took message {_ids(item['ids'])} and did not answer, so "
+            parts.append(f"seat {item['seat']}'s transport took message {_ids(item['ids'])} and did not answer, so "
                          "its other due messages wait for the next tick")
     if parts:
         report.setdefault("warnings", []).append("Delivery: " + "; ".join(parts) +
