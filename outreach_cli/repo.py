@@ -47,8 +47,8 @@ def delete_setting(db, key: str) -> None:
 # latest sent message (messages_seat_sent), the claims in flight (messages_in_flight), and the newest ledger and
 # incoming rows (their primary keys grow with time).
 LATEST_RECORDED = (
-    "SELECT (SELECT max(per_seat.at) FROM (SELECT (SELECT max(m.sent_at_utc) FROM messages m "
-    "WHERE m.status = 'sent' AND m.seat_id = s.id) AS at FROM seats s) AS per_seat), "
+    "SELECT (SELECT max(per_seat.latest) FROM (SELECT (SELECT max(m.sent_at_utc) FROM messages m "
+    "WHERE m.status = 'sent' AND m.seat_id = s.id) AS latest FROM seats s) AS per_seat), "
     "(SELECT max(last_attempt_utc) FROM messages WHERE status = 'sending'), "
     "(SELECT at_utc FROM ledger WHERE id = (SELECT max(id) FROM ledger)), "
     "(SELECT read_at_utc FROM incoming WHERE id = (SELECT max(id) FROM incoming))")
