@@ -103,11 +103,7 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
             db = open_existing(db_path(path))
             real.follow(db.server_now())  # P4: on PostgreSQL the real time is the server's
             try:
-                clock = clock_of(db, real)
-                if clock is real:  # D20: on the system clock, now never goes behind an instant already recorded
-                    from ..repo import latest_recorded
-                    real.hold_at(latest_recorded(db))
-                result = action(db, clock)
+                result = action(db, clock_of(db, real))
                 _emit_committed(result, as_json, show, quiet, failed)  # while the database is open: it may stream
             finally:
                 db.close()
