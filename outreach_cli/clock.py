@@ -33,6 +33,7 @@ class SystemClock:
     simulated = False
     mode = "system"
     offset = None  # P4: on PostgreSQL, how far the database server's clock is ahead of this machine's
+    floor = None  # D20: the latest instant the database recorded; now never goes behind it
 
     @property
     def real(self) -> "SystemClock":
@@ -43,10 +44,24 @@ class SystemClock:
         if server_now is not None:
             self.offset = server_now - datetime.now(timezone.utc)
 
-    def now(self) -> datetime:
+    def hold_at(self, latest: datetime | None) -> None:
+        """D20: never read a time before `latest`, an instant the database already recorded (after a clock
+        corrected backwards, now stays there until the machine's clock catches up)."""
+        self.floor = latest
+
+    def machine_now(self) -> datetime:
+        """The machine's (or, P4, the database server's) time, before D20's floor."""
         if self.offset is not None:
             return (datetime.now(timezone.utc) + self.offset).replace(microsecond=0)
         return wall_now()
+
+    def behind(self) -> bool:
+        """D20: whether the machine's clock is behind the latest instant the database recorded."""
+        return self.floor is not None and self.machine_now() < self.floor
+
+    def now(self) -> datetime:
+        now = self.machine_now()
+        return self.floor if self.floor is not None and now < self.floor else now
 
     def __repr__(self) -> str:
         return "SystemClock()"

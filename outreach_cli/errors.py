@@ -11,6 +11,15 @@ class OutreachError(Exception):
             self.code = code
 
 
+class Refusals(OutreachError):
+    """Several refusals of one request named in one sentence (`schedule` names every problem of a draft): the code
+    is the first one's, and `problems` lists each as {code, message} (the JSON error object carries it)."""
+
+    def __init__(self, message: str, code: str, problems: list[dict]):
+        super().__init__(message, code)
+        self.problems = problems
+
+
 def refuse(code: str, message: str) -> OutreachError:
     """Build a refusal with an error code of docs/rules.md (raise the result)."""
     return OutreachError(message, code)

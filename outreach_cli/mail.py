@@ -44,6 +44,32 @@ def _strict_supported() -> bool:
     return "strict" in inspect.signature(getaddresses).parameters
 
 
+_IDNA_DEVIATIONS = "\u00df\u03c2\u200c\u200d"  # ß, ς, ZWNJ, ZWJ: IDNA 2003 and IDNA 2008 give different domains
+
+
+def stored_addr_spec(addr: str) -> str:
+    """D19: a bare address as outreach stores it, or ValueError with the reason (a clause: "its ... "). The local
+    part must be ASCII: outreach writes 7-bit mail and never asks a server for SMTPUTF8, so no transport of it can
+    carry another. A non-ASCII domain is stored IDNA-encoded (`exämple.net` as `xn--exmple-cua.net`), the form
+    every server and DNS resolver takes."""
+    local, _at, domain = addr.rpartition("@")
+    if not local.isascii():
+        raise ValueError("its part before the @ is not ASCII, which outreach's mail (7-bit, without SMTPUTF8) "
+                         "cannot carry")
+    if not domain.isascii():
+        if any(ch in domain.lower() for ch in _IDNA_DEVIATIONS):
+            raise ValueError("its domain holds a letter (such as ß) that the two IDNA standards write differently; "
+                             "give the domain in its xn-- form")
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError("its domain is not a valid international domain name") from None
+    stored = f"{local}@{domain}"
+    if parse_address(stored) != ("", stored):
+        raise ValueError("it is not a valid address")
+    return stored
+
+
 def domain_of(address: str | None) -> str:
     parsed = parse_address(address) if address else None
     return parsed[1].rpartition("@")[2].lower() if parsed else FALLBACK_DOMAIN
@@ -92,9 +118,9 @@ def _build_with_email(*, name: str, addr: str, to_address: str, to_name: str | N
     from email.message import EmailMessage
     from email.policy import SMTP
     message = EmailMessage(policy=SMTP)
-    message["From"] = Address(display_name=name, addr_spec=addr)
-    message["To"] = Address(display_name=to_name or "", addr_spec=to_address)
-    message["Subject"] = subject
+    message["From"] = _mailbox_header("From", name, addr, Address)
+    message["To"] = _mailbox_header("To", to_name or "", to_address, Address)
+    message["Subject"] = _Folded("Subject", subject)
     message["Date"] = date
     message["Message-ID"] = internet_message_id
     if in_reply_to:
@@ -106,6 +132,99 @@ def _build_with_email(*, name: str, addr: str, to_address: str, to_name: str | N
     # quoted-printable keeps the body 7-bit: any server takes it, and UTF-8 text survives.
     message.set_content(body, charset="utf-8", cte="quoted-printable")
     return message.as_bytes(policy=SMTP)
+
+
+# D14: text the `email` package would fold with encoded words is folded here instead. Its folder (seen on Python
+# 3.11) drops the space between two encoded words when it folds a long non-ASCII subject or name
+# ("... =?utf-8?q?Acme_=E2=80=94?=" / " =?utf-8?q?r=C3=B4le" reads "Acme —rôle"). Here a plain ASCII subject is
+# folded at its spaces, and any other text is written whole as RFC 2047 encoded words, each character inside one:
+# a reader joins adjacent encoded words without the folding space between them, so it decodes exactly the text
+# written (tests/test_delivery_second.py checks every text with Hypothesis on the bytes, and through a real SMTP
+# server).
+_Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
+_LINE = 76  # RFC 2047: a line holding encoded words is at most 76 characters
+_HARD_LINE = 998  # RFC 5322: no line longer, whatever the folding
+
+
+def _q_encoded(data: bytes) -> str:
+    return "".join(chr(b) if b in _Q_SAFE else "_" if b == 32 else f"={b:02X}" for b in data)
+
+
+def _b_encoded(data: bytes) -> str:
+    from base64 import b64encode
+    return b64encode(data).decode("ascii")
+
+
+def encoded_words(text: str, first: int) -> list[str]:
+    """`text` as UTF-8 encoded words, the first at most `first` characters long and the others 75 (RFC 2047), each
+    holding whole characters; Q or B encoding, whichever writes the text shorter."""
+    best = None
+    for kind, encode in (("q", _q_encoded), ("b", _b_encoded)):
+        words, chunk = [], ""
+        for ch in text:
+            limit = first if not words else _LINE - 1
+            if chunk and len(encode((chunk + ch).encode("utf-8"))) + 12 > limit:
+                words.append(f"=?utf-8?{kind}?{encode(chunk.encode('utf-8'))}?=")
+                chunk = ch
+            else:
+                chunk += ch
+        words.append(f"=?utf-8?{kind}?{encode(chunk.encode('utf-8'))}?=")
+        if best is None or sum(map(len, words)) < sum(map(len, best)):
+            best = words
+    return best
+
+
+def fold_unstructured(name: str, text: str) -> str:
+    """The header line `Name: text` (with CRLF), folded so that a reader decodes exactly `text` (D14)."""
+    head = f"{name}: "
+    if not text:
+        return f"{name}:\r\n"  # what the `email` package writes for an empty value
+    if _PLAIN_TEXT.match(text) and "=?" not in text:
+        lines, line = [], head.rstrip(" ")
+        for word in text.split(" "):
+            if line.endswith(":"):
+                line += " " + word
+            elif len(line) + 1 + len(word) <= _MAX_LINE:
+                line += " " + word
+            else:
+                lines.append(line)
+                line = " " + word
+        lines.append(line)
+        if all(len(one) <= _HARD_LINE for one in lines):
+            return "\r\n".join(lines) + "\r\n"
+    return head + "\r\n ".join(encoded_words(text, _LINE - len(head))) + "\r\n"
+
+
+class _Folded:
+    """A header value the `email` package writes as this module folds it (a header object in the sense of
+    email.policy.EmailPolicy: a `name` and a `fold(policy=...)`)."""
+
+    def __init__(self, name: str, text: str, folded: str | None = None):
+        self.name, self.text = name, text
+        self.folded = folded if folded is not None else fold_unstructured(name, text)
+
+    def fold(self, *, policy) -> str:
+        return self.folded.replace("\r\n", policy.linesep)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _mailbox_header(header: str, name: str, addr: str, address_class):
+    """From or To: a printable ASCII display name (single spaces) as the `email` package writes it; any other one
+    as encoded words (D14), so that a long non-ASCII name is not folded by the package's folder."""
+    if not name or (_PLAIN_TEXT.match(name) and "=?" not in name):
+        return address_class(display_name=name, addr_spec=addr)
+    words = encoded_words(name, _LINE - len(header) - 2)
+    folded, line = f"{header}: {words[0]}", f"{header}: {words[0]}"
+    for word in words[1:] + [f"<{addr}>"]:
+        if len(line) + 1 + len(word) <= _LINE:
+            folded += " " + word
+            line += " " + word
+        else:
+            folded += "\r\n " + word
+            line = " " + word
+    return _Folded(header, f"{name} <{addr}>", folded + "\r\n")
 
 
 @functools.lru_cache(maxsize=256)

@@ -43,6 +43,26 @@ def delete_setting(db, key: str) -> None:
     db.execute("DELETE FROM settings WHERE key = ?", (key,))
 
 
+# D20: the latest instant the database recorded on the system clock, in one statement of index reads: each seat's
+# latest sent message (messages_seat_sent), the claims in flight (messages_in_flight), and the newest ledger and
+# incoming rows (their primary keys grow with time).
+LATEST_RECORDED = (
+    "SELECT (SELECT max(per_seat.latest) FROM (SELECT (SELECT max(m.sent_at_utc) FROM messages m "
+    "WHERE m.status = 'sent' AND m.seat_id = s.id) AS latest FROM seats s) AS per_seat), "
+    "(SELECT max(last_attempt_utc) FROM messages WHERE status = 'sending'), "
+    "(SELECT at_utc FROM ledger WHERE id = (SELECT max(id) FROM ledger)), "
+    "(SELECT read_at_utc FROM incoming WHERE id = (SELECT max(id) FROM incoming))")
+
+
+def latest_recorded(db):
+    """D20: the latest of those instants (an aware datetime), or None in a database that recorded none."""
+    found = [value for value in db.one(LATEST_RECORDED) if value]
+    if not found:
+        return None
+    from .timeparse import from_text
+    return from_text(max(found))
+
+
 # ---------------------------------------------------------------- contract and seats
 
 

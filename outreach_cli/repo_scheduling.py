@@ -31,3 +31,13 @@ def insert_threads(db, draft_id: int, seat_id: int, candidate_ids: list[int]) ->
 def insert_messages(db, rows: list[tuple]) -> list[int]:
     """Rows of MESSAGE_COLUMNS values; returns the new ids, ascending."""
     return sorted(row[0] for row in _insert_returning(db, "messages", MESSAGE_COLUMNS, rows, "id"))
+
+
+# D15: a seat's scheduled messages due in [start, end) (the messages_due index's range, then the seat).
+SCHEDULED_BETWEEN = ("SELECT count(*) FROM messages WHERE status = 'scheduled' "
+                     "AND coalesce(retry_at_utc, send_at_utc) >= ? AND coalesce(retry_at_utc, send_at_utc) < ? "
+                     "AND seat_id = ?")
+
+
+def scheduled_between(db, seat_id: int, start_text: str, end_text: str) -> int:
+    return db.value(SCHEDULED_BETWEEN, (start_text, end_text, seat_id))

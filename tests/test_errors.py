@@ -189,7 +189,7 @@ def test_reader_closing_the_pipe_early_is_not_an_error(cli, tmp_path):
     """`outreach ... --json | head`: a closed pipe stops the output quietly; the work stays done."""
     import subprocess
     import sys
-    cli("init", "--tz", "UTC", "--credits", "5000", "--simulated-clock", "2026-11-30T08:00")
+    cli("init", "--tz", "UTC", "--credits", "5000", "--daily-limit", "5000", "--simulated-clock", "2026-11-30T08:00")
     rows = "".join(f"p{i},P{i},Q{i}\n" for i in range(3000))
     (tmp_path / "c.csv").write_text("handle,first_name,last_name\n" + rows)
     cli("candidates", "import", tmp_path / "c.csv")

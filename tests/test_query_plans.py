@@ -26,6 +26,7 @@ def _tick_queries():
         "in flight at the start (D6)": (repo_delivery.IN_FLIGHT, ()),
         "sending of a seat (K2, D7)": (repo_delivery.SENDING_OF_SEAT, (1,)),
         "scheduled before (clock set, doctor)": (repo_delivery.SCHEDULED_BEFORE, (now,)),
+        "latest recorded instant (D20, every command on the system clock)": (repo.LATEST_RECORDED, ()),
     }
 
 

@@ -113,7 +113,7 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
     except OutputFailed as exc:
         _output_failed(exc.__cause__)
     except OutreachError as exc:
-        fail(exc.code, exc.message, as_json)
+        fail(exc.code, exc.message, as_json, getattr(exc, "problems", None))
     except sqlite3.Error as exc:
         from ..db import database_error
         error = database_error(exc)
@@ -263,10 +263,10 @@ def write_json(result, out) -> None:
 LAST_FAILURE: list = []  # (code, message) of the refusal this process printed: `replies import -` maps a passing one to 75
 
 
-def fail(code: str, message: str, as_json: bool) -> None:
+def fail(code: str, message: str, as_json: bool, problems: list | None = None) -> None:
     LAST_FAILURE[:] = [code, message]
     print(message, file=sys.stderr)
     if as_json:
-        sys.stdout.write(json.dumps({"error": {"code": code, "message": message}},
-                                    ensure_ascii=not _stdout_is_unicode()) + "\n")
+        error = {"code": code, "message": message, **({"problems": problems} if problems else {})}
+        sys.stdout.write(json.dumps({"error": error}, ensure_ascii=not _stdout_is_unicode()) + "\n")
     raise typer.Exit(1)

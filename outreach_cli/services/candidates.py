@@ -44,14 +44,27 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
             value = check_zone(value)
         elif key == "country" and value:
             value = check_country(value)
-        elif key == "email" and value and ("@" not in value or " " in value):
-            raise refuse("invalid_input", f"{value!r} is not an email address.")
+        elif key == "email" and value:
+            value = check_email(value)
         out[key] = value or None
     if creating:
         for key in ("first_name", "last_name"):
             if not out.get(key):
                 raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
     return out
+
+
+def check_email(value: str) -> str:
+    """D19: a candidate's address is a bare addr-spec with a dotted domain, an ASCII local part, and its domain
+    stored IDNA-encoded (mail.stored_addr_spec)."""
+    from ..mail import parse_address, stored_addr_spec
+    if parse_address(value) != ("", value):
+        raise refuse("invalid_input", f"{value!r} is not an email address; give a bare address such as "
+                                      "grace@example.org.")
+    try:
+        return stored_addr_spec(value)
+    except ValueError as exc:
+        raise refuse("invalid_input", f"{value!r} cannot be used as an email address: {exc}.") from None
 
 
 _COUNTRY = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")

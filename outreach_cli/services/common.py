@@ -22,7 +22,10 @@ def load_clock(db, real=None) -> Clock:
     if mode not in ("simulated", "system") or (mode == "simulated" and simulated_now is None):
         raise refuse("database_error", f"The clock setting in {db.path} is missing or damaged, so the file is "
                                        "damaged; run `outreach doctor` and restore a backup.")
-    return make_clock(mode, simulated_now, real)
+    clock = make_clock(mode, simulated_now, real)
+    if not clock.simulated:  # D20: on the system clock, now never goes behind an instant already recorded
+        clock.hold_at(repo.latest_recorded(db))
+    return clock
 
 
 def clock_or_damaged(db, real=None):

@@ -132,8 +132,13 @@ def test(db, *, seat_name: str | None) -> dict:
 
 def check_from_address(text: str) -> str:
     """A seat's sender address (D3): one well-formed address, with or without a display name."""
-    from ..mail import parse_address
-    if parse_address(text) is None:
+    from ..mail import parse_address, stored_addr_spec
+    parsed = parse_address(text)
+    if parsed is None:
         raise refuse("invalid_input", f"{text!r} is not an email address; use a form like "
                                       "\"Ada Lovelace <ada@example.com>\" or ada@example.com.")
-    return text.strip()
+    try:  # D19: an ASCII local part, a domain stored IDNA-encoded
+        stored = stored_addr_spec(parsed[1])
+    except ValueError as exc:
+        raise refuse("invalid_input", f"{text!r} cannot be used as a sender address: {exc}.") from None
+    return text.strip().replace(parsed[1], stored)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 from .. import placeholders, repo, repo_delivery, repo_scheduling
-from ..errors import OutreachError, refuse
+from ..errors import OutreachError, Refusals, refuse
 from ..results import Canceled, Discarded, RescheduleResult, ScheduleResult
 from ..shapes import Stream, thread as thread_shape
-from ..timeparse import from_text, get_zone, parse_when, shift, to_text
+from ..timeparse import from_text, get_zone, localize, parse_when, shift, to_text
 from ..clock import Clock
 from .common import find_message, find_thread, use_case
 from .credits import check_can_pay, charge, payer, refund, refund_many
@@ -118,18 +118,52 @@ class _Texts:
     def ok(self) -> bool:
         return not (self.missing or self.too_long)
 
-    def refuse_if_wrong(self) -> None:
+    def add_problems(self, problems: "_Problems") -> None:
         if self.missing:
             by_fields: dict[str, list[str]] = {}
             for handle, fields in self.missing:  # every candidate named, grouped by what they lack
                 by_fields.setdefault(fields, []).append(handle)
             shown = "; ".join(f"{fields} for {', '.join(handles)}" for fields, handles in by_fields.items())
-            raise refuse("missing_value", f"Some placeholders have no value and no fallback: {shown}. "
-                                          "Fill in those candidates or add a fallback like {company|your team}.")
+            problems.add(refuse("missing_value", f"Some placeholders have no value and no fallback: {shown}. "
+                                                 "Fill in those candidates or add a fallback like {company|your team}."),
+                         f"some placeholders have no value and no fallback ({shown})")
         if self.too_long:
             shown = ", ".join(dict.fromkeys(self.too_long[:5]))
-            raise refuse("invalid_message", f"After personalisation the text for {shown} is empty or over the "
-                                            f"limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters).")
+            problems.add(refuse("invalid_message", f"After personalisation the text for {shown} is empty or over the "
+                                                   f"limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters)."))
+
+
+class _Problems:
+    """Point 10 of issue 21: `schedule` names every problem of a draft, not only the first. The checks that are
+    about the draft (its recipients, follow-up, credits, addresses, texts and time) add their refusal here; one
+    problem is refused as it always was, several in one sentence, `Draft 3 cannot be scheduled: A; B; and C.`,
+    with the first one's code and every one in the JSON error's `problems: [{code, message}]`."""
+
+    def __init__(self, draft_id: int):
+        self.draft_id = draft_id
+        self.found: list[tuple[OutreachError, str]] = []
+
+    def add(self, error: OutreachError, clause: str | None = None) -> None:
+        if clause is None:  # the refusal's first clause, inside a longer sentence
+            first = error.message.split("; ")[0].rstrip(".")
+            clause = first[:1].lower() + first[1:]
+        self.found.append((error, clause))
+
+    def check(self, check, *args, clause: str | None = None):
+        try:
+            return check(*args)
+        except OutreachError as exc:
+            self.add(exc, clause)
+            return None
+
+    def refuse_if_any(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0][0]
+        if self.found:
+            clauses = [clause for _error, clause in self.found]
+            listed = "; ".join(clauses[:-1]) + "; and " + clauses[-1]
+            raise Refusals(f"Draft {self.draft_id} cannot be scheduled: {listed}.", self.found[0][0].code,
+                           [{"code": error.code, "message": error.message} for error, _clause in self.found])
 
 
 def _message_ids(from_address: str | None):
@@ -141,7 +175,7 @@ def _message_ids(from_address: str | None):
     return mail.message_id_maker(from_address)
 
 
-def _check_addresses(db, seat, draft_id: int) -> None:
+def _check_addresses(db, seat, draft_id: int, problems: _Problems) -> None:
     """D3: a seat with an email transport needs a sender address, and every recipient an email; one refusal
     names the seat and each candidate without one."""
     kind = repo_delivery.transport_kind(db, seat["id"])
@@ -159,41 +193,93 @@ def _check_addresses(db, seat, draft_id: int) -> None:
         more = " and more" if len(missing) == 50 else ""
         gaps.append(f"email for {', '.join(missing)}{more} (`outreach candidates set HANDLE --email ADDRESS`)")
     if gaps:
-        raise refuse("missing_value", f"The seat's transport sends email, so: {'; '.join(gaps)}. Nothing was scheduled.")
+        problems.add(refuse("missing_value", f"The seat's transport sends email, so: {'; '.join(gaps)}. Nothing was "
+                                             "scheduled."),
+                     "the seat's transport sends email, but " + " and ".join(
+                         [f"seat {seat['name']} has no sender address"] * (not seat["from_address"]) +
+                         [f"{', '.join(missing)}{' and more' if len(missing) == 50 else ''} "
+                          f"{'have' if len(missing) > 1 else 'has'} no email"] * bool(missing)))
 
 
-def _check_recipients(db, seat, draft_id: int) -> int:
+def _check_recipients(db, seat, draft_id: int, problems: _Problems) -> int:
     """K4 for every recipient at once, in SQL; returns how many there are."""
     count = repo.draft_recipient_count(db, draft_id)
     if not count:
         raise refuse("invalid_state", f"Draft {draft_id} has no recipients left; compose a new one.")
     opted_out = repo.first_opted_out_recipient(db, draft_id)
     if opted_out is not None:
-        _check_recipient(seat, opted_out)
+        problems.check(_check_recipient, seat, opted_out)
     if seat["plan"] == "lite":
         outside = repo.first_out_of_network_recipient(db, draft_id)
         if outside is not None:
-            _check_recipient(seat, outside)
+            problems.check(_check_recipient, seat, outside)
     from ..repo_incoming import undeliverable_recipients
     bounced = undeliverable_recipients(db, draft_id)
     if bounced:  # I5: a hard bounce marked their email undeliverable
-        raise refuse("missing_value", f"The email of {', '.join(bounced)} bounced as undeliverable (email); set a "
-                                      "working one with `outreach candidates set HANDLE --email ADDRESS`.")
+        problems.add(refuse("missing_value", f"The email of {', '.join(bounced)} bounced as undeliverable (email); "
+                                             "set a working one with `outreach candidates set HANDLE --email ADDRESS`."))
     return count
 
 
-@use_case
 def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
              clock: Clock) -> ScheduleResult:
     """Schedule a draft for all its recipients in one transaction (C1), checks included: recipients are
-    read, rendered and written a chunk at a time, and any refusal rolls the whole draft back."""
+    read, rendered and written a chunk at a time, and any refusal rolls the whole draft back. Then D15: when some
+    local day of the seat holds more messages than its daily limit, one warning names each day and how many K2
+    would cancel, as `agenda` counts them (its rehearsal runs only then: a schedule within the limit costs one
+    count per day its messages touch)."""
+    result, crowded = _schedule(db, draft_id=draft_id, at=at, tz=tz, now_flag=now_flag, clock=clock)
+    if crowded:
+        result["warnings"] += _daily_limit_warning(db, crowded, clock)
+    return result
+
+
+def _crowded_days(db, seat, due_counts: dict, now) -> list:
+    """The seat's local days this draft's messages fall on where its scheduled and sent messages outnumber the
+    daily limit (K2), overdue ones counted today; a cheap count, told exactly by `agenda` afterwards."""
+    zone = get_zone(seat["timezone"])
+    today = now.astimezone(zone).date()
+    days = sorted({max(from_text(text).astimezone(zone).date(), today) for text in due_counts})
+    crowded = []
+    for day in days:
+        start, _ = localize(datetime(day.year, day.month, day.day), zone)
+        following = day + timedelta(days=1)
+        end, _ = localize(datetime(following.year, following.month, following.day), zone)
+        due = repo_scheduling.scheduled_between(db, seat["id"], "" if day == today else to_text(start), to_text(end))
+        if due + repo.count_sent_between(db, seat["id"], to_text(start), to_text(end)) > seat["daily_limit"]:
+            crowded.append(day)
+    return crowded and [seat["name"], crowded]
+
+
+def _daily_limit_warning(db, crowded, clock) -> list[str]:
+    """D15: the days `agenda` shows over the limit, among those the draft's messages fall on, in one line."""
+    from .agenda import MAX_DAYS, agenda
+    seat_name, days = crowded
+    today = clock.now().astimezone(get_zone(repo.seat_named(db, seat_name)["timezone"])).date()
+    span = min((days[-1] - today).days + 1, MAX_DAYS)
+    over = [(entry["date"], entry["over_limit"], entry["daily_limit"])
+            for entry in agenda(db, seat_name=seat_name, days=span, clock=clock)
+            if entry["over_limit"] and date.fromisoformat(entry["date"]) in days]
+    if not over:
+        return []
+    listed = ", ".join(f"{n} on {date.fromisoformat(d).strftime('%a')} {d}" for d, n, _limit in over)
+    return [f"Seat {seat_name}'s daily limit of {over[0][2]} means the tick would cancel and refund {listed} "
+            "(with the follow-up of each canceled initial); see `outreach agenda`, spread the messages over more "
+            f"days, or raise the limit with `outreach seats set {seat_name} --daily-limit N`."]
+
+
+@use_case
+def _schedule(db, *, draft_id, at: str | None, tz: str | None, now_flag: bool, clock: Clock):
     draft = open_draft(db, draft_id)
     seat = repo.seat_by_id(db, draft["seat_id"])
     _check_sender(seat)
-    count = _check_recipients(db, seat, draft["id"])
+    problems = _Problems(draft["id"])
+    count = _check_recipients(db, seat, draft["id"], problems)
     has_followup = draft["followup_body"] is not None
     if has_followup:
-        check_followup_allowed(db, seat)
+        problems.check(check_followup_allowed, db, seat,
+                       clause=f"it has a follow-up, which seat {seat['name']} cannot send" if seat["plan"] != "recruiter"
+                       else "it has a follow-up, and automated follow-ups are turned off for this contract")
     now = clock.now()
     if now_flag and at:
         raise refuse("invalid_input", "Give either --at or --now, not both.")
@@ -208,19 +294,21 @@ def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_
     else:
         times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
     per_thread = 2 if has_followup else 1
-    check_can_pay(db, seat, count * per_thread)
-    _check_addresses(db, seat, draft["id"])
+    problems.check(check_can_pay, db, seat, count * per_thread)
+    _check_addresses(db, seat, draft["id"], problems)
     texts = _Texts(draft, seat)
-    _insert_threads(db, draft, seat, times, texts, now)
+    due_counts: dict = {}
+    _insert_threads(db, draft, seat, times, texts, now, problems, due_counts)
     times.warnings += _outside_window_warning(seat, times)
     repo.update_draft(db, draft["id"], status="scheduled")
     threads = Stream(count, lambda: (thread_shape(row, messages)
                                      for row, messages in repo.iter_threads_of_draft(db, draft["id"])))
-    return {"draft_id": draft["id"], "threads": threads, "credits_charged": count * per_thread,
-            "warnings": times.warnings}
+    return ({"draft_id": draft["id"], "threads": threads, "credits_charged": count * per_thread,
+             "warnings": times.warnings}, _crowded_days(db, seat, due_counts, now))
 
 
-def _insert_threads(db, draft, seat, times, texts, now) -> None:
+def _insert_threads(db, draft, seat, times, texts, now, problems: _Problems, due_counts: dict) -> None:
+    """`due_counts`: filled with how many of the new messages fall due at each moment (D15's daily check)."""
     account = payer(seat)
     delay = draft["followup_delay_hours"]
     instant_text: dict = {}
@@ -230,23 +318,31 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
     for chunk in repo.iter_draft_recipients(db, draft["id"]):
         planned = []
         for candidate in chunk:
-            instant, zone_name, source = times.for_candidate(candidate)
+            try:
+                instant, zone_name, source = times.for_candidate(candidate)
+            except OutreachError as exc:  # a time in the past: no text can be placed, but the rest is named
+                texts.add_problems(problems)
+                problems.add(exc)
+                problems.refuse_if_any()
             key = instant if placer is None else (instant, zone_name, candidate["timezone"], candidate["country"])
             if key not in instant_text:
                 instant_text[key] = _planned_times(placer, times, instant, zone_name, candidate, delay)
             initial_at, followup_at, outside = instant_text[key]
             times.outside += outside
             rendered = texts.render(candidate)
-            if not texts.ok:
+            if not texts.ok or problems.found:
                 continue  # keep reading to name every problem; nothing of this draft will be kept
             planned.append((candidate["id"], zone_name, source, initial_at, followup_at, rendered,
                             times.best_text(candidate)))
-        if not texts.ok:
+        if not texts.ok or problems.found:
             continue
         thread_of = repo_scheduling.insert_threads(db, draft["id"], seat["id"], [p[0] for p in planned])
         message_rows = []
         for candidate_id, zone_name, source, initial_at, followup_at, rendered, best in planned:
             thread_id = thread_of[candidate_id]
+            due_counts[initial_at] = due_counts.get(initial_at, 0) + 1
+            if len(rendered) > 1:
+                due_counts[followup_at] = due_counts.get(followup_at, 0) + 1
             for kind, (subject, body) in zip(("initial", "followup"), rendered):
                 followup = kind == "followup"
                 message_rows.append((thread_id, kind, seat["id"], candidate_id, subject, body, "scheduled",
@@ -254,7 +350,8 @@ def _insert_threads(db, draft, seat, times, texts, now) -> None:
                                      delay if followup else None, account, "charged", new_id(),
                                      None if followup else best))
         message_ids += repo_scheduling.insert_messages(db, message_rows)
-    texts.refuse_if_wrong()
+    texts.add_problems(problems)
+    problems.refuse_if_any()
     charge(db, seat, message_ids, to_text(now), mark=False)
 
 

@@ -121,6 +121,7 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
     finally:
         senders.close()
     _warn_if_left_behind(db, clock, target, report)
+    _warn_if_clock_behind(db, clock, report)
     _settle_delivery_report(report)
     _warn_about_delivery(report)
     return report
@@ -146,6 +147,25 @@ def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
             "catches up. Run `outreach clock system` to go back to the real clock.")
 
 
+CLOCK_BEHIND_NOTED = "clock_behind_noted_utc"
+
+
+def _warn_if_clock_behind(db, clock, report: dict) -> None:
+    """D20: once per episode, the tick says the machine's clock is behind the latest instant the database recorded
+    (the latest noted is kept, so the next ticks of the same episode say nothing). Costs nothing when it is not."""
+    behind = getattr(clock, "behind", None)
+    if clock.simulated or behind is None or not behind():
+        return
+    latest = to_text(clock.floor)
+    if repo.get_setting(db, CLOCK_BEHIND_NOTED) == latest:
+        return
+    with db.transaction():
+        repo.set_setting(db, CLOCK_BEHIND_NOTED, latest)
+    report.setdefault("warnings", []).append(
+        f"The machine's clock ({to_text(clock.machine_now())}) is behind the latest time this database recorded "
+        f"({latest}), as after a clock set backwards; outreach takes {latest} as now until the clock catches up.")
+
+
 def _warn_about_delivery(report: dict) -> None:
     """D8: one line on stderr per tick that made messages unknown or failed, naming them (cron mails it)."""
     parts = []
@@ -154,6 +174,10 @@ def _warn_about_delivery(report: dict) -> None:
                      "`outreach resolve MESSAGE --sent|--resend|--cancel`)")
     if report["failed"]:
         parts.append(f"message(s) {_ids(item['id'] for item in report['failed'])} failed and were refunded")
+    for item in report.get("delivery_problems", ()):
+        if item["problem"] == "hung":  # D18: why only one went unknown, and what became of the others
+            parts.append(f"seat {item['seat']}'s transport took message {_ids(item['ids'])} and did not answer, so "
+                         "its other due messages wait for the next tick")
     if parts:
         report.setdefault("warnings", []).append("Delivery: " + "; ".join(parts) +
                                                  ". See `outreach inbox --folder attention`.")
