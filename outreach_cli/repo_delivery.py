@@ -135,7 +135,8 @@ def claimed(db, ids: list[int]) -> list:
     return db.all(
         "SELECT m.*, c.handle AS candidate, s.name AS seat, c.email AS candidate_email, c.first_name, "
         "c.last_name, s.from_address, s.timezone AS seat_timezone, i.internet_message_id AS initial_message_id, "
-        "f.id AS followup_id, s.list_unsubscribe AS seat_list_unsubscribe "
+        "f.id AS followup_id, s.list_unsubscribe AS seat_list_unsubscribe, c.timezone AS candidate_timezone, "
+        "c.country AS candidate_country "
         "FROM messages m JOIN candidates c ON c.id = m.candidate_id JOIN seats s ON s.id = m.seat_id "
         "LEFT JOIN messages i ON i.thread_id = m.thread_id AND i.kind = 'initial' AND m.kind = 'followup' "
         "LEFT JOIN messages f ON f.thread_id = m.thread_id AND f.kind = 'followup' AND m.kind = 'initial' "

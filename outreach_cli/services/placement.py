@@ -101,16 +101,60 @@ def placer_of(seat) -> Placer | None:
     return _PLACERS[key]
 
 
-def followup_place(seat, candidate_timezone, candidate_country):
-    """For decision.moved_followup (F3 with W2): places a follow-up's due moment, bounded by F2's 28 days
-    after the initial was sent; None when the seat has no window."""
+class FollowupPlace:
+    """For decision.moved_followup (F3 with W2): places a follow-up's due moment, bounded by F2's 28 days after
+    the initial was sent. `move` keeps the last placement that changed the moment, (from, to, reason), so the
+    tick can report it (W7)."""
+
+    __slots__ = ("placer", "timezone", "country", "move")
+
+    def __init__(self, placer: Placer, candidate_timezone, candidate_country):
+        self.placer, self.timezone, self.country, self.move = placer, candidate_timezone, candidate_country, None
+
+    def __call__(self, moment: datetime, sent: datetime) -> datetime:
+        placed, reason = self.placer.place(moment, self.timezone, self.country, sent + FOLLOWUP_MAX)
+        self.move = (moment, placed, reason) if reason is not None else None
+        return placed
+
+    def report(self, report: dict, message_id: int, moved_text: str | None) -> None:
+        """W7: the follow-up's move by the window, in the tick report's `moved`, when F3 rewrote its time."""
+        if moved_text is not None and self.move is not None:
+            from ..timeparse import to_text
+            report.setdefault("moved", []).append({"id": message_id, "from": to_text(self.move[0]),
+                                                   "to": moved_text, "reason": self.move[2]})
+
+
+def followup_place(seat, candidate_timezone, candidate_country) -> FollowupPlace | None:
+    """The follow-up placement of a seat with a window; None when it has none."""
     placer = placer_of(seat)
     if placer is None:
         return None
+    return FollowupPlace(placer, candidate_timezone, candidate_country)
 
-    def placed(moment: datetime, sent: datetime) -> datetime:
-        return placer.place(moment, candidate_timezone, candidate_country, sent + FOLLOWUP_MAX)[0]
-    return placed
+
+def place_retry(db, seat, claim_row, retry_text: str, report: dict) -> str:
+    """W2 for a D5 retry: a retry_at outside the seat's window (or on a holiday) moves to the next opening,
+    and the move is reported (W7). A follow-up's retry is not moved past F2's 28 days after its initial went
+    (unless the retry itself is already later). D5's 24-hour give-up is judged at the attempt, so a retry the
+    window puts past it is still attempted at the opening (decision.settle)."""
+    placer = placer_of(seat)
+    if placer is None:
+        return retry_text
+    from ..timeparse import from_text, to_text
+    instant = from_text(retry_text)
+    limit = None
+    if claim_row["kind"] == "followup":
+        from .. import repo
+        initial = repo.initial_of(db, claim_row["thread_id"])
+        if initial["sent_at_utc"]:
+            limit = max(instant, from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX)
+    placed, reason = placer.place(instant, claim_row["candidate_timezone"], claim_row["candidate_country"], limit)
+    if reason is None or placed == instant:
+        return retry_text
+    placed_text = to_text(placed)
+    report.setdefault("moved", []).append({"id": claim_row["id"], "from": retry_text, "to": placed_text,
+                                           "reason": reason})
+    return placed_text
 
 
 def place_message(db, message, instant: datetime) -> datetime:

@@ -23,7 +23,7 @@ from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from . import decision
 from .common import acting_seat, load_clock
-from .placement import followup_place
+from .placement import followup_place, place_retry
 from .credits import apply_refresh, refund_many
 
 BATCH = 2000
@@ -274,25 +274,27 @@ def _recover(db, clock, senders, report: dict) -> None:
                 senders.remove_orphans(row)
                 sent_at = row["last_attempt_utc"] or real_now
                 repo_delivery.record_sent(db, [(sent_at, delivered, row["id"])])
-                _move_followup(db, row, sent_at)
+                _move_followup(db, row, sent_at, report)
                 report["sent"].append(row["id"])
             else:
                 senders.remove_orphans(row)
                 repo_delivery.unclaim(db, [row["id"]])
 
 
-def _move_followup(db, initial, sent_text: str) -> None:
-    """F3 for an initial sent one at a time (a record, `resolve --sent`)."""
+def _move_followup(db, initial, sent_text: str, report: dict | None = None) -> None:
+    """F3 for an initial sent one at a time (a record, `resolve --sent`); a tick's `report` lists the window's
+    move of it (W7)."""
     if initial["kind"] != "initial":
         return
     followup = repo.followup_of(db, initial["thread_id"])
     if followup is not None and followup["status"] == "scheduled":
         candidate = repo.candidate_by_id(db, followup["candidate_id"])
-        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"],
-                                        followup_place(repo.seat_by_id(db, followup["seat_id"]),
-                                                       candidate["timezone"], candidate["country"]))
+        place = followup_place(repo.seat_by_id(db, followup["seat_id"]), candidate["timezone"], candidate["country"])
+        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"], place)
         if moved:
             repo_delivery.move(db, [(moved, followup["id"])])
+            if place is not None and report is not None:
+                place.report(report, followup["id"], moved)
 
 
 class _Claim:
@@ -559,11 +561,12 @@ class _Run:
         self.report["sent"].append(row["id"])
         if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
             # F3: the follow-up's delay counts from the moment the initial actually went.
-            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"],
-                                            followup_place(self.seats[row["seat_id"]], row["candidate_timezone"],
-                                                           row["candidate_country"]))
-            if moved:  # on a simulated clock it never moves: nothing to rewrite
+            place = followup_place(self.seats[row["seat_id"]], row["candidate_timezone"], row["candidate_country"])
+            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"], place)
+            if moved:  # on a simulated clock it moves only when its placement changed (a window set since, W7)
                 self.moved.append((moved, row["other_id"]))
+                if place is not None:
+                    place.report(self.report, row["other_id"], moved)
             if (moved or row["other_send_at"]) > bound:
                 self.decided[row["other_id"]] = "moved"  # no longer due in this batch
 
@@ -660,8 +663,9 @@ class _Run:
                 sent.append((accepted_at, getattr(outcome, "transport_id", None), mid))
                 report["sent"].append(mid)
                 report["delivered"] += 1
-            elif settled.status == "scheduled":
-                retries.append((settled.retry_at, settled.failure, mid))
+            elif settled.status == "scheduled":  # W2: a retry waits for the seat's window
+                retry_at = place_retry(db, self.seats[claim.seat_id], claim.row, settled.retry_at, report)
+                retries.append((retry_at, settled.failure, mid))
                 report["retrying"].append(mid)
             elif settled.status == "failed":
                 failed.append((settled.failure, mid))
@@ -683,7 +687,7 @@ class _Run:
         rows = {claim.row["id"]: claim.row for claim, _outcome, _at in attempted}
         for accepted_at, _tid, mid in sent:
             if rows[mid]["followup_id"] is not None:  # F3; a thread without a follow-up needs no read
-                _move_followup(db, rows[mid], accepted_at)
+                _move_followup(db, rows[mid], accepted_at, report)
         for claim in refunds:
             self._refund_failed(claim)
 
