@@ -517,6 +517,8 @@ class _Run:
     def _read_rules(self) -> None:
         """The seats, the contract and K2's day counts, which every decision reads."""
         self.seats = {r["id"]: r for r in repo.seats(self.db)}
+        self.pace_limits = {seat_id: seat["max_per_hour"] for seat_id, seat in self.seats.items()}  # W4
+        self.places = {}  # (seat, zone, country) -> W2's follow-up placement (_followup_place)
         self.followups_on = bool(repo.contract(self.db)["followups_enabled"])
         self.day_counts = {}
 
@@ -561,7 +563,7 @@ class _Run:
         self.report["sent"].append(row["id"])
         if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
             # F3: the follow-up's delay counts from the moment the initial actually went.
-            place = followup_place(self.seats[row["seat_id"]], row["candidate_timezone"], row["candidate_country"])
+            place = self._followup_place(row)
             moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"], place)
             if moved:  # on a simulated clock it moves only when its placement changed (a window set since, W7)
                 self.moved.append((moved, row["other_id"]))
@@ -570,15 +572,25 @@ class _Run:
             if (moved or row["other_send_at"]) > bound:
                 self.decided[row["other_id"]] = "moved"  # no longer due in this batch
 
+    def _followup_place(self, row):
+        """W2 for F3: the follow-up placement of the row's seat and candidate (None without a window), kept for
+        the batch's rules."""
+        key = (row["seat_id"], row["candidate_timezone"], row["candidate_country"])
+        place = self.places.get(key, _UNREAD)
+        if place is _UNREAD:
+            place = self.places[key] = followup_place(self.seats[row["seat_id"]], row["candidate_timezone"],
+                                                      row["candidate_country"])
+        return place
+
     def _paced(self, row, sent_text: str) -> bool:
         """W4: past the seat's messages per hour, the message moves to the next hour (never canceled)."""
-        seat = self.seats[row["seat_id"]]
-        if seat["max_per_hour"] is None:
+        limit = self.pace_limits[row["seat_id"]]
+        if limit is None:
             return False
         if self.pace is None:
             from .pace import Pace
             self.pace = Pace(self.db)
-        later = self.pace.hold(seat, row, sent_text, self.report)
+        later = self.pace.hold(row["seat_id"], limit, row, sent_text, self.report)
         if later is None:
             return False
         self.decided[row["id"]] = "moved"
