@@ -19,7 +19,7 @@ SELECT m.id, m.thread_id, m.kind, m.seat_id, m.candidate_id, {DUE_AT} AS due_at,
        t.response_kind, c.opted_out, c.removed, c.out_of_network, c.timezone AS candidate_timezone,
        c.country AS candidate_country,
        o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
-       o.paid_by AS other_paid_by, o.credit AS other_credit
+       o.paid_by AS other_paid_by, o.credit AS other_credit, o.sent_at_utc AS other_sent_at
 FROM messages m
 JOIN threads t ON t.id = m.thread_id
 JOIN candidates c ON c.id = m.candidate_id

@@ -23,7 +23,7 @@ from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from . import decision
 from .common import acting_seat, load_clock
-from .placement import followup_place, place_retry
+from .placement import FOLLOWUP_MAX, followup_place, place_retry, placer_of
 from .credits import apply_refresh, refund_many
 
 BATCH = 2000
@@ -590,9 +590,18 @@ class _Run:
         if self.pace is None:
             from .pace import Pace
             self.pace = Pace(self.db)
-        later = self.pace.hold(row["seat_id"], limit, row, sent_text, self.report)
+        later = self.pace.hold(row["seat_id"], limit, sent_text)
         if later is None:
             return False
+        placer = placer_of(self.seats[row["seat_id"]])
+        if placer is not None:  # W2: the next hour is a time the tool picks: it waits for the window's opening
+            bound = None
+            if row["kind"] == "followup" and row["other_sent_at"]:  # F2: never past 28 days after the initial
+                bound = max(from_text(later), from_text(row["other_sent_at"]) + FOLLOWUP_MAX)
+            later = to_text(placer.place(from_text(later), row["candidate_timezone"], row["candidate_country"],
+                                         bound)[0])
+        self.report.setdefault("moved", []).append({"id": row["id"], "from": row["due_at"], "to": later,
+                                                    "reason": "pace"})
         self.decided[row["id"]] = "moved"
         self.deferred.append((later, later, row["id"]))
         return True
