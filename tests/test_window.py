@@ -226,3 +226,22 @@ def test_W3_subdivision_holiday_through_the_country_flag_of_import_and_set(cli, 
     assert _times(cli.json("schedule", draft["id"], "--now")) == {
         ("cal", "initial"): "2027-04-01T16:00:00Z", ("set", "initial"): "2027-04-01T16:00:00Z",
         ("nyc", "initial"): "2027-03-31T16:00:00Z"}
+
+
+def test_W3_holidays_are_kept_per_country_and_year_in_the_cache_directory(tmp_path, monkeypatch):
+    """The calendar of one country and year is built from the holidays package once and kept as a file; a damaged
+    file is built again; what the file holds is what a later process reads."""
+    from datetime import date
+
+    from outreach_cli.services import placement
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(placement, "_YEARS", {})
+    days = placement.holiday_days("US-CA", 2027)
+    assert date(2027, 3, 31) in days and date(2027, 12, 25) in days
+    [kept] = tmp_path.rglob("US-CA-2027.json")
+    kept.write_text("not json", encoding="utf-8")
+    monkeypatch.setattr(placement, "_YEARS", {})
+    assert placement.holiday_days("US-CA", 2027) == days
+    kept.write_text('["2027-03-30"]', encoding="utf-8")
+    monkeypatch.setattr(placement, "_YEARS", {})
+    assert placement.holiday_days("US-CA", 2027) == {date(2027, 3, 30)}

@@ -16,11 +16,58 @@ def zone_country(zone_name: str | None) -> str | None:
     """W3: the country tzdata's zone.tab gives a zone (pytz.country_timezones), else None."""
     if not zone_name:
         return None
-    import pytz
     global _ZONE_COUNTRY
     if _ZONE_COUNTRY is None:
-        _ZONE_COUNTRY = {zone: code for code, zones in pytz.country_timezones.items() for zone in zones}
+        _ZONE_COUNTRY = _zone_countries()
     return _ZONE_COUNTRY.get(zone_name)
+
+
+def _zone_countries() -> dict:
+    """Zone -> country from pytz's zone.tab; reading that file takes about 25 ms, so the map is kept in the user's
+    cache directory too (per version of pytz)."""
+    import pytz
+    path = _cache_path("zones", pytz.__version__, "zone-countries.json")
+    found = _read_cache(path)
+    if isinstance(found, dict):
+        return found
+    found = {zone: code for code, zones in pytz.country_timezones.items() for zone in zones}
+    _write_cache(path, found)
+    return found
+
+
+def _cache_path(*parts: str) -> str:
+    import os
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "outreach", *parts)
+
+
+def _read_cache(path: str | None):
+    """The JSON kept at `path`, or _UNREAD when it is not there (or not readable)."""
+    if path is None:
+        return _UNREAD
+    import json
+    try:
+        with open(path, encoding="utf-8") as cached:
+            return json.load(cached)
+    except (OSError, ValueError):
+        return _UNREAD
+
+
+def _write_cache(path: str | None, value) -> None:
+    """Write whole or not at all (a temporary file renamed over it): a reader never sees half a file. A cache
+    that cannot be written is only slower."""
+    if path is None:
+        return
+    import json
+    import os
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.{os.getpid()}.tmp"
+        with open(temporary, "w", encoding="utf-8") as out:
+            json.dump(value, out)
+        os.replace(temporary, path)
+    except OSError:
+        pass
 
 
 _ZONE_COUNTRY: dict | None = None
@@ -56,41 +103,38 @@ def holiday_days(country: str, year: int) -> frozenset | None:
 _PACKAGE: list = []  # the holidays package's version, read once (None: not installed)
 
 
-def _cache_file(country: str, year: int) -> str | None:
-    import os
+def _package_version() -> str | None:
+    """The installed holidays package's version, from the name of its `holidays-VERSION.dist-info` folder, without
+    importing it (importlib.metadata costs about 70 ms in a large environment); None when it cannot be told (then
+    nothing is cached)."""
     if not _PACKAGE:
-        from importlib.metadata import PackageNotFoundError, version
-        try:
-            _PACKAGE.append(version("holidays"))
-        except PackageNotFoundError:
-            _PACKAGE.append(None)
-    if _PACKAGE[0] is None:
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "outreach", "holidays", _PACKAGE[0], f"{country}-{year}.json")
+        import importlib.util
+        import os
+        spec = importlib.util.find_spec("holidays")
+        found = None
+        if spec is not None and spec.origin:
+            site = os.path.dirname(os.path.dirname(spec.origin))
+            try:
+                names = [n for n in os.listdir(site) if n.startswith("holidays-") and n.endswith(".dist-info")]
+            except OSError:
+                names = []
+            if len(names) == 1:
+                found = names[0][len("holidays-"):-len(".dist-info")]
+        _PACKAGE.append(found)
+    return _PACKAGE[0]
 
 
 def _cached_year(country: str, year: int) -> frozenset | None:
-    import json
-    import os
-    path = _cache_file(country, year)
-    if path is not None:
+    version = _package_version()
+    path = None if version is None else _cache_path("holidays", version, f"{country}-{year}.json")
+    days = _read_cache(path)
+    if days is None or isinstance(days, list):
         try:
-            with open(path, encoding="utf-8") as cached:
-                days = json.load(cached)
             return None if days is None else frozenset(date.fromisoformat(day) for day in days)
-        except (OSError, ValueError, TypeError):
-            pass  # not cached yet, or unreadable: build it
+        except (TypeError, ValueError):
+            pass  # unreadable: build it again
     days = _year_of(country, year)
-    if path is not None:
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            temporary = f"{path}.{os.getpid()}.tmp"
-            with open(temporary, "w", encoding="utf-8") as out:
-                json.dump(None if days is None else [day.isoformat() for day in days], out)
-            os.replace(temporary, path)  # whole or not at all: a reader never sees half a file
-        except OSError:
-            pass  # a cache that cannot be written is only slower
+    _write_cache(path, None if days is None else [day.isoformat() for day in days])
     return None if days is None else frozenset(days)
 
 
