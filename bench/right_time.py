@@ -6,21 +6,27 @@ prepared database.
    Target: within 1.2x.
 2. schedule --at best for a bulk of 10,000 (with a history of 2,000 sent initials) against a plain --at.
    Target: within 1.5x.
-Usage: python bench/right_time.py [--quick]   (medians of 3 runs; --quick: 1 run, a tenth of the sizes)
+The holiday calendars are kept in the user's cache directory (services/placement.holiday_days), as a cron tick
+finds them; the timed runs use a cache warmed by one tick first, and one more run with an empty cache
+(XDG_CACHE_HOME of its own) shows the first tick's cost. Writes bench/results-right-time.txt.
+Usage: python bench/right_time.py [--quick] [--runs N]   (medians of 3 runs; --quick: 1 run, a tenth of the sizes)
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ZONES, outreach, timed  # noqa: E402
+from run import ZONES, outreach  # noqa: E402
 
 
 def _run(db, *args):
@@ -48,16 +54,30 @@ def _copy(src: Path, directory: Path, name: str) -> Path:
     return dst
 
 
-def _median(cmds_of, runs: int) -> tuple[float, float]:
+def _timed(cmd: list, env=None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one process: on a shared machine the CPU time is the steadier."""
+    start = time.perf_counter()
+    process = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{cmd} failed: {process.stderr.read().decode()[-2000:]}")
+    process.stderr.close()
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def _median(cmds_of, runs: int, env=None) -> tuple[tuple, tuple]:
+    """Per command (median, fastest, slowest, median CPU time), interleaved so both see the same noise."""
     a, b = [], []
-    for _ in range(runs):  # interleaved, so both see the same noise
+    for _ in range(runs):
         for out, make in zip((a, b), cmds_of):
             cmd = make()
-            out.append(timed(cmd)[0])
-    return statistics.median(a), statistics.median(b)
+            out.append(_timed(cmd, env))
+    return tuple((statistics.median(w for w, _ in x), min(w for w, _ in x), max(w for w, _ in x),
+                  statistics.median(c for _, c in x)) for x in (a, b))
 
 
-def tick_job(directory: Path, n: int, runs: int) -> tuple[float, float]:
+def tick_job(directory: Path, n: int, runs: int) -> dict:
     plain = directory / "plain.db"
     _init(plain)
     csv_path = _candidates(directory, plain, n)
@@ -71,9 +91,15 @@ def tick_job(directory: Path, n: int, runs: int) -> tuple[float, float]:
     name = json.loads(seat.stdout)[0]["name"]
     _run(timed_db, "seats", "set", name, "--window", "Mon-Sun 00:00-24:00", "--holidays", "--max-per-hour", 1_000_000)
     counter = iter(range(10 ** 6))
-    return _median((lambda: outreach(_copy(plain, directory, f"p{next(counter)}.db"), "tick", "--to", "2026-12-08T00:00"),
-                    lambda: outreach(_copy(timed_db, directory, f"t{next(counter)}.db"), "tick", "--to", "2026-12-08T00:00")),
-                   runs)
+    env = {**os.environ, "XDG_CACHE_HOME": str(directory / "cache")}
+    cold = {**os.environ, "XDG_CACHE_HOME": str(directory / "cold")}
+    tick = ("tick", "--to", "2026-12-08T00:00")
+    _timed(outreach(_copy(timed_db, directory, "warm.db"), *tick), env)  # fills the holiday cache, as cron's first tick
+    (plain_s, timed_s) = _median((lambda: outreach(_copy(plain, directory, f"p{next(counter)}.db"), *tick),
+                                  lambda: outreach(_copy(timed_db, directory, f"t{next(counter)}.db"), *tick)),
+                                 runs, env)
+    first = _timed(outreach(_copy(timed_db, directory, "cold.db"), *tick), cold)
+    return {"plain": plain_s, "timed": timed_s, "cold": first}
 
 
 def best_job(directory: Path, n: int, history: int, runs: int) -> tuple[float, float]:
@@ -91,18 +117,38 @@ def best_job(directory: Path, n: int, history: int, runs: int) -> tuple[float, f
                    runs)
 
 
+def _spread(figures: tuple) -> str:
+    return f"{figures[0]:.2f} s ({figures[1]:.2f}-{figures[2]:.2f}; CPU {figures[3]:.2f} s)"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--runs", type=int, default=None, help="runs of each command (default 3, --quick 1)")
     args = parser.parse_args()
     scale, runs = (10, 1) if args.quick else (1, 3)
+    runs = args.runs or runs
+    load = os.getloadavg()[0]
+    lines = []
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
-        plain, timed_tick = tick_job(directory, 50_000 // scale, runs)
-        print(f"tick of {100_000 // scale} messages: plain {plain:.2f} s, window+holidays+pace {timed_tick:.2f} s, "
-              f"ratio {timed_tick / plain:.2f} (target 1.2)")
+        tick = tick_job(directory, 50_000 // scale, runs)
+        plain, timed_tick = tick["plain"], tick["timed"]
+        lines.append(f"tick of {100_000 // scale} messages: plain {_spread(plain)}, window+holidays+pace "
+                     f"{_spread(timed_tick)}, ratio {timed_tick[0] / plain[0]:.2f}, CPU ratio "
+                     f"{timed_tick[3] / plain[3]:.2f} (target 1.2); first tick with an empty holiday cache "
+                     f"{tick['cold'][0]:.2f} s (CPU {tick['cold'][1]:.2f} s, CPU ratio {tick['cold'][1] / plain[3]:.2f})")
+        print(lines[-1], flush=True)
         at, best = best_job(directory, 10_000 // scale, 2_000 // scale, runs)
-        print(f"schedule of {10_000 // scale}: --at {at:.2f} s, --at best {best:.2f} s, ratio {best / at:.2f} (target 1.5)")
+        lines.append(f"schedule of {10_000 // scale}: --at {_spread(at)}, --at best {_spread(best)}, "
+                     f"ratio {best[0] / at[0]:.2f}, CPU ratio {best[3] / at[3]:.2f} (target 1.5)")
+        print(lines[-1], flush=True)
+    if not args.quick:
+        machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        footer = (f"{machine}; medians of {runs} runs (fastest-slowest); load average {load:.2f} at the start, "
+                  f"{os.getloadavg()[0]:.2f} at the end")
+        (Path(__file__).resolve().parent / "results-right-time.txt").write_text("\n".join([*lines, footer]) + "\n")
+        print(f"{footer}; written to bench/results-right-time.txt")
 
 
 if __name__ == "__main__":

@@ -49,10 +49,11 @@ def openings(now: datetime, zone, opening):
     from .timeparse import localize
     earliest = now + LEAD
     local = earliest.astimezone(zone).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    hour = timedelta(hours=1)
+    end = localize(local, zone)[0]
     for step in range(HORIZON_HOURS):
-        naive = local + timedelta(hours=step)
-        start = localize(naive, zone)[0]
-        end = localize(naive + timedelta(hours=1), zone)[0]
+        naive = local + step * hour
+        start, end = end, localize(naive + hour, zone)[0]  # an hour's end is the next one's start: read once
         if end <= earliest or end <= start:
             continue  # before the lead, or a local hour that a spring-forward day skips
         moment = opening(max(start, earliest))

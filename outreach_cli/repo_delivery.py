@@ -19,7 +19,7 @@ SELECT m.id, m.thread_id, m.kind, m.seat_id, m.candidate_id, {DUE_AT} AS due_at,
        t.response_kind, c.opted_out, c.removed, c.out_of_network, c.timezone AS candidate_timezone,
        c.country AS candidate_country,
        o.id AS other_id, o.status AS other_status, o.delay_hours AS other_delay, o.send_at_utc AS other_send_at,
-       o.paid_by AS other_paid_by, o.credit AS other_credit
+       o.paid_by AS other_paid_by, o.credit AS other_credit, o.sent_at_utc AS other_sent_at
 FROM messages m
 JOIN threads t ON t.id = m.thread_id
 JOIN candidates c ON c.id = m.candidate_id
@@ -135,7 +135,8 @@ def claimed(db, ids: list[int]) -> list:
     return db.all(
         "SELECT m.*, c.handle AS candidate, s.name AS seat, c.email AS candidate_email, c.first_name, "
         "c.last_name, s.from_address, s.timezone AS seat_timezone, i.internet_message_id AS initial_message_id, "
-        "f.id AS followup_id, s.list_unsubscribe AS seat_list_unsubscribe "
+        "f.id AS followup_id, s.list_unsubscribe AS seat_list_unsubscribe, c.timezone AS candidate_timezone, "
+        "c.country AS candidate_country "
         "FROM messages m JOIN candidates c ON c.id = m.candidate_id JOIN seats s ON s.id = m.seat_id "
         "LEFT JOIN messages i ON i.thread_id = m.thread_id AND i.kind = 'initial' AND m.kind = 'followup' "
         "LEFT JOIN messages f ON f.thread_id = m.thread_id AND f.kind = 'followup' AND m.kind = 'initial' "

@@ -143,22 +143,74 @@ def _at(day: date, minute: int, zone) -> datetime:
     return _AT[key]
 
 
+_OPENINGS: dict = {}
+_OFFSETS: dict = {}
+_HOUR = timedelta(hours=1)
+
+
+def _openings(window: Window, day: date, zone) -> list:
+    """The window's [opens, shuts) instants on one local day in `zone`, read once per (window, zone, day)."""
+    key = (window.text, zone.zone, day)
+    found = _OPENINGS.get(key)
+    if found is None:
+        if len(_OPENINGS) > 100_000:
+            _OPENINGS.clear()
+        found = _OPENINGS[key] = [(_at(day, start, zone), _at(day, end, zone)) for start, end in window.days[day.weekday()]]
+    return found
+
+
+def _local(instant: datetime, zone) -> datetime:
+    """`instant` (UTC) as a wall time of `zone` (its date, weekday, hour and minute). The zone's offset is read
+    once per UTC hour and kept, unless the offset changes inside that hour (then it is read for the instant)."""
+    hour = int(instant.timestamp()) // 3600
+    key = (zone.zone, hour)
+    offset = _OFFSETS.get(key)
+    if offset is None:
+        start = datetime.fromtimestamp(hour * 3600, instant.tzinfo)
+        offset = start.astimezone(zone).utcoffset()
+        if (start + _HOUR - timedelta(microseconds=1)).astimezone(zone).utcoffset() != offset:
+            return instant.astimezone(zone)  # a change of offset inside this hour: exact, not kept
+        if len(_OFFSETS) > 100_000:
+            _OFFSETS.clear()
+        _OFFSETS[key] = offset
+    return instant + offset
+
+
+def _ahead(window: Window, zone, closed, local_day: date) -> list:
+    """The [opens, shuts) instants that can hold the next opening of an instant on `local_day`: those of the day
+    before (a late range can hold it), of the day itself, and of the first later day that is open; read once per
+    (window, zone, calendar, day)."""
+    key = (window.text, zone.zone, closed, local_day)
+    found = _AHEAD.get(key)
+    if found is not None:
+        return found
+    found = []
+    day, one = local_day - timedelta(days=1), timedelta(days=1)
+    for offset in range(-1, SEARCH_DAYS):
+        if window.days[day.weekday()] and (closed is None or not closed(day)):
+            found.extend(_openings(window, day, zone))
+            if offset > 0:
+                break
+        day += one
+    if len(_AHEAD) > 100_000:
+        _AHEAD.clear()
+    _AHEAD[key] = found
+    return found
+
+
+_AHEAD: dict = {}
+
+
 def next_opening(window: Window, instant: datetime, zone, closed=None) -> datetime:
     """The earliest instant at or after `instant` (UTC) at which `window` is open in `zone` on a day that
     `closed(local_date)` does not close (W3). An instant inside the window is returned as it is."""
-    local = instant.astimezone(zone)
+    local = _local(instant, zone)
     local_day = local.date()
     if window.is_open_local(local) and (closed is None or not closed(local_day)):
         return instant  # the common case: one conversion, no wall time read back
-    for offset in range(-1, SEARCH_DAYS):  # the day before too: a late range of yesterday can hold the instant
-        day = local_day + timedelta(days=offset)
-        ranges = window.days[day.weekday()]
-        if not ranges or (closed is not None and closed(day)):
-            continue
-        for start, end in ranges:
-            opens, shuts = _at(day, start, zone), _at(day, end, zone)
-            if instant < shuts:
-                return max(instant, opens)
+    for opens, shuts in _ahead(window, zone, closed, local_day):
+        if instant < shuts:
+            return max(instant, opens)
     raise refuse("invalid_input", f"The window {window.text!r} has no opening in the next {SEARCH_DAYS} days.")
 
 
@@ -182,7 +234,7 @@ def place(window: Window | None, instant: datetime, zone, closed=None, limit: da
 def is_open(window: Window | None, instant: datetime, zone, closed=None) -> bool:
     if window is None:
         return True
-    local = instant.astimezone(zone)
+    local = _local(instant, zone)
     if closed is not None and closed(local.date()):
         return False
     return next_opening(window, instant, zone) == instant

@@ -87,3 +87,17 @@ def test_W7_dry_run_and_agenda_show_the_moves_with_their_reasons(cli, real_time)
     assert reasons == ["catch_up", "catch_up", "pace"]  # the second also waits an hour for the pace
     assert "moved: 2 catch_up, 1 pace" in cli("agenda", "--days", "2").stdout
     assert cli.snapshot() == before
+
+
+def test_W4_W2_a_message_paced_past_the_windows_closing_waits_for_its_next_opening(cli):
+    """Three at Friday 16:30 with two an hour and a Mon-Fri 09:00-17:00 window: the third is not sent at 17:00
+    (the window is closed then, W2) but at Monday's opening; the move is reported once, reason pace."""
+    cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", "2026-12-04T08:00")
+    cli("seats", "set", "ada", "--window", "Mon-Fri 09:00-17:00", "--max-per-hour", "2")
+    ids = _schedule(cli, _people(cli, 3), "2026-12-04T16:30")
+    report = cli.json("tick", "--to", "2026-12-07T12:00")
+    assert sorted(report["sent"]) == ids
+    assert report["moved"] == [{"id": ids[2], "from": "2026-12-04T16:30:00Z", "to": "2026-12-07T09:00:00Z",
+                                "reason": "pace"}]
+    sent = {m["id"]: m["sent_at"] for m in cli.json("inbox", "--folder", "sent")}
+    assert sent[ids[2]] == "2026-12-07T09:00:00Z"

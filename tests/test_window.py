@@ -180,3 +180,68 @@ def test_W2_resolve_resend_waits_for_the_window(world, tmp_path):
     world("seats", "set", "ada", "--window", "Mon-Fri 09:00-17:00")
     resolved = world.json("resolve", 1, "--resend")
     assert resolved["status"] == "scheduled" and resolved["retry_at"] == "2026-12-07T14:00:00Z"
+
+
+def test_W3_country_flag_of_add_and_set_is_an_ISO_country_with_a_known_subdivision(world):
+    """ISO 3166 alpha-2 (tzdata's iso3166.tab), with a subdivision the holiday calendar knows; anything else is
+    refused in one sentence and changes nothing."""
+    assert world.json("candidates", "add", "ines", "--first-name", "Ines", "--last-name", "Sa", "--country",
+                      "pt")["country"] == "PT"
+    message = world.refused("candidates", "add", "zed", "--first-name", "Zed", "--last-name", "Z", "--country", "XX",
+                            code="invalid_input")
+    assert "XX is no ISO 3166 country" in message
+    assert "US-ZZ" in world.refused("candidates", "set", "grace", "--country", "US-ZZ", code="invalid_input")
+    world.refused("candidates", "set", "grace", "--country", "USA", code="invalid_input")
+    assert world.json("candidates", "set", "grace", "--country", "gb-sct")["country"] == "GB-SCT"
+
+
+def test_W3_import_country_flag_is_the_country_of_rows_that_name_none(cli, tmp_path):
+    """`candidates import --country US-CA`: every row without a country (no column, or an empty cell) gets the
+    flag's, a row's own country wins; a bad flag refuses the file before any row is read."""
+    cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", "2026-12-01T08:00")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("handle,first_name,last_name\nkim,Kim,Lee\n", encoding="utf-8")
+    cli.refused("candidates", "import", plain, "--country", "Narnia", code="invalid_input")
+    cli("candidates", "import", plain, "--country", "us-ca")
+    assert cli.json("candidates", "show", "kim")["country"] == "US-CA"
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("handle,first_name,last_name,country\nann,Ann,Ray,\nbob,Bob,Ray,GB\n", encoding="utf-8")
+    cli("candidates", "import", mixed, "--country", "US-NY")
+    assert [cli.json("candidates", "show", h)["country"] for h in ("ann", "bob")] == ["US-NY", "GB"]
+
+
+def test_W3_subdivision_holiday_through_the_country_flag_of_import_and_set(cli, tmp_path):
+    """César Chávez Day, Wednesday 2027-03-31, closes the day for a candidate made Californian by
+    `import --country US-CA` and for one made so by `candidates set --country US-CA`, not for a New Yorker by the flag (US-NY; zone Los Angeles)."""
+    cli("init", "--seat", "ada", "--tz", "America/Los_Angeles", "--simulated-clock", "2027-03-31T02:00Z")
+    cli("seats", "set", "ada", "--window", "Mon-Fri 09:00-17:00", "--holidays")
+    path = tmp_path / "people.csv"
+    path.write_text("handle,first_name,last_name,timezone\ncal,Cal,X,America/Los_Angeles\n", encoding="utf-8")
+    cli("candidates", "import", path, "--country", "US-CA")
+    for handle in ("set", "nyc"):
+        cli("candidates", "add", handle, "--first-name", handle, "--last-name", "X", "--tz", "America/Los_Angeles")
+    cli("candidates", "set", "set", "--country", "US-CA")
+    cli("candidates", "set", "nyc", "--country", "US-NY")
+    draft = compose(cli, "cal", "set", "nyc")
+    assert _times(cli.json("schedule", draft["id"], "--now")) == {
+        ("cal", "initial"): "2027-04-01T16:00:00Z", ("set", "initial"): "2027-04-01T16:00:00Z",
+        ("nyc", "initial"): "2027-03-31T16:00:00Z"}
+
+
+def test_W3_holidays_are_kept_per_country_and_year_in_the_cache_directory(tmp_path, monkeypatch):
+    """The calendar of one country and year is built from the holidays package once and kept as a file; a damaged
+    file is built again; what the file holds is what a later process reads."""
+    from datetime import date
+
+    from outreach_cli.services import placement
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(placement, "_YEARS", {})
+    days = placement.holiday_days("US-CA", 2027)
+    assert date(2027, 3, 31) in days and date(2027, 12, 25) in days
+    [kept] = tmp_path.rglob("US-CA-2027.json")
+    kept.write_text("not json", encoding="utf-8")
+    monkeypatch.setattr(placement, "_YEARS", {})
+    assert placement.holiday_days("US-CA", 2027) == days
+    kept.write_text('["2027-03-30"]', encoding="utf-8")
+    monkeypatch.setattr(placement, "_YEARS", {})
+    assert placement.holiday_days("US-CA", 2027) == {date(2027, 3, 30)}

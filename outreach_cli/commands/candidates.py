@@ -40,6 +40,8 @@ def add(handle: str,
 def import_csv(file: Path,
                update: Annotated[bool, _opt("--update", "Update candidates whose handle exists.")] = False,
                skip_bad: Annotated[bool, _opt("--skip-bad", "Import the good rows, report the bad.")] = False,
+               country: Annotated[Text, _opt("--country", "Country for holidays (GB, US-CA) of the rows that "
+                                                          "name none.")] = None,
                db: DbOption = None, json: JsonOption = False):
     """Import candidates from a CSV file with a header row."""
     from ..services.candidates import import_file
@@ -47,7 +49,8 @@ def import_csv(file: Path,
 
     def action(d, clock):
         try:
-            return import_file(d, path=file, update_existing=update, skip_bad=skip_bad, progress=progress)
+            return import_file(d, path=file, update_existing=update, skip_bad=skip_bad, progress=progress,
+                               country=country)
         finally:  # the bar goes before the summary is printed
             if progress is not None:
                 progress.close()

@@ -71,11 +71,25 @@ _COUNTRY = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
 
 
 def check_country(value: str) -> str:
-    """W3: ISO 3166 alpha-2, with an optional subdivision (`GB`, `US-CA`)."""
+    """W3: ISO 3166 alpha-2 (as tzdata's iso3166.tab lists it), with an optional subdivision (`GB`, `US-CA`). A
+    subdivision must be one the `holidays` calendar knows for that country (its calendar is the only use of it);
+    for a country the package has no calendar of, any subdivision of the right form is kept."""
     code = value.strip().upper()
     if not _COUNTRY.match(code):
         raise refuse("invalid_input", f"{value!r} is not a country code; give ISO 3166 alpha-2 such as GB, or a "
                                       "country with a subdivision such as US-CA.")
+    country, _, subdivision = code.partition("-")
+    import pytz
+    if country not in pytz.country_names:
+        raise refuse("invalid_input", f"{value!r} is not a country code: {country} is no ISO 3166 country; give "
+                                      "one such as GB or US, with a subdivision such as US-CA if you need it.")
+    if subdivision:
+        import holidays
+        known = holidays.list_supported_countries(include_aliases=False).get(country)
+        if known is not None and subdivision not in known:
+            listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+            raise refuse("invalid_input", f"{value!r} is not a subdivision the holiday calendar knows for {country} "
+                                          f"({listed or 'it has none'}); give {country} alone or one of those.")
     return code
 
 
@@ -197,9 +211,14 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 @use_case
-def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None) -> ImportResult:
+def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None,
+                country: str | None = None) -> ImportResult:
     """Import a CSV in one transaction, row by row; any bad row refuses the whole file (rolled back)
-    unless `skip_bad`."""
+    unless `skip_bad`. `country` (W3, `--country`) is the country of every row that names none (no `country`
+    column, or an empty cell), new and updated candidates alike; a row's own country wins."""
+    default_country = check_country(country) if country is not None and country.strip() else None
+    if country is not None and default_country is None:
+        raise refuse("invalid_input", "--country needs a country code such as GB or US-CA.")
     header, lines, rows = read_csv_rows(path)
     if "handle" not in header:
         raise refuse("invalid_input", f"{path} has no 'handle' column; the header row must name it.")
@@ -208,7 +227,7 @@ def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool
     created = updated = 0
     for index, (line, record) in enumerate(rows):
         try:
-            handle, values = _import_row(record, existing, seen, update_existing)
+            handle, values = _import_row(record, existing, seen, update_existing, default_country)
         except OutreachError as exc:
             bad.append({"line": line, "reason": exc.message})
             continue
@@ -254,9 +273,11 @@ def _insert_candidates(db, batch: list) -> int:
     return done
 
 
-def _import_row(record: dict, existing: dict, seen: set, update_existing: bool):
+def _import_row(record: dict, existing: dict, seen: set, update_existing: bool, default_country: str | None = None):
     handle = (record.get("handle") or "").strip()
     fields = {k: record.get(k) for k in IMPORT_COLUMNS[1:] if k in record}
+    if default_country is not None and not (fields.get("country") or "").strip():
+        fields["country"] = default_country  # W3: --country for the rows that name none
     if "out_of_network" in fields:
         flag = (fields["out_of_network"] or "").strip().lower()
         if flag not in TRUE_WORDS | FALSE_WORDS:

@@ -26,21 +26,18 @@ class Pace:
         self.db = db
         self.counts: dict = {}
 
-    def hold(self, seat, row, sent_text: str, report: dict) -> str | None:
-        """None when the message may go at `sent_text`; else the start of the next hour, where it moves."""
-        limit = seat["max_per_hour"]
-        if limit is None:
-            return None
-        key = (seat["id"], sent_text[:13])  # the UTC hour of a stored time text, YYYY-MM-DDTHH
-        if key not in self.counts:
+    def hold(self, seat_id: int, limit: int, sent_text: str) -> str | None:
+        """None when the message may go at `sent_text`; else the start of the next hour, where it moves (the tick
+        places that hour in the seat's window and reports the move)."""
+        key = (seat_id, sent_text[:13])  # the UTC hour of a stored time text, YYYY-MM-DDTHH
+        count = self.counts.get(key)
+        if count is None:
             start, end = hour_of(sent_text)
-            self.counts[key] = repo_delivery.sent_in_hour(self.db, seat["id"], start, end)
-        if self.counts[key] < limit:
-            self.counts[key] += 1
+            count = self.counts[key] = repo_delivery.sent_in_hour(self.db, seat_id, start, end)
+        if count < limit:
+            self.counts[key] = count + 1
             return None
-        end = hour_of(sent_text)[1]
-        report.setdefault("moved", []).append({"id": row["id"], "from": row["due_at"], "to": end, "reason": "pace"})
-        return end
+        return hour_of(sent_text)[1]
 
 
 def catch_up(db, now: datetime, report: dict, own_transaction: bool = False) -> None:

@@ -23,7 +23,7 @@ from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from . import decision
 from .common import acting_seat, load_clock
-from .placement import followup_place
+from .placement import FOLLOWUP_MAX, followup_place, place_retry, placer_of
 from .credits import apply_refresh, refund_many
 
 BATCH = 2000
@@ -302,25 +302,27 @@ def _recover(db, clock, senders, report: dict) -> None:
                 senders.remove_orphans(row)
                 sent_at = row["last_attempt_utc"] or real_now
                 repo_delivery.record_sent(db, [(sent_at, delivered, row["id"])])
-                _move_followup(db, row, sent_at)
+                _move_followup(db, row, sent_at, report)
                 report["sent"].append(row["id"])
             else:
                 senders.remove_orphans(row)
                 repo_delivery.unclaim(db, [row["id"]])
 
 
-def _move_followup(db, initial, sent_text: str) -> None:
-    """F3 for an initial sent one at a time (a record, `resolve --sent`)."""
+def _move_followup(db, initial, sent_text: str, report: dict | None = None) -> None:
+    """F3 for an initial sent one at a time (a record, `resolve --sent`); a tick's `report` lists the window's
+    move of it (W7)."""
     if initial["kind"] != "initial":
         return
     followup = repo.followup_of(db, initial["thread_id"])
     if followup is not None and followup["status"] == "scheduled":
         candidate = repo.candidate_by_id(db, followup["candidate_id"])
-        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"],
-                                        followup_place(repo.seat_by_id(db, followup["seat_id"]),
-                                                       candidate["timezone"], candidate["country"]))
+        place = followup_place(repo.seat_by_id(db, followup["seat_id"]), candidate["timezone"], candidate["country"])
+        moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"], place)
         if moved:
             repo_delivery.move(db, [(moved, followup["id"])])
+            if place is not None and report is not None:
+                place.report(report, followup["id"], moved)
 
 
 class _Claim:
@@ -543,6 +545,8 @@ class _Run:
     def _read_rules(self) -> None:
         """The seats, the contract and K2's day counts, which every decision reads."""
         self.seats = {r["id"]: r for r in repo.seats(self.db)}
+        self.pace_limits = {seat_id: seat["max_per_hour"] for seat_id, seat in self.seats.items()}  # W4
+        self.places = {}  # (seat, zone, country) -> W2's follow-up placement (_followup_place)
         self.followups_on = bool(repo.contract(self.db)["followups_enabled"])
         self.day_counts = {}
 
@@ -587,25 +591,45 @@ class _Run:
         self.report["sent"].append(row["id"])
         if row["kind"] == "initial" and row["other_id"] and row["other_status"] == "scheduled":
             # F3: the follow-up's delay counts from the moment the initial actually went.
-            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"],
-                                            followup_place(self.seats[row["seat_id"]], row["candidate_timezone"],
-                                                           row["candidate_country"]))
-            if moved:  # on a simulated clock it never moves: nothing to rewrite
+            place = self._followup_place(row)
+            moved = decision.moved_followup(sent_text, row["other_delay"], row["other_send_at"], place)
+            if moved:  # on a simulated clock it moves only when its placement changed (a window set since, W7)
                 self.moved.append((moved, row["other_id"]))
+                if place is not None:
+                    place.report(self.report, row["other_id"], moved)
             if (moved or row["other_send_at"]) > bound:
                 self.decided[row["other_id"]] = "moved"  # no longer due in this batch
 
+    def _followup_place(self, row):
+        """W2 for F3: the follow-up placement of the row's seat and candidate (None without a window), kept for
+        the batch's rules."""
+        key = (row["seat_id"], row["candidate_timezone"], row["candidate_country"])
+        place = self.places.get(key, _UNREAD)
+        if place is _UNREAD:
+            place = self.places[key] = followup_place(self.seats[row["seat_id"]], row["candidate_timezone"],
+                                                      row["candidate_country"])
+        return place
+
     def _paced(self, row, sent_text: str) -> bool:
         """W4: past the seat's messages per hour, the message moves to the next hour (never canceled)."""
-        seat = self.seats[row["seat_id"]]
-        if seat["max_per_hour"] is None:
+        limit = self.pace_limits[row["seat_id"]]
+        if limit is None:
             return False
         if self.pace is None:
             from .pace import Pace
             self.pace = Pace(self.db)
-        later = self.pace.hold(seat, row, sent_text, self.report)
+        later = self.pace.hold(row["seat_id"], limit, sent_text)
         if later is None:
             return False
+        placer = placer_of(self.seats[row["seat_id"]])
+        if placer is not None:  # W2: the next hour is a time the tool picks: it waits for the window's opening
+            bound = None
+            if row["kind"] == "followup" and row["other_sent_at"]:  # F2: never past 28 days after the initial
+                bound = max(from_text(later), from_text(row["other_sent_at"]) + FOLLOWUP_MAX)
+            later = to_text(placer.place(from_text(later), row["candidate_timezone"], row["candidate_country"],
+                                         bound)[0])
+        self.report.setdefault("moved", []).append({"id": row["id"], "from": row["due_at"], "to": later,
+                                                    "reason": "pace"})
         self.decided[row["id"]] = "moved"
         self.deferred.append((later, later, row["id"]))
         return True
@@ -688,8 +712,9 @@ class _Run:
                 sent.append((accepted_at, getattr(outcome, "transport_id", None), mid))
                 report["sent"].append(mid)
                 report["delivered"] += 1
-            elif settled.status == "scheduled":
-                retries.append((settled.retry_at, settled.failure, mid))
+            elif settled.status == "scheduled":  # W2: a retry waits for the seat's window
+                retry_at = place_retry(db, self.seats[claim.seat_id], claim.row, settled.retry_at, report)
+                retries.append((retry_at, settled.failure, mid))
                 report["retrying"].append(mid)
             elif settled.status == "failed":
                 failed.append((settled.failure, mid))
@@ -711,7 +736,7 @@ class _Run:
         rows = {claim.row["id"]: claim.row for claim, _outcome, _at in attempted}
         for accepted_at, _tid, mid in sent:
             if rows[mid]["followup_id"] is not None:  # F3; a thread without a follow-up needs no read
-                _move_followup(db, rows[mid], accepted_at)
+                _move_followup(db, rows[mid], accepted_at, report)
         for claim in refunds:
             self._refund_failed(claim)
 
