@@ -1,12 +1,21 @@
-"""Every CLI test gets its own database through OUTREACH_DB (STYLE.md) and an 80-column terminal."""
+"""Every CLI test gets its own database through OUTREACH_DB and an 80-column terminal."""
 from __future__ import annotations
 
+import atexit
 import json
+import os
+import shutil
+import tempfile
 
 import pytest
 from typer.testing import CliRunner
 
 from outreach_cli.cli import app
+
+# The holiday calendars' cache (services/placement.py) goes to a directory of this run's own, never the user's
+# ~/.cache; the processes the tests start inherit it.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="outreach-tests-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 START = "2026-12-01T08:00"  # a Tuesday; London is on GMT
 
