@@ -66,10 +66,12 @@ END $$;
 CREATE TRIGGER outreach_seat_guard BEFORE UPDATE ON seats FOR EACH ROW WHEN (NOT outreach_is_admin())
     EXECUTE FUNCTION outreach_seat_guard();
 
--- settings: anyone writes the tick's own (a simulated clock's now, a tick's target); the clock's mode and the
--- default seat are the admin's
-CREATE POLICY outreach_tick ON settings USING (key NOT IN ('clock_mode', 'clock_switched_from_system', 'default_seat_id'))
-    WITH CHECK (key NOT IN ('clock_mode', 'clock_switched_from_system', 'default_seat_id'));
+-- settings: a tick on a simulated clock moves it and records its target (K5), whoever runs it, as `tick --to`
+-- allows; on the system clock (the server's, P4) and for every other setting, only the admin writes
+CREATE FUNCTION outreach_simulated() RETURNS boolean LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'clock_mode' AND value = 'simulated') $$;
+CREATE POLICY outreach_tick ON settings USING (key IN ('clock_now_utc', 'tick_target_utc') AND outreach_simulated())
+    WITH CHECK (key IN ('clock_now_utc', 'tick_target_utc') AND outreach_simulated());
 
 -- ledger: the rows a recruiter may write for a seat it acts for
 CREATE FUNCTION outreach_move_allowed(at text, acct text, seat bigint, amount bigint, why text, msg bigint)
@@ -108,8 +110,9 @@ BEGIN
                           FROM contract c WHERE c.id = 1)
             AND (s.allotted_period IS NULL
                  OR to_char(at::timestamptz AT TIME ZONE s.timezone, 'YYYY-MM') > s.allotted_period)
-            AND (at::timestamptz <= now() + interval '5 minutes'
-                 OR (SELECT value FROM settings WHERE key = 'clock_mode') = 'simulated');
+            AND at <= CASE WHEN outreach_simulated()  -- due by the clock: the server's, or a simulated one
+                           THEN (SELECT max(value) FROM settings WHERE key IN ('clock_now_utc', 'tick_target_utc'))
+                           ELSE to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END;
     END IF;
     RETURN false;
 END $$;
