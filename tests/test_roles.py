@@ -183,6 +183,16 @@ def test_P6_a_seat_without_a_role_behaves_as_today(team):
     assert owner.json("doctor") == {"ok": True, "findings": []}
 
 
+def test_P6_what_reaches_every_seat_is_the_owners(team, tmp_path):
+    """Erasing a candidate or copying the database would silently miss the rows of seats bound to other roles."""
+    ada, owner = team["ada"], team["owner"]
+    _schedule(team["bob"], "bob")
+    assert "bob" in ada.refused("candidates", "remove", "grace", code="permission_denied")
+    assert "bob" in ada.refused("db", "copy", "--to", tmp_path / "mine.db", code="permission_denied")
+    assert not (tmp_path / "mine.db").exists()
+    assert owner.json("candidates", "remove", "grace")["removed"] is True
+
+
 def test_P6_a_role_that_does_not_exist_is_refused(team):
     assert "CREATE ROLE" in team["owner"].refused("seats", "set", "ada", "--role", "nobody_here",
                                                   code="invalid_input")

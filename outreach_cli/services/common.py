@@ -69,6 +69,20 @@ def check_may_act(db, seat, default: bool = False) -> None:
                                       f"connected as {roles.user}, so you cannot act for it.{hint}")
 
 
+def check_every_seat(db, what: str) -> None:
+    """P6: a command that reaches every seat's rows (erasing a candidate, copying the database) is the owner's
+    once seats are bound to roles: row-level security would hide the other roles' rows from it."""
+    if db.engine != "postgres":
+        return
+    roles = db.roles()
+    if roles.owner:
+        return
+    others = [s["name"] for s in repo.seats(db) if s["role"] is not None and s["role"] not in roles.member_of]
+    if others:
+        raise refuse("permission_denied", f"Only the role that owns the database may {what}: seat(s) "
+                                          f"{', '.join(others)} belong to other roles, whose rows yours cannot reach.")
+
+
 def check_admin(db, what: str) -> None:
     """P6: only the contract's admin role (and the tables' owner) changes contract settings, grants credits,
     restricts seats; on SQLite there are no roles."""
