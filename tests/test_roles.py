@@ -8,7 +8,7 @@ import pytest
 from conftest import Cli
 from tests.postgres import snapshot
 
-ROLES = ("ada", "bob", "boss")
+ROLES = ("ada", "bob", "boss", "eve")
 
 
 class As(Cli):
@@ -120,6 +120,10 @@ def test_P6_psql_as_a_recruiter_cannot_do_more_than_outreach(team):
             # an allotment that is not due
             "INSERT INTO ledger (at_utc, account, seat_id, delta, reason) SELECT next_refresh_utc, 'seat', id, 150, "
             "'allotment' FROM seats WHERE name = 'ada'",
+            # an allotment for a month before the seat existed (the refresh moment moved back by hand)
+            "UPDATE seats SET next_refresh_utc = '2026-11-01T00:00:00Z' WHERE name = 'ada'; "
+            "INSERT INTO ledger (at_utc, account, seat_id, delta, reason) SELECT next_refresh_utc, 'seat', id, 150, "
+            "'allotment' FROM seats WHERE name = 'ada'",
             # a message written for bob's seat
             f"INSERT INTO messages (thread_id, kind, seat_id, candidate_id, subject, body, status, send_at_utc, timezone, "
             f"timezone_source) SELECT thread_id, 'followup', seat_id, candidate_id, 's', 'b', 'scheduled', send_at_utc, "
@@ -154,6 +158,18 @@ def test_P6_the_refunds_and_charges_of_a_recruiter_stay_exact(team):
     assert owner.json("doctor") == {"ok": True, "findings": []}
     ledger = owner.json("credits", "--ledger", "--contract")
     assert sum(r["delta"] for r in ledger["ledger"]) == ledger["contract"]["pool"]
+
+
+def test_P6_a_recruiters_refresh_keeps_the_cap(team):
+    """C9 through a recruiter's tick: the database cuts the balance to four allotments with an `expire` row."""
+    team["boss"]("seats", "grant", "ada", "700")
+    report = team["ada"].json("tick", "--to", "2027-01-02")
+    assert [r for r in report["refreshes"] if r["seat"] != "carl"] == [  # carl's seat is bound to no role: hers too
+        {"seat": "ada", "at": "2027-01-01T00:00:00Z", "allotment": 150, "expired": 260}]
+    ledger = team["ada"].json("credits", "--seat", "ada", "--ledger")
+    assert ledger["seat"]["balance"] == 600 == sum(row["delta"] for row in ledger["ledger"])
+    assert [row["reason"] for row in ledger["ledger"]][-2:] == ["allotment", "expire"]
+    assert team["owner"].json("doctor") == {"ok": True, "findings": []}
 
 
 def test_P6_only_the_admin_changes_the_contract_grants_and_restricts(team):
@@ -191,6 +207,12 @@ def test_P6_what_reaches_every_seat_is_the_owners(team, tmp_path):
     assert "bob" in ada.refused("db", "copy", "--to", tmp_path / "mine.db", code="permission_denied")
     assert not (tmp_path / "mine.db").exists()
     assert owner.json("candidates", "remove", "grace")["removed"] is True
+
+
+def test_P6_a_role_outreach_granted_nothing_is_permission_denied(team):
+    """eve can log in but was bound to no seat: the database refuses her (SQLSTATE 42501), one sentence."""
+    message = team["eve"].refused("credits", code="permission_denied")
+    assert "permission denied" in message and "\n" not in message
 
 
 def test_P6_a_role_that_does_not_exist_is_refused(team):

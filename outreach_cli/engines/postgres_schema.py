@@ -80,6 +80,10 @@ DECLARE
     net bigint;
     paid text;
     s record;
+    c record;
+    local timestamp;
+    period text;
+    clock text;
 BEGIN
     IF seat IS NULL OR seat NOT IN (SELECT outreach_acting_seats()) THEN
         RETURN false;
@@ -97,29 +101,35 @@ BEGIN
             ORDER BY l.id DESC LIMIT 1;
         RETURN amount = 1 AND net = 1 AND acct = paid;  -- C10: at most once per charge, to the account that paid
     END IF;
-    IF acct <> 'seat' OR msg IS NOT NULL THEN
-        RETURN false;
+    IF why <> 'allotment' OR acct <> 'seat' OR msg IS NOT NULL THEN
+        RETURN false;  -- grants, adjustments and expiries are the admin's (the trigger cuts an allotment to the cap)
     END IF;
-    IF why = 'expire' THEN
-        RETURN amount < 0;
-    END IF;
-    IF why = 'allotment' THEN  -- C9, L5: the plan's allotment, at the seat's refresh, once a monthly period
-        SELECT * INTO s FROM seats WHERE id = seat;
-        RETURN at = s.next_refresh_utc
-            AND amount = (SELECT CASE s.plan WHEN 'lite' THEN c.allotment_lite ELSE c.allotment_recruiter END
-                          FROM contract c WHERE c.id = 1)
-            AND (s.allotted_period IS NULL
-                 OR to_char(at::timestamptz AT TIME ZONE s.timezone, 'YYYY-MM') > s.allotted_period)
-            AND at <= CASE WHEN outreach_simulated()  -- due by the clock: the server's, or a simulated one
-                           THEN (SELECT max(value) FROM settings WHERE key IN ('clock_now_utc', 'tick_target_utc'))
-                           ELSE to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END;
-    END IF;
+    -- C9, L5: the plan's allotment at the seat's refresh moment (the contract's refresh day in the seat's zone),
+    -- due by the clock, each monthly period once and in order: the period after the last one allotted, or, for a
+    -- seat never refreshed, one after its creation (its first ledger row) or the clock's own period
+    SELECT * INTO s FROM seats WHERE id = seat;
+    SELECT * INTO c FROM contract WHERE id = 1;
+    local := at::timestamptz AT TIME ZONE s.timezone;
+    period := to_char(local, 'YYYY-MM');
+    clock := CASE WHEN outreach_simulated()
+                  THEN (SELECT max(value) FROM settings WHERE key IN ('clock_now_utc', 'tick_target_utc'))
+                  ELSE to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END;
+    RETURN at = s.next_refresh_utc AND at <= clock
+        AND amount = CASE s.plan WHEN 'lite' THEN c.allotment_lite ELSE c.allotment_recruiter END
+        AND extract(day FROM local) = least(c.refresh_day,
+                                            extract(day FROM date_trunc('month', local) + interval '1 month - 1 day'))
+        AND CASE WHEN s.allotted_period IS NOT NULL
+                 THEN period = to_char(to_date(s.allotted_period, 'YYYY-MM') + interval '1 month', 'YYYY-MM')
+                 ELSE coalesce((SELECT min(l.at_utc) FROM ledger l WHERE l.seat_id = seat) < at, false)
+                      OR period = to_char(clock::timestamptz AT TIME ZONE s.timezone, 'YYYY-MM') END;
     RETURN false;
 END $$;
 CREATE POLICY outreach_move ON ledger FOR INSERT
     WITH CHECK (outreach_move_allowed(at_utc, account, seat_id, delta, reason, message_id));
 CREATE FUNCTION outreach_ledger_moved() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
 AS $$
+DECLARE
+    left_over bigint;
 BEGIN
     IF NEW.account = 'contract' THEN
         UPDATE contract SET pool = pool + NEW.delta WHERE id = 1;
@@ -133,9 +143,15 @@ BEGIN
         END IF;
     ELSIF NEW.reason = 'refund' THEN
         UPDATE messages SET credit = 'refunded' WHERE id = NEW.message_id;
-    ELSIF NEW.reason = 'allotment' THEN
+    ELSIF NEW.reason = 'allotment' THEN  -- C9: the admin count restarts, and the balance is cut to four allotments
         UPDATE seats SET used_this_period = 0,
-            allotted_period = to_char(NEW.at_utc::timestamptz AT TIME ZONE timezone, 'YYYY-MM') WHERE id = NEW.seat_id;
+            allotted_period = to_char(NEW.at_utc::timestamptz AT TIME ZONE timezone, 'YYYY-MM') WHERE id = NEW.seat_id
+            RETURNING balance INTO left_over;
+        IF left_over > 4 * NEW.delta THEN
+            INSERT INTO ledger (at_utc, account, seat_id, delta, reason)
+                VALUES (NEW.at_utc, 'seat', NEW.seat_id, 4 * NEW.delta - left_over, 'expire');
+            UPDATE seats SET balance = 4 * NEW.delta WHERE id = NEW.seat_id;
+        END IF;
     END IF;
     RETURN NULL;
 END $$;
