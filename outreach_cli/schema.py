@@ -324,7 +324,7 @@ ALTER TABLE messages ADD COLUMN held_reason TEXT;
 """),
     # P6: a seat bound to a database role, and the contract's admin role. SQLite has no roles, so the columns
     # stay empty there (the names agree with PostgreSQL's, whose form also adds the grants' enforcement).
-    ("0010_roles_seat_roles", """
+    ("0011_roles_seat_roles", """
 ALTER TABLE seats ADD COLUMN role TEXT;
 ALTER TABLE contract ADD COLUMN admin_role TEXT;
 """),

@@ -364,5 +364,5 @@ CREATE TABLE seat_addresses (
 ALTER TABLE messages ADD COLUMN claim_transport TEXT;
 ALTER TABLE messages ADD COLUMN held_reason TEXT;
 """,
-    "0010_roles_seat_roles": ROLES,
+    "0011_roles_seat_roles": ROLES,
 }
