@@ -40,6 +40,8 @@ class Database:
 
     engine = "sqlite"
     for_update_skip_locked = ""  # one writer at a time already: a due row is never another's (P3)
+    acting_seats = ""  # P6 is PostgreSQL's: on a file every seat is everyone's
+    balances_moved_by_database = False
 
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn

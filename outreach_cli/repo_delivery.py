@@ -57,16 +57,22 @@ def due(db, bound_text: str, before: bool, limit: int, held=(), paused=()) -> li
     return db.all(sql, (bound_text, *seats, *people, *paused, limit))
 
 
+def _acting(db, joint: str) -> str:
+    """P6: on PostgreSQL a tick refreshes only the seats its role acts for (every seat for the owner)."""
+    return joint + db.acting_seats if db.acting_seats else ""
+
+
 def work_due(db, target_text: str) -> bool:
-    return bool(db.value(WORK_DUE, (target_text, target_text)))
+    sql = WORK_DUE if not db.acting_seats else WORK_DUE[:-1] + _acting(db, " AND ") + ")"
+    return bool(db.value(sql, (target_text, target_text)))
 
 
 def next_refresh(db):
-    return db.value(NEXT_REFRESH)
+    return db.value(NEXT_REFRESH + _acting(db, " WHERE "))
 
 
 def seats_refreshing_at(db, moment_text: str):
-    return db.all("SELECT * FROM seats WHERE next_refresh_utc = ?", (moment_text,))
+    return db.all("SELECT * FROM seats WHERE next_refresh_utc = ?" + _acting(db, " AND "), (moment_text,))
 
 
 def scheduled_before(db, moment_text: str) -> int:
@@ -270,7 +276,7 @@ def sent_in_hour(db, seat_id: int, start_text: str, end_text: str) -> int:
 
 def windowed_seats(db):
     """W5: the seats whose late messages a catch-up may move (those with a window)."""
-    return db.all("SELECT * FROM seats WHERE send_window IS NOT NULL ORDER BY id")
+    return db.all("SELECT * FROM seats WHERE send_window IS NOT NULL" + _acting(db, " AND ") + " ORDER BY id")
 
 
 def late_of_seat(db, seat_id: int, before_text: str):

@@ -12,5 +12,8 @@ def mark_refunded(db, message_ids) -> None:
 
 
 def add_used(db, seat_id: int, count: int) -> None:
-    """Count messages against a seat's admin monthly limit (C7)."""
+    """Count messages against a seat's admin monthly limit (C7); for a recruiter's role on PostgreSQL the
+    database counts them with the charge's ledger row (P6)."""
+    if db.balances_moved_by_database:
+        return
     db.execute("UPDATE seats SET used_this_period = used_this_period + ? WHERE id = ?", (count, seat_id))

@@ -332,6 +332,12 @@ UPDATE incoming SET made_response = 1 WHERE id IN (SELECT min(i.id) FROM incomin
     WHERE (i.kind = 'reply' AND t.response_kind = 'reply') OR (i.kind = 'opt_out' AND t.response_kind = 'decline')
     GROUP BY i.thread_id);
 """),
+    # P6: a seat bound to a database role, and the contract's admin role. SQLite has no roles, so the columns
+    # stay empty there (the names agree with PostgreSQL's, whose form also adds the grants' enforcement).
+    ("0011_roles_seat_roles", """
+ALTER TABLE seats ADD COLUMN role TEXT;
+ALTER TABLE contract ADD COLUMN admin_role TEXT;
+"""),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -113,6 +113,7 @@ def seat(row) -> dict:
         "holidays": bool(row["holidays"]),
         "max_per_hour": row["max_per_hour"],
         "catch_up_hours": row["catch_up_hours"] if row["catch_up_hours"] is not None else 12,
+        "role": row["role"],  # P6: the database role that alone acts for the seat (PostgreSQL)
     }
 
 
@@ -123,6 +124,7 @@ def contract(row, seats_rows) -> dict:
         "refresh_day": row["refresh_day"],
         "allotments": {"recruiter": row["allotment_recruiter"], "lite": row["allotment_lite"]},
         "monthly_limits": {s["name"]: s["monthly_limit"] for s in seats_rows if s["monthly_limit"] is not None},
+        "admin": row["admin_role"],  # P6: the database role that alone changes the contract (PostgreSQL)
     }
 
 

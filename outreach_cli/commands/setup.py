@@ -89,6 +89,10 @@ def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: 
               also_from: Annotated[Optional[str], typer.Option(
                   "--also-from", metavar="ADDR", help="Another address the seat sends from: mail from it is never "
                                                       "a candidate's answer.")] = None,
+              role: Annotated[Optional[str], typer.Option("--role", help="PostgreSQL: the database role that alone "
+                                                          "acts for the seat (the admin's to set).")] = None,
+              no_role: Annotated[bool, typer.Option("--no-role", help="PostgreSQL: unbind the seat from its "
+                                                    "role.")] = False,
               db: DbOption = None, json: JsonOption = False):
     """Change a seat's zone, daily limit, plan, sender address, signature, List-Unsubscribe header, window,
     holidays, pace, catch-up or other sending addresses."""
@@ -98,7 +102,8 @@ def seats_set(name: str, tz: Zone = None, daily_limit: DailyLimit = None, plan: 
                                               no_signature=no_signature, list_unsubscribe=list_unsubscribe,
                                               window=window, no_window=no_window,
                                               holidays=holidays, max_per_hour=max_per_hour, catch_up=catch_up,
-                                              also_from=also_from, clock=clock), render.seat)
+                                              also_from=also_from, role=role, no_role=no_role, clock=clock),
+        render.seat)
 
 
 @seats_app.command("grant")
@@ -138,13 +143,17 @@ def contract_set(
     for_seat: Annotated[Optional[str], typer.Option("--for", help="The seat a monthly limit applies to.")] = None,
     followups: Annotated[Optional[str], typer.Option("--followups", help="on or off: automated follow-ups.")] = None,
     refresh_day: Annotated[Optional[int], typer.Option("--refresh-day", help="Day of the month credits refresh.")] = None,
+    admin: Annotated[Optional[str], typer.Option("--admin", metavar="ROLE", help="PostgreSQL: the database role that "
+                                                 "alone changes the contract, grants credits, restricts seats.")] = None,
+    no_admin: Annotated[bool, typer.Option("--no-admin", help="PostgreSQL: name no admin role (the owner's "
+                                           "again).")] = False,
     db: DbOption = None, json: JsonOption = False,
 ):
     """Change contract settings."""
     from ..services.setup import contract_set as do_set
     run(db, json, lambda d, clock: do_set(d, pool=pool, monthly_limit=monthly_limit, no_monthly_limit=no_monthly_limit,
                                             for_seat=for_seat, followups=followups, refresh_day=refresh_day,
-                                            clock=clock),
+                                            admin=admin, no_admin=no_admin, clock=clock),
         render.contract)
 
 

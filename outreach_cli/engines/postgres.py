@@ -216,6 +216,54 @@ class Database:
         self.conn = Connection(raw)
         self.path = uri
         self._depth = 0
+        self._roles = None
+
+    # P6: every query that picks seats for a tick (refreshes, catch-ups) keeps to the seats this role acts for;
+    # row-level security keeps the seat-owned tables so by itself.
+    acting_seats = "id IN (SELECT outreach_acting_seats())"
+
+    def roles(self) -> "Roles":
+        """Who this connection is (P6), read once, when a command first needs it."""
+        if self._roles is None:
+            row = self.conn.raw.execute(
+                "SELECT current_user, outreach_is_owner(), outreach_is_admin(), "
+                "(SELECT admin_role FROM contract WHERE id = 1), "
+                "ARRAY(SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER'))").fetchone()
+            self._roles = Roles(row[0], row[1], row[2], row[3], frozenset(row[4]))
+        return self._roles
+
+    @property
+    def balances_moved_by_database(self) -> bool:
+        """A role that is not the admin writes ledger rows only; the database checks each and moves the balances
+        (engines/postgres_schema.py, ROLES)."""
+        return not self.roles().admin
+
+    def grant_role(self, role: str, admin: bool) -> None:
+        """P6: what a seat's role (or, `admin`, the contract's admin) needs on outreach's tables; row-level
+        security and the guard triggers decide which rows and columns. The admin may pass it on (seats set
+        --role run by the admin)."""
+        if not self.role_exists(role):
+            raise refuse("invalid_input", f"There is no database role {role!r}; create it first (CREATE ROLE "
+                                          f"{quote_ident(role)} LOGIN) and give it a password in ~/.pgpass.")
+        who = quote_ident(role) + (" WITH GRANT OPTION" if admin else "")
+        raw = self.conn.raw
+        for table in sorted(_tables(raw)):
+            if table == MIGRATIONS_TABLE or (table == "contract" and not admin):
+                rights = "SELECT"
+            elif table == "contract":
+                rights = "SELECT, UPDATE"
+            elif table == "ledger":
+                rights = "SELECT, INSERT"
+            elif table == "seats" and not admin:
+                rights = "SELECT, UPDATE"
+            else:
+                rights = "SELECT, INSERT, UPDATE, DELETE"
+            raw.execute(f"GRANT {rights} ON {quote_ident(table)} TO {who}")
+        if not self.value("SELECT has_schema_privilege(?, current_schema(), 'USAGE')", (role,)):
+            raw.execute(f"GRANT USAGE ON SCHEMA {quote_ident(self.value('SELECT current_schema()'))} TO {who}")
+
+    def role_exists(self, role: str) -> bool:
+        return bool(self.value("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = ?)", (role,)))
 
     def execute(self, sql, params=()):
         return self.conn.execute(sql, params)
@@ -293,6 +341,19 @@ class Database:
     def server_now(self):
         """P4: the database server's time, the one clock every machine's claims agree on."""
         return self.value("SELECT clock_timestamp()")
+
+
+class Roles:
+    """P6: the connected role (`current_user`), whether it owns outreach's tables or is the contract's admin, the
+    admin's name, and the roles it is a member of (its own included)."""
+    __slots__ = ("user", "owner", "admin", "admin_role", "member_of")
+
+    def __init__(self, user, owner, admin, admin_role, member_of):
+        self.user, self.owner, self.admin, self.admin_role, self.member_of = user, owner, admin, admin_role, member_of
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 # ---------------------------------------------------------------- connecting

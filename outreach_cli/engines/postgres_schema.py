@@ -5,6 +5,161 @@ schema.MIGRATIONS needs its PostgreSQL form here too (tests/test_postgres.py che
 Types: ids are identity columns (PostgreSQL never gives a sequence value twice, so L8 needs no AUTOINCREMENT
 rebuild); counts are BIGINT; times stay the same `...Z` text as on SQLite, so every query compares them alike."""
 
+# P6, enforced by the database itself (docs/postgresql.md, "Roles"). The role that ran `init` owns the tables and,
+# like a superuser, is not bound by row-level security (it could drop the policies anyway); every other role
+# is. Who is who, evaluated as the connected role (current_user):
+#   outreach_is_owner()     a member of the tables' owner (superusers too);
+#   outreach_is_admin()     the owner, or a member of the role `contract set --admin` named;
+#   outreach_acting_seats() the seats the role may act for: unbound ones, its own, every seat for the owner.
+# Seat-owned rows (drafts, threads, messages, incoming mail, a seat's transport, mailbox and addresses) are
+# visible and writable only for those seats. Seats, the contract, the ledger and the settings are readable by
+# all; the contract and the clock's settings are written by the admin only; a seat's credits, plan, limits,
+# restriction and role only by the admin (a trigger, since row-level security cannot look at columns).
+# A recruiter never moves a balance: a ledger row it may write (a charge of its own message not charged yet, the
+# refund of one charged once, its seat's monthly allotment when due) is checked by a policy, and a trigger
+# that runs as the owner moves the balance, the pool and the marks that go with it.
+ROLES = """
+ALTER TABLE seats ADD COLUMN role TEXT;
+ALTER TABLE contract ADD COLUMN admin_role TEXT;
+
+CREATE FUNCTION outreach_is_owner() RETURNS boolean LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = 'seats'::regclass), 'MEMBER') $$;
+CREATE FUNCTION outreach_is_admin() RETURNS boolean LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT outreach_is_owner() OR EXISTS (SELECT 1 FROM contract c JOIN pg_roles r ON r.rolname = c.admin_role
+                                          WHERE pg_has_role(current_user, r.oid, 'MEMBER')) $$;
+CREATE FUNCTION outreach_acting_seats() RETURNS SETOF bigint LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT s.id FROM seats s WHERE s.role IS NULL OR outreach_is_owner() OR EXISTS (
+        SELECT 1 FROM pg_roles r WHERE r.rolname = s.role AND pg_has_role(current_user, r.oid, 'MEMBER')) $$;
+
+DO $do$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['drafts', 'threads', 'messages', 'incoming', 'seat_transports', 'seat_mailboxes',
+                             'seat_addresses'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY outreach_seat ON %I USING (seat_id IN (SELECT outreach_acting_seats())) '
+                       'WITH CHECK (seat_id IN (SELECT outreach_acting_seats()))', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['seats', 'contract', 'ledger', 'settings'] LOOP
+        EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY outreach_read ON %I FOR SELECT USING (true)', t);
+        EXECUTE format('CREATE POLICY outreach_admin ON %I USING (outreach_is_admin()) WITH CHECK (outreach_is_admin())', t);
+    END LOOP;
+END $do$;
+ALTER TABLE draft_recipients ENABLE ROW LEVEL SECURITY;
+CREATE POLICY outreach_seat ON draft_recipients USING (draft_id IN (SELECT id FROM drafts))
+    WITH CHECK (draft_id IN (SELECT id FROM drafts));
+
+-- seats: a recruiter changes its own seats' settings; the guard keeps the admin's columns the admin's
+CREATE POLICY outreach_own ON seats FOR UPDATE USING (id IN (SELECT outreach_acting_seats()))
+    WITH CHECK (id IN (SELECT outreach_acting_seats()));
+CREATE FUNCTION outreach_seat_guard() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    IF (NEW.balance, NEW.used_this_period, NEW.allotted_period, NEW.restricted, NEW.monthly_limit, NEW.plan,
+        NEW.role, NEW.name) IS DISTINCT FROM (OLD.balance, OLD.used_this_period, OLD.allotted_period,
+        OLD.restricted, OLD.monthly_limit, OLD.plan, OLD.role, OLD.name) THEN
+        RAISE EXCEPTION 'only the contract''s admin role may change a seat''s credits, plan, limits, restriction '
+                        'or role' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER outreach_seat_guard BEFORE UPDATE ON seats FOR EACH ROW WHEN (NOT outreach_is_admin())
+    EXECUTE FUNCTION outreach_seat_guard();
+
+-- settings: a tick on a simulated clock moves it and records its target (K5), whoever runs it, as `tick --to`
+-- allows; on the system clock (the server's, P4) and for every other setting, only the admin writes
+CREATE FUNCTION outreach_simulated() RETURNS boolean LANGUAGE sql STABLE SET search_path FROM CURRENT AS $$
+    SELECT EXISTS (SELECT 1 FROM settings WHERE key = 'clock_mode' AND value = 'simulated') $$;
+CREATE POLICY outreach_tick ON settings USING (key IN ('clock_now_utc', 'tick_target_utc') AND outreach_simulated())
+    WITH CHECK (key IN ('clock_now_utc', 'tick_target_utc') AND outreach_simulated());
+
+-- ledger: the rows a recruiter may write for a seat it acts for
+CREATE FUNCTION outreach_move_allowed(at text, acct text, seat bigint, amount bigint, why text, msg bigint)
+RETURNS boolean LANGUAGE plpgsql STABLE SET search_path FROM CURRENT AS $$
+DECLARE
+    net bigint;
+    paid text;
+    s record;
+    c record;
+    local timestamp;
+    period text;
+    clock text;
+BEGIN
+    IF seat IS NULL OR seat NOT IN (SELECT outreach_acting_seats()) THEN
+        RETURN false;
+    END IF;
+    IF why IN ('charge', 'refund') THEN
+        IF msg IS NULL OR NOT EXISTS (SELECT 1 FROM messages WHERE id = msg AND seat_id = seat) THEN
+            RETURN false;
+        END IF;
+        SELECT coalesce(-sum(l.delta), 0) INTO net FROM ledger l
+            WHERE l.message_id = msg AND l.reason IN ('charge', 'refund');
+        IF why = 'charge' THEN
+            RETURN amount = -1 AND net = 0;  -- C1: one credit, once
+        END IF;
+        SELECT l.account INTO paid FROM ledger l WHERE l.message_id = msg AND l.reason = 'charge'
+            ORDER BY l.id DESC LIMIT 1;
+        RETURN amount = 1 AND net = 1 AND acct = paid;  -- C10: at most once per charge, to the account that paid
+    END IF;
+    IF why <> 'allotment' OR acct <> 'seat' OR msg IS NOT NULL THEN
+        RETURN false;  -- grants, adjustments and expiries are the admin's (the trigger cuts an allotment to the cap)
+    END IF;
+    -- C9, L5: the plan's allotment at the seat's refresh moment (the contract's refresh day in the seat's zone),
+    -- due by the clock, each monthly period once and in order: the period after the last one allotted, or, for a
+    -- seat never refreshed, one after its creation (its first ledger row) or the clock's own period
+    SELECT * INTO s FROM seats WHERE id = seat;
+    SELECT * INTO c FROM contract WHERE id = 1;
+    local := at::timestamptz AT TIME ZONE s.timezone;
+    period := to_char(local, 'YYYY-MM');
+    clock := CASE WHEN outreach_simulated()
+                  THEN (SELECT max(value) FROM settings WHERE key IN ('clock_now_utc', 'tick_target_utc'))
+                  ELSE to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') END;
+    RETURN at = s.next_refresh_utc AND at <= clock
+        AND amount = CASE s.plan WHEN 'lite' THEN c.allotment_lite ELSE c.allotment_recruiter END
+        AND extract(day FROM local) = least(c.refresh_day,
+                                            extract(day FROM date_trunc('month', local) + interval '1 month - 1 day'))
+        AND CASE WHEN s.allotted_period IS NOT NULL
+                 THEN period = to_char(to_date(s.allotted_period, 'YYYY-MM') + interval '1 month', 'YYYY-MM')
+                 ELSE coalesce((SELECT min(l.at_utc) FROM ledger l WHERE l.seat_id = seat) < at, false)
+                      OR period = to_char(clock::timestamptz AT TIME ZONE s.timezone, 'YYYY-MM') END;
+    RETURN false;
+END $$;
+CREATE POLICY outreach_move ON ledger FOR INSERT
+    WITH CHECK (outreach_move_allowed(at_utc, account, seat_id, delta, reason, message_id));
+CREATE FUNCTION outreach_ledger_moved() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
+AS $$
+DECLARE
+    left_over bigint;
+BEGIN
+    IF NEW.account = 'contract' THEN
+        UPDATE contract SET pool = pool + NEW.delta WHERE id = 1;
+    ELSE
+        UPDATE seats SET balance = balance + NEW.delta WHERE id = NEW.seat_id;
+    END IF;
+    IF NEW.reason = 'charge' THEN
+        UPDATE messages SET paid_by = NEW.account, credit = 'charged' WHERE id = NEW.message_id;
+        IF NEW.account = 'contract' THEN  -- C7: counted against the admin's monthly limit
+            UPDATE seats SET used_this_period = used_this_period + 1 WHERE id = NEW.seat_id;
+        END IF;
+    ELSIF NEW.reason = 'refund' THEN
+        UPDATE messages SET credit = 'refunded' WHERE id = NEW.message_id;
+    ELSIF NEW.reason = 'allotment' THEN  -- C9: the admin count restarts, and the balance is cut to four allotments
+        UPDATE seats SET used_this_period = 0,
+            allotted_period = to_char(NEW.at_utc::timestamptz AT TIME ZONE timezone, 'YYYY-MM') WHERE id = NEW.seat_id
+            RETURNING balance INTO left_over;
+        IF left_over > 4 * NEW.delta THEN
+            INSERT INTO ledger (at_utc, account, seat_id, delta, reason)
+                VALUES (NEW.at_utc, 'seat', NEW.seat_id, 4 * NEW.delta - left_over, 'expire');
+            UPDATE seats SET balance = 4 * NEW.delta WHERE id = NEW.seat_id;
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+REVOKE ALL ON FUNCTION outreach_ledger_moved() FROM PUBLIC;
+CREATE TRIGGER outreach_ledger_moved AFTER INSERT ON ledger FOR EACH ROW WHEN (NOT outreach_is_admin())
+    EXECUTE FUNCTION outreach_ledger_moved();
+"""
+
 MIGRATIONS: dict[str, str] = {
     "0001_initial": """
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);
@@ -216,4 +371,5 @@ UPDATE incoming SET made_response = 1 WHERE id IN (SELECT min(i.id) FROM incomin
     WHERE (i.kind = 'reply' AND t.response_kind = 'reply') OR (i.kind = 'opt_out' AND t.response_kind = 'decline')
     GROUP BY i.thread_id);
 """,
+    "0011_roles_seat_roles": ROLES,
 }

@@ -12,7 +12,7 @@ from ..results import ImportResult, Removed
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
 from ..clock import Clock
-from .common import candidate_named, use_case
+from .common import candidate_named, check_every_seat, use_case
 from .scheduling import cancel_and_refund
 
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -156,6 +156,7 @@ def remove(db, *, handle: str, clock: Clock) -> Removed:
 @use_case
 def _erase(db, handle: str, clock: Clock) -> Removed:
     row = candidate_named(db, handle)
+    check_every_seat(db, "remove a candidate (it erases their mail in every seat)")
     now_text = to_text(clock.now())
     for message in repo_candidates.scheduled_messages_of(db, row["id"]):
         cancel_and_refund(db, message, "recipient_unavailable", now_text)

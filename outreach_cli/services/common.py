@@ -39,10 +39,14 @@ def clock_or_damaged(db, real=None):
         return DamagedClock(exc, real)
 
 
-def acting_seat(db, name: str | None):
-    """`--seat NAME`, else the default seat (the one `init` created)."""
+def acting_seat(db, name: str | None, act: bool = True):
+    """`--seat NAME`, else the default seat (the one `init` created); refused (P6) when the connected database
+    role may not act for it, unless `act` is False (only its zone is read)."""
     if name:
-        return seat_named(db, name)
+        seat = seat_named(db, name)
+        if act:
+            check_may_act(db, seat)
+        return seat
     try:
         seat = seat_by_id(db, int(get_setting(db, "default_seat_id")))
     except (TypeError, ValueError):
@@ -50,7 +54,49 @@ def acting_seat(db, name: str | None):
     if seat is None:  # init always records it: a missing one means a damaged file (L10), not a guess
         raise refuse("database_error", f"The default seat setting in {db.path} is missing or damaged, so the file "
                                        "is damaged; run `outreach doctor` and restore a backup.")
+    if act:
+        check_may_act(db, seat, default=True)
     return seat
+
+
+def check_may_act(db, seat, default: bool = False) -> None:
+    """P6: a seat bound to a database role is acted for by that role only (and by the tables' owner). The
+    database refuses it anyway (row-level security); this says so first, in the recruiter's words."""
+    if seat["role"] is None or db.engine != "postgres":
+        return
+    roles = db.roles()
+    if roles.owner or seat["role"] in roles.member_of:
+        return
+    hint = " Name your own seat with --seat." if default else ""
+    raise refuse("permission_denied", f"Seat {seat['name']} belongs to the database role {seat['role']}, and you are "
+                                      f"connected as {roles.user}, so you cannot act for it.{hint}")
+
+
+def check_every_seat(db, what: str) -> None:
+    """P6: a command that reaches every seat's rows (erasing a candidate, copying the database) is the owner's
+    once seats are bound to roles: row-level security would hide the other roles' rows from it."""
+    if db.engine != "postgres":
+        return
+    roles = db.roles()
+    if roles.owner:
+        return
+    others = [s["name"] for s in repo.seats(db) if s["role"] is not None and s["role"] not in roles.member_of]
+    if others:
+        raise refuse("permission_denied", f"Only the role that owns the database may {what}: seat(s) "
+                                          f"{', '.join(others)} belong to other roles, whose rows yours cannot reach.")
+
+
+def check_admin(db, what: str) -> None:
+    """P6: only the contract's admin role (and the tables' owner) changes contract settings, grants credits,
+    restricts seats; on SQLite there are no roles."""
+    if db.engine != "postgres":
+        return
+    roles = db.roles()
+    if roles.admin:
+        return
+    who = (f"the contract's admin role, {roles.admin_role}," if roles.admin_role else
+           "the role that owns the database (no admin is named yet: `contract set --admin ROLE`)")
+    raise refuse("permission_denied", f"Only {who} may {what}; you are connected as {roles.user}.")
 
 
 # What a recruiter reads when a seat, candidate, draft, message or thread named on the command line is missing.

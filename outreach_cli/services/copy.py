@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from .. import db as dbmod, repo_copy
 from ..errors import refuse
+from .common import check_every_seat
 
 
 def copy(db, *, to: str) -> dict:
@@ -11,6 +12,7 @@ def copy(db, *, to: str) -> dict:
     which must be empty (a new file, or an empty PostgreSQL database). The source is read as it stands."""
     if not to:
         raise refuse("invalid_input", "Give --to a new file path or an empty database's postgresql:// URI.")
+    check_every_seat(db, "copy the whole database")
     target = dbmod.target_of(to)
     if str(target) == str(db.path) or (not isinstance(target, str) and not isinstance(db.path, str)
                                        and target.resolve() == db.path.resolve()):

@@ -112,7 +112,8 @@ def apply_refresh(db, seat, at: datetime) -> dict:
     expired = 0
     if balance > cap:
         expired = balance - cap
-        grant(db, seat["id"], -expired, at_text, "expire")
+        if not db.balances_moved_by_database:  # P6: for a recruiter's role the database cut it with the allotment
+            grant(db, seat["id"], -expired, at_text, "expire")
     period = period_of(at, seat["timezone"])
     following = next_refresh(contract_row["refresh_day"], seat["timezone"], at, period)
     repo.update_seat(db, seat["id"], used_this_period=0, next_refresh_utc=to_text(following), allotted_period=period)

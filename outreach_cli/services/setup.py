@@ -9,7 +9,7 @@ from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
 from ..clock import Clock, SimulatedClock
 from ..results import ClockState, InitResult
-from .common import acting_seat, check_name, seat_named, use_case
+from .common import acting_seat, check_admin, check_may_act, check_name, seat_named, use_case
 from .credits import allotment, grant, next_refresh
 
 PLANS = ("recruiter", "lite")
@@ -93,6 +93,7 @@ def seat_summary(db, seat_id):
 
 @use_case
 def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clock: Clock) -> dict:
+    check_admin(db, "add seats")
     check_plan(plan)
     if from_address is not None:
         from .delivery import check_from_address
@@ -110,9 +111,15 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
 @use_case
 def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, signature_file=None,
              no_signature: bool = False, list_unsubscribe: bool | None = None, window=None, no_window=False,
-             holidays=None, max_per_hour=None, catch_up=None, also_from=None, clock: Clock) -> dict:
+             holidays=None, max_per_hour=None, catch_up=None, also_from=None, role=None, no_role=False,
+             clock: Clock) -> dict:
     seat = seat_named(db, name)
-    fields = _right_time_fields(window, no_window, holidays, max_per_hour, catch_up)
+    fields = _role_fields(db, role, no_role)
+    if plan is not None:
+        check_admin(db, "change a seat's plan")
+    if not fields:
+        check_may_act(db, seat)
+    fields.update(_right_time_fields(window, no_window, holidays, max_per_hour, catch_up))
     if signature_file is not None and no_signature:
         raise refuse("invalid_input", "Give --signature-file or --no-signature, not both.")
     if no_signature:
@@ -141,7 +148,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
     if not fields:
         raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan, --from, --signature-file, "
                                       "--no-signature, --list-unsubscribe, --window, --holidays, --max-per-hour, "
-                                      "--catch-up or --also-from.")
+                                      "--catch-up, --also-from or --role.")
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = clock.now()
@@ -149,6 +156,33 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
                                                           seat["allotted_period"]))
     repo.update_seat(db, seat["id"], **fields)
     return seat_summary(db, seat["id"])
+
+
+def _role_fields(db, role: str | None, no_role: bool) -> dict:
+    """P6: `seats set NAME --role ROLE` binds the seat to a PostgreSQL role (the admin's or owner's to do); the
+    role gets what it needs on the tables, and row-level security keeps it to its seats."""
+    if role is None and not no_role:
+        return {}
+    if role is not None and no_role:
+        raise refuse("invalid_input", "Give either --role or --no-role, not both.")
+    _roles_need_postgres(db, "--role" if role is not None else "--no-role")
+    check_admin(db, "bind a seat to a role")
+    if role is None:
+        return {"role": None}
+    db.grant_role(check_role_name(role), admin=False)
+    return {"role": role}
+
+
+def _roles_need_postgres(db, flag: str) -> None:
+    if db.engine != "postgres":
+        raise refuse("invalid_input", f"{flag} needs a PostgreSQL database: SQLite has no database roles, and whoever "
+                                      "can open the file can do everything.")
+
+
+def check_role_name(role: str) -> str:
+    if not role or len(role) > 63 or any(ord(ch) < 32 for ch in role):
+        raise refuse("invalid_input", "A database role name is 1 to 63 printable characters.")
+    return role
 
 
 SIGNATURE_MAX = 500
@@ -205,6 +239,7 @@ def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
     """C10: credits added to a seat by hand are one `grant` row in the ledger."""
     count = whole_count(amount, "The number of credits")
     seat = seat_named(db, name)
+    check_admin(db, "grant credits")
     if seat["balance"] + count > MAX_COUNT:  # L2: a balance is a count too
         raise refuse("invalid_input", f"Seat {seat['name']} has {seat['balance']:,} credits; adding {count:,} would "
                                       "pass the limit of 1,000,000,000.")
@@ -215,6 +250,7 @@ def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
 @use_case
 def restrict_seat(db, *, name, restricted: bool) -> dict:
     seat = seat_named(db, name)
+    check_admin(db, "restrict or unrestrict seats")
     repo.update_seat(db, seat["id"], restricted=int(restricted))
     return seat_summary(db, seat["id"])
 
@@ -236,7 +272,7 @@ def contract_show(db) -> dict:
 
 @use_case
 def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
-                 followups=None, refresh_day=None, clock: Clock) -> dict:
+                 followups=None, refresh_day=None, admin=None, no_admin=False, clock: Clock) -> dict:
     if (monthly_limit is not None or no_monthly_limit) and not for_seat:
         raise refuse("invalid_input", "Name the seat with --for SEAT when setting a monthly limit.")
     if monthly_limit is not None and no_monthly_limit:
@@ -247,10 +283,21 @@ def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, f
         raise refuse("invalid_input", f"--refresh-day must be a day of the month from 1 to 31, not {refresh_day}.")
     check_count(pool, "--pool")
     check_count(monthly_limit, "--monthly-limit")
+    if admin is not None and no_admin:
+        raise refuse("invalid_input", "Give either --admin or --no-admin, not both.")
+    if admin is not None or no_admin:
+        _roles_need_postgres(db, "--admin" if admin is not None else "--no-admin")
     seat = seat_named(db, for_seat) if for_seat else None
-    if all(v is None for v in (pool, monthly_limit, followups, refresh_day)) and not no_monthly_limit:
-        raise refuse("invalid_input", "Nothing to change; give --pool, --monthly-limit, --followups or --refresh-day.")
+    if all(v is None for v in (pool, monthly_limit, followups, refresh_day, admin)) and not (no_monthly_limit or no_admin):
+        raise refuse("invalid_input", "Nothing to change; give --pool, --monthly-limit, --followups, --refresh-day or "
+                                      "--admin.")
+    check_admin(db, "change the contract's settings")
     now = clock.now()
+    if admin is not None:  # P6: the role that alone changes the contract from now on
+        db.grant_role(check_role_name(admin), admin=True)
+        repo.update_contract(db, admin_role=admin)
+    if no_admin:
+        repo.update_contract(db, admin_role=None)
     if pool is not None:
         grant(db, None, pool - repo.contract(db)["pool"], to_text(now), "adjust")
     if monthly_limit is not None:
@@ -279,7 +326,8 @@ SWITCHED = "clock_switched_from_system"  # K8: set when `clock set --simulate` s
 
 @use_case
 def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
-    seat_zone = acting_seat(db, None)["timezone"]  # WHEN is read in the default seat's zone
+    check_admin(db, "move the contract's clock")
+    seat_zone = acting_seat(db, None, act=False)["timezone"]  # WHEN is read in the default seat's zone
     if not clock.simulated and not simulate:
         raise refuse("invalid_state", "This database runs on the system clock, and a simulated clock would stop "
                                       "cron's ticks from sending; add --simulate if that is what you want.")
@@ -303,6 +351,7 @@ def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
 
 @use_case
 def clock_system(db, *, clock: Clock) -> dict:
+    check_admin(db, "change the contract's clock")
     real = clock.real
     if clock.simulated and clock.now() > real.now():
         raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "

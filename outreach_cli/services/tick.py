@@ -48,7 +48,7 @@ def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
     if by is not None:  # an empty --by is refused by parse_duration, never read as "not given"
         target = shift(now, parse_duration(by), "tick target")
     elif to is not None:
-        target, _warning = parse_when(to, get_zone(acting_seat(db, None)["timezone"]), now)
+        target, _warning = parse_when(to, get_zone(acting_seat(db, None, act=False)["timezone"]), now)
     else:
         target = now
     if target < now:
