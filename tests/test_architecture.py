@@ -1,6 +1,6 @@
 """The layers of docs/architecture.md, enforced by reading the modules (ast), not by running them.
 
-    commands/ -> services/ -> repo.py, repo_*.py, db.py -> SQLite
+    commands/ -> services/ -> repo/ (the repository package), db.py -> SQLite
 
 Each test names the rule it checks; a failure lists every file and line that breaks it."""
 from __future__ import annotations
@@ -10,11 +10,11 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "outreach_cli"
 
-# Exceptions, named rather than skipped (none now: tick.py's SQL moved into repo_delivery.py and its dry run's
+# Exceptions, named rather than skipped (none now: tick.py's SQL moved into repo/delivery.py and its dry run's
 # rolled-back transaction into db.Database.rehearsal). An entry here must hold SQL, or the test below fails.
 SQL_ALLOWED_FOR_NOW: dict[str, str] = {}
 
-SQL_HOMES = ("repo.py", "db.py", "schema.py", "engines/postgres.py", "engines/postgres_schema.py")
+SQL_HOMES = ("db.py", "schema.py", "engines/postgres.py", "engines/postgres_schema.py")
 SQL_WORDS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "CREATE ", "DROP ", "ALTER ", "PRAGMA ", "BEGIN",
              "COMMIT", "ROLLBACK", "WITH ", "REPLACE INTO")
 
@@ -75,8 +75,8 @@ def test_commands_import_no_repository():
 
 
 def test_repository_imports_no_layer_above():
-    """repo.py, repo_*.py, db.py and schema.py know nothing of services, commands or the terminal."""
-    found = _breaks(lambda n: n in SQL_HOMES or n.startswith("repo_"),
+    """repo/ (the repository package), db.py and schema.py know nothing of services, commands or the terminal."""
+    found = _breaks(lambda n: n in SQL_HOMES or n.startswith("repo/"),
                     lambda m: _starts(m, ("rich", "typer", "click", "outreach_cli.services", "outreach_cli.commands",
                                           "outreach_cli.cli", "outreach_cli.render")))
     assert found == [], "\n".join(found)
@@ -134,10 +134,10 @@ def _sql_strings(tree: ast.AST):
 
 
 def test_only_the_repository_holds_sql():
-    """SQL lives in repo.py, repo_*.py, db.py and schema.py; the named exception is printed, never silent."""
+    """SQL lives in repo/ (the repository package), db.py and schema.py; the named exception is printed, never silent."""
     found, excepted = [], []
     for name, tree in _modules():
-        if name in SQL_HOMES or name.startswith("repo_"):
+        if name in SQL_HOMES or name.startswith("repo/"):
             continue
         statements = [f"{name}:{line} {text}" for line, text in _sql_strings(tree)]
         if name in SQL_ALLOWED_FOR_NOW:

@@ -2,7 +2,8 @@
 searches an index; none scans messages, threads, candidates or the ledger (see bench/ for the figures)."""
 import pytest
 
-from outreach_cli import repo, repo_delivery
+from outreach_cli import repo
+from outreach_cli.repo import delivery as repo_delivery
 from outreach_cli.services import tick as tick_service
 
 BIG_TABLES = ("messages", "threads", "candidates", "ledger")

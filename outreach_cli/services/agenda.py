@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .. import repo_views
+from ..repo import views as repo_views
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, to_text
 from ..clock import Clock

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .. import repo_audit, repo_incoming
+from ..repo import audit as repo_audit
+from ..repo import incoming as repo_incoming
 from ..errors import refuse
 from .common import acting_seat
 

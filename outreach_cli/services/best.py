@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from .. import repo_views
+from ..repo import views as repo_views
 from ..besttime import Rates, best_moment
 from ..timeparse import from_text, get_zone
 from ..window import DAYS

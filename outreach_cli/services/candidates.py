@@ -6,7 +6,9 @@ import io
 import re
 from pathlib import Path
 
-from .. import repo, repo_candidates, repo_incoming
+from .. import repo
+from ..repo import candidates as repo_candidates
+from ..repo import incoming as repo_incoming
 from ..errors import OutreachError, refuse
 from ..results import ImportResult, Removed
 from ..shapes import candidate as candidate_shape

@@ -1,7 +1,8 @@
 """`outreach db copy --to TARGET` (P5): the whole database into an empty one of either engine."""
 from __future__ import annotations
 
-from .. import db as dbmod, repo_copy
+from .. import db as dbmod
+from ..repo import copy as repo_copy
 from ..errors import refuse
 from .common import check_every_seat
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from .. import repo, repo_ledger
+from .. import repo
+from ..repo import ledger as repo_ledger
 from ..errors import refuse
 from ..timeparse import get_zone, localize, to_text
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 
-from .. import repo_transports
+from ..repo import transports as repo_transports
 from ..errors import refuse
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
 from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, password_env_warning, use_case
@@ -68,7 +68,7 @@ def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
 def _unsettled(db, seat, kind: str) -> str | None:
     """D10: the seat's messages in flight, unknown or waiting to retry, named in one line; `none` is refused while
     there are any, since it would record as sent a message that never left."""
-    from .. import repo_delivery
+    from ..repo import delivery as repo_delivery
     rows = repo_delivery.unsettled_of_seat(db, seat["id"])
     if not rows:
         return None

@@ -1,7 +1,9 @@
 """doctor: check every invariant and report each finding (C10, K5, F4, F5, privacy, schema)."""
 from __future__ import annotations
 
-from .. import db as dbmod, repo, repo_delivery, repo_doctor as checks
+from .. import db as dbmod, repo
+from ..repo import delivery as repo_delivery
+from ..repo import doctor as checks
 from ..errors import DamagedDatabase, OutreachError
 from ..schema import MIGRATIONS
 from ..timeparse import to_text
@@ -120,7 +122,7 @@ def _overdue(db, clock):
 
 def _removed(db, clock):
     leftovers, texts = checks.removed_leftovers(db)
-    from .. import repo_incoming
+    from ..repo import incoming as repo_incoming
     mails = repo_incoming.personal_incoming_of_removed(db)
     if leftovers or texts or mails:
         return [_finding("privacy", f"{leftovers} removed candidate(s), {texts} of their messages and {mails} of "

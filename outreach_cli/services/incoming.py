@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import repo, repo_delivery, repo_incoming
+from .. import repo
+from ..repo import delivery as repo_delivery
+from ..repo import incoming as repo_incoming
 from ..errors import OutreachError, refuse
 from ..timeparse import from_text, to_text
 from .common import acting_seat, find_thread, use_case

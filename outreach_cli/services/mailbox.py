@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from .. import repo_incoming
+from ..repo import incoming as repo_incoming
 from ..errors import refuse
 from .common import acting_seat, check_server_options, given_options, password_env_warning, use_case
 from .incoming import ALLOWED, IMAP_DEFAULTS, IMAP_PORTS, effective_settings, source_name

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from .. import repo_delivery
+from ..repo import delivery as repo_delivery
 from ..timeparse import from_text, to_text
 from .placement import placer_of
 

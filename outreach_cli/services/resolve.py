@@ -1,7 +1,8 @@
 """resolve: settle a message whose delivery is `unknown` (D5): it went, send it again, or cancel it."""
 from __future__ import annotations
 
-from .. import repo, repo_delivery
+from .. import repo
+from ..repo import delivery as repo_delivery
 from ..errors import refuse
 from ..shapes import message as message_shape
 from ..timeparse import to_text

@@ -4,7 +4,9 @@ from __future__ import annotations
 import os
 from datetime import date, datetime, timedelta
 
-from .. import placeholders, repo, repo_delivery, repo_scheduling
+from .. import placeholders, repo
+from ..repo import delivery as repo_delivery
+from ..repo import scheduling as repo_scheduling
 from ..errors import OutreachError, Refusals, refuse
 from ..results import Canceled, Discarded, RescheduleResult, ScheduleResult
 from ..shapes import Stream, thread as thread_shape
@@ -213,7 +215,7 @@ def _check_recipients(db, seat, draft_id: int, problems: _Problems) -> int:
         outside = repo.first_out_of_network_recipient(db, draft_id)
         if outside is not None:
             problems.check(_check_recipient, seat, outside)
-    from ..repo_incoming import undeliverable_recipients
+    from ..repo.incoming import undeliverable_recipients
     bounced = undeliverable_recipients(db, draft_id)
     if bounced:  # I5: a hard bounce marked their email undeliverable
         problems.add(refuse("missing_value", f"The email of {', '.join(bounced)} bounced as undeliverable (email); "

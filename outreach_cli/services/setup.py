@@ -4,7 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import db as dbmod, repo, repo_delivery
+from .. import db as dbmod, repo
+from ..repo import delivery as repo_delivery
 from ..errors import OutreachError, refuse
 from ..timeparse import get_zone, parse_when, to_text
 from ..clock import Clock, SimulatedClock
@@ -130,7 +131,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         fields["list_unsubscribe"] = 1 if list_unsubscribe else 0
     if also_from is not None:  # I8: another address the seat sends from; mail from it is never an answer
         from email.utils import parseaddr
-        from .. import repo_incoming
+        from ..repo import incoming as repo_incoming
         from .delivery import check_from_address
         address = parseaddr(check_from_address(also_from))[1].strip().lower()
         repo_incoming.add_seat_address(db, seat["id"], address)

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 
-from .. import placeholders, repo, repo_templates
+from .. import placeholders, repo
+from ..repo import templates as repo_templates
 from ..errors import refuse
 from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
 from ..clock import Clock

@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from .. import repo, repo_delivery
+from .. import repo
+from ..repo import delivery as repo_delivery
 from ..clock import SimulatedClock
 from ..errors import refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from .. import repo, repo_views
+from .. import repo
+from ..repo import views as repo_views
 from ..errors import refuse
 from ..shapes import draft as draft_shape, ledger_row, message as message_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, to_text

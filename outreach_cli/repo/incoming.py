@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from .errors import refuse
-from .repo import MESSAGE_SELECT, _id
+from ..errors import refuse
+from . import MESSAGE_SELECT, _id
 
 INCOMING_SELECT = "SELECT i.*, s.name AS seat FROM incoming i JOIN seats s ON s.id = i.seat_id "
 

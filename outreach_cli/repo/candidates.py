@@ -1,4 +1,4 @@
-"""The SQL of candidates beyond single rows (repo.py): existence, bulk import, erasure."""
+"""The SQL of candidates beyond single rows (repo/__init__.py): existence, bulk import, erasure."""
 from __future__ import annotations
 
 IMPORT_COLUMNS = ("handle", "first_name", "last_name", "company", "title", "timezone", "email", "country", "out_of_network")

@@ -1,7 +1,7 @@
 """The SQL of the read-only views: inbox folders (V1), stats (R3), the agenda's rehearsal."""
 from __future__ import annotations
 
-from .repo import MESSAGE_SELECT
+from . import MESSAGE_SELECT
 
 # folder -> (condition, order) over messages m joined to their thread t
 _FOLDERS = {

@@ -3,7 +3,7 @@ repo_*.py modules hold the SQL of one area each. Functions take a Database and r
 no rules live here. A missing row is a plain NotFound; the services word it for the recruiter."""
 from __future__ import annotations
 
-from .errors import NotFound
+from ..errors import NotFound
 
 def _insert(db, table: str, fields: dict) -> int:
     columns = ", ".join(fields)
@@ -59,7 +59,7 @@ def latest_recorded(db):
     found = [value for value in db.one(LATEST_RECORDED) if value]
     if not found:
         return None
-    from .timeparse import from_text
+    from ..timeparse import from_text
     return from_text(max(found))
 
 
