@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test test-fast demo bench clean install uninstall
+.PHONY: lint test test-fast demo bench clean install uninstall
 
 # make install: outreach in its own virtual environment under $(PREFIX)/share/outreach/venv and one link,
 # $(PREFIX)/bin/outreach (the pipx way; no root). PREFIX defaults to ~/.local, so the link is on the usual PATH.
@@ -19,11 +19,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# The quality gate (docs/architecture.md "The quality gate"): lint rules, the formatter's check, the types.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy outreach_cli
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 # The suite without the tests marked slow (kill -9, races, the cron install, PostgreSQL's concurrency): a few minutes.
-test-fast: $(STAMP)
+test-fast: lint
 	$(BIN)/python -m pytest -q -m "not slow"
 
 demo: $(STAMP)

@@ -6,7 +6,7 @@ any time a test chooses. `commands/_common.run` builds one per command (`service
 and passes it down as the keyword `clock`."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -18,7 +18,7 @@ class Clock(Protocol):
     def simulated(self) -> bool: ...
 
     @property
-    def real(self) -> "Clock": ...
+    def real(self) -> Clock: ...
 
     def now(self) -> datetime: ...
 
@@ -26,7 +26,7 @@ class Clock(Protocol):
 def wall_now() -> datetime:
     """The real time, UTC, whole seconds (also for records that never follow a simulated clock, such as the
     time a migration was applied)."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 class SystemClock:
@@ -36,13 +36,13 @@ class SystemClock:
     floor = None  # D20: the latest instant the database recorded; now never goes behind it
 
     @property
-    def real(self) -> "SystemClock":
+    def real(self) -> SystemClock:
         return self
 
     def follow(self, server_now: datetime | None) -> None:
         """P4: read the real time as the database server's (every machine's claims then agree)."""
         if server_now is not None:
-            self.offset = server_now - datetime.now(timezone.utc)
+            self.offset = server_now - datetime.now(UTC)
 
     def hold_at(self, latest: datetime | None) -> None:
         """D20: never read a time before `latest`, an instant the database already recorded (after a clock
@@ -52,7 +52,7 @@ class SystemClock:
     def machine_now(self) -> datetime:
         """The machine's (or, P4, the database server's) time, before D20's floor."""
         if self.offset is not None:
-            return (datetime.now(timezone.utc) + self.offset).replace(microsecond=0)
+            return (datetime.now(UTC) + self.offset).replace(microsecond=0)
         return wall_now()
 
     def behind(self) -> bool:

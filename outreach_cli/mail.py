@@ -38,7 +38,7 @@ def _parse_with_email(text: str) -> tuple[str, str] | None:
     return name, addr
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _strict_supported() -> bool:
     import inspect
     return "strict" in inspect.signature(getaddresses).parameters
@@ -182,9 +182,7 @@ def fold_unstructured(name: str, text: str) -> str:
     if _PLAIN_TEXT.match(text) and "=?" not in text:
         lines, line = [], head.rstrip(" ")
         for word in text.split(" "):
-            if line.endswith(":"):
-                line += " " + word
-            elif len(line) + 1 + len(word) <= _MAX_LINE:
+            if line.endswith(":") or len(line) + 1 + len(word) <= _MAX_LINE:
                 line += " " + word
             else:
                 lines.append(line)

@@ -88,7 +88,7 @@ class Personaliser:
         self.signed = signed("", signature)  # M2: the seat's signature, as written (no placeholders)
 
     @classmethod
-    def of_draft(cls, draft, sender_name: str, signature: str | None = None) -> "Personaliser":
+    def of_draft(cls, draft, sender_name: str, signature: str | None = None) -> Personaliser:
         texts = {"subject": draft["subject"], "body": draft["body"]}
         if draft["followup_body"] is not None:
             texts.update(followup_subject=draft["followup_subject"], followup_body=draft["followup_body"])

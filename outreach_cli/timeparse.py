@@ -5,11 +5,11 @@ Instants are aware UTC datetimes in memory and `YYYY-MM-DDTHH:MM:SSZ` text in th
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .errors import refuse
 
-UTC = timezone.utc
+UTC = UTC
 _DURATION = re.compile(r"^(?:(\d{1,9})w)?(?:(\d{1,9})d)?(?:(\d{1,9})h)?(?:(\d{1,9})m)?$")
 # L1: every instant accepted or reached lies in these bounds, and a duration is at most 10 years.
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)

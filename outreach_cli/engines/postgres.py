@@ -139,7 +139,7 @@ class Cursor:
             else:
                 self._cursor.execute(text, tuple(params))  # always parsed: `%%` stands for `%`
         except Exception as exc:
-            raise self._owner.error(exc)
+            raise self._owner.error(exc) from exc
         return self
 
     def executemany(self, sql, seq):
@@ -151,7 +151,7 @@ class Cursor:
         try:
             self._cursor.executemany(text, rows)
         except Exception as exc:
-            raise self._owner.error(exc)
+            raise self._owner.error(exc) from exc
         return self
 
     @property
@@ -222,7 +222,7 @@ class Database:
     # row-level security keeps the seat-owned tables so by itself.
     acting_seats = "id IN (SELECT outreach_acting_seats())"
 
-    def roles(self) -> "Roles":
+    def roles(self) -> Roles:
         """Who this connection is (P6), read once, when a command first needs it."""
         if self._roles is None:
             row = self.conn.raw.execute(

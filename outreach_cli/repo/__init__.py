@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..errors import NotFound
 
+
 def _insert(db, table: str, fields: dict) -> int:
     columns = ", ".join(fields)
     marks = ", ".join("?" for _ in fields)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-
 # The due moment of a scheduled message (D5): a retry falls due at its retry_at. `messages_due` (0004) is an
 # index on this very expression, so the due query and `clock set` search it.
 DUE_AT = "coalesce(m.retry_at_utc, m.send_at_utc)"

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections import Counter
 
+from ..errors import refuse
 from ..repo import audit as repo_audit
 from ..repo import incoming as repo_incoming
-from ..errors import refuse
 from .common import acting_seat
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from ..repo import views as repo_views
 from ..besttime import Rates, best_moment
+from ..repo import views as repo_views
 from ..timeparse import from_text, get_zone
 from ..window import DAYS
 from .placement import placer_of

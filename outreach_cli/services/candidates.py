@@ -7,13 +7,13 @@ import re
 from pathlib import Path
 
 from .. import repo
+from ..clock import Clock
+from ..errors import OutreachError, refuse
 from ..repo import candidates as repo_candidates
 from ..repo import incoming as repo_incoming
-from ..errors import OutreachError, refuse
 from ..results import ImportResult, Removed
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
-from ..clock import Clock
 from .common import candidate_named, check_every_seat, use_case
 from .scheduling import cancel_and_refund
 
@@ -200,7 +200,7 @@ def read_csv_rows(path: Path):
         try:
             for record in reader:
                 if any(cell.strip() for cell in record):
-                    yield line, dict(zip(header, record))
+                    yield line, dict(zip(header, record, strict=False))  # a short or long row keeps its cells (import checks them)
                 line = reader.line_num + 1
         except csv.Error as exc:
             raise refuse("invalid_input", f"{path} line {line} is not valid CSV: {_csv_problem(exc)}.") from None

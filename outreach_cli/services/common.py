@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import functools
 
-from ..clock import Clock, make_clock
 from .. import repo
+from ..clock import Clock, make_clock
 from ..errors import NotFound, OutreachError, refuse
 from ..repo import get_setting, seat_by_id
 from ..timeparse import from_text

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from .. import db as dbmod
-from ..repo import copy as repo_copy
 from ..errors import refuse
+from ..repo import copy as repo_copy
 from .common import check_every_seat
 
 
@@ -19,12 +19,11 @@ def copy(db, *, to: str) -> dict:
                                        and target.resolve() == db.path.resolve()):
         raise refuse("invalid_input", "--to names the database being copied; give it another one.")
     counts = {}
-    with dbmod.creating(target) as out:
-        with out.transaction():
-            for table in repo_copy.tables(db):
-                names = [c for c in repo_copy.columns(db, table) if c in set(repo_copy.columns(out, table))]
-                counts[table] = sum(repo_copy.insert_rows(out, table, names, rows)
-                                    for rows in repo_copy.iter_rows(db, table, names))
-                repo_copy.set_id_floor(out, table, repo_copy.next_id_floor(db, table))
+    with dbmod.creating(target) as out, out.transaction():
+        for table in repo_copy.tables(db):
+            names = [c for c in repo_copy.columns(db, table) if c in set(repo_copy.columns(out, table))]
+            counts[table] = sum(repo_copy.insert_rows(out, table, names, rows)
+                                for rows in repo_copy.iter_rows(db, table, names))
+            repo_copy.set_id_floor(out, table, repo_copy.next_id_floor(db, table))
     return {"from": str(db.path), "to": str(target), "engine": "postgres" if dbmod.is_uri(target) else "sqlite",
             "tables": counts}

@@ -5,8 +5,8 @@ import calendar
 from datetime import datetime
 
 from .. import repo
-from ..repo import ledger as repo_ledger
 from ..errors import refuse
+from ..repo import ledger as repo_ledger
 from ..timeparse import get_zone, localize, to_text
 
 CAP_MULTIPLE = 4

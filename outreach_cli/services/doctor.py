@@ -1,14 +1,15 @@
 """doctor: check every invariant and report each finding (C10, K5, F4, F5, privacy, schema)."""
 from __future__ import annotations
 
-from .. import db as dbmod, repo
+from .. import db as dbmod
+from .. import repo
+from ..clock import Clock
+from ..errors import DamagedDatabase, OutreachError
 from ..repo import delivery as repo_delivery
 from ..repo import doctor as checks
-from ..errors import DamagedDatabase, OutreachError
+from ..results import DoctorResult, Finding
 from ..schema import MIGRATIONS
 from ..timeparse import to_text
-from ..clock import Clock
-from ..results import DoctorResult, Finding
 from .common import clock_or_damaged
 
 

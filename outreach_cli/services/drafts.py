@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 
 from .. import placeholders, repo
+from ..clock import Clock
 from ..errors import OutreachError, refuse
 from ..results import Discarded
 from ..shapes import draft as draft_shape
 from ..timeparse import parse_duration, to_text
-from ..clock import Clock
 from .common import acting_seat, find_draft, use_case
 
 SUBJECT_MAX, BODY_MAX = 200, 1900

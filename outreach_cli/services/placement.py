@@ -199,7 +199,7 @@ class Placer:
             self._placed[key] = placed
         return placed
 
-    def followup(self, candidate_timezone, candidate_country) -> "FollowupPlace":
+    def followup(self, candidate_timezone, candidate_country) -> FollowupPlace:
         key = (candidate_timezone, candidate_country)
         found = self._followups.get(key)
         if found is None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from .. import repo
+from ..clock import Clock
 from ..errors import OutreachError, refuse
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
-from ..clock import Clock
 from .common import find_thread, use_case
 from .credits import charge, payer, refund
 from .scheduling import cancel_and_refund

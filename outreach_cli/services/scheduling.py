@@ -5,18 +5,19 @@ import os
 from datetime import date, datetime, timedelta
 
 from .. import placeholders, repo
+from ..clock import Clock
+from ..errors import OutreachError, Refusals, refuse
 from ..repo import delivery as repo_delivery
 from ..repo import scheduling as repo_scheduling
-from ..errors import OutreachError, Refusals, refuse
 from ..results import Canceled, Discarded, RescheduleResult, ScheduleResult
-from ..shapes import Stream, thread as thread_shape
+from ..shapes import Stream
+from ..shapes import thread as thread_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, shift, to_text
-from ..clock import Clock
 from .common import find_message, find_thread, use_case
-from .credits import check_can_pay, charge, payer, refund, refund_many
+from .credits import charge, check_can_pay, payer, refund, refund_many
 from .decision import cancellations
-from .placement import FOLLOWUP_MAX, placer_of
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
+from .placement import FOLLOWUP_MAX, placer_of
 
 SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled", "followup_not_available",
                   "initial_not_sent")
@@ -120,7 +121,7 @@ class _Texts:
     def ok(self) -> bool:
         return not (self.missing or self.too_long)
 
-    def add_problems(self, problems: "_Problems") -> None:
+    def add_problems(self, problems: _Problems) -> None:
         if self.missing:
             by_fields: dict[str, list[str]] = {}
             for handle, fields in self.missing:  # every candidate named, grouped by what they lack
@@ -345,7 +346,7 @@ def _insert_threads(db, draft, seat, times, texts, now, problems: _Problems, due
             due_counts[initial_at] = due_counts.get(initial_at, 0) + 1
             if len(rendered) > 1:
                 due_counts[followup_at] = due_counts.get(followup_at, 0) + 1
-            for kind, (subject, body) in zip(("initial", "followup"), rendered):
+            for kind, (subject, body) in zip(("initial", "followup"), rendered, strict=False):  # one or two messages
                 followup = kind == "followup"
                 message_rows.append((thread_id, kind, seat["id"], candidate_id, subject, body, "scheduled",
                                      followup_at if followup else initial_at, zone_name, source,

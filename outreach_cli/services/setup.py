@@ -4,12 +4,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .. import db as dbmod, repo
-from ..repo import delivery as repo_delivery
-from ..errors import OutreachError, refuse
-from ..timeparse import get_zone, parse_when, to_text
+from .. import db as dbmod
+from .. import repo
 from ..clock import Clock, SimulatedClock
+from ..errors import OutreachError, refuse
+from ..repo import delivery as repo_delivery
 from ..results import ClockState, InitResult
+from ..timeparse import get_zone, parse_when, to_text
 from .common import acting_seat, check_admin, check_may_act, check_name, seat_named, use_case
 from .credits import allotment, grant, next_refresh
 
@@ -131,6 +132,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         fields["list_unsubscribe"] = 1 if list_unsubscribe else 0
     if also_from is not None:  # I8: another address the seat sends from; mail from it is never an answer
         from email.utils import parseaddr
+
         from ..repo import incoming as repo_incoming
         from .delivery import check_from_address
         address = parseaddr(check_from_address(also_from))[1].strip().lower()

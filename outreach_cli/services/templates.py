@@ -1,15 +1,15 @@
 """Saved one- and two-message templates (T1-T4), and drafts made from them."""
 from __future__ import annotations
 
-
 from .. import placeholders, repo
-from ..repo import templates as repo_templates
-from ..errors import refuse
-from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
 from ..clock import Clock
+from ..errors import refuse
+from ..repo import templates as repo_templates
 from ..results import TemplateDeleted
+from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
 from .common import check_name, find_draft, use_case
 from .drafts import check_text, compose, parse_delay
+
 
 def _template(db, name: str):
     row = repo_templates.template_named(db, name)

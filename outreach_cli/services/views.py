@@ -4,11 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .. import repo
-from ..repo import views as repo_views
-from ..errors import refuse
-from ..shapes import draft as draft_shape, ledger_row, message as message_shape
-from ..timeparse import from_text, get_zone, localize, parse_when, to_text
 from ..clock import Clock
+from ..errors import refuse
+from ..repo import views as repo_views
+from ..shapes import draft as draft_shape
+from ..shapes import ledger_row
+from ..shapes import message as message_shape
+from ..timeparse import from_text, get_zone, localize, parse_when, to_text
 from .common import acting_seat, find_thread
 
 FOLDERS = ("drafts",) + repo_views.MESSAGE_FOLDERS
