@@ -25,11 +25,11 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy outreach_cli
 
-test: lint
+test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 # The suite without the tests marked slow (kill -9, races, the cron install, PostgreSQL's concurrency): a few minutes.
-test-fast: lint
+test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
 
 demo: $(STAMP)
