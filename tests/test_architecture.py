@@ -154,3 +154,19 @@ def test_the_named_exception_still_exists():
     trees = dict(_modules())
     for name in SQL_ALLOWED_FOR_NOW:
         assert name in trees and list(_sql_strings(trees[name])), f"{name} holds no SQL now; drop its exception"
+
+
+def test_no_package_name_is_shadowed_by_its_own_module():
+    """A package's top-level name that is also one of its modules (`repo.candidates` the function and
+    `repo/candidates.py`) changes meaning the moment that module is imported anywhere: none may exist."""
+    found = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        modules = {p.stem for p in init.parent.glob("*.py")} | {p.name for p in init.parent.iterdir() if p.is_dir()}
+        for node in ast.parse(init.read_text(encoding="utf-8")).body:
+            names = []
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                names = [node.name]
+            elif isinstance(node, ast.Assign):
+                names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            found += [f"{init.relative_to(PACKAGE)}:{node.lineno} defines {n}" for n in names if n in modules]
+    assert found == [], "\n".join(found)

@@ -137,7 +137,7 @@ def candidate_ids(db, handles: list[str]) -> dict[str, int]:
     return found
 
 
-def candidates(db):
+def listed_candidates(db):
     return db.all("SELECT * FROM candidates WHERE removed = 0 ORDER BY handle")
 
 

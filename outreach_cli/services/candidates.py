@@ -313,7 +313,7 @@ def handles_from_file(path: Path) -> list[str]:
 
 
 def list_all(db) -> list[dict]:
-    return [candidate_shape(r) for r in repo.candidates(db)]
+    return [candidate_shape(r) for r in repo.listed_candidates(db)]
 
 
 def show(db, *, handle: str) -> dict:

@@ -359,40 +359,30 @@ class _Senders:
         import json
         return json.dumps(self.settings[seat_id], sort_keys=True)
 
+    def cls(self, seat_id: int):
+        """The class of the seat's transport (what it can do), or None for a seat without one."""
+        from ..transports import transport_class
+        settings = self.settings.get(seat_id)
+        return transport_class(settings["kind"]) if settings else None
+
+    def _claimed_with(self, row):
+        """D10: the transport that made the claim decides, not the seat's current one."""
+        import json
+        from ..transports import transport_class
+        settings = json.loads(row["claim_transport"]) if row["claim_transport"] else self.settings.get(row["seat_id"])
+        return (transport_class(settings["kind"]), settings) if settings else (None, None)
+
     def already_delivered(self, row) -> str | bool | None:
-        """For a stale outbox claim: the file name if its file is in new/, else False; None for any other
-        transport (cannot be told). D10: the transport that made the claim decides, not the seat's current one."""
-        settings = self.settings.get(row["seat_id"])
-        if row["claim_transport"]:
-            import json
-            settings = json.loads(row["claim_transport"])
-        if not settings or settings["kind"] != "outbox":
-            return None
-        from ..transports.outbox import OutboxTransport
-        try:
-            name = OutboxTransport.file_name(row["internet_message_id"])
-        except ValueError:
-            return None
-        return name if os.path.exists(os.path.join(settings["dir"], "new", name)) else False
+        """For a stale claim: the transport's reference if it is known to have gone, False if it is known not to
+        have, None if its transport cannot tell (D5)."""
+        cls, settings = self._claimed_with(row)
+        return cls.already_delivered(settings, row["internet_message_id"]) if cls else None
 
     def remove_orphans(self, row) -> None:
-        """Point 10 of issue 21: a killed outbox write leaves `tmp/NAME.pid.random` (candidate text); once its
-        message is settled, the file goes."""
-        import glob
-        import json
-        settings = json.loads(row["claim_transport"]) if row["claim_transport"] else self.settings.get(row["seat_id"])
-        if not settings or settings.get("kind") != "outbox":
-            return
-        from ..transports.outbox import OutboxTransport
-        try:
-            name = OutboxTransport.file_name(row["internet_message_id"])
-        except ValueError:
-            return
-        for path in glob.glob(os.path.join(glob.escape(os.path.join(settings["dir"], "tmp", name)) + ".*")):
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+        """Once a stale claim is settled, what its killed attempt left behind goes (issue 21, point 10)."""
+        cls, settings = self._claimed_with(row)
+        if cls:
+            cls.remove_orphans(settings, row["internet_message_id"])
 
     def _transport(self, seat_id: int):
         if seat_id not in self.open:
@@ -401,31 +391,22 @@ class _Senders:
         return self.open[seat_id]
 
     def attempt(self, claims: list) -> list:
-        """[(claim, outcome, accepted_at)] in claim order."""
-        from ..transports import Accepted, Permanent, Temporary, Unknown
-        out = []
-        batched = []
-        for claim in claims:
-            transport = self._transport(claim.seat_id)
+        """[(claim, outcome, accepted_at)] in claim order: each seat's claims go to its transport in one
+        `send_many` (a batch for a batchable one, one message for the others, D5)."""
+        from ..transports import Permanent
+        out: list = [None] * len(claims)
+        by_seat: dict = {}
+        for index, claim in enumerate(claims):
             try:
                 envelope = _envelope(claim)
             except Exception as exc:  # noqa: BLE001 - a message that cannot be built never goes
-                out.append([claim, Permanent(f"The message could not be built: {exc}"), None])
+                out[index] = [claim, Permanent(f"The message could not be built: {exc}"), None]
                 continue
-            deferred = hasattr(transport, "send_deferred") and len(claims) > 1
-            try:
-                outcome = transport.send_deferred(envelope) if deferred else transport.send(envelope)
-            except Exception as exc:  # noqa: BLE001 - a transport bug: it may have gone
-                outcome = Unknown(f"The transport stopped with an error: {exc}")
-            if deferred and isinstance(outcome, Accepted):
-                batched.append(transport)
-            out.append([claim, outcome, self._accepted_at(claim)])
-        for transport in dict.fromkeys(batched):
-            problem = transport.sync()  # one directory sync for the batch, before any of it is recorded as sent
-            if problem:
-                for item in out:
-                    if isinstance(item[1], Accepted) and self.open.get(item[0].seat_id) is transport:
-                        item[1] = Temporary(problem)
+            by_seat.setdefault(claim.seat_id, []).append((index, envelope))
+        for seat_id, items in by_seat.items():
+            outcomes = self._transport(seat_id).send_many([envelope for _index, envelope in items])
+            for (index, _built), outcome in zip(items, outcomes, strict=True):
+                out[index] = [claims[index], outcome, self._accepted_at(claims[index])]
         return out
 
     def _accepted_at(self, claim) -> str:
@@ -555,7 +536,8 @@ class _Run:
         return self.senders.kind(seat_id) if self.senders is not None else None
 
     def _batchable(self, seat_id: int) -> bool:
-        return self._transport_kind(seat_id) == "outbox"
+        cls = self.senders.cls(seat_id) if self.senders is not None else None
+        return bool(cls and cls.batchable)
 
     def _must_stop_before(self, row) -> bool:
         """A batch of claims ends before a message that depends on one of them (a follow-up of a claimed
@@ -564,8 +546,7 @@ class _Run:
             return False
         if self.decided.get(row["other_id"]) == "claimed" or len(self.to_claim) >= CLAIM_BATCH:
             return True
-        kind = self._transport_kind(row["seat_id"])
-        return kind is not None and kind != "outbox"
+        return self._transport_kind(row["seat_id"]) is not None and not self._batchable(row["seat_id"])
 
     def _decide(self, row, bound: str) -> None:
         sent_text = self._send_text(row)
@@ -685,7 +666,7 @@ class _Run:
         address at its first attempt by an email transport, in the claim's transaction; never after."""
         from .. import mail
         if (row["attempts"] != 1 or not row["from_address"] or mail.FALLBACK_DOMAIN not in row["internet_message_id"]
-                or self.senders.kind(row["seat_id"]) not in ("outbox", "smtp", "sendmail")):
+                or not self.senders.cls(row["seat_id"]).email):
             return row
         new_id = mail.new_message_id(row["from_address"])
         if mail.FALLBACK_DOMAIN in new_id:
@@ -724,7 +705,7 @@ class _Run:
             else:
                 unknown.append((settled.failure, mid))
                 report["unknown"].append(mid)
-                if self.senders.kind(claim.seat_id) != "outbox":
+                if self.senders.cls(claim.seat_id).pauses_on_unknown:
                     self._pause(claim, "hung", settled.failure)  # D18: one time-out and one unknown, not one each
         for write, rows in ((repo_delivery.record_sent, sent), (repo_delivery.record_retry, retries),
                             (repo_delivery.record_failed, failed), (repo_delivery.record_unknown, unknown),

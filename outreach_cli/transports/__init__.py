@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Protocol, Union
+from collections.abc import Callable
+from typing import Any, ClassVar, Union
 
 DEFAULT_TIMEOUT = 60
 KINDS = ("none", "outbox", "smtp", "sendmail", "exec")
@@ -76,22 +77,62 @@ class Envelope:
     message: dict = field(default_factory=dict)
 
 
-class Transport(Protocol):
-    kind: str
+class Transport:
+    """The base of every transport: what a tick and `delivery set` ask of one, so that neither names a kind.
 
-    def send(self, envelope: Envelope) -> Outcome: ...
+    kind: its name in `delivery set KIND`; email: it needs a sender address and the recipients' emails (D3);
+    batchable: idempotent by name, so a tick claims its messages a batch at a time and sends them with one
+    `send_many`; pauses_on_unknown: an `Unknown` outcome (a time-out) holds the seat's next messages (D18)."""
+    kind: ClassVar[str]
+    email: ClassVar[bool] = False
+    batchable: ClassVar[bool] = False
+    pauses_on_unknown: ClassVar[bool] = True
 
-    def check(self) -> str: ...
+    def __init__(self, settings: dict[str, Any]):
+        self.settings = settings
 
-    def close(self) -> None: ...
+    @classmethod
+    def effective(cls, options: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def send(self, envelope: Envelope) -> Outcome:
+        raise NotImplementedError
+
+    def send_many(self, envelopes: list[Envelope]) -> list[Outcome]:
+        """One outcome per envelope, in order; a transport's bug is an `Unknown` (the message may have gone)."""
+        return [self._guarded(self.send, envelope) for envelope in envelopes]
+
+    @classmethod
+    def already_delivered(cls, settings: dict[str, Any], internet_message_id: str) -> str | bool | None:
+        """For a claim left by a tick that stopped (D5): its reference if the message is known to have been
+        delivered, False if it is known not to have been, None if the transport cannot tell."""
+        return None
+
+    @classmethod
+    def remove_orphans(cls, settings: dict[str, Any], internet_message_id: str) -> None:
+        """Once such a claim is settled: remove what a killed attempt left behind (nothing, by default)."""
+
+    def check(self) -> str:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+    @staticmethod
+    def _guarded(send: Callable[[Envelope], Outcome], envelope: Envelope) -> Outcome:
+        try:
+            return send(envelope)
+        except Exception as exc:  # noqa: BLE001 - a transport bug: it may have gone
+            return Unknown(f"The transport stopped with an error: {exc}")
 
 
-def transport_class(kind: str):
+def transport_class(kind: str) -> type[Transport]:
     if kind not in _TABLE:
         raise ValueError(f"unknown transport {kind!r}")
     module_name, class_name = _TABLE[kind].split(":")
     module = importlib.import_module(f"{__name__}.{module_name}")
-    return getattr(module, class_name)
+    cls: type[Transport] = getattr(module, class_name)
+    return cls
 
 
 def effective_settings(kind: str, options: dict) -> dict:

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import shlex
 
-from . import DEFAULT_TIMEOUT, Envelope, NotConfigured, Unknown, Permanent, transport_failure
+from . import DEFAULT_TIMEOUT, Envelope, NotConfigured, Unknown, Permanent, Transport, transport_failure
 from ._process import TimedOut, command_exists, run
 from .sendmail import exit_outcome
 
 
-class ExecTransport:
+class ExecTransport(Transport):
     kind = "exec"
     OPTIONS = ("command", "timeout")
 

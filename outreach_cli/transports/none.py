@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from ..errors import refuse
-from . import Accepted, Envelope
+from . import Accepted, Envelope, Transport
 
 
-class NoneTransport:
+class NoneTransport(Transport):
     kind = "none"
     OPTIONS: tuple = ()
 

@@ -10,13 +10,18 @@ import os
 import secrets
 from pathlib import Path
 
-from . import DEFAULT_TIMEOUT, Accepted, Envelope, Permanent, Temporary, transport_failure
+from typing import Any
+
+from . import DEFAULT_TIMEOUT, Accepted, Envelope, Outcome, Permanent, Temporary, Transport, transport_failure
 
 FOLDERS = ("tmp", "new", "cur")
 
 
-class OutboxTransport:
+class OutboxTransport(Transport):
     kind = "outbox"
+    email = True
+    batchable = True  # idempotent by file name: a tick claims a batch, writes it and syncs new/ once
+    pauses_on_unknown = False
     OPTIONS = ("dir", "timeout")
 
     def __init__(self, settings: dict):
@@ -43,7 +48,42 @@ class OutboxTransport:
                 return Temporary(problem)
         return outcome
 
-    def send_deferred(self, envelope: Envelope):
+    def send_many(self, envelopes: list[Envelope]) -> list[Outcome]:
+        """Each file written, then new/ synced once before any of them counts as sent: a failed sync makes
+        every accepted one `Temporary` (tried again; a file already in new/ is then accepted as it is)."""
+        if len(envelopes) == 1:
+            return [self._guarded(self.send, envelopes[0])]
+        outcomes = [self._guarded(self.send_deferred, envelope) for envelope in envelopes]
+        if any(isinstance(outcome, Accepted) for outcome in outcomes):
+            problem = self.sync()
+            if problem:
+                outcomes = [Temporary(problem) if isinstance(o, Accepted) else o for o in outcomes]
+        return outcomes
+
+    @classmethod
+    def already_delivered(cls, settings: dict[str, Any], internet_message_id: str) -> str | bool | None:
+        """The file name if the message's file is in new/, else False (the outbox can always tell)."""
+        try:
+            name = cls.file_name(internet_message_id)
+        except ValueError:
+            return None
+        return name if os.path.exists(os.path.join(settings["dir"], "new", name)) else False
+
+    @classmethod
+    def remove_orphans(cls, settings: dict[str, Any], internet_message_id: str) -> None:
+        """Point 10 of issue 21: a killed write leaves `tmp/NAME.pid.random` (candidate text); it goes."""
+        import glob
+        try:
+            name = cls.file_name(internet_message_id)
+        except ValueError:
+            return
+        for path in glob.glob(glob.escape(os.path.join(settings["dir"], "tmp", name)) + ".*"):
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+    def send_deferred(self, envelope: Envelope) -> Outcome:
         """`send` without the directory sync: a tick writing a batch syncs new/ once (`sync()`) before it records
         any of them as sent."""
         if envelope.rfc822 is None:

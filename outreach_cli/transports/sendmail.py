@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shlex
 
-from . import DEFAULT_TIMEOUT, Accepted, Envelope, NotConfigured, Permanent, Temporary, Unknown, transport_failure
+from . import DEFAULT_TIMEOUT, Accepted, Envelope, NotConfigured, Permanent, Temporary, Unknown, Transport, transport_failure
 from ._process import TimedOut, command_exists, last_line, run
 
 EX_TEMPFAIL = 75
 
 
-class SendmailTransport:
+class SendmailTransport(Transport):
+    email = True
     kind = "sendmail"
     OPTIONS = ("command", "timeout")
 

@@ -14,7 +14,7 @@ import ssl
 
 from .. import secrets
 from ..mail import PLAIN_ADDRESS
-from . import DEFAULT_TIMEOUT, Accepted, Envelope, NotConfigured, Permanent, Temporary, Unknown, transport_failure
+from . import DEFAULT_TIMEOUT, Accepted, Envelope, NotConfigured, Permanent, Temporary, Unknown, Transport, transport_failure
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -31,7 +31,8 @@ class _Failure(Exception):
         self.config = config
 
 
-class SmtpTransport:
+class SmtpTransport(Transport):
+    email = True
     kind = "smtp"
     OPTIONS = ("host", "port", "security", "user", "auth", "password_env", "password_command", "ca_file", "timeout")
 
