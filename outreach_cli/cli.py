@@ -18,7 +18,8 @@ from .commands._common import share_options
 
 HELP = "Schedule InMail-style outreach to candidates: follow-ups, templates, exact credits."
 # The order of `--help` only: a command module not named here is still found, after these.
-HELP_ORDER = ("setup", "candidates", "messages", "views", "templates")
+HELP_ORDER = ("init", "seats", "contract", "clock", "candidates", "messages", "tick", "inbox", "credits", "stats",
+              "doctor", "templates")
 
 
 def _plain_options(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -86,7 +87,7 @@ class Commands(PlainGroup):
 # The command module a frequent command is registered in, read first so that a run (a cron `tick` every
 # minute) imports that one module rather than all of them. Only a hint: a name its module does not
 # register falls back to the whole table, so a stale entry costs time, never a wrong command.
-HINTS = {"tick": "views", "inbox": "views", "credits": "views", "stats": "views", "doctor": "views"}
+HINTS = {"tick": "tick", "inbox": "inbox", "credits": "credits", "stats": "stats", "doctor": "doctor"}
 
 
 def _hinted(name: str):

@@ -21,6 +21,10 @@ QUIET_HELP = "Print nothing on stdout on success; refusals and warnings still go
 DbOption = Annotated[Optional[str], typer.Option("--db", help=DB_HELP, show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
 SeatOption = Annotated[Optional[str], typer.Option("--seat", help="Act for this seat (default: the seat init created).")]
+# init and `seats add` share these two
+Zone = Annotated[Optional[str], typer.Option("--tz", help="IANA time zone, e.g. Europe/Paris.")]
+Credits = Annotated[Optional[int], typer.Option("--credits", help="Credits to grant now (default: the plan's "
+                                                                  "monthly allotment).")]
 
 # The options every command and group takes, before or after the subcommand (L9). A command function declares
 # `db` and `json` and passes them to run(); the CLI layer (share_options) gives every command and group the

@@ -6,7 +6,7 @@ from typing import Annotated
 import typer
 
 from .. import render
-from ._clock import showing_year
+from ._year import showing_year
 from ._common import DbOption, JsonOption, SeatOption, run
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, List, Optional
 import typer
 
 from .. import render
-from ._clock import showing_year
+from ._year import showing_year
 from ._common import DbOption, JsonOption, SeatOption, run
 
 When = Annotated[Optional[str], typer.Option("--at", help="When: 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h.")]

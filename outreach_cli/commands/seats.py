@@ -1,4 +1,4 @@
-"""init, seats, contract, clock."""
+"""seats: add, list, show, set, grant, restrict and unrestrict seats (recruiter licences)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,36 +7,14 @@ from typing import Annotated, Optional
 import typer
 
 from .. import render
-from ._common import DbOption, JsonOption, run
+from ._common import Credits, DbOption, JsonOption, Zone, run
 
 seats_app = typer.Typer(help="Manage seats (recruiter licences).", no_args_is_help=True)
-contract_app = typer.Typer(help="Contract settings: pool, limits, follow-ups, refresh day.",
-                           no_args_is_help=True)
-clock_app = typer.Typer(help="Show or set the clock (simulated or system).", invoke_without_command=True)
 
 Plan = Annotated[Optional[str], typer.Option("--plan", help="recruiter or lite.")]
-Zone = Annotated[Optional[str], typer.Option("--tz", help="IANA time zone, e.g. Europe/Paris.")]
-Credits = Annotated[Optional[int], typer.Option("--credits", help="Credits to grant now (default: the plan's "
-                                                                  "monthly allotment).")]
 DailyLimit = Annotated[Optional[int], typer.Option("--daily-limit", help="Messages the seat may send per day.")]
 FromAddress = Annotated[Optional[str], typer.Option("--from", help='Sender address for email transports, e.g. '
                                                                    '"Ada Lovelace <ada@example.com>".')]
-
-
-def init(
-    seat: Annotated[str, typer.Option("--seat", help="Name of the first (default) seat.")] = "me",
-    plan: Annotated[str, typer.Option("--plan", help="recruiter or lite.")] = "recruiter",
-    tz: Zone = None, credits: Credits = None,
-    daily_limit: Annotated[int, typer.Option("--daily-limit", help="Messages per day.")] = 100,
-    simulated_clock: Annotated[Optional[str], typer.Option(
-        "--simulated-clock", help="Start a simulated clock at WHEN; `tick` then moves it.")] = None,
-    db: DbOption = None, json: JsonOption = False,
-):
-    """Create the database with its first (default) seat."""
-    from ..services.setup import init as do_init
-    run(db, json, lambda path, clock: do_init(path, seat=seat, plan=plan, tz=tz, credits=credits, daily_limit=daily_limit,
-                                              simulated_clock=simulated_clock, clock=clock),
-        render.init_result, opened=False)
 
 
 @seats_app.command("add")
@@ -128,69 +106,5 @@ def seats_unrestrict(name: str, db: DbOption = None, json: JsonOption = False):
     run(db, json, lambda d, clock: restrict_seat(d, name=name, restricted=False), render.seat)
 
 
-@contract_app.command("show")
-def contract_show(db: DbOption = None, json: JsonOption = False):
-    """Show the contract."""
-    from ..services.setup import contract_show as show
-    run(db, json, lambda d, clock: show(d), render.contract)
-
-
-@contract_app.command("set")
-def contract_set(
-    pool: Annotated[Optional[int], typer.Option("--pool", help="Set the contract pool to N credits.")] = None,
-    monthly_limit: Annotated[Optional[int], typer.Option("--monthly-limit", help="Admin monthly limit for --for.")] = None,
-    no_monthly_limit: Annotated[bool, typer.Option("--no-monthly-limit", help="Remove --for's monthly limit.")] = False,
-    for_seat: Annotated[Optional[str], typer.Option("--for", help="The seat a monthly limit applies to.")] = None,
-    followups: Annotated[Optional[str], typer.Option("--followups", help="on or off: automated follow-ups.")] = None,
-    refresh_day: Annotated[Optional[int], typer.Option("--refresh-day", help="Day of the month credits refresh.")] = None,
-    admin: Annotated[Optional[str], typer.Option("--admin", metavar="ROLE", help="PostgreSQL: the database role that "
-                                                 "alone changes the contract, grants credits, restricts seats.")] = None,
-    no_admin: Annotated[bool, typer.Option("--no-admin", help="PostgreSQL: name no admin role (the owner's "
-                                           "again).")] = False,
-    db: DbOption = None, json: JsonOption = False,
-):
-    """Change contract settings."""
-    from ..services.setup import contract_set as do_set
-    run(db, json, lambda d, clock: do_set(d, pool=pool, monthly_limit=monthly_limit, no_monthly_limit=no_monthly_limit,
-                                            for_seat=for_seat, followups=followups, refresh_day=refresh_day,
-                                            admin=admin, no_admin=no_admin, clock=clock),
-        render.contract)
-
-
-@clock_app.callback()
-def clock_main(ctx: typer.Context, db: DbOption = None, json: JsonOption = False):
-    """Show the clock; `clock set WHEN` moves a simulated clock, `clock system` uses the real one."""
-    if ctx.invoked_subcommand is None:
-        from ..services.setup import clock_state
-        run(db, json, lambda d, clock: clock_state(d, clock=clock), render.clock)
-
-
-@clock_app.command("show")
-def clock_show(db: DbOption = None, json: JsonOption = False):
-    """Show the clock."""
-    from ..services.setup import clock_state
-    run(db, json, lambda d, clock: clock_state(d, clock=clock), render.clock)
-
-
-@clock_app.command("set")
-def clock_set(when: str,
-              simulate: Annotated[bool, typer.Option("--simulate", help="Switch a system-clock database to a "
-                                                                        "simulated clock (cron then sends nothing).")] = False,
-              db: DbOption = None, json: JsonOption = False):
-    """Move a simulated clock forward to WHEN when nothing is due before it (K8)."""
-    from ..services.setup import clock_set as do_set
-    run(db, json, lambda d, clock: do_set(d, when=when, simulate=simulate, clock=clock), render.clock)
-
-
-@clock_app.command("system")
-def clock_system(db: DbOption = None, json: JsonOption = False):
-    """Switch to the real clock (unless the simulated one is ahead of it)."""
-    from ..services.setup import clock_system as do_system
-    run(db, json, lambda d, clock: do_system(d, clock=clock), render.clock)
-
-
 def register(app: typer.Typer) -> None:
-    app.command("init")(init)
     app.add_typer(seats_app, name="seats")
-    app.add_typer(contract_app, name="contract")
-    app.add_typer(clock_app, name="clock")
