@@ -35,6 +35,8 @@ class NotFound(OutreachError):
     into the sentence a recruiter reads (services.common.found), which may point at a command."""
     code = "not_found"
 
-    def __init__(self, what: str, key, removed: bool = False):
+    def __init__(self, what: str, key, removed: bool = False, malformed: bool = False, out_of_range: bool = False):
         super().__init__(f"There is no {what} {key!r}.", "not_found")
         self.what, self.key, self.removed = what, key, removed
+        # an id that is no whole number at all, or one outside 1..2**62 (repo.parse_id): no row, said as such
+        self.malformed, self.out_of_range = malformed, out_of_range

@@ -152,8 +152,8 @@ def test_T5_any_text_is_parsed_and_rendered_or_unknown_placeholder(text, first):
 @example(ident="99999999999999999999999")
 @example(ident="1; DROP TABLE messages")
 def test_any_id_is_a_number_or_not_found(ident):
-    from outreach_cli.repo import _id
-    number = _refused_with({"not_found"}, _id, ident, "draft")
+    from outreach_cli.repo import parse_id
+    number = _refused_with({"not_found"}, parse_id, ident, "draft")
     if number is not None:
         assert 0 < number <= 2**62
 

@@ -153,7 +153,7 @@ def update_candidate(db, candidate_id: int, **fields) -> None:
 
 
 def draft(db, draft_id):
-    row = db.one("SELECT * FROM drafts WHERE id = ?", (_id(draft_id, "draft"),))
+    row = db.one("SELECT * FROM drafts WHERE id = ?", (parse_id(draft_id, "draft"),))
     if row is None:
         raise NotFound("draft", draft_id)
     return row
@@ -229,7 +229,7 @@ MESSAGE_SELECT = ("SELECT m.*, c.handle AS candidate, s.name AS seat FROM messag
 
 
 def message(db, message_id):
-    row = db.one(MESSAGE_SELECT + "WHERE m.id = ?", (_id(message_id, "message"),))
+    row = db.one(MESSAGE_SELECT + "WHERE m.id = ?", (parse_id(message_id, "message"),))
     if row is None:
         raise NotFound("message", message_id)
     return row
@@ -238,7 +238,7 @@ def message(db, message_id):
 def thread(db, thread_id):
     row = db.one("SELECT t.*, c.handle AS candidate, s.name AS seat FROM threads t "
                  "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
-                 "WHERE t.id = ?", (_id(thread_id, "thread"),))
+                 "WHERE t.id = ?", (parse_id(thread_id, "thread"),))
     if row is None:
         raise NotFound("thread", thread_id)
     return row
@@ -359,12 +359,14 @@ def contract_ledger_rows(db):
                   "WHERE l.account = 'contract' ORDER BY l.id")
 
 
-def _id(value, what: str) -> int:
-    """An id given as text or a number; anything that cannot be one is a row that does not exist."""
+def parse_id(value, what: str) -> int:
+    """The one parser of a row id given on the command line or in a file (a draft, message, thread or incoming
+    mail): a whole number from 1 to 2**62, as text or a number. Anything else names no row: NotFound, marked
+    `malformed` (no whole number) or `out_of_range`, which services.common.found says in the recruiter's words."""
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise NotFound(what, value) from None
+        raise NotFound(what, value, malformed=True) from None
     if number <= 0 or number > 2**62:
-        raise NotFound(what, value)
+        raise NotFound(what, value, out_of_range=True)
     return number

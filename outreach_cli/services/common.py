@@ -111,23 +111,17 @@ _REMOVED = ("There is no candidate {key!r}: handles starting with 'removed-' nam
             "only anonymous history is kept.")
 
 
-def row_id(value, what: str) -> int:
-    """A draft, message or thread id as given on the command line: a whole number from 1 to 2**62."""
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise refuse("not_found", f"{value!r} is not a {what} id; {what} ids are whole numbers.") from None
-    if number <= 0 or number > 2**62:
-        raise refuse("not_found", f"There is no {what} {value}.")
-    return number
-
-
 def found(lookup, db, key):
     """`lookup(db, key)` (a repository read), with a missing row refused in the recruiter's words."""
     try:
         return lookup(db, key)
     except NotFound as missing:
-        sentence = _REMOVED if missing.removed else _MISSING.get(missing.what, "There is no {what} {key!r}.")
+        if missing.malformed:  # repo.parse_id, the one id parser
+            sentence = "{key!r} is not a {what} id; {what} ids are whole numbers."
+        elif missing.out_of_range:
+            sentence = "There is no {what} {key}."
+        else:
+            sentence = _REMOVED if missing.removed else _MISSING.get(missing.what, "There is no {what} {key!r}.")
         raise refuse("not_found", sentence.format(key=missing.key, what=missing.what)) from None
 
 
@@ -140,17 +134,14 @@ def candidate_named(db, handle: str):
 
 
 def find_draft(db, draft_id):
-    row_id(draft_id, "draft")  # refused in its own words before the lookup
     return found(repo.draft, db, draft_id)
 
 
 def find_message(db, message_id):
-    row_id(message_id, "message")  # refused in its own words before the lookup
     return found(repo.message, db, message_id)
 
 
 def find_thread(db, thread_id):
-    row_id(thread_id, "thread")  # refused in its own words before the lookup
     return found(repo.thread, db, thread_id)
 
 
