@@ -7,7 +7,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
-from .errors import DamagedDatabase, OutreachError, refuse
+from .errors import (
+    ALREADY_INITIALIZED,
+    DATABASE_ERROR,
+    DATABASE_LOCKED,
+    NOT_INITIALIZED,
+    DamagedDatabase,
+    OutreachError,
+    refuse,
+)
 from .schema import MIGRATIONS
 
 DatabaseError = sqlite3.DatabaseError  # what a damaged file raises, for layers that import no sqlite3
@@ -140,15 +148,15 @@ def creating(path):
         return
     if path.exists():
         if path.is_dir():
-            raise refuse("database_error", f"{path} is a directory; give --db a file path.")
-        raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.")
+            raise refuse(DATABASE_ERROR, f"{path} is a directory; give --db a file path.")
+        raise refuse(ALREADY_INITIALIZED, f"{path} already exists; use it, or give --db a new path.")
     temporary = path.with_name(f".{path.name}.{os.getpid()}.init")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except OSError as exc:
-        raise refuse("database_error", f"Cannot create {path}: {exc.strerror}.") from None
+        raise refuse(DATABASE_ERROR, f"Cannot create {path}: {exc.strerror}.") from None
     db = None
     try:
         conn = _connect(temporary, "rw")
@@ -172,10 +180,10 @@ def _publish(temporary: Path, path: Path) -> None:
     try:
         os.link(temporary, path)
     except FileExistsError:
-        raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.") from None
+        raise refuse(ALREADY_INITIALIZED, f"{path} already exists; use it, or give --db a new path.") from None
     except OSError:  # a file system without hard links
         if path.exists():
-            raise refuse("already_initialized", f"{path} already exists; use it, or give --db a new path.") from None
+            raise refuse(ALREADY_INITIALIZED, f"{path} already exists; use it, or give --db a new path.") from None
         os.replace(temporary, path)
 
 
@@ -185,9 +193,9 @@ def open_existing(path) -> Database:
         from .engines import postgres
         return postgres.open_existing(path, migrate)
     if not path.exists():
-        raise refuse("not_initialized", f"There is no outreach database at {path}; run `outreach init` first.")
+        raise refuse(NOT_INITIALIZED, f"There is no outreach database at {path}; run `outreach init` first.")
     if path.is_dir():
-        raise refuse("database_error", f"{path} is a directory, not an outreach database.")
+        raise refuse(DATABASE_ERROR, f"{path} is a directory, not an outreach database.")
     conn = None
     try:
         conn = _connect(path, "rw")
@@ -198,7 +206,7 @@ def open_existing(path) -> Database:
         raise _cannot_open(path, exc) from None
     if MIGRATIONS_TABLE not in names:
         conn.close()
-        raise refuse("database_error", f"{path} is not an outreach database; give --db the right file.")
+        raise refuse(DATABASE_ERROR, f"{path} is not an outreach database; give --db the right file.")
     db = Database(conn, path)
     migrate(db)
     conn.execute("PRAGMA foreign_keys = ON")
@@ -220,11 +228,11 @@ def _cannot_open(path: Path, exc: sqlite3.DatabaseError) -> Exception:
         return DamagedDatabase(f"{path} is damaged (SQLite: {exc}); restore a backup.")
     if code == SQLITE_CANTOPEN:
         if not os.access(path, os.R_OK):
-            return refuse("database_error", f"Cannot read {path}; check its permissions.")
-        return refuse("database_error", f"SQLite cannot open {path}: it must create its {path.name}-wal and "
+            return refuse(DATABASE_ERROR, f"Cannot read {path}; check its permissions.")
+        return refuse(DATABASE_ERROR, f"SQLite cannot open {path}: it must create its {path.name}-wal and "
                                         f"{path.name}-shm files beside it, and cannot write in {path.parent} "
                                         "(a read-only directory?); make that directory writable.")
-    return refuse("database_error", f"{path} could not be opened ({exc}).")
+    return refuse(DATABASE_ERROR, f"{path} could not be opened ({exc}).")
 
 
 def migrate(db: Database, migrations=None) -> None:
@@ -236,7 +244,7 @@ def migrate(db: Database, migrations=None) -> None:
     applied = [r[0] for r in db.all(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY name")]
     unknown = sorted(set(applied) - set(known))
     if unknown:
-        raise refuse("database_error",
+        raise refuse(DATABASE_ERROR,
                       f"{db.path} was written by a newer outreach (migration {unknown[0]}); upgrade outreach to use it.")
     from .clock import wall_now
     from .timeparse import to_text
@@ -274,15 +282,15 @@ def applied_migrations(db: Database) -> list[str]:
 
 # SQLite's primary result codes (the low byte of an extended code), https://sqlite.org/rescode.html
 _SQLITE_SENTENCES = {
-    5: ("database_locked", "The database is busy with another outreach process; try again in a moment."),  # BUSY
-    6: ("database_locked", "The database is locked by another outreach process; try again in a moment."),  # LOCKED
-    8: ("database_error", "The database file is read-only; check its permissions and its directory's."),  # READONLY
-    10: ("database_error", "The database file could not be read or written (a disk or file system error)."),  # IOERR
-    11: ("database_error",  # CORRUPT
+    5: (DATABASE_LOCKED, "The database is busy with another outreach process; try again in a moment."),  # BUSY
+    6: (DATABASE_LOCKED, "The database is locked by another outreach process; try again in a moment."),  # LOCKED
+    8: (DATABASE_ERROR, "The database file is read-only; check its permissions and its directory's."),  # READONLY
+    10: (DATABASE_ERROR, "The database file could not be read or written (a disk or file system error)."),  # IOERR
+    11: (DATABASE_ERROR,  # CORRUPT
          "The database file is damaged; restore it from a backup (`outreach doctor` says more)."),
-    13: ("database_error", "The disk holding the database is full; free some space and try again."),  # FULL
-    14: ("database_error", "The database file could not be opened; check the path and its permissions."),  # CANTOPEN
-    26: ("database_error",  # NOTADB
+    13: (DATABASE_ERROR, "The disk holding the database is full; free some space and try again."),  # FULL
+    14: (DATABASE_ERROR, "The database file could not be opened; check the path and its permissions."),  # CANTOPEN
+    26: (DATABASE_ERROR,  # NOTADB
          "The file is not an outreach database (it is not SQLite); give --db the right file."),
 }
 
@@ -301,5 +309,5 @@ def database_error(exc) -> OutreachError:
     name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
     if isinstance(code, int) and code & 0xFF == 19:  # CONSTRAINT: a bug of ours; its text helps the report
         return OutreachError(f"outreach refused a change that would break a database rule ({exc}); please "
-                             "report it.", "database_error")
-    return OutreachError(f"The database could not be used ({name}: {exc}).", "database_error")
+                             "report it.", DATABASE_ERROR)
+    return OutreachError(f"The database could not be used ({name}: {exc}).", DATABASE_ERROR)

@@ -10,7 +10,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import refuse
+from .errors import INVALID_INPUT, INVALID_MESSAGE, refuse
 from .placeholders import FIELDS
 
 SUBJECT_MAX, BODY_MAX = 200, 1900  # S6, as services/drafts.py checks them (named here for the help lines)
@@ -21,11 +21,11 @@ def read_body_file(path: Path) -> str:
     try:
         data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
     except OSError as exc:
-        raise refuse("invalid_input", f"Cannot read {path}: {exc.strerror or exc}.") from None
+        raise refuse(INVALID_INPUT, f"Cannot read {path}: {exc.strerror or exc}.") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise refuse("invalid_input", f"{'Standard input' if str(path) == '-' else path} is not UTF-8 text.") from None
+        raise refuse(INVALID_INPUT, f"{'Standard input' if str(path) == '-' else path} is not UTF-8 text.") from None
     return text.replace("\r\n", "\n").rstrip("\n")
 
 
@@ -56,16 +56,16 @@ def parse_edited(text: str, what: str = "message") -> tuple[str, str]:
     while lines and not lines[0].strip():
         lines.pop(0)
     if not lines:
-        raise refuse("invalid_message", f"The {what} is empty; nothing was saved.")
+        raise refuse(INVALID_MESSAGE, f"The {what} is empty; nothing was saved.")
     head, rest = lines[0], lines[1:]
     if not head.lower().startswith("subject:"):
-        raise refuse("invalid_message", f"The {what} must start with a line 'Subject: ...'; nothing was saved.")
+        raise refuse(INVALID_MESSAGE, f"The {what} must start with a line 'Subject: ...'; nothing was saved.")
     subject = head[len("subject:"):].strip()
     body = "\n".join(rest).strip("\n").rstrip()
     if not subject:
-        raise refuse("invalid_message", f"The {what} subject is empty; nothing was saved.")
+        raise refuse(INVALID_MESSAGE, f"The {what} subject is empty; nothing was saved.")
     if not body.strip():
-        raise refuse("invalid_message", f"The {what} body is empty; nothing was saved.")
+        raise refuse(INVALID_MESSAGE, f"The {what} body is empty; nothing was saved.")
     return subject, body
 
 
@@ -83,14 +83,14 @@ def edit(subject: str, body: str, *, what: str = "message") -> tuple[str, str]:
             status = subprocess.run(["sh", "-c", command + ' "$@"', command, name], stdout=sys.stderr.fileno()
                                     if _has_fileno(sys.stderr) else None).returncode
         except OSError as exc:
-            raise refuse("invalid_message", f"Cannot start the editor {command!r} ({exc.strerror or exc}); "
+            raise refuse(INVALID_MESSAGE, f"Cannot start the editor {command!r} ({exc.strerror or exc}); "
                                             "nothing was saved.") from None
         if status != 0:
-            raise refuse("invalid_message", f"The editor {command!r} exited with status {status}; nothing was saved.")
+            raise refuse(INVALID_MESSAGE, f"The editor {command!r} exited with status {status}; nothing was saved.")
         try:
             text = Path(name).read_bytes().decode("utf-8")
         except UnicodeDecodeError:
-            raise refuse("invalid_message", f"The edited {what} is not UTF-8 text; nothing was saved.") from None
+            raise refuse(INVALID_MESSAGE, f"The edited {what} is not UTF-8 text; nothing was saved.") from None
     finally:
         try:
             os.unlink(name)
@@ -113,7 +113,7 @@ def choose(subject: str | None, body: str | None, body_file: Path | None, edit_f
     the text the editor opens with when the command line gives none (a template's, an existing follow-up's),
     or a function returning it, asked only when the editor opens."""
     if sum(x for x in (body is not None, body_file is not None, edit_flag)) > 1:
-        raise refuse("invalid_input", "Give the body one way: --body, --body-file or --edit.")
+        raise refuse(INVALID_INPUT, "Give the body one way: --body, --body-file or --edit.")
     if body_file is not None:
         return subject, read_body_file(body_file)
     if edit_flag:

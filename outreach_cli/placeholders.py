@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import refuse
+from .errors import UNKNOWN_PLACEHOLDER, refuse
 
 FIELDS = ("first_name", "last_name", "full_name", "company", "title", "sender_name")
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
@@ -20,12 +20,12 @@ def parse(text: str) -> list:
         if token in ("{{", "}}"):
             parts.append(token[0])
         elif match.group(1) is None:
-            raise refuse("unknown_placeholder", f"A lone {token!r} in {_clip(text)!r}; write {token * 2} for a literal brace.")
+            raise refuse(UNKNOWN_PLACEHOLDER, f"A lone {token!r} in {_clip(text)!r}; write {token * 2} for a literal brace.")
         else:
             name, bar, fallback = match.group(1).partition("|")
             name = name.strip()
             if name not in FIELDS:
-                raise refuse("unknown_placeholder", f"Unknown placeholder {{{name}}}; use one of "
+                raise refuse(UNKNOWN_PLACEHOLDER, f"Unknown placeholder {{{name}}}; use one of "
                                                     + ", ".join("{" + f + "}" for f in FIELDS) + ".")
             parts.append((name, fallback if bar else None))
         position = match.end()

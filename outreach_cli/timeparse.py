@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from .errors import refuse
+from .errors import INVALID_TIME, UNKNOWN_TIMEZONE, refuse
 
 UTC = UTC
 _DURATION = re.compile(r"^(?:(\d{1,9})w)?(?:(\d{1,9})d)?(?:(\d{1,9})h)?(?:(\d{1,9})m)?$")
@@ -23,7 +23,7 @@ _NAMED_OFFSET = re.compile(r"(?i)\b(?:UTC|GMT|UT)\s*[+-]\s*\d")
 def check_instant(instant: datetime, what: str = "time") -> datetime:
     """L1: refuse an instant outside 1970-01-01..2999-12-31 UTC (the one bound every command gets)."""
     if not EARLIEST <= instant <= LATEST:
-        raise refuse("invalid_time", f"The {what} {instant.isoformat(timespec='minutes')} is outside the years outreach handles "
+        raise refuse(INVALID_TIME, f"The {what} {instant.isoformat(timespec='minutes')} is outside the years outreach handles "
                                      "(1970-01-01 to 2999-12-31 UTC).")
     return instant
 
@@ -31,7 +31,7 @@ def check_instant(instant: datetime, what: str = "time") -> datetime:
 def check_wall_time(moment: datetime) -> datetime:
     """L1 for a local wall time not yet tied to a zone (a template's time): its year must be in bounds."""
     if not EARLIEST.year <= moment.year <= LATEST.year:
-        raise refuse("invalid_time", f"The time {moment:%Y-%m-%d %H:%M} is outside the years outreach handles "
+        raise refuse(INVALID_TIME, f"The time {moment:%Y-%m-%d %H:%M} is outside the years outreach handles "
                                      "(1970 to 2999).")
     return moment
 
@@ -41,7 +41,7 @@ def shift(instant: datetime, delta: timedelta, what: str = "time") -> datetime:
     try:
         moved = instant + delta
     except OverflowError:
-        raise refuse("invalid_time", f"The {what} would be after 2999-12-31 UTC, which outreach does not handle.") from None
+        raise refuse(INVALID_TIME, f"The {what} would be after 2999-12-31 UTC, which outreach does not handle.") from None
     return check_instant(moved, what)
 
 
@@ -63,7 +63,7 @@ _ZONES: dict = {}
 def get_zone(name: str):
     """A pytz zone by IANA name; unknown names are refused with a close match."""
     if not name or not name.strip():
-        raise refuse("unknown_timezone", "A time zone is required; use an IANA name such as Europe/Paris.")
+        raise refuse(UNKNOWN_TIMEZONE, "A time zone is required; use an IANA name such as Europe/Paris.")
     zone = _ZONES.get(name) or _load_zone(name)
     if zone is not None:
         return zone
@@ -80,7 +80,7 @@ def get_zone(name: str):
         return pytz.timezone(by_lower[name.lower()])
     close = difflib.get_close_matches(name.lower(), by_lower.keys(), n=1, cutoff=0.6)
     hint = f" Did you mean {by_lower[close[0]]}?" if close else " Use an IANA name such as Europe/Paris."
-    raise refuse("unknown_timezone", f"Unknown time zone {name!r}.{hint}")
+    raise refuse(UNKNOWN_TIMEZONE, f"Unknown time zone {name!r}.{hint}")
 
 
 def _load_zone(name: str):
@@ -115,14 +115,14 @@ def parse_duration(text: str, what: str = "duration") -> timedelta:
     """`30m`, `2h`, `3d`, `1w` and combinations such as `1d12h` (K6, F2)."""
     match = _DURATION.match(text.strip().lower()) if text else None
     if not match or not any(match.groups()):
-        raise refuse("invalid_time", f"Cannot read the {what} {text!r}; write it like 30m, 2h, 3d, 1w or 1d12h.")
+        raise refuse(INVALID_TIME, f"Cannot read the {what} {text!r}; write it like 30m, 2h, 3d, 1w or 1d12h.")
     weeks, days, hours, minutes = (int(g or 0) for g in match.groups())
     try:
         delta = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
     except OverflowError:  # more days than a timedelta holds: far past the limit anyway
         delta = None
     if delta is None or delta > LONGEST:
-        raise refuse("invalid_time", f"The {what} {text!r} is longer than 10 years, the most outreach accepts.")
+        raise refuse(INVALID_TIME, f"The {what} {text!r} is longer than 10 years, the most outreach accepts.")
     return delta
 
 
@@ -159,7 +159,7 @@ def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
         try:
             instant = parsed.astimezone(UTC)
         except (OverflowError, ValueError):  # an offset that pushes year 1 or 9999 out of range
-            raise refuse("invalid_time", f"The time {raw!r} is outside the years outreach handles "
+            raise refuse(INVALID_TIME, f"The time {raw!r} is outside the years outreach handles "
                                          "(1970-01-01 to 2999-12-31 UTC).") from None
         return check_instant(instant), None
     instant, warning = localize(parsed.replace(tzinfo=None), zone)
@@ -168,7 +168,7 @@ def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
 
 def _parse_datetime(raw: str, zone, now: datetime) -> datetime:
     if not raw:
-        raise refuse("invalid_time", "A time is required, for example 2026-12-01T09:00 or +2h.")
+        raise refuse(INVALID_TIME, "A time is required, for example 2026-12-01T09:00 or +2h.")
     return parse_datetime(raw, now.astimezone(zone).replace(tzinfo=None))
 
 
@@ -197,7 +197,7 @@ def parse_written(raw: str, default: datetime) -> datetime:
     from dateutil import parser
 
     if _NAMED_OFFSET.search(raw):  # dateutil reads "GMT+3" the POSIX way, as UTC-3: never what is meant
-        raise refuse("invalid_time", f"{raw!r} mixes a zone name and an offset, which is read two opposite ways; "
+        raise refuse(INVALID_TIME, f"{raw!r} mixes a zone name and an offset, which is read two opposite ways; "
                                      "write the offset alone (+03:00), or choose the zone with --tz.")
 
     def zone_in_text(name, offset):
@@ -205,16 +205,16 @@ def parse_written(raw: str, default: datetime) -> datetime:
             if offset is None:
                 return None
             if not -86400 < offset < 86400:
-                raise refuse("invalid_time", f"The offset in {raw!r} is not a real UTC offset (at most 24 hours).")
+                raise refuse(INVALID_TIME, f"The offset in {raw!r} is not a real UTC offset (at most 24 hours).")
             return offset
         example = _ZONE_FOR_ABBREVIATION.get(name.upper(), "America/New_York")
-        raise refuse("invalid_time", f"The zone {name!r} in {raw!r} is not read by outreach (abbreviations are "
+        raise refuse(INVALID_TIME, f"The zone {name!r} in {raw!r} is not read by outreach (abbreviations are "
                                      "ambiguous); write a numeric offset such as -05:00, or leave it out and "
                                      f"choose the zone with --tz (e.g. --tz {example}).")
     try:
         return parser.parse(raw, default=default, tzinfos=zone_in_text)
     except (ValueError, OverflowError, parser.ParserError, TypeError):
-        raise refuse("invalid_time",
+        raise refuse(INVALID_TIME,
                      f"Cannot read the time {raw!r}; write it like 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h.") from None
 
 

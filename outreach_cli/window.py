@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from .errors import refuse
+from .errors import INVALID_INPUT, refuse
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_INDEX = {d.lower(): i for i, d in enumerate(DAYS)}
@@ -36,7 +36,7 @@ class Window:
 
 
 def _bad(part: str, why: str):
-    return refuse("invalid_input", f"The window part {part!r} {why}; write it like \"Mon-Fri 08:30-17:30\" or "
+    return refuse(INVALID_INPUT, f"The window part {part!r} {why}; write it like \"Mon-Fri 08:30-17:30\" or "
                                    "\"Mon-Thu 09:00-12:00,14:00-17:00; Fri 09:00-12:00\".")
 
 
@@ -83,7 +83,7 @@ def parse_window(text: str) -> Window:
     A refusal (`invalid_input`) names the part that is wrong."""
     raw = (text or "").strip()
     if not raw:
-        raise refuse("invalid_input", "The window is empty; write it like \"Mon-Fri 08:30-17:30\", or use --no-window.")
+        raise refuse(INVALID_INPUT, "The window is empty; write it like \"Mon-Fri 08:30-17:30\", or use --no-window.")
     days: list[list[tuple[int, int]]] = [[] for _ in DAYS]
     parts = []
     for part in raw.split(";"):
@@ -101,7 +101,7 @@ def parse_window(text: str) -> Window:
     merged = [_merge(d) for d in days]
     window = Window("; ".join(parts), merged)
     if window.open_minutes < MIN_OPEN_MINUTES:
-        raise refuse("invalid_input", f"The window {raw!r} is open {window.open_minutes} minutes a week; a window "
+        raise refuse(INVALID_INPUT, f"The window {raw!r} is open {window.open_minutes} minutes a week; a window "
                                       "must be open at least one hour a week.")
     return window
 
@@ -211,7 +211,7 @@ def next_opening(window: Window, instant: datetime, zone, closed=None) -> dateti
     for opens, shuts in _ahead(window, zone, closed, local_day):
         if instant < shuts:
             return max(instant, opens)
-    raise refuse("invalid_input", f"The window {window.text!r} has no opening in the next {SEARCH_DAYS} days.")
+    raise refuse(INVALID_INPUT, f"The window {window.text!r} has no opening in the next {SEARCH_DAYS} days.")
 
 
 def place(window: Window | None, instant: datetime, zone, closed=None, limit: datetime | None = None

@@ -11,7 +11,7 @@ from typing import Annotated, Callable, Optional
 import click
 import typer
 
-from ..errors import OutreachError
+from ..errors import DATABASE_ERROR, INVALID_INPUT, OutreachError
 
 DB_HELP = ("The SQLite file or a postgresql:// URI (else $OUTREACH_DB, else "
            "~/.local/share/outreach/outreach.db).")
@@ -100,7 +100,7 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
     real = SystemClock()  # the one real clock of this command: services get it through their clock (clock.real)
     try:
         if conflict:
-            raise OutreachError(conflict, "invalid_input")
+            raise OutreachError(conflict, INVALID_INPUT)
         _check_text_input(path)
         if opened:
             from ..db import open_existing
@@ -123,7 +123,7 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         error = database_error(exc)
         fail(error.code, error.message, as_json)
     except OSError as exc:
-        fail("database_error", f"The database file could not be used ({exc.strerror or exc}).", as_json)
+        fail(DATABASE_ERROR, f"The database file could not be used ({exc.strerror or exc}).", as_json)
     except Exception as exc:
         if not type(exc).__module__.startswith("psycopg"):  # PostgreSQL's errors, without importing psycopg
             raise
@@ -145,7 +145,7 @@ def _check_text_input(path: Optional[Path]) -> None:
             text.encode("utf-8")
         except UnicodeEncodeError:
             raise OutreachError(f"{where[0].upper() + where[1:]} holds bytes that are not valid UTF-8; give it as "
-                                "UTF-8 text.", "invalid_input") from None
+                                "UTF-8 text.", INVALID_INPUT) from None
 
 
 def clock_of(db, real):

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from .. import render
-from ..errors import refuse
+from ..errors import DATABASE_LOCKED, INVALID_INPUT, refuse
 from ._common import DbOption, JsonOption, SeatOption, run
 from ._server import Auth, CaFile, Host, ImapPort, ImapSecurity, PasswordCommand, PasswordEnv, Timeout, User
 
@@ -75,7 +75,7 @@ def replies_import(
         from ._common import LAST_FAILURE
         # I14: a reason that may pass (a locked database, a full disk) is EX_TEMPFAIL, so the MTA of a .forward
         # pipe retries instead of bouncing the candidate's reply back to them
-        if exit.exit_code == 1 and LAST_FAILURE and (LAST_FAILURE[0] == "database_locked" or
+        if exit.exit_code == 1 and LAST_FAILURE and (LAST_FAILURE[0] == DATABASE_LOCKED or
                                                     "full" in LAST_FAILURE[1].lower()):
             raise typer.Exit(EX_TEMPFAIL) from None
         raise
@@ -88,7 +88,7 @@ def _read(file: str) -> bytes:
         with open(file, "rb") as handle:
             return handle.read()
     except OSError as error:
-        raise refuse("invalid_input", f"{file} could not be read: {error.strerror}.") from None
+        raise refuse(INVALID_INPUT, f"{file} could not be read: {error.strerror}.") from None
 
 
 @replies_app.command("list")

@@ -14,7 +14,16 @@ import re
 from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlsplit
 
-from ..errors import OutreachError, refuse
+from ..errors import (
+    ALREADY_INITIALIZED,
+    DATABASE_ERROR,
+    DATABASE_LOCKED,
+    INVALID_INPUT,
+    NOT_INITIALIZED,
+    PERMISSION_DENIED,
+    OutreachError,
+    refuse,
+)
 
 MIGRATIONS_TABLE = "_outreach_migrations"
 WRITE_LOCK = 0x6F757472  # "outr": the advisory lock every writing transaction takes first
@@ -33,10 +42,10 @@ def check_uri(uri: str) -> None:
         parts = urlsplit(uri)
         query = dict(parse_qsl(parts.query))
     except ValueError:
-        raise refuse("invalid_input", "The PostgreSQL connection URI could not be read; write it as "
+        raise refuse(INVALID_INPUT, "The PostgreSQL connection URI could not be read; write it as "
                                       "postgresql://USER@HOST:PORT/DATABASE.") from None
     if parts.password is not None or "password" in query:
-        raise refuse("invalid_input", "The connection URI holds a password; remove it and put it in ~/.pgpass "
+        raise refuse(INVALID_INPUT, "The connection URI holds a password; remove it and put it in ~/.pgpass "
                                       "(or the file $PGPASSFILE names), where libpq finds it.")
 
 
@@ -243,7 +252,7 @@ class Database:
         security and the guard triggers decide which rows and columns. The admin may pass it on (seats set
         --role run by the admin)."""
         if not self.role_exists(role):
-            raise refuse("invalid_input", f"There is no database role {role!r}; create it first (CREATE ROLE "
+            raise refuse(INVALID_INPUT, f"There is no database role {role!r}; create it first (CREATE ROLE "
                                           f"{quote_ident(role)} LOGIN) and give it a password in ~/.pgpass.")
         who = quote_ident(role) + (" WITH GRANT OPTION" if admin else "")
         raw = self.conn.raw
@@ -377,7 +386,7 @@ def connect(uri: str):
     try:
         import psycopg
     except ImportError:
-        raise refuse("database_error", "PostgreSQL support is not installed; install outreach[postgres] "
+        raise refuse(DATABASE_ERROR, "PostgreSQL support is not installed; install outreach[postgres] "
                                        "(pip install 'outreach[postgres]') to use a postgresql:// URI.") from None
     try:
         busy_ms = int(os.environ.get("OUTREACH_BUSY_TIMEOUT_MS", 10000))
@@ -402,7 +411,7 @@ def _cannot_connect(uri: str, exc) -> OutreachError:
     hint = ""
     if "password" in detail:
         hint = " Put the password in ~/.pgpass (or the file $PGPASSFILE names)."
-    return refuse("database_error", f"Cannot connect to the PostgreSQL database {uri} ({detail}).{hint}")
+    return refuse(DATABASE_ERROR, f"Cannot connect to the PostgreSQL database {uri} ({detail}).{hint}")
 
 
 def _tables(raw) -> set[str]:
@@ -419,8 +428,8 @@ def open_existing(uri: str, migrate) -> Database:
     if MIGRATIONS_TABLE not in names:
         raw.close()
         if not names:
-            raise refuse("not_initialized", f"There is no outreach database at {uri}; run `outreach init` first.")
-        raise refuse("database_error", f"{uri} is not an outreach database (it has other tables); "
+            raise refuse(NOT_INITIALIZED, f"There is no outreach database at {uri}; run `outreach init` first.")
+        raise refuse(DATABASE_ERROR, f"{uri} is not an outreach database (it has other tables); "
                                        "give --db the right database.")
     db = Database(raw, uri)
     migrate(db)
@@ -436,10 +445,10 @@ def creating(uri: str, migrate):
     try:
         names = _tables(raw)
         if MIGRATIONS_TABLE in names:
-            raise refuse("already_initialized", f"{uri} already holds an outreach database; use it, or give "
+            raise refuse(ALREADY_INITIALIZED, f"{uri} already holds an outreach database; use it, or give "
                                                  "--db an empty database.")
         if names:
-            raise refuse("database_error", f"{uri} is not empty and was not made by outreach; give --db an "
+            raise refuse(DATABASE_ERROR, f"{uri} is not empty and was not made by outreach; give --db an "
                                            "empty database.")
         with db.transaction():
             db.execute(f"CREATE TABLE {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)")
@@ -453,7 +462,7 @@ def run_migration(db: Database, name: str) -> None:
     from .postgres_schema import MIGRATIONS
     sql = MIGRATIONS.get(name)
     if sql is None:
-        raise refuse("database_error", f"Migration {name} has no PostgreSQL form in this outreach; it cannot "
+        raise refuse(DATABASE_ERROR, f"Migration {name} has no PostgreSQL form in this outreach; it cannot "
                                        f"upgrade {db.path}.")
     db.conn.raw.execute(sql)
     db.conn._id_tables = None
@@ -462,14 +471,14 @@ def run_migration(db: Database, name: str) -> None:
 # ---------------------------------------------------------------- errors
 
 _SQLSTATE = {
-    "55P03": ("database_locked", "The database is busy with another outreach process; try again in a moment."),
-    "40P01": ("database_locked", "The database is busy with another outreach process; try again in a moment."),
-    "40001": ("database_locked", "The database is busy with another outreach process; try again in a moment."),
-    "57014": ("database_locked", "The database is busy with another outreach process; try again in a moment."),
-    "42501": ("permission_denied", "Your database role may not do that; ask the contract's admin."),
-    "25006": ("database_error", "The database is read-only; check the server and your role."),
-    "53100": ("database_error", "The disk holding the database is full; free some space and try again."),
-    "XX001": ("database_error", "The database is damaged; restore it from a backup (`outreach doctor` says more)."),
+    "55P03": (DATABASE_LOCKED, "The database is busy with another outreach process; try again in a moment."),
+    "40P01": (DATABASE_LOCKED, "The database is busy with another outreach process; try again in a moment."),
+    "40001": (DATABASE_LOCKED, "The database is busy with another outreach process; try again in a moment."),
+    "57014": (DATABASE_LOCKED, "The database is busy with another outreach process; try again in a moment."),
+    "42501": (PERMISSION_DENIED, "Your database role may not do that; ask the contract's admin."),
+    "25006": (DATABASE_ERROR, "The database is read-only; check the server and your role."),
+    "53100": (DATABASE_ERROR, "The disk holding the database is full; free some space and try again."),
+    "XX001": (DATABASE_ERROR, "The database is damaged; restore it from a backup (`outreach doctor` says more)."),
 }
 
 
@@ -483,7 +492,7 @@ def database_error(exc) -> OutreachError:
     known = _SQLSTATE.get(state)
     if known:
         code, sentence = known
-        if code == "permission_denied":
+        if code == PERMISSION_DENIED:
             detail = (getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)).strip()
             return OutreachError(f"Your database role may not do that ({detail}); ask the contract's admin.",
                                  code)
@@ -491,7 +500,7 @@ def database_error(exc) -> OutreachError:
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if state.startswith("23"):
         return OutreachError(f"outreach refused a change that would break a database rule ({first}); please "
-                             "report it.", "database_error")
+                             "report it.", DATABASE_ERROR)
     if state.startswith("08") or not state:
-        return OutreachError(f"The connection to the PostgreSQL server failed ({first}).", "database_error")
-    return OutreachError(f"The database could not be used (SQLSTATE {state}: {first}).", "database_error")
+        return OutreachError(f"The connection to the PostgreSQL server failed ({first}).", DATABASE_ERROR)
+    return OutreachError(f"The database could not be used (SQLSTATE {state}: {first}).", DATABASE_ERROR)

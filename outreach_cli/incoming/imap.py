@@ -9,7 +9,7 @@ import socket
 import ssl
 from typing import Container, Iterator
 
-from ..errors import OutreachError
+from ..errors import INVALID_INPUT, TRANSPORT_ERROR, OutreachError
 from ..network import is_loopback
 from .source import Batch, Fetched
 
@@ -20,7 +20,7 @@ _UID = re.compile(rb"\bUID (\d+)")
 
 
 def transport_error(sentence: str) -> OutreachError:
-    return OutreachError(sentence, "transport_error")
+    return OutreachError(sentence, TRANSPORT_ERROR)
 
 
 def resolve_password(password_env: str | None = None, password_command: str | None = None,
@@ -41,10 +41,10 @@ class ImapSource:
                  folder: str = "INBOX", password_env: str | None = None, password_command: str | None = None,
                  ca_file: str | None = None, timeout: float = 60, auth: str = "password"):
         if security not in SECURITIES:
-            raise OutreachError(f"Unknown IMAP security {security!r}; use ssl, starttls or none.", "invalid_input")
+            raise OutreachError(f"Unknown IMAP security {security!r}; use ssl, starttls or none.", INVALID_INPUT)
         if security == "none" and not is_loopback(host):
             raise OutreachError(f"IMAP without TLS is allowed only to this machine (loopback), not to {host}; "
-                                "use --security ssl or starttls.", "invalid_input")
+                                "use --security ssl or starttls.", INVALID_INPUT)
         self.host, self.user, self.security, self.folder = host, user, security, folder
         self.port = int(port or DEFAULT_PORTS[security])
         self.password_env, self.password_command = password_env, password_command

@@ -12,7 +12,7 @@ import os
 import time
 from typing import Container, Iterator
 
-from ..errors import OutreachError
+from ..errors import TRANSPORT_ERROR, OutreachError
 from .source import Batch, Fetched
 
 # A directory changed less than this long ago may still change within the same mtime tick, so its
@@ -35,7 +35,7 @@ class MaildirSource:
     def _read(self, batch: Batch, cursor: str | None, known: Container[str]) -> Iterator[Fetched]:
         if not os.path.isdir(self.path):  # I2: a mailbox that is missing is one that cannot be read, never empty
             raise OutreachError(f"The Maildir {self.path} does not exist (moved, renamed or not mounted).",
-                                "transport_error")
+                                TRANSPORT_ERROR)
         mtimes = self._mtimes()  # taken before listing: a change during the read shows next time
         if cursor and _load(cursor) == mtimes:
             return
@@ -49,7 +49,7 @@ class MaildirSource:
                 continue
             except OSError as error:
                 raise OutreachError(f"The Maildir file {path} could not be read: {error.strerror}.",
-                                    "transport_error") from None
+                                    TRANSPORT_ERROR) from None
             yield Fetched(key, raw)
         now = time.time_ns()
         settled = all(now - mtime > _SETTLE_SECONDS * 1e9 for mtime in mtimes.values())
@@ -65,7 +65,7 @@ class MaildirSource:
                                  if not entry.name.startswith(".") and entry.is_file())
         except OSError as error:
             raise OutreachError(f"The Maildir {self.path} could not be read: {error.strerror}.",
-                                "transport_error") from None
+                                TRANSPORT_ERROR) from None
         return sorted(found)
 
     def _mtimes(self) -> dict:
@@ -73,7 +73,7 @@ class MaildirSource:
             return {folder: os.stat(os.path.join(self.path, folder)).st_mtime_ns for folder in _FOLDERS}
         except OSError:
             raise OutreachError(f"{self.path} is not a Maildir (it needs new/ and cur/ folders).",
-                                "transport_error") from None
+                                TRANSPORT_ERROR) from None
 
 
 def _load(cursor: str):

@@ -14,7 +14,7 @@ import os
 import time
 from typing import Container, Iterator
 
-from ..errors import OutreachError
+from ..errors import TRANSPORT_ERROR, OutreachError
 from .source import Batch, Fetched
 
 _TAIL = 256  # bytes before the cursor's offset whose hash proves the file was only appended to
@@ -34,10 +34,10 @@ class MboxSource:
             stat = os.stat(self.path)
         except FileNotFoundError:  # I2: a mailbox that is missing is one that cannot be read, never empty
             raise OutreachError(f"The mbox file {self.path} does not exist (moved, renamed or not mounted).",
-                                "transport_error") from None
+                                TRANSPORT_ERROR) from None
         except OSError as error:
             raise OutreachError(f"The mbox file {self.path} could not be read: {error.strerror}.",
-                                "transport_error") from None
+                                TRANSPORT_ERROR) from None
         state = _load(cursor)
         if state.get("size") == stat.st_size and state.get("mtime") == stat.st_mtime_ns:
             return
@@ -63,7 +63,7 @@ class MboxSource:
                 tail = _tail(handle, end)
         except OSError as error:
             raise OutreachError(f"The mbox file {self.path} could not be read: {error.strerror or error}.",
-                                "transport_error") from None
+                                TRANSPORT_ERROR) from None
         batch.cursor = json.dumps({"offset": end, "tail": tail, "size": stat.st_size,
                                    "mtime": stat.st_mtime_ns}, sort_keys=True)
 
@@ -79,7 +79,7 @@ def _share_lock(handle, path: str) -> None:
                 return  # a file system without locks: read anyway
             time.sleep(0.1)
     raise OutreachError(f"The mbox file {path} is locked by another program; it will be read next time.",
-                        "transport_error")
+                        TRANSPORT_ERROR)
 
 
 def _tail(handle, offset: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..errors import OutreachError
+from ..errors import INVALID_INPUT, OutreachError
 
 MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(?:\r?\n[ \t]+)?(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
 _HEAD = 16384  # a header block longer than this is read whole
@@ -21,7 +21,7 @@ def maildir_ids(directory: Path) -> list[str | None]:
     """One entry per mail in DIR/new and DIR/cur (None for a mail without a Message-ID)."""
     root = Path(directory)
     if not (root / "cur").is_dir() and not (root / "new").is_dir():
-        raise OutreachError(f"{root} is not a Maildir (it has no cur or new folder).", "invalid_input")
+        raise OutreachError(f"{root} is not a Maildir (it has no cur or new folder).", INVALID_INPUT)
     out: list[str | None] = []
     for folder in ("new", "cur"):
         try:
@@ -29,7 +29,7 @@ def maildir_ids(directory: Path) -> list[str | None]:
         except FileNotFoundError:
             continue
         except OSError as exc:
-            raise OutreachError(f"Cannot read {root / folder}: {exc.strerror or exc}.", "invalid_input") from None
+            raise OutreachError(f"Cannot read {root / folder}: {exc.strerror or exc}.", INVALID_INPUT) from None
         for path in names:
             if path.name.startswith("."):
                 continue
@@ -44,6 +44,6 @@ def maildir_ids(directory: Path) -> list[str | None]:
             except (IsADirectoryError, FileNotFoundError):
                 continue  # a file moved away while we read (a Maildir is changed by renames)
             except OSError as exc:
-                raise OutreachError(f"Cannot read {path}: {exc.strerror or exc}.", "invalid_input") from None
+                raise OutreachError(f"Cannot read {path}: {exc.strerror or exc}.", INVALID_INPUT) from None
             out.append(message_id_of(head))
     return out

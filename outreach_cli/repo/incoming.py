@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from ..errors import refuse
+from ..errors import NOT_FOUND, refuse
 from . import MESSAGE_SELECT, parse_id
 
 INCOMING_SELECT = "SELECT i.*, s.name AS seat FROM incoming i JOIN seats s ON s.id = i.seat_id "
@@ -74,7 +74,7 @@ def update_incoming(db, incoming_id: int, **fields) -> None:
 def incoming(db, incoming_id):
     row = db.one(INCOMING_SELECT + "WHERE i.id = ?", (parse_id(incoming_id, "incoming mail"),))
     if row is None:
-        raise refuse("not_found", f"There is no incoming mail {incoming_id}; see `outreach replies list`.")
+        raise refuse(NOT_FOUND, f"There is no incoming mail {incoming_id}; see `outreach replies list`.")
     return row
 
 

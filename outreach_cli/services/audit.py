@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ..errors import refuse
+from ..errors import INVALID_INPUT, NOT_CONFIGURED, refuse
 from ..repo import audit as repo_audit
 from ..repo import incoming as repo_incoming
 from .common import acting_seat
@@ -15,7 +15,7 @@ from .common import acting_seat
 def audit(db, *, seat_name=None, sent_folder: str | None = None, sent_dir=None, settle: bool = False, clock) -> dict:
     seat = acting_seat(db, seat_name)
     if sent_dir is not None and sent_folder is not None:
-        raise refuse("invalid_input", "Give --sent-folder (an IMAP folder) or --sent-dir (a Maildir), not both.")
+        raise refuse(INVALID_INPUT, "Give --sent-folder (an IMAP folder) or --sent-dir (a Maildir), not both.")
     ids = _read_folder(db, seat, sent_folder, sent_dir)
     found = Counter(i for i in ids if i)
     duplicates, unknown_found, missing = [], [], []
@@ -47,7 +47,7 @@ def _read_folder(db, seat, sent_folder, sent_dir) -> list:
         return maildir_ids(sent_dir)
     box = repo_incoming.mailbox(db, seat["id"])
     if box is None or box["kind"] != "imap":
-        raise refuse("not_configured", f"Seat {seat['name']} has no IMAP mailbox to find a Sent folder in; give "
+        raise refuse(NOT_CONFIGURED, f"Seat {seat['name']} has no IMAP mailbox to find a Sent folder in; give "
                                        "--sent-dir DIR (a Maildir) or set one with `outreach mailbox set imap ...`.")
     from ..incoming.imap import ImapSource
     from .incoming import effective_settings

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .. import repo
 from ..clock import Clock
-from ..errors import OutreachError, refuse
+from ..errors import INVALID_INPUT, INVALID_STATE, OutreachError, refuse
 from ..repo import candidates as repo_candidates
 from ..repo import incoming as repo_incoming
 from ..results import ImportResult, Removed
@@ -28,9 +28,9 @@ FALSE_WORDS = {"", "0", "false", "no", "n"}
 def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
     """Validate a candidate's fields; refuse with one sentence naming the first problem."""
     if handle is not None and not HANDLE.match(handle):
-        raise refuse("invalid_input", f"The handle {handle!r} is not valid; use letters, digits, '.', '_' or '-'.")
+        raise refuse(INVALID_INPUT, f"The handle {handle!r} is not valid; use letters, digits, '.', '_' or '-'.")
     if handle is not None and handle.lower().startswith(REMOVED_PREFIX):
-        raise refuse("invalid_input", f"Handles starting with {REMOVED_PREFIX!r} name removed candidates' anonymous "
+        raise refuse(INVALID_INPUT, f"Handles starting with {REMOVED_PREFIX!r} name removed candidates' anonymous "
                                       "history; pick another handle.")
     out = {}
     for key, value in fields.items():
@@ -41,7 +41,7 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
             continue
         value = value.strip()
         if len(value) > MAX_FIELD or any(ord(ch) < 32 for ch in value):
-            raise refuse("invalid_input", f"The {key} is too long or holds control characters.")
+            raise refuse(INVALID_INPUT, f"The {key} is too long or holds control characters.")
         if key == "timezone":
             value = check_zone(value)
         elif key == "country" and value:
@@ -52,7 +52,7 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
     if creating:
         for key in ("first_name", "last_name"):
             if not out.get(key):
-                raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
+                raise refuse(INVALID_INPUT, f"A candidate needs a {key.replace('_', ' ')}.")
     return out
 
 
@@ -61,12 +61,12 @@ def check_email(value: str) -> str:
     stored IDNA-encoded (mail.stored_addr_spec)."""
     from ..mail import parse_address, stored_addr_spec
     if parse_address(value) != ("", value):
-        raise refuse("invalid_input", f"{value!r} is not an email address; give a bare address such as "
+        raise refuse(INVALID_INPUT, f"{value!r} is not an email address; give a bare address such as "
                                       "grace@example.org.")
     try:
         return stored_addr_spec(value)
     except ValueError as exc:
-        raise refuse("invalid_input", f"{value!r} cannot be used as an email address: {exc}.") from None
+        raise refuse(INVALID_INPUT, f"{value!r} cannot be used as an email address: {exc}.") from None
 
 
 _COUNTRY = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
@@ -78,19 +78,19 @@ def check_country(value: str) -> str:
     for a country the package has no calendar of, any subdivision of the right form is kept."""
     code = value.strip().upper()
     if not _COUNTRY.match(code):
-        raise refuse("invalid_input", f"{value!r} is not a country code; give ISO 3166 alpha-2 such as GB, or a "
+        raise refuse(INVALID_INPUT, f"{value!r} is not a country code; give ISO 3166 alpha-2 such as GB, or a "
                                       "country with a subdivision such as US-CA.")
     country, _, subdivision = code.partition("-")
     import pytz
     if country not in pytz.country_names:
-        raise refuse("invalid_input", f"{value!r} is not a country code: {country} is no ISO 3166 country; give "
+        raise refuse(INVALID_INPUT, f"{value!r} is not a country code: {country} is no ISO 3166 country; give "
                                       "one such as GB or US, with a subdivision such as US-CA if you need it.")
     if subdivision:
         import holidays
         known = holidays.list_supported_countries(include_aliases=False).get(country)
         if known is not None and subdivision not in known:
             listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-            raise refuse("invalid_input", f"{value!r} is not a subdivision the holiday calendar knows for {country} "
+            raise refuse(INVALID_INPUT, f"{value!r} is not a subdivision the holiday calendar knows for {country} "
                                           f"({listed or 'it has none'}); give {country} alone or one of those.")
     return code
 
@@ -99,7 +99,7 @@ def check_country(value: str) -> str:
 def add(db, *, handle: str, **fields) -> dict:
     values = clean_fields(handle, fields, creating=True)
     if repo_candidates.handle_taken(db, handle):
-        raise refuse("invalid_input", f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
+        raise refuse(INVALID_INPUT, f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
     repo.insert_candidate(db, handle, **values)
     return candidate_shape(candidate_named(db, handle))
 
@@ -113,16 +113,16 @@ def update(db, *, handle: str, also_email=None, **fields) -> dict:
     if also_email is not None:
         extra = clean_fields(None, {"email": also_email}, creating=False).get("email")
         if not extra:
-            raise refuse("invalid_input", "--also-email needs an email address.")
+            raise refuse(INVALID_INPUT, "--also-email needs an email address.")
         repo_incoming.add_candidate_email(db, row["id"], extra)
         if not values:
             return {**candidate_shape(candidate_named(db, handle)),
                     "also_email": repo_incoming.candidate_emails(db, row["id"])}
     if not values:
-        raise refuse("invalid_input", "Nothing to change; give a field such as --title or --tz.")
+        raise refuse(INVALID_INPUT, "Nothing to change; give a field such as --title or --tz.")
     for key in ("first_name", "last_name"):
         if key in values and not values[key]:
-            raise refuse("invalid_input", f"A candidate needs a {key.replace('_', ' ')}.")
+            raise refuse(INVALID_INPUT, f"A candidate needs a {key.replace('_', ' ')}.")
     if "email" in values:
         repo_incoming.clear_undeliverable_if_email_changes(db, row["id"], values["email"])
     repo.update_candidate(db, row["id"], **values)
@@ -141,7 +141,7 @@ def opt_in(db, *, handle: str) -> dict:
     """Undo an opt-out; a removed candidate stays removed (K4)."""
     row = candidate_named(db, handle)
     if row["removed"]:
-        raise refuse("invalid_state", f"{handle} was removed; a removed candidate cannot opt in again.")
+        raise refuse(INVALID_STATE, f"{handle} was removed; a removed candidate cannot opt in again.")
     repo.update_candidate(db, row["id"], opted_out=0)
     return candidate_shape(candidate_named(db, handle))
 
@@ -176,11 +176,11 @@ def read_csv_rows(path: Path):
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise refuse("invalid_input", f"Cannot read {path}: {exc.strerror}.") from None
+        raise refuse(INVALID_INPUT, f"Cannot read {path}: {exc.strerror}.") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise refuse("invalid_input", f"{path} is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
+        raise refuse(INVALID_INPUT, f"{path} is not UTF-8 text; save it as UTF-8 CSV and try again.") from None
     del raw
     csv.field_size_limit(10 * 1024 * 1024)
     # strict: a quote left open runs to the end of the file instead of swallowing every later line quietly.
@@ -188,12 +188,12 @@ def read_csv_rows(path: Path):
     try:
         header = [h.strip().lower() for h in next(reader)]
     except StopIteration:
-        raise refuse("invalid_input", f"{path} is empty; it needs a header row naming its columns.") from None
+        raise refuse(INVALID_INPUT, f"{path} is empty; it needs a header row naming its columns.") from None
     except csv.Error as exc:
-        raise refuse("invalid_input", f"{path} is not a readable CSV file ({_csv_problem(exc)}).") from None
+        raise refuse(INVALID_INPUT, f"{path} is not a readable CSV file ({_csv_problem(exc)}).") from None
     twice = sorted({name for name in header if name in IMPORT_COLUMNS and header.count(name) > 1})  # unknown ones are ignored
     if twice:
-        raise refuse("invalid_input", f"{path} names the column {twice[0]!r} twice in its header row; keep one.")
+        raise refuse(INVALID_INPUT, f"{path} names the column {twice[0]!r} twice in its header row; keep one.")
 
     def rows():
         line = reader.line_num + 1
@@ -203,7 +203,7 @@ def read_csv_rows(path: Path):
                     yield line, dict(zip(header, record, strict=False))  # a short or long row keeps its cells (import checks them)
                 line = reader.line_num + 1
         except csv.Error as exc:
-            raise refuse("invalid_input", f"{path} line {line} is not valid CSV: {_csv_problem(exc)}.") from None
+            raise refuse(INVALID_INPUT, f"{path} line {line} is not valid CSV: {_csv_problem(exc)}.") from None
     return header, text.count("\n"), rows()
 
 
@@ -221,10 +221,10 @@ def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool
     column, or an empty cell), new and updated candidates alike; a row's own country wins."""
     default_country = check_country(country) if country is not None and country.strip() else None
     if country is not None and default_country is None:
-        raise refuse("invalid_input", "--country needs a country code such as GB or US-CA.")
+        raise refuse(INVALID_INPUT, "--country needs a country code such as GB or US-CA.")
     header, lines, rows = read_csv_rows(path)
     if "handle" not in header:
-        raise refuse("invalid_input", f"{path} has no 'handle' column; the header row must name it.")
+        raise refuse(INVALID_INPUT, f"{path} has no 'handle' column; the header row must name it.")
     existing = repo_candidates.live_handle_ids(db)
     bad, seen, batch = [], set(), []
     created = updated = 0
@@ -251,7 +251,7 @@ def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool
     if bad and not skip_bad:
         reasons = "; ".join(f"line {b['line']}: {b['reason'].rstrip('.')}" for b in bad[:5])
         more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
-        raise refuse("invalid_input", f"Nothing was imported because {len(bad)} row(s) are bad "
+        raise refuse(INVALID_INPUT, f"Nothing was imported because {len(bad)} row(s) are bad "
                                       f"(lines {_line_ranges([b['line'] for b in bad])}): {reasons}{more}. "
                                       "Fix them, or pass --skip-bad to import the good rows.")
     return {"created": created, "updated": updated, "skipped": bad}
@@ -284,12 +284,12 @@ def _import_row(record: dict, existing: dict, seen: set, update_existing: bool, 
     if "out_of_network" in fields:
         flag = (fields["out_of_network"] or "").strip().lower()
         if flag not in TRUE_WORDS | FALSE_WORDS:
-            raise refuse("invalid_input", f"out_of_network must be yes or no, not {flag!r}")
+            raise refuse(INVALID_INPUT, f"out_of_network must be yes or no, not {flag!r}")
         fields["out_of_network"] = flag in TRUE_WORDS
     if handle in seen:
-        raise refuse("invalid_input", f"handle {handle!r} appears twice in the file")
+        raise refuse(INVALID_INPUT, f"handle {handle!r} appears twice in the file")
     if handle in existing and not update_existing:
-        raise refuse("invalid_input", f"candidate {handle!r} already exists (pass --update to change them)")
+        raise refuse(INVALID_INPUT, f"candidate {handle!r} already exists (pass --update to change them)")
     values = clean_fields(handle, fields, creating=handle not in existing)
     seen.add(handle)
     return handle, values
@@ -300,14 +300,14 @@ def handles_from_file(path: Path) -> list[str]:
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except OSError as exc:
-        raise refuse("invalid_input", f"Cannot read {path}: {exc.strerror}.") from None
+        raise refuse(INVALID_INPUT, f"Cannot read {path}: {exc.strerror}.") from None
     except UnicodeDecodeError:
-        raise refuse("invalid_input", f"{path} is not UTF-8 text.") from None
+        raise refuse(INVALID_INPUT, f"{path} is not UTF-8 text.") from None
     first = text.lstrip().split("\n", 1)[0]
     if "," in first or first.strip().lower() == "handle":
         header, _lines, rows = read_csv_rows(path)
         if "handle" not in header:
-            raise refuse("invalid_input", f"{path} has no 'handle' column.")
+            raise refuse(INVALID_INPUT, f"{path} has no 'handle' column.")
         return [r["handle"].strip() for _line, r in rows if (r.get("handle") or "").strip()]
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 

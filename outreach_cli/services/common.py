@@ -5,7 +5,7 @@ import functools
 
 from .. import repo
 from ..clock import Clock, make_clock
-from ..errors import NotFound, OutreachError, refuse
+from ..errors import DATABASE_ERROR, INVALID_INPUT, NOT_FOUND, PERMISSION_DENIED, NotFound, OutreachError, refuse
 from ..repo import get_setting, seat_by_id
 from ..timeparse import from_text
 
@@ -20,7 +20,7 @@ def load_clock(db, real=None) -> Clock:
     except (TypeError, ValueError):
         simulated_now = None
     if mode not in ("simulated", "system") or (mode == "simulated" and simulated_now is None):
-        raise refuse("database_error", f"The clock setting in {db.path} is missing or damaged, so the file is "
+        raise refuse(DATABASE_ERROR, f"The clock setting in {db.path} is missing or damaged, so the file is "
                                        "damaged; run `outreach doctor` and restore a backup.")
     clock = make_clock(mode, simulated_now, real)
     if not clock.simulated:  # D20: on the system clock, now never goes behind an instant already recorded
@@ -52,7 +52,7 @@ def acting_seat(db, name: str | None, act: bool = True):
     except (TypeError, ValueError):
         seat = None
     if seat is None:  # init always records it: a missing one means a damaged file (L10), not a guess
-        raise refuse("database_error", f"The default seat setting in {db.path} is missing or damaged, so the file "
+        raise refuse(DATABASE_ERROR, f"The default seat setting in {db.path} is missing or damaged, so the file "
                                        "is damaged; run `outreach doctor` and restore a backup.")
     if act:
         check_may_act(db, seat, default=True)
@@ -68,7 +68,7 @@ def check_may_act(db, seat, default: bool = False) -> None:
     if roles.owner or seat["role"] in roles.member_of:
         return
     hint = " Name your own seat with --seat." if default else ""
-    raise refuse("permission_denied", f"Seat {seat['name']} belongs to the database role {seat['role']}, and you are "
+    raise refuse(PERMISSION_DENIED, f"Seat {seat['name']} belongs to the database role {seat['role']}, and you are "
                                       f"connected as {roles.user}, so you cannot act for it.{hint}")
 
 
@@ -82,7 +82,7 @@ def check_every_seat(db, what: str) -> None:
         return
     others = [s["name"] for s in repo.seats(db) if s["role"] is not None and s["role"] not in roles.member_of]
     if others:
-        raise refuse("permission_denied", f"Only the role that owns the database may {what}: seat(s) "
+        raise refuse(PERMISSION_DENIED, f"Only the role that owns the database may {what}: seat(s) "
                                           f"{', '.join(others)} belong to other roles, whose rows yours cannot reach.")
 
 
@@ -96,7 +96,7 @@ def check_admin(db, what: str) -> None:
         return
     who = (f"the contract's admin role, {roles.admin_role}," if roles.admin_role else
            "the role that owns the database (no admin is named yet: `contract set --admin ROLE`)")
-    raise refuse("permission_denied", f"Only {who} may {what}; you are connected as {roles.user}.")
+    raise refuse(PERMISSION_DENIED, f"Only {who} may {what}; you are connected as {roles.user}.")
 
 
 # What a recruiter reads when a seat, candidate, draft, message or thread named on the command line is missing.
@@ -122,7 +122,7 @@ def found(lookup, db, key):
             sentence = "There is no {what} {key}."
         else:
             sentence = _REMOVED if missing.removed else _MISSING.get(missing.what, "There is no {what} {key!r}.")
-        raise refuse("not_found", sentence.format(key=missing.key, what=missing.what)) from None
+        raise refuse(NOT_FOUND, sentence.format(key=missing.key, what=missing.what)) from None
 
 
 def seat_named(db, name: str):
@@ -148,7 +148,7 @@ def find_thread(db, thread_id):
 def check_name(name: str | None, what: str) -> str:
     """A seat's or a template's name: 1 to 100 characters, no control characters, not blank."""
     if not name or not name.strip() or len(name) > 100 or any(ord(ch) < 32 for ch in name):
-        raise refuse("invalid_input", f"A {what} name must be 1 to 100 printable characters.")
+        raise refuse(INVALID_INPUT, f"A {what} name must be 1 to 100 printable characters.")
     return name
 
 
@@ -169,7 +169,7 @@ def given_options(given: dict, allowed, where: str) -> dict:
     wrong = [key for key in options if key not in allowed]
     if wrong:
         names = ", ".join("--" + key.replace("_", "-") for key in wrong)
-        raise refuse("invalid_input", f"{names} does not apply to {where}.")
+        raise refuse(INVALID_INPUT, f"{names} does not apply to {where}.")
     return options
 
 
@@ -186,24 +186,24 @@ def check_server_options(options: dict, *, securities: tuple, default_security: 
     from ..secrets import ENV_NAME
     security = options.get("security", default_security)
     if security not in securities:
-        raise refuse("invalid_input", f"--security takes {', '.join(securities[:-1])} or {securities[-1]}, "
+        raise refuse(INVALID_INPUT, f"--security takes {', '.join(securities[:-1])} or {securities[-1]}, "
                                       f"not {security!r}.")
     port = options.get("port")
     if port is not None and not 1 <= port <= 65535:
-        raise refuse("invalid_input", f"--port must be 1 to 65535, not {port}.")
+        raise refuse(INVALID_INPUT, f"--port must be 1 to 65535, not {port}.")
     timeout = options.get("timeout")
     if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
-        raise refuse("invalid_input", f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
+        raise refuse(INVALID_INPUT, f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
     if security == "none" and not is_loopback(options["host"]):
-        raise refuse("invalid_input", f"--security none would send the password and {carries} unencrypted to "
+        raise refuse(INVALID_INPUT, f"--security none would send the password and {carries} unencrypted to "
                                       f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.")
     if security == "none" and options.get("ca_file"):
-        raise refuse("invalid_input", f"--ca-file needs --security {securities[0]} or {securities[1]}.")
+        raise refuse(INVALID_INPUT, f"--ca-file needs --security {securities[0]} or {securities[1]}.")
     if options.get("ca_file") and not os.path.isfile(options["ca_file"]):
-        raise refuse("invalid_input", f"--ca-file {options['ca_file']} is not a file.")
+        raise refuse(INVALID_INPUT, f"--ca-file {options['ca_file']} is not a file.")
     if options.get("password_env") and not ENV_NAME.fullmatch(options["password_env"]):
         # D19: what was given is not repeated, since it may be the password itself
-        raise refuse("invalid_input", "--password-env takes the NAME of an environment variable (letters, digits and "
+        raise refuse(INVALID_INPUT, "--password-env takes the NAME of an environment variable (letters, digits and "
                                       "_, not starting with a digit), never the password itself.")
     _check_auth(options)
 
@@ -216,14 +216,14 @@ def _check_auth(options: dict) -> None:
         options["auth"] = options["auth"].lower()
     auth = options.get("auth", AUTHS[0])
     if auth not in AUTHS:
-        raise refuse("invalid_input", f"--auth takes password or xoauth2, not {auth!r}.")
+        raise refuse(INVALID_INPUT, f"--auth takes password or xoauth2, not {auth!r}.")
     if auth != "xoauth2":
         return
     if options.get("password_env"):
-        raise refuse("invalid_input", "--auth xoauth2 takes its access token from --password-command CMD (run at "
+        raise refuse(INVALID_INPUT, "--auth xoauth2 takes its access token from --password-command CMD (run at "
                                       "each connection, since a token expires within the hour), not --password-env.")
     if not options.get("user") or not options.get("password_command"):
-        raise refuse("invalid_input", "--auth xoauth2 needs --user (the account the token is for) and "
+        raise refuse(INVALID_INPUT, "--auth xoauth2 needs --user (the account the token is for) and "
                                       "--password-command CMD that prints an access token.")
 
 

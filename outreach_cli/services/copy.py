@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import db as dbmod
-from ..errors import refuse
+from ..errors import INVALID_INPUT, refuse
 from ..repo import copy as repo_copy
 from .common import check_every_seat
 
@@ -12,12 +12,12 @@ def copy(db, *, to: str) -> dict:
     the ledger, transports, mailboxes, incoming records) and each id counter, in one transaction on the target,
     which must be empty (a new file, or an empty PostgreSQL database). The source is read as it stands."""
     if not to:
-        raise refuse("invalid_input", "Give --to a new file path or an empty database's postgresql:// URI.")
+        raise refuse(INVALID_INPUT, "Give --to a new file path or an empty database's postgresql:// URI.")
     check_every_seat(db, "copy the whole database")
     target = dbmod.target_of(to)
     if str(target) == str(db.path) or (not isinstance(target, str) and not isinstance(db.path, str)
                                        and target.resolve() == db.path.resolve()):
-        raise refuse("invalid_input", "--to names the database being copied; give it another one.")
+        raise refuse(INVALID_INPUT, "--to names the database being copied; give it another one.")
     counts = {}
     with dbmod.creating(target) as out, out.transaction():
         for table in repo_copy.tables(db):

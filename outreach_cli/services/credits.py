@@ -5,7 +5,7 @@ import calendar
 from datetime import datetime
 
 from .. import repo
-from ..errors import refuse
+from ..errors import INSUFFICIENT_CREDITS, MONTHLY_LIMIT_REACHED, refuse
 from ..repo import ledger as repo_ledger
 from ..timeparse import get_zone, localize, to_text
 
@@ -27,16 +27,16 @@ def check_can_pay(db, seat, count: int) -> str:
     if account == "contract":
         left = seat["monthly_limit"] - seat["used_this_period"]
         if count > left:
-            raise refuse("monthly_limit_reached",
+            raise refuse(MONTHLY_LIMIT_REACHED,
                          f"This needs {_credits(count)} but seat {seat['name']} has {max(left, 0)} left of its admin "
                          f"monthly limit of {seat['monthly_limit']}; wait for the refresh or ask the admin to raise it.")
         pool = repo.contract(db)["pool"]
         if count > pool:
-            raise refuse("insufficient_credits",
+            raise refuse(INSUFFICIENT_CREDITS,
                          f"This needs {_credits(count)} but the contract pool has {pool}; "
                          "add credits with `outreach contract set --pool N`.")
     elif count > seat["balance"]:
-        raise refuse("insufficient_credits",
+        raise refuse(INSUFFICIENT_CREDITS,
                      f"This needs {_credits(count)} but seat {seat['name']} has {seat['balance']}; "
                      "schedule fewer recipients or add credits.")
     return account

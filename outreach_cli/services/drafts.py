@@ -5,7 +5,17 @@ import re
 
 from .. import placeholders, repo
 from ..clock import Clock
-from ..errors import OutreachError, refuse
+from ..errors import (
+    AUTOMATION_DISABLED,
+    FOLLOWUP_NOT_AVAILABLE,
+    INVALID_DELAY,
+    INVALID_INPUT,
+    INVALID_MESSAGE,
+    INVALID_STATE,
+    NOT_FOUND,
+    OutreachError,
+    refuse,
+)
 from ..results import Discarded
 from ..shapes import draft as draft_shape
 from ..timeparse import parse_duration, to_text
@@ -26,15 +36,15 @@ def check_text(subject: str | None, body: str | None, what: str = "message", sig
     """S6 on the text as written (before personalisation), and T5's placeholder check; a seat's signature counts
     in the body's limit (M2)."""
     if subject is None or not subject.strip() or len(subject) > SUBJECT_MAX:
-        raise refuse("invalid_message", f"The {what} subject must be 1 to {SUBJECT_MAX} characters "
+        raise refuse(INVALID_MESSAGE, f"The {what} subject must be 1 to {SUBJECT_MAX} characters "
                                         f"(it is {len(subject or '')}).")
     if body is None or not body.strip() or len(body) > BODY_MAX:
-        raise refuse("invalid_message", f"The {what} body must be 1 to {BODY_MAX} characters (it is {len(body or '')}).")
+        raise refuse(INVALID_MESSAGE, f"The {what} body must be 1 to {BODY_MAX} characters (it is {len(body or '')}).")
     if signature and len(placeholders.signed(body, signature)) > BODY_MAX:
-        raise refuse("invalid_message", f"The {what} body and the seat's signature must be at most {BODY_MAX} "
+        raise refuse(INVALID_MESSAGE, f"The {what} body and the seat's signature must be at most {BODY_MAX} "
                                         f"characters together (they are {len(placeholders.signed(body, signature))}).")
     if _CONTROL_SUBJECT.search(subject) or _CONTROL_BODY.search(body):
-        raise refuse("invalid_message", f"The {what} text holds control characters; a subject is one line, and a "
+        raise refuse(INVALID_MESSAGE, f"The {what} text holds control characters; a subject is one line, and a "
                                         "body may use only new lines and tabs.")
     placeholders.check(subject)
     placeholders.check(body)
@@ -47,19 +57,19 @@ def parse_delay(text: str | None) -> int:
     try:
         delta = parse_duration(text, "follow-up delay")
     except OutreachError:
-        raise refuse("invalid_delay", f"Cannot read the delay {text!r}; write it like 72h, 3d, 3d12h, 1w or 28d.") from None
+        raise refuse(INVALID_DELAY, f"Cannot read the delay {text!r}; write it like 72h, 3d, 3d12h, 1w or 28d.") from None
     hours, rest = divmod(delta.total_seconds(), 3600)
     if rest or not DELAY_MIN_HOURS <= hours <= DELAY_MAX_HOURS:
-        raise refuse("invalid_delay", f"A follow-up delay must be whole hours from 72h (3d) to 28d, not {text}.")
+        raise refuse(INVALID_DELAY, f"A follow-up delay must be whole hours from 72h (3d) to 28d, not {text}.")
     return int(hours)
 
 
 def check_followup_allowed(db, seat) -> None:
     if seat["plan"] != "recruiter":
-        raise refuse("followup_not_available",
+        raise refuse(FOLLOWUP_NOT_AVAILABLE,
                       f"Seat {seat['name']} is on the lite plan; follow-ups need a recruiter seat.")
     if not repo.contract(db)["followups_enabled"]:
-        raise refuse("automation_disabled", "Automated follow-ups are turned off for this contract; "
+        raise refuse(AUTOMATION_DISABLED, "Automated follow-ups are turned off for this contract; "
                                             "an admin can turn them on with `outreach contract set --followups on`.")
 
 
@@ -67,15 +77,15 @@ def resolve_recipients(db, handles: list[str]) -> list[int]:
     """Candidate ids for the handles, in order, each once; refuse naming unknown handles."""
     unique = list(dict.fromkeys(h.strip() for h in handles if h and h.strip()))
     if not unique:
-        raise refuse("invalid_input", "Give at least one recipient with --to HANDLE or --to-file FILE.")
+        raise refuse(INVALID_INPUT, "Give at least one recipient with --to HANDLE or --to-file FILE.")
     found = repo.candidate_ids(db, unique)
     unknown = [h for h in unique if h not in found]
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         if all(h.startswith("removed-") for h in unknown):  # the anonymous history of removed candidates
-            raise refuse("not_found", f"{shown}: removed candidates cannot be messaged; only their anonymous "
+            raise refuse(NOT_FOUND, f"{shown}: removed candidates cannot be messaged; only their anonymous "
                                       "history is kept.")
-        raise refuse("not_found", f"Unknown candidate(s): {shown}; add them with `outreach candidates add` or import a CSV.")
+        raise refuse(NOT_FOUND, f"Unknown candidate(s): {shown}; add them with `outreach candidates add` or import a CSV.")
     return [found[h] for h in unique]
 
 
@@ -100,7 +110,7 @@ def compose(db, *, seat_name, handles, subject, body, followup=None, template=No
 def open_draft(db, draft_id):
     row = find_draft(db, draft_id)
     if row["status"] != "draft":
-        raise refuse("invalid_state", f"Draft {row['id']} is already scheduled; change its messages with "
+        raise refuse(INVALID_STATE, f"Draft {row['id']} is already scheduled; change its messages with "
                                       "`outreach reschedule` or `outreach cancel`.")
     return row
 
@@ -110,7 +120,7 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
     row = open_draft(db, draft_id)
     if remove:
         if subject or body or after:
-            raise refuse("invalid_input", "--remove takes no other options.")
+            raise refuse(INVALID_INPUT, "--remove takes no other options.")
         repo.update_draft(db, row["id"], followup_subject=None, followup_body=None, followup_delay_hours=None)
         return show(db, draft_id=row["id"])
     seat = repo.seat_by_id(db, row["seat_id"])
@@ -121,7 +131,7 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
     if subject is None and body is not None:
         subject = reply_subject(row["subject"])
     if body is None:
-        raise refuse("invalid_message", "A new follow-up needs a --body (and optionally --subject).")
+        raise refuse(INVALID_MESSAGE, "A new follow-up needs a --body (and optionally --subject).")
     check_text(subject, body, "follow-up", signature=seat["signature"])
     delay = parse_delay(after) if after is not None else (row["followup_delay_hours"] if existing
                                                           else DELAY_DEFAULT_HOURS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ..repo import incoming as repo_incoming
-from ..errors import refuse
+from ..errors import INVALID_INPUT, refuse
 from .common import acting_seat, check_server_options, given_options, password_env_warning, use_case
 from .incoming import ALLOWED, IMAP_DEFAULTS, IMAP_PORTS, effective_settings, source_name
 
@@ -24,7 +24,7 @@ def show_mailbox(db, *, seat_name: str | None) -> dict:
 def set_mailbox(db, *, seat_name: str | None, kind: str, **given) -> dict:
     seat = acting_seat(db, seat_name)
     if kind not in KINDS:
-        raise refuse("invalid_input", f"Unknown mailbox kind {kind!r}; use one of {', '.join(KINDS)}.")
+        raise refuse(INVALID_INPUT, f"Unknown mailbox kind {kind!r}; use one of {', '.join(KINDS)}.")
     options = given_options(given, ALLOWED[kind], f"a {kind} mailbox")
     warnings = _check_options(kind, options, db, seat["id"])
     if password_env_warning(options):
@@ -41,24 +41,24 @@ def _check_options(kind: str, options: dict, db=None, seat_id=None) -> list[str]
     missing = [key for key in required if not options.get(key)]
     if missing:
         article = "An" if kind in ("mbox", "imap") else "A"  # an em-box, an IMAP mailbox
-        raise refuse("invalid_input", f"{article} {kind} mailbox needs " + " and ".join(f"--{k}" for k in missing) + ".")
+        raise refuse(INVALID_INPUT, f"{article} {kind} mailbox needs " + " and ".join(f"--{k}" for k in missing) + ".")
     for key in ("dir", "file", "host", "user", "password_command", "folder", "ca_file"):
         value = options.get(key)
         if value is not None and (not value.strip() or any(ord(ch) < 32 for ch in value)):
-            raise refuse("invalid_input", f"--{key.replace('_', '-')} must be non-empty printable text.")
+            raise refuse(INVALID_INPUT, f"--{key.replace('_', '-')} must be non-empty printable text.")
     for key in ("dir", "file", "ca_file"):
         if options.get(key):  # stored absolute: cron runs `tick` from another directory
             options[key] = os.path.abspath(os.path.expanduser(options[key]))
     if kind == "maildir" and not os.path.isdir(options["dir"]):  # I2: a typo is caught at once
-        raise refuse("invalid_input", f"There is no Maildir at {options['dir']}; give the folder that holds new/ "
+        raise refuse(INVALID_INPUT, f"There is no Maildir at {options['dir']}; give the folder that holds new/ "
                                       "and cur/ (a mailbox that does not exist would hold the follow-ups).")
     if kind == "mbox" and not os.path.exists(options["file"]):
-        raise refuse("invalid_input", f"There is no mbox file at {options['file']}; give the file your mail is "
+        raise refuse(INVALID_INPUT, f"There is no mbox file at {options['file']}; give the file your mail is "
                                       "delivered to (a mailbox that does not exist would hold the follow-ups).")
     if kind == "maildir" and seat_id is not None:
         outbox = repo_incoming.outbox_dir(db, seat_id)
         if outbox and os.path.realpath(os.path.expanduser(outbox)) == os.path.realpath(options["dir"]):
-            raise refuse("invalid_input", f"{options['dir']} is the seat's outbox; its own messages would be read "
+            raise refuse(INVALID_INPUT, f"{options['dir']} is the seat's outbox; its own messages would be read "
                                           "back as replies (I8). Give the Maildir your mail arrives in.")
     warnings = []
     if kind == "maildir" and not os.path.isdir(os.path.join(options["dir"], "new")):
@@ -72,5 +72,5 @@ def _check_imap(options: dict) -> None:
     check_server_options(options, securities=tuple(IMAP_PORTS), default_security=IMAP_DEFAULTS["security"],
                          carries="mail")
     if bool(options.get("password_env")) == bool(options.get("password_command")):
-        raise refuse("invalid_input", "An IMAP mailbox needs exactly one of --password-env VAR or --password-command "
+        raise refuse(INVALID_INPUT, "An IMAP mailbox needs exactly one of --password-env VAR or --password-command "
                                       "CMD (the password itself is never stored).")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from .. import repo
 from ..clock import Clock
-from ..errors import OutreachError, refuse
+from ..errors import ALREADY_RESPONDED, INSUFFICIENT_CREDITS, INVALID_STATE, OutreachError, refuse
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
 from .common import find_thread, use_case
@@ -20,7 +20,7 @@ REFUND_WINDOW = timedelta(days=90)
 def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
     thread = find_thread(db, thread_id)
     if thread["response_kind"]:
-        raise refuse("already_responded", f"Thread {thread['id']} already has a response ({thread['response_kind']}); "
+        raise refuse(ALREADY_RESPONDED, f"Thread {thread['id']} already has a response ({thread['response_kind']}); "
                                           "a thread has at most one.")
     refunded = respond(db, thread, "decline" if decline else "accept", clock=clock)
     result = thread_shape(find_thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
@@ -39,7 +39,7 @@ def respond(db, thread, kind: str, *, clock, at: datetime | None = None, cancele
     messages = repo.thread_messages(db, thread["id"])
     sent = [m for m in messages if m["status"] == "sent" and from_text(m["sent_at_utc"]) <= now]
     if not sent:
-        raise refuse("invalid_state", f"Nothing has been sent on thread {thread['id']} yet, so it cannot have a response.")
+        raise refuse(INVALID_STATE, f"Nothing has been sent on thread {thread['id']} yet, so it cannot have a response.")
     answered = _answered(sent, at, replied_to)
     moment = now if at is None else max(min(at, now), from_text(answered["sent_at_utc"]))
     at_text = to_text(moment)
@@ -101,13 +101,13 @@ def withdraw(db, thread, *, clock) -> tuple[int, list[int]]:
         try:
             charge(db, seat, again, now_text)
         except OutreachError as error:
-            if error.code != "insufficient_credits":
+            if error.code != INSUFFICIENT_CREDITS:
                 raise  # C7: monthly_limit_reached says what it needs itself
             if payer(seat) == "seat":
                 has, hint = f"seat {seat['name']} has {seat['balance']}", f"`outreach seats grant {seat['name']} N`"
             else:
                 has, hint = f"the contract pool has {repo.contract(db)['pool']}", "`outreach contract set --pool N`"
-            raise refuse("insufficient_credits", f"Taking the response of thread {thread['id']} away charges again "
+            raise refuse(INSUFFICIENT_CREDITS, f"Taking the response of thread {thread['id']} away charges again "
                                                  f"the {len(again)} credit(s) it refunded, but {has}; add credits "
                                                  f"first ({hint}).") from None
     return len(again), rescheduled

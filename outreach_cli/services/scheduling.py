@@ -6,7 +6,21 @@ from datetime import date, datetime, timedelta
 
 from .. import placeholders, repo
 from ..clock import Clock
-from ..errors import OutreachError, Refusals, refuse
+from ..errors import (
+    CANDIDATE_OPTED_OUT,
+    INVALID_DELAY,
+    INVALID_INPUT,
+    INVALID_MESSAGE,
+    INVALID_STATE,
+    MISSING_VALUE,
+    OUT_OF_NETWORK,
+    SEAT_RESTRICTED,
+    TIME_IN_PAST,
+    UNKNOWN_TIMEZONE,
+    OutreachError,
+    Refusals,
+    refuse,
+)
 from ..repo import delivery as repo_delivery
 from ..repo import scheduling as repo_scheduling
 from ..results import Canceled, Discarded, RescheduleResult, ScheduleResult
@@ -28,7 +42,7 @@ class TimeChoice:
 
     def __init__(self, when: str | None, tz: str, seat, now, past_means_now: bool = False):
         if tz is not None and not tz.strip():
-            raise refuse("unknown_timezone", "--tz is empty; give sender, recipient or an IANA zone such as "
+            raise refuse(UNKNOWN_TIMEZONE, "--tz is empty; give sender, recipient or an IANA zone such as "
                                              "Europe/Paris, or leave --tz out.")
         self.when, self.tz, self.seat, self.now = when, tz or "sender", seat, now
         self.past_means_now = past_means_now
@@ -60,7 +74,7 @@ class TimeChoice:
                 self.warnings.append(warning)
             if instant < self.now:
                 if not self.past_means_now:
-                    raise refuse("time_in_past", f"{self.when} in {zone_name} ({to_text(instant)}) is in the past "
+                    raise refuse(TIME_IN_PAST, f"{self.when} in {zone_name} ({to_text(instant)}) is in the past "
                                                  f"(now is {to_text(self.now)}); pick a later time or use --now.")
                 self.warnings.append(f"The template's time {self.when} in {zone_name} is in the past, "
                                      "so the message is scheduled for now.")
@@ -72,16 +86,16 @@ class TimeChoice:
 
 def _check_sender(seat) -> None:
     if seat["restricted"]:
-        raise refuse("seat_restricted", f"Seat {seat['name']} is restricted and cannot schedule messages; "
+        raise refuse(SEAT_RESTRICTED, f"Seat {seat['name']} is restricted and cannot schedule messages; "
                                         "drafts can still be composed.")
 
 
 def _check_recipient(seat, candidate) -> None:
     if candidate["opted_out"]:
-        raise refuse("candidate_opted_out", f"Candidate {candidate['handle']} has opted out of messages; "
+        raise refuse(CANDIDATE_OPTED_OUT, f"Candidate {candidate['handle']} has opted out of messages; "
                                             "compose the draft again without them.")
     if candidate["out_of_network"] and seat["plan"] == "lite":
-        raise refuse("out_of_network", f"Candidate {candidate['handle']} is out of network, which a lite seat "
+        raise refuse(OUT_OF_NETWORK, f"Candidate {candidate['handle']} is out of network, which a lite seat "
                                        "cannot message; compose again without them, or from a recruiter seat.")
 
 
@@ -127,12 +141,12 @@ class _Texts:
             for handle, fields in self.missing:  # every candidate named, grouped by what they lack
                 by_fields.setdefault(fields, []).append(handle)
             shown = "; ".join(f"{fields} for {', '.join(handles)}" for fields, handles in by_fields.items())
-            problems.add(refuse("missing_value", f"Some placeholders have no value and no fallback: {shown}. "
+            problems.add(refuse(MISSING_VALUE, f"Some placeholders have no value and no fallback: {shown}. "
                                                  "Fill in those candidates or add a fallback like {company|your team}."),
                          f"some placeholders have no value and no fallback ({shown})")
         if self.too_long:
             shown = ", ".join(dict.fromkeys(self.too_long[:5]))
-            problems.add(refuse("invalid_message", f"After personalisation the text for {shown} is empty or over the "
+            problems.add(refuse(INVALID_MESSAGE, f"After personalisation the text for {shown} is empty or over the "
                                                    f"limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters)."))
 
 
@@ -196,7 +210,7 @@ def _check_addresses(db, seat, draft_id: int, problems: _Problems) -> None:
         more = " and more" if len(missing) == 50 else ""
         gaps.append(f"email for {', '.join(missing)}{more} (`outreach candidates set HANDLE --email ADDRESS`)")
     if gaps:
-        problems.add(refuse("missing_value", f"The seat's transport sends email, so: {'; '.join(gaps)}. Nothing was "
+        problems.add(refuse(MISSING_VALUE, f"The seat's transport sends email, so: {'; '.join(gaps)}. Nothing was "
                                              "scheduled."),
                      "the seat's transport sends email, but " + " and ".join(
                          [f"seat {seat['name']} has no sender address"] * (not seat["from_address"]) +
@@ -208,7 +222,7 @@ def _check_recipients(db, seat, draft_id: int, problems: _Problems) -> int:
     """K4 for every recipient at once, in SQL; returns how many there are."""
     count = repo.draft_recipient_count(db, draft_id)
     if not count:
-        raise refuse("invalid_state", f"Draft {draft_id} has no recipients left; compose a new one.")
+        raise refuse(INVALID_STATE, f"Draft {draft_id} has no recipients left; compose a new one.")
     opted_out = repo.first_opted_out_recipient(db, draft_id)
     if opted_out is not None:
         problems.check(_check_recipient, seat, opted_out)
@@ -219,7 +233,7 @@ def _check_recipients(db, seat, draft_id: int, problems: _Problems) -> int:
     from ..repo.incoming import undeliverable_recipients
     bounced = undeliverable_recipients(db, draft_id)
     if bounced:  # I5: a hard bounce marked their email undeliverable
-        problems.add(refuse("missing_value", f"The email of {', '.join(bounced)} bounced as undeliverable (email); "
+        problems.add(refuse(MISSING_VALUE, f"The email of {', '.join(bounced)} bounced as undeliverable (email); "
                                              "set a working one with `outreach candidates set HANDLE --email ADDRESS`."))
     return count
 
@@ -285,11 +299,11 @@ def _schedule(db, *, draft_id, at: str | None, tz: str | None, now_flag: bool, c
                        else "it has a follow-up, and automated follow-ups are turned off for this contract")
     now = clock.now()
     if now_flag and at:
-        raise refuse("invalid_input", "Give either --at or --now, not both.")
+        raise refuse(INVALID_INPUT, "Give either --at or --now, not both.")
     from_template = False
     if not now_flag and at is None:
         if not draft["template_at"]:
-            raise refuse("invalid_input", "Say when to send it: --at WHEN (e.g. 2026-12-01T09:00 or +2h) or --now.")
+            raise refuse(INVALID_INPUT, "Say when to send it: --at WHEN (e.g. 2026-12-01T09:00 or +2h) or --now.")
         at, tz, from_template = draft["template_at"], (tz if tz is not None else draft["template_tz"]), True
     if at is not None and at.strip().lower() == "best":  # W6
         from .best import BestTime
@@ -413,7 +427,7 @@ def refund_failed(db, message, at_text: str, canceled: list | None = None) -> in
 def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) -> Canceled | Discarded:
     """`cancel`: one message, a thread's scheduled messages, or a draft (discarded)."""
     if sum(x is not None for x in (message_id, thread_id, draft_id)) != 1:
-        raise refuse("invalid_input", "Give exactly one of MESSAGE, --thread THREAD or --draft DRAFT.")
+        raise refuse(INVALID_INPUT, "Give exactly one of MESSAGE, --thread THREAD or --draft DRAFT.")
     if message_id is not None:
         return cancel_message(db, message_id=message_id, clock=clock)
     if thread_id is not None:
@@ -426,7 +440,7 @@ def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) 
 def cancel_message(db, *, message_id, clock: Clock) -> Canceled:
     message = find_message(db, message_id)
     if message["status"] != "scheduled":
-        raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages "
+        raise refuse(INVALID_STATE, f"Message {message['id']} is {message['status']}; only scheduled messages "
                                       "can be canceled.")
     at_text = to_text(clock.now())
     canceled: list = []
@@ -440,7 +454,7 @@ def cancel_thread(db, *, thread_id, clock: Clock) -> Canceled:
     thread = find_thread(db, thread_id)
     scheduled = [m for m in repo.thread_messages(db, thread["id"]) if m["status"] == "scheduled"]
     if not scheduled:
-        raise refuse("invalid_state", f"Thread {thread['id']} has no scheduled messages to cancel.")
+        raise refuse(INVALID_STATE, f"Thread {thread['id']} has no scheduled messages to cancel.")
     at_text = to_text(clock.now())
     canceled: list = []
     refunded = sum(cancel_and_refund(db, m, "canceled", at_text, canceled) for m in scheduled)
@@ -456,7 +470,7 @@ def _followup_delay(initial, instant) -> int:
     sent_at = from_text(initial["sent_at_utc"])
     delay = instant - sent_at
     if not timedelta(hours=DELAY_MIN_HOURS) <= delay <= timedelta(hours=DELAY_MAX_HOURS):
-        raise refuse("invalid_delay", f"A follow-up goes 72 hours to 28 days after its initial message, which was "
+        raise refuse(INVALID_DELAY, f"A follow-up goes 72 hours to 28 days after its initial message, which was "
                                       f"sent at {to_text(sent_at)}; pick a time from {to_text(sent_at + timedelta(hours=DELAY_MIN_HOURS))} "
                                       f"to {to_text(sent_at + timedelta(hours=DELAY_MAX_HOURS))}.")
     return int(delay.total_seconds() // 3600)
@@ -466,15 +480,15 @@ def _check_reschedule_address(db, seat, candidate) -> None:
     """D17: a rescheduled message is refused as `schedule` would refuse its recipient: an email marked
     undeliverable by a bounce (I5), or, with an email transport, a missing sender address or recipient email (D3)."""
     if candidate["email_undeliverable"]:
-        raise refuse("missing_value", f"The email of {candidate['handle']} bounced as undeliverable (email); set a "
+        raise refuse(MISSING_VALUE, f"The email of {candidate['handle']} bounced as undeliverable (email); set a "
                                       "working one with `outreach candidates set HANDLE --email ADDRESS`.")
     from ..transports import EMAIL_KINDS
     if repo_delivery.transport_kind(db, seat["id"]) in EMAIL_KINDS:
         if not seat["from_address"]:
-            raise refuse("missing_value", f"Seat {seat['name']} has no sender address (`outreach seats set "
+            raise refuse(MISSING_VALUE, f"Seat {seat['name']} has no sender address (`outreach seats set "
                                           f"{seat['name']} --from \"Name <address>\"`); nothing was rescheduled.")
         if not (candidate["email"] or "").strip():
-            raise refuse("missing_value", f"Candidate {candidate['handle']} has no email (`outreach candidates set "
+            raise refuse(MISSING_VALUE, f"Candidate {candidate['handle']} has no email (`outreach candidates set "
                                           f"{candidate['handle']} --email ADDRESS`); nothing was rescheduled.")
 
 
@@ -485,26 +499,26 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     thread = find_thread(db, message["thread_id"])
     seat = repo.seat_by_id(db, message["seat_id"])
     if thread["response_kind"]:
-        raise refuse("invalid_state", f"Thread {thread['id']} already has a response; nothing more is sent.")
+        raise refuse(INVALID_STATE, f"Thread {thread['id']} already has a response; nothing more is sent.")
     if message["status"] == "failed":  # D17: a failed message goes again only as a new draft (charged, checked)
-        raise refuse("invalid_state", f"Message {message['id']} failed; to send it again, compose and schedule a new "
+        raise refuse(INVALID_STATE, f"Message {message['id']} failed; to send it again, compose and schedule a new "
                                       "draft (it is charged and its address checked like any schedule).")
     if message["status"] not in ("scheduled", "canceled") or (
             message["status"] == "canceled" and message["cancel_reason"] not in SYSTEM_REASONS):
-        raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only scheduled messages or "
+        raise refuse(INVALID_STATE, f"Message {message['id']} is {message['status']}; only scheduled messages or "
                                       "messages the system canceled can be rescheduled.")
     if bool(at) == bool(now_flag):
-        raise refuse("invalid_input", "Say when to send it: --at WHEN or --now.")
+        raise refuse(INVALID_INPUT, "Say when to send it: --at WHEN or --now.")
     initial = repo.initial_of(db, thread["id"])
     if message["kind"] == "followup":
         if initial["status"] != "sent":
-            raise refuse("invalid_state", f"A follow-up's time follows its initial message; reschedule message "
+            raise refuse(INVALID_STATE, f"A follow-up's time follows its initial message; reschedule message "
                                           f"{initial['id']} instead.")
         check_followup_allowed(db, seat)
     _check_sender(seat)
     candidate = repo.candidate_by_id(db, message["candidate_id"])
     if candidate["removed"]:
-        raise refuse("invalid_state", "That candidate was removed; their messages cannot be sent.")
+        raise refuse(INVALID_STATE, "That candidate was removed; their messages cannot be sent.")
     _check_recipient(seat, candidate)
     _check_reschedule_address(db, seat, candidate)
     now = clock.now()

@@ -7,7 +7,7 @@ from pathlib import Path
 from .. import db as dbmod
 from .. import repo
 from ..clock import Clock, SimulatedClock
-from ..errors import OutreachError, refuse
+from ..errors import INVALID_INPUT, INVALID_STATE, INVALID_TIME, OutreachError, refuse
 from ..repo import delivery as repo_delivery
 from ..results import ClockState, InitResult
 from ..timeparse import get_zone, parse_when, to_text
@@ -37,7 +37,7 @@ def local_zone_name() -> str:
 
 def check_plan(plan: str) -> str:
     if plan not in PLANS:
-        raise refuse("invalid_input", f"Unknown plan {plan!r}; use recruiter or lite.")
+        raise refuse(INVALID_INPUT, f"Unknown plan {plan!r}; use recruiter or lite.")
     return plan
 
 
@@ -50,7 +50,7 @@ def check_count(value: int | None, what: str) -> int | None:
     through, before anything is written."""
     if value is not None and not 0 <= value <= MAX_COUNT:
         shown = str(value) if len(str(value)) <= 30 else f"{str(value)[:27]}..."
-        raise refuse("invalid_input", f"{what} must be a whole number from 0 to {MAX_COUNT:,}, not {shown}.")
+        raise refuse(INVALID_INPUT, f"{what} must be a whole number from 0 to {MAX_COUNT:,}, not {shown}.")
     return value
 
 
@@ -105,7 +105,7 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
     check_name(name, "seat")
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
     if repo.seat_named(db, name) is not None:
-        raise refuse("invalid_input", f"A seat named {name!r} already exists; pick another name.")
+        raise refuse(INVALID_INPUT, f"A seat named {name!r} already exists; pick another name.")
     seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, clock.now(), from_address)
     return seat_summary(db, seat_id)
 
@@ -123,7 +123,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         check_may_act(db, seat)
     fields.update(_right_time_fields(window, no_window, holidays, max_per_hour, catch_up))
     if signature_file is not None and no_signature:
-        raise refuse("invalid_input", "Give --signature-file or --no-signature, not both.")
+        raise refuse(INVALID_INPUT, "Give --signature-file or --no-signature, not both.")
     if no_signature:
         fields["signature"] = None
     elif signature_file is not None:
@@ -149,7 +149,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         from .delivery import check_from_address
         fields["from_address"] = check_from_address(from_address)
     if not fields:
-        raise refuse("invalid_input", "Nothing to change; give --tz, --daily-limit, --plan, --from, --signature-file, "
+        raise refuse(INVALID_INPUT, "Nothing to change; give --tz, --daily-limit, --plan, --from, --signature-file, "
                                       "--no-signature, --list-unsubscribe, --window, --holidays, --max-per-hour, "
                                       "--catch-up, --also-from or --role.")
     if "timezone" in fields:
@@ -167,7 +167,7 @@ def _role_fields(db, role: str | None, no_role: bool) -> dict:
     if role is None and not no_role:
         return {}
     if role is not None and no_role:
-        raise refuse("invalid_input", "Give either --role or --no-role, not both.")
+        raise refuse(INVALID_INPUT, "Give either --role or --no-role, not both.")
     _roles_need_postgres(db, "--role" if role is not None else "--no-role")
     check_admin(db, "bind a seat to a role")
     if role is None:
@@ -178,13 +178,13 @@ def _role_fields(db, role: str | None, no_role: bool) -> dict:
 
 def _roles_need_postgres(db, flag: str) -> None:
     if db.engine != "postgres":
-        raise refuse("invalid_input", f"{flag} needs a PostgreSQL database: SQLite has no database roles, and whoever "
+        raise refuse(INVALID_INPUT, f"{flag} needs a PostgreSQL database: SQLite has no database roles, and whoever "
                                       "can open the file can do everything.")
 
 
 def check_role_name(role: str) -> str:
     if not role or len(role) > 63 or any(ord(ch) < 32 for ch in role):
-        raise refuse("invalid_input", "A database role name is 1 to 63 printable characters.")
+        raise refuse(INVALID_INPUT, "A database role name is 1 to 63 printable characters.")
     return role
 
 
@@ -199,11 +199,11 @@ def read_signature(path) -> str:
     if text.startswith("-- \n") or text.startswith("--\n"):
         text = text.split("\n", 1)[1]
     if not text.strip():
-        raise refuse("invalid_input", f"The signature file {path} is empty; remove a signature with --no-signature.")
+        raise refuse(INVALID_INPUT, f"The signature file {path} is empty; remove a signature with --no-signature.")
     if len(text) > SIGNATURE_MAX:
-        raise refuse("invalid_input", f"A signature is at most {SIGNATURE_MAX} characters (this one is {len(text)}).")
+        raise refuse(INVALID_INPUT, f"A signature is at most {SIGNATURE_MAX} characters (this one is {len(text)}).")
     if any(ord(c) < 32 and c not in "\n\t" or ord(c) == 127 for c in text):
-        raise refuse("invalid_input", "A signature may hold only text, new lines and tabs.")
+        raise refuse(INVALID_INPUT, "A signature may hold only text, new lines and tabs.")
     return text
 
 
@@ -211,7 +211,7 @@ def _right_time_fields(window, no_window, holidays, max_per_hour, catch_up) -> d
     """W1, W3, W4, W5: a seat's window, holidays, pace and catch-up threshold, checked before anything changes."""
     fields = {}
     if window is not None and no_window:
-        raise refuse("invalid_input", "Give either --window or --no-window, not both.")
+        raise refuse(INVALID_INPUT, "Give either --window or --no-window, not both.")
     if window is not None:
         from ..window import parse_window
         fields["send_window"] = parse_window(window).text
@@ -233,7 +233,7 @@ def whole_count(text, what: str) -> int:
     except ValueError:
         value = None
     if value is None or not 0 <= value <= MAX_COUNT:
-        raise refuse("invalid_input", f"{what} must be a whole number from 0 to 1,000,000,000, not {text!r}.")
+        raise refuse(INVALID_INPUT, f"{what} must be a whole number from 0 to 1,000,000,000, not {text!r}.")
     return value
 
 
@@ -244,7 +244,7 @@ def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
     seat = seat_named(db, name)
     check_admin(db, "grant credits")
     if seat["balance"] + count > MAX_COUNT:  # L2: a balance is a count too
-        raise refuse("invalid_input", f"Seat {seat['name']} has {seat['balance']:,} credits; adding {count:,} would "
+        raise refuse(INVALID_INPUT, f"Seat {seat['name']} has {seat['balance']:,} credits; adding {count:,} would "
                                       "pass the limit of 1,000,000,000.")
     grant(db, seat["id"], count, to_text(clock.now()), "grant")
     return seat_summary(db, seat["id"])
@@ -277,22 +277,22 @@ def contract_show(db) -> dict:
 def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
                  followups=None, refresh_day=None, admin=None, no_admin=False, clock: Clock) -> dict:
     if (monthly_limit is not None or no_monthly_limit) and not for_seat:
-        raise refuse("invalid_input", "Name the seat with --for SEAT when setting a monthly limit.")
+        raise refuse(INVALID_INPUT, "Name the seat with --for SEAT when setting a monthly limit.")
     if monthly_limit is not None and no_monthly_limit:
-        raise refuse("invalid_input", "Give either --monthly-limit N or --no-monthly-limit, not both.")
+        raise refuse(INVALID_INPUT, "Give either --monthly-limit N or --no-monthly-limit, not both.")
     if followups is not None and followups not in ("on", "off"):
-        raise refuse("invalid_input", f"--followups takes on or off, not {followups!r}.")
+        raise refuse(INVALID_INPUT, f"--followups takes on or off, not {followups!r}.")
     if refresh_day is not None and not 1 <= refresh_day <= 31:
-        raise refuse("invalid_input", f"--refresh-day must be a day of the month from 1 to 31, not {refresh_day}.")
+        raise refuse(INVALID_INPUT, f"--refresh-day must be a day of the month from 1 to 31, not {refresh_day}.")
     check_count(pool, "--pool")
     check_count(monthly_limit, "--monthly-limit")
     if admin is not None and no_admin:
-        raise refuse("invalid_input", "Give either --admin or --no-admin, not both.")
+        raise refuse(INVALID_INPUT, "Give either --admin or --no-admin, not both.")
     if admin is not None or no_admin:
         _roles_need_postgres(db, "--admin" if admin is not None else "--no-admin")
     seat = seat_named(db, for_seat) if for_seat else None
     if all(v is None for v in (pool, monthly_limit, followups, refresh_day, admin)) and not (no_monthly_limit or no_admin):
-        raise refuse("invalid_input", "Nothing to change; give --pool, --monthly-limit, --followups, --refresh-day or "
+        raise refuse(INVALID_INPUT, "Nothing to change; give --pool, --monthly-limit, --followups, --refresh-day or "
                                       "--admin.")
     check_admin(db, "change the contract's settings")
     now = clock.now()
@@ -332,16 +332,16 @@ def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
     check_admin(db, "move the contract's clock")
     seat_zone = acting_seat(db, None, act=False)["timezone"]  # WHEN is read in the default seat's zone
     if not clock.simulated and not simulate:
-        raise refuse("invalid_state", "This database runs on the system clock, and a simulated clock would stop "
+        raise refuse(INVALID_STATE, "This database runs on the system clock, and a simulated clock would stop "
                                       "cron's ticks from sending; add --simulate if that is what you want.")
     target, warning = parse_when(when, get_zone(seat_zone), clock.now())
     if target < clock.now():
-        raise refuse("invalid_time", f"The clock never runs backwards; it is already {to_text(clock.now())}.")
+        raise refuse(INVALID_TIME, f"The clock never runs backwards; it is already {to_text(clock.now())}.")
     target_text = to_text(target)
     due = repo_delivery.scheduled_before(db, target_text)  # a retry is due at its retry_at (D5)
     refreshes = repo.count_refreshes_before(db, target_text)
     if due or refreshes:
-        raise refuse("invalid_state", f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
+        raise refuse(INVALID_STATE, f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
                                       f"use `outreach tick --to {target_text}` to move the clock and send them.")
     if not clock.simulated:
         repo.set_setting(db, SWITCHED, to_text(clock.now()))
@@ -357,7 +357,7 @@ def clock_system(db, *, clock: Clock) -> dict:
     check_admin(db, "change the contract's clock")
     real = clock.real
     if clock.simulated and clock.now() > real.now():
-        raise refuse("invalid_state", f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
+        raise refuse(INVALID_STATE, f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
                                       "the clock never runs backwards, so wait until then.")
     repo.set_setting(db, "clock_mode", "system")
     repo.delete_setting(db, SWITCHED)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .. import placeholders, repo
 from ..clock import Clock
-from ..errors import refuse
+from ..errors import INVALID_INPUT, INVALID_MESSAGE, INVALID_TIME, NOT_FOUND, TEMPLATE_EXISTS, refuse
 from ..repo import templates as repo_templates
 from ..results import TemplateDeleted
 from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
@@ -14,7 +14,7 @@ from .drafts import check_text, compose, parse_delay
 def _template(db, name: str):
     row = repo_templates.template_named(db, name)
     if row is None:
-        raise refuse("not_found", f"There is no template {name!r}; see `outreach templates list`.")
+        raise refuse(NOT_FOUND, f"There is no template {name!r}; see `outreach templates list`.")
     return row
 
 
@@ -22,16 +22,16 @@ def _check_at(at: str | None, tz: str | None, now) -> tuple[str | None, str | No
     """T1: a template's time is a local wall time, resolved per recipient when used."""
     if at is None:
         if tz is not None:
-            raise refuse("invalid_input", "--tz on a template needs --at (the local time to send).")
+            raise refuse(INVALID_INPUT, "--tz on a template needs --at (the local time to send).")
         return None, None
     text = at.strip()
     if text.startswith("+"):
-        raise refuse("invalid_time", "A template keeps a local date and time (e.g. 2026-12-01T09:00), "
+        raise refuse(INVALID_TIME, "A template keeps a local date and time (e.g. 2026-12-01T09:00), "
                                      "not a relative offset.")
     moment = parse_datetime(text, now.replace(tzinfo=None))  # L3: a zone name in the text is refused, never dropped
     check_wall_time(moment)
     if moment.tzinfo is not None:
-        raise refuse("invalid_time", "A template keeps a local time; drop the offset and choose the zone with --tz.")
+        raise refuse(INVALID_TIME, "A template keeps a local time; drop the offset and choose the zone with --tz.")
     choice = "sender" if tz is None else tz
     if choice not in ("sender", "recipient"):
         choice = get_zone(choice).zone  # an empty --tz is refused, never read as "not given"
@@ -44,7 +44,7 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
     check_name(name, "template")
     if from_draft is not None:
         if any(v is not None for v in (subject, body, followup_subject, followup_body, followup_after)):
-            raise refuse("invalid_input", "--from-draft takes the text from the draft; drop --subject and --body.")
+            raise refuse(INVALID_INPUT, "--from-draft takes the text from the draft; drop --subject and --body.")
         draft = find_draft(db, from_draft)
         subject, body = draft["subject"], draft["body"]
         if with_followup and draft["followup_body"] is not None:
@@ -59,7 +59,7 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
         delay = None
         if followup_body is not None or followup_subject is not None or followup_after is not None:
             if followup_body is None:
-                raise refuse("invalid_message", "A template's follow-up needs --followup-body.")
+                raise refuse(INVALID_MESSAGE, "A template's follow-up needs --followup-body.")
             from .drafts import reply_subject
             followup_subject = followup_subject or reply_subject(subject)
             check_text(followup_subject, followup_body, "follow-up")
@@ -67,7 +67,7 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
     at_local, at_tz = _check_at(at, tz, clock.now())
     exists = repo_templates.template_named(db, name)
     if exists and not replace:
-        raise refuse("template_exists", f"A template named {name!r} exists; pass --replace to overwrite it.")
+        raise refuse(TEMPLATE_EXISTS, f"A template named {name!r} exists; pass --replace to overwrite it.")
     now_text = to_text(clock.now())
     repo_templates.save_template(db, name=name, subject=subject, body=body, at_local=at_local, at_tz=at_tz,
                                  followup_subject=followup_subject, followup_body=followup_body,
@@ -128,7 +128,7 @@ def compose_draft(db, *, seat_name, to: list[str], to_file=None, template=None, 
         return compose_from_template(db, seat_name=seat_name, handles=handles, name=template, subject=subject,
                                      body=body, clock=clock)
     if subject is None or body is None:
-        raise refuse("invalid_message", "Give --subject and --body, or --template NAME.")
+        raise refuse(INVALID_MESSAGE, "Give --subject and --body, or --template NAME.")
     return compose(db, seat_name=seat_name, handles=handles, subject=subject, body=body, clock=clock)
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from .. import repo
 from ..clock import Clock
-from ..errors import refuse
+from ..errors import INVALID_INPUT, INVALID_TIME, refuse
 from ..repo import views as repo_views
 from ..shapes import draft as draft_shape
 from ..shapes import ledger_row
@@ -18,7 +18,7 @@ FOLDERS = ("drafts",) + repo_views.MESSAGE_FOLDERS
 
 def inbox(db, *, seat_name: str | None, folder: str = "scheduled") -> list[dict]:
     if folder not in FOLDERS:
-        raise refuse("invalid_input", f"Unknown folder {folder!r}; use one of {', '.join(FOLDERS)}.")
+        raise refuse(INVALID_INPUT, f"Unknown folder {folder!r}; use one of {', '.join(FOLDERS)}.")
     seat = acting_seat(db, seat_name)
     if folder == "drafts":
         rows = repo.drafts_of_seat(db, seat["id"])
@@ -73,7 +73,7 @@ def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, un
     """The figures of `stats` per week (from Monday) or calendar month, in the seat's zone, from the seat's
     first message or ledger row (or --since) to the clock's now (or --until)."""
     if by not in ("week", "month"):
-        raise refuse("invalid_input", f"--by takes week, month or hour, not {by!r}.")
+        raise refuse(INVALID_INPUT, f"--by takes week, month or hour, not {by!r}.")
     seat = acting_seat(db, seat_name)
     since_text, until_text = _period_bounds(seat, since, until, clock)
     if not since:
@@ -110,7 +110,7 @@ def _period_bounds(seat, since: str | None, until: str | None, clock: Clock) -> 
     since_text = to_text(parse_when(since, zone, now)[0]) if since is not None else "0000"
     until_text = to_text(_until(until, zone, now)) if until is not None else "9999"
     if since_text >= until_text:  # a date for --until means its whole day, so --since that day still works
-        raise refuse("invalid_time", "--since must come before --until.")
+        raise refuse(INVALID_TIME, "--since must come before --until.")
     return since_text, until_text
 
 
