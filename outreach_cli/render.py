@@ -78,44 +78,41 @@ def _status(message: dict) -> str:
     return message["status"]
 
 
-CLOCK_YEAR: list[int] = []  # the clock's current year, set by the commands that show message times
+# `year` below: the clock's current year, handed in by the commands that show message times (commands/_year.py);
+# None shows every year.
 
 
-def remember_year(year: int) -> None:
-    CLOCK_YEAR[:] = [year]
-
-
-def _when(message: dict) -> tuple[str, str]:
+def _when(message: dict, year: int | None = None) -> tuple[str, str]:
     """The local time in the zone the message uses, and UTC; the year is shown only when it is not the
     clock's current year."""
     moment = message["sent_at"] or message["send_at"]
     local, utc = _local(moment, message["timezone"]), _utc(moment)
-    if CLOCK_YEAR and local[:4] == str(CLOCK_YEAR[0]):
+    if year is not None and local[:4] == str(year):
         local = local[5:]
-    if CLOCK_YEAR and utc[:4] == str(CLOCK_YEAR[0]):
+    if year is not None and utc[:4] == str(year):
         utc = utc[5:]
     return local, utc
 
 
-def resolved(results: list) -> None:
+def resolved(results: list, year: int | None = None) -> None:
     """Several messages settled by one `resolve` (D18)."""
     for result in results:
-        message(result)
+        message(result, year=year)
 
 
-def message(result: dict) -> None:
+def message(result: dict, year: int | None = None) -> None:
     """One message (resolve): its row, and what the transport said, if anything."""
-    messages([result], f"Message {result['id']}")
+    messages([result], f"Message {result['id']}", year=year)
     if result.get("refunded"):  # resolve --cancel: the message, and its follow-up, refunded (C5)
         _console().print(f"Refunded {result['refunded']} credit(s).")
 
 
-def messages(rows: list[dict], title: str = "Messages") -> None:
+def messages(rows: list[dict], title: str = "Messages", year: int | None = None) -> None:
     """Messages; a narrow terminal drops UTC, then the thread, then the local time, never id, kind,
     recipient or status."""
     _listing(title, rows, ("Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC"), lambda row: (
         str(row["id"]), str(row["thread_id"]), "follow-up" if row["kind"] == "followup" else row["kind"],
-        row["candidate"], _status(row), *_when(row)), MAX_ROWS, drop=("UTC", "Thr", "When (local)"))
+        row["candidate"], _status(row), *_when(row, year)), MAX_ROWS, drop=("UTC", "Thr", "When (local)"))
     _delivery_notes(rows[:MAX_ROWS])
 
 
@@ -136,11 +133,11 @@ def _delivery_notes(rows: list[dict]) -> None:
             console.print(note, markup=False)
 
 
-def schedule_result(result: dict) -> None:
+def schedule_result(result: dict, year: int | None = None) -> None:
     from itertools import islice
     count = len(result["threads"])
     shown = [m for t in islice(result["threads"], MAX_ROWS // 2) for m in t["messages"]]
-    messages(shown, f"Draft {result['draft_id']} scheduled: {count} thread(s)")
+    messages(shown, f"Draft {result['draft_id']} scheduled: {count} thread(s)", year=year)
     if count > MAX_ROWS // 2:
         _console().print(f"... and {count - MAX_ROWS // 2} more thread(s) (use --json for all).")
     _console().print(f"Charged {result['credits_charged']} credit(s).")
@@ -216,22 +213,22 @@ def drafts(rows: list[dict]) -> None:
         shrink=("Subject",))
 
 
-def thread(result: dict) -> None:
-    messages(result["messages"], f"Thread {result['id']}: {result['seat']} -> {result['candidate']}")
+def thread(result: dict, year: int | None = None) -> None:
+    messages(result["messages"], f"Thread {result['id']}: {result['seat']} -> {result['candidate']}", year=year)
     response = result["response"]
     console = _console()
     if response:
         console.print(f"Response: {response['kind']} at {_utc(response['at'])} to message {response['message_id']}.")
 
 
-def reply_result(result: dict) -> None:
+def reply_result(result: dict, year: int | None = None) -> None:
     """`reply`: the thread with its response, and the credits that came back."""
-    thread(result)
+    thread(result, year=year)
     _console().print(f"Refunded {result['refunded']} credit(s).")
 
 
-def reschedule_result(result: dict) -> None:
-    thread(result["thread"])
+def reschedule_result(result: dict, year: int | None = None) -> None:
+    thread(result["thread"], year=year)
     if result["credits_charged"]:
         _console().print(f"Charged {result['credits_charged']} credit(s) again.")
 
@@ -420,11 +417,12 @@ def stats_by(periods: list[dict]) -> None:
              drop=("█ sent ▒ responses", "Refunded", "Charged"))
 
 
-def agenda(days: list[dict]) -> None:
+def agenda(days: list[dict], year: int | None = None) -> None:
     """One line per day: messages due against the daily limit; K2's cancels and the refresh marked."""
     from datetime import date
     if not days:
         return
+    this_year = year if year is not None else int(days[0]["date"][:4])
 
     def cells(day):
         when = date.fromisoformat(day["date"])
@@ -439,15 +437,11 @@ def agenda(days: list[dict]) -> None:
         moved = [m["reason"] for m in day.get("moved", ())]  # W7
         if moved:
             notes.append("moved: " + ", ".join(f"{moved.count(r)} {r}" for r in dict.fromkeys(moved)))
-        return (when.strftime("%a %d %b") + ("" if when.year == _clock_year(days) else f" {when.year}"),
+        return (when.strftime("%a %d %b") + ("" if when.year == this_year else f" {when.year}"),
                 str(day["initials"]), str(day["followups"]), f"{due}/{day['daily_limit']}", ", ".join(notes))
     _listing(f"Agenda for seat {days[0]['seat']} ({days[0]['timezone']})", days,
              ("Day", "Initials", "Follow-ups", "Due/limit", "Notes"), cells, drop=("Follow-ups", "Initials"),
              shrink=("Notes",))
-
-
-def _clock_year(days: list[dict]) -> int:
-    return CLOCK_YEAR[0] if CLOCK_YEAR else int(days[0]["date"][:4])
 
 
 def doctor(result: dict) -> None:

@@ -34,10 +34,8 @@ def _constants() -> dict[str, str]:
 
 
 def _is_code_holder(node: ast.AST) -> bool:
-    """`x.code` or `LAST_FAILURE[0]`: an expression that holds an error code."""
-    if isinstance(node, ast.Attribute):
-        return node.attr == "code"
-    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == "LAST_FAILURE"
+    """`x.code` or `x.error_code`: an expression that holds an error code."""
+    return isinstance(node, ast.Attribute) and node.attr in ("code", "error_code")
 
 
 def _code_positions(tree: ast.AST):

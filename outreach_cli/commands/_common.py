@@ -264,13 +264,18 @@ def write_json(result, out) -> None:
     out.write("}\n")
 
 
-LAST_FAILURE: list = []  # (code, message) of the refusal this process printed: `replies import -` maps a passing one to 75
+class Refused(typer.Exit):
+    """Exit 1 after a refusal was printed, holding its code and sentence: `replies import -` maps one that may pass
+    to 75 (I14)."""
+
+    def __init__(self, error_code: str, message: str):
+        super().__init__(1)
+        self.error_code, self.message = error_code, message
 
 
 def fail(code: str, message: str, as_json: bool, problems: list | None = None) -> None:
-    LAST_FAILURE[:] = [code, message]
     print(message, file=sys.stderr)
     if as_json:
         error = {"code": code, "message": message, **({"problems": problems} if problems else {})}
         sys.stdout.write(json.dumps({"error": error}, ensure_ascii=not _stdout_is_unicode()) + "\n")
-    raise typer.Exit(1)
+    raise Refused(code, message)

@@ -17,8 +17,8 @@ def agenda(days: Annotated[str, typer.Option("--days", metavar="N", help="How ma
     The coming days in the seat's zone: initials and follow-ups due, how many the daily limit (K2) would
     cancel, and the monthly refresh day."""
     from ..services.agenda import agenda as do_agenda
-    run(db, json, showing_year(lambda d, clock: do_agenda(d, seat_name=seat, days=days, clock=clock)),
-        render.agenda)
+    run(db, json, *showing_year(lambda d, clock: do_agenda(d, seat_name=seat, days=days, clock=clock),
+                                render.agenda))
 
 
 def register(app: typer.Typer) -> None:

@@ -23,12 +23,12 @@ def inbox(folder: Annotated[str, typer.Option("--folder", autocompletion=_comple
     from ..services.views import inbox as do_inbox
     from ._year import showing_year
 
-    def show(rows):
+    def show(rows, year=None):
         if folder == "drafts":
             render.drafts(rows)
         else:
-            render.messages(rows, folder.replace("-", " ").capitalize())
-    run(db, json, showing_year(lambda d, clock: do_inbox(d, seat_name=seat, folder=folder)), show)
+            render.messages(rows, folder.replace("-", " ").capitalize(), year=year)
+    run(db, json, *showing_year(lambda d, clock: do_inbox(d, seat_name=seat, folder=folder), show))
 
 
 def register(app: typer.Typer) -> None:

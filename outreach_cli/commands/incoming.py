@@ -9,7 +9,7 @@ import typer
 
 from .. import render
 from ..errors import DATABASE_LOCKED, INVALID_INPUT, refuse
-from ._common import DbOption, JsonOption, SeatOption, run
+from ._common import DbOption, JsonOption, Refused, SeatOption, run
 from ._server import Auth, CaFile, Host, ImapPort, ImapSecurity, PasswordCommand, PasswordEnv, Timeout, User
 
 EX_TEMPFAIL = 75
@@ -71,12 +71,10 @@ def replies_import(
         return import_message(d, raw=raw.setdefault("bytes", _read(file)), clock=clock)
     try:
         run(db, json, action, render.incoming_result)
-    except typer.Exit as exit:
-        from ._common import LAST_FAILURE
+    except Refused as refused:
         # I14: a reason that may pass (a locked database, a full disk) is EX_TEMPFAIL, so the MTA of a .forward
         # pipe retries instead of bouncing the candidate's reply back to them
-        if exit.exit_code == 1 and LAST_FAILURE and (LAST_FAILURE[0] == DATABASE_LOCKED or
-                                                    "full" in LAST_FAILURE[1].lower()):
+        if refused.error_code == DATABASE_LOCKED or "full" in refused.message.lower():
             raise typer.Exit(EX_TEMPFAIL) from None
         raise
 

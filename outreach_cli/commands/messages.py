@@ -65,16 +65,16 @@ def schedule(draft: str, at: When = None, tz: Zone = None, now: Now = False,
              db: DbOption = None, json: JsonOption = False):
     """Schedule a draft for all its recipients (charges credits)."""
     from ..services.scheduling import schedule as do_schedule
-    run(db, json, showing_year(lambda d, clock: do_schedule(d, draft_id=draft, at=at, tz=tz, now_flag=now, clock=clock)),
-        render.schedule_result)
+    run(db, json, *showing_year(lambda d, clock: do_schedule(d, draft_id=draft, at=at, tz=tz, now_flag=now,
+                                                             clock=clock), render.schedule_result))
 
 
 def reschedule(message: str, at: When = None, tz: Zone = None, now: Now = False,
                db: DbOption = None, json: JsonOption = False):
     """Move a scheduled or system-canceled message. It is charged again if it was refunded."""
     from ..services.scheduling import reschedule as do_reschedule
-    run(db, json, showing_year(lambda d, clock: do_reschedule(d, message_id=message, at=at, tz=tz, now_flag=now,
-                                                                 clock=clock)), render.reschedule_result)
+    run(db, json, *showing_year(lambda d, clock: do_reschedule(d, message_id=message, at=at, tz=tz, now_flag=now,
+                                                               clock=clock), render.reschedule_result))
 
 
 def cancel(
@@ -93,14 +93,14 @@ def reply(thread: str, decline: Annotated[bool, typer.Option("--decline", help="
           db: DbOption = None, json: JsonOption = False):
     """Record a candidate's response (accept, or --decline)."""
     from ..services.replies import reply as do_reply
-    run(db, json, showing_year(lambda d, clock: do_reply(d, thread_id=thread, decline=decline, clock=clock)),
-        render.reply_result)
+    run(db, json, *showing_year(lambda d, clock: do_reply(d, thread_id=thread, decline=decline, clock=clock),
+                                render.reply_result))
 
 
 def show_thread(thread: str, db: DbOption = None, json: JsonOption = False):
     """Show a thread: its messages and response."""
     from ..services.views import thread as do_thread
-    run(db, json, showing_year(lambda d, clock: do_thread(d, thread_id=thread)), render.thread)
+    run(db, json, *showing_year(lambda d, clock: do_thread(d, thread_id=thread), render.thread))
 
 
 def show_draft(draft: str, db: DbOption = None, json: JsonOption = False):
@@ -123,7 +123,7 @@ def resolve(
     from ..services.resolve import resolve_several
     action = lambda d, clock: resolve_several(d, message_ids=message, sent=sent, resend=resend, cancel=cancel,  # noqa: E731
                                               clock=clock)
-    run(db, json, showing_year(action), render.message if len(message) == 1 else render.resolved)
+    run(db, json, *showing_year(action, render.message if len(message) == 1 else render.resolved))
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,7 @@ joins them to a seat's and a candidate's rows. The holidays package is imported 
 --holidays actually places a message."""
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime, timedelta
 
 from ..timeparse import get_zone
@@ -16,12 +17,10 @@ def zone_country(zone_name: str | None) -> str | None:
     """W3: the country tzdata's zone.tab gives a zone (pytz.country_timezones), else None."""
     if not zone_name:
         return None
-    global _ZONE_COUNTRY
-    if _ZONE_COUNTRY is None:
-        _ZONE_COUNTRY = _zone_countries()
-    return _ZONE_COUNTRY.get(zone_name)
+    return _zone_countries().get(zone_name)
 
 
+@functools.cache  # read once per process
 def _zone_countries() -> dict:
     """Zone -> country from pytz's zone.tab; reading that file takes about 25 ms, so the map is kept in the user's
     cache directory too (per version of pytz)."""
@@ -70,7 +69,6 @@ def _write_cache(path: str | None, value) -> None:
         pass
 
 
-_ZONE_COUNTRY: dict | None = None
 _CALENDARS: dict = {}
 _UNREAD = object()
 _YEARS: dict = {}  # (country, year) -> frozenset of the year's holidays, or None when the package has no calendar
