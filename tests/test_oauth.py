@@ -79,7 +79,7 @@ def bytes_on_disk(path: Path) -> bytes:
 
 
 def test_M4_xoauth2_response_is_user_and_bearer_token_separated_by_ctrl_a():
-    from outreach_cli.secrets import xoauth2_response
+    from outreach_cli.passwords import xoauth2_response
     assert xoauth2_response("ada@example.com", "ya29.T") == "user=ada@example.com\x01auth=Bearer ya29.T\x01\x01"
 
 

@@ -14,7 +14,7 @@ import pytz
 from hypothesis import given, settings, strategies as st
 
 from delivery_helpers import calls, certificates, free_port, script, smtp_server  # noqa: F401 (fixtures)
-from outreach_cli import mail, secrets
+from outreach_cli import mail, passwords
 from outreach_cli.errors import OutreachError
 from outreach_cli.transports import (Accepted, Envelope, Permanent, Temporary, Unknown, effective_settings,
                                      open_transport)
@@ -379,13 +379,13 @@ def test_D2_D12_missing_password_variable_is_named_not_guessed(smtp_server, monk
 
 
 def test_D2_password_command_output_loses_only_its_trailing_newline():
-    assert secrets.password(password_command="printf 'a b\\n\\n'") == "a b\n"
-    assert secrets.password(password_command="printf 'x'") == "x"
-    with pytest.raises(secrets.SecretError) as failure:
-        secrets.password(password_command="echo hunter2 >&2; exit 3")
+    assert passwords.password(password_command="printf 'a b\\n\\n'") == "a b\n"
+    assert passwords.password(password_command="printf 'x'") == "x"
+    with pytest.raises(passwords.SecretError) as failure:
+        passwords.password(password_command="echo hunter2 >&2; exit 3")
     assert "hunter2" not in str(failure.value) and "status 3" in str(failure.value)
-    assert secrets.password(password_env="PW", environ={"PW": "v"}) == "v"
-    assert secrets.password() is None
+    assert passwords.password(password_env="PW", environ={"PW": "v"}) == "v"
+    assert passwords.password() is None
 
 
 # ---------------------------------------------------------------- D9: check()

@@ -25,9 +25,9 @@ def transport_error(sentence: str) -> OutreachError:
 
 def resolve_password(password_env: str | None = None, password_command: str | None = None,
                      timeout: float = 60, what: str | None = None) -> str:
-    """The password by reference (D2, through secrets.password, the one owner), as a transport_error when it
+    """The password by reference (D2, through passwords.password, the one owner), as a transport_error when it
     cannot be had; "" when the mailbox has none. `what` names the login it was for, for the sentence."""
-    from ..secrets import SecretError, password
+    from ..passwords import SecretError, password
     try:
         return password(password_env, password_command, timeout) or ""
     except SecretError as exc:
@@ -152,7 +152,7 @@ class ImapSource:
     def _authenticate_xoauth2(self, conn, token: str) -> None:
         """AUTHENTICATE XOAUTH2 (M4): the client response at the server's first `+`; should the server answer with
         a second `+` carrying its error details (Gmail, Outlook and Dovecot do), an empty line, then its NO."""
-        from ..secrets import xoauth2_response
+        from ..passwords import xoauth2_response
         where = f"{self.host}:{self.port}"
         response = xoauth2_response(self.user, token).encode("utf-8")
         answers = iter([response])

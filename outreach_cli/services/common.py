@@ -183,7 +183,7 @@ def check_server_options(options: dict, *, securities: tuple, default_security: 
     import os
 
     from ..network import is_loopback
-    from ..secrets import ENV_NAME
+    from ..passwords import ENV_NAME
     security = options.get("security", default_security)
     if security not in securities:
         raise refuse(INVALID_INPUT, f"--security takes {', '.join(securities[:-1])} or {securities[-1]}, "
@@ -211,7 +211,7 @@ def check_server_options(options: dict, *, securities: tuple, default_security: 
 def _check_auth(options: dict) -> None:
     """M4: `--auth xoauth2` logs in with an OAuth 2 access token that --password-command prints; an access token
     expires within the hour, so it comes from a command run at each connection, never from a variable."""
-    from ..secrets import AUTHS
+    from ..passwords import AUTHS
     if options.get("auth"):
         options["auth"] = options["auth"].lower()
     auth = options.get("auth", AUTHS[0])
