@@ -150,8 +150,7 @@ def cli(engine):
     return Cli(engine)
 
 
-@pytest.fixture
-def world(cli):
+def build_world(cli):
     """A recruiter seat in London on a simulated clock, three candidates in three situations:
     New York (north, DST), Sydney (south, DST), and one with no zone."""
     cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", START)
@@ -159,6 +158,55 @@ def world(cli):
         "--title", "Admiral", "--tz", "America/New_York")
     cli("candidates", "add", "alan", "--first-name", "Alan", "--last-name", "Turing", "--tz", "Australia/Sydney")
     cli("candidates", "add", "kat", "--first-name", "Katherine", "--last-name", "Johnson")
+
+
+def _built_once(target):
+    """`build_world` run once into `target` (a path or a URI), in the environment every test starts with."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OUTREACH_DB", str(target))
+        patch.setenv("COLUMNS", "80")
+        patch.setenv("TZ", "UTC")
+        build_world(Cli(target))
+    return target
+
+
+@pytest.fixture(scope="session")
+def _world_file(tmp_path_factory):
+    """The SQLite `world`, built once per session; each test gets a copy of it."""
+    return _built_once(tmp_path_factory.mktemp("world") / "outreach.db")
+
+
+@pytest.fixture(scope="session")
+def _world_template(pg_cluster):
+    """The PostgreSQL `world`, built once per session into a database that the tests' databases are made from
+    (CREATE DATABASE ... TEMPLATE)."""
+    from tests.postgres import database_of
+    return database_of(_built_once(pg_cluster.fresh_uri()))
+
+
+def copy_sqlite(source, target) -> None:
+    """A copy of a SQLite database made with SQLite's backup API, private (0600) and in WAL mode as `init` leaves
+    a database."""
+    import sqlite3
+    assert not os.path.exists(target), f"{target} exists already"
+    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+        assert dst.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+    finally:
+        dst.close()
+        src.close()
+
+
+@pytest.fixture
+def world(request, cli):
+    """`build_world`'s database (above), copied for this test from the one the session built (SQLite's backup API;
+    on PostgreSQL a database made from the session's template): the same rows, ids and file as if built here."""
+    if isinstance(cli.db_path, str):
+        request.getfixturevalue("pg_cluster").recreate(cli.db_path, template=request.getfixturevalue("_world_template"))
+    else:
+        copy_sqlite(request.getfixturevalue("_world_file"), cli.db_path)
     return cli
 
 
