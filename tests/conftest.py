@@ -1,73 +1,21 @@
-"""Every CLI test gets its own database through OUTREACH_DB and an 80-column terminal."""
+"""Every CLI test gets its own database through OUTREACH_DB and an 80-column terminal. Every fixture the tests share
+is registered here (none is imported by name); the helpers they share are in tests/support/helpers.py."""
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import tempfile
 
 import pytest
-from typer.testing import CliRunner
 
-from outreach_cli.cli import app
+from delivery_helpers import Certificates, SmtpServer
+from tests.support.helpers import EMAILS, SENDER, START, Cli
 
 # The holiday calendars' cache (services/placement.py) goes to a directory of this run's own, never the user's
 # ~/.cache; the processes the tests start inherit it.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="outreach-tests-cache-")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
-
-START = "2026-12-01T08:00"  # a Tuesday; London is on GMT
-
-
-class Cli:
-    def __init__(self, db_path):
-        self.db_path = db_path
-        self.runner = CliRunner()
-
-    def __call__(self, *args, code=0):
-        result = self.runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
-        assert result.exit_code == code, (args, result.exit_code, result.stdout, result.stderr)
-        return result
-
-    def json(self, *args, code=0):
-        result = self(*args, "--json", code=code)
-        return json.loads(result.stdout)
-
-    def refused(self, *args, code: str):
-        """A refusal: exit 1, one sentence on stderr, the JSON error object on stdout, nothing changed."""
-        before = self.snapshot()
-        result = self(*args, "--json", code=1)
-        doc = json.loads(result.stdout)
-        assert doc["error"]["code"] == code, doc
-        assert result.stderr.strip() and "Traceback" not in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1
-        assert self.snapshot() == before, f"{args} was refused but changed the database"
-        return doc["error"]["message"]
-
-    def db(self):
-        from outreach_cli.db import open_existing
-        return open_existing(self.db_path)
-
-    def snapshot(self):
-        """Every row of every table, to prove a refusal changed nothing; a missing file stays missing and
-        a file that is not an outreach database stays byte for byte the same."""
-        import sqlite3
-        if isinstance(self.db_path, str):  # a PostgreSQL URI (the `engine` fixture)
-            from tests.postgres import snapshot
-            return snapshot(self.db_path)
-        if not self.db_path.is_file():
-            return ("no file", self.db_path.exists())
-        try:
-            conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-            try:
-                tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-                return {t: conn.execute(f"SELECT * FROM {t}").fetchall() for t in tables}
-            finally:
-                conn.close()
-        except sqlite3.DatabaseError:
-            return self.db_path.read_bytes()
-
 
 @pytest.fixture(autouse=True)
 def _env(tmp_path, monkeypatch):
@@ -111,9 +59,9 @@ _CLUSTER = {}
 
 
 def pytest_report_header(config):
-    from tests.postgres import why_unavailable
+    from tests.postgres import BIN, why_unavailable
     reason = why_unavailable()
-    return reason if reason else "PostgreSQL tests: a throw-away cluster from " + str(__import__("tests.postgres").postgres.BIN)
+    return reason if reason else f"PostgreSQL tests: a throw-away cluster from {BIN}"
 
 
 @pytest.fixture(scope="session")
@@ -150,8 +98,7 @@ def cli(engine):
     return Cli(engine)
 
 
-@pytest.fixture
-def world(cli):
+def build_world(cli):
     """A recruiter seat in London on a simulated clock, three candidates in three situations:
     New York (north, DST), Sydney (south, DST), and one with no zone."""
     cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", START)
@@ -159,21 +106,90 @@ def world(cli):
         "--title", "Admiral", "--tz", "America/New_York")
     cli("candidates", "add", "alan", "--first-name", "Alan", "--last-name", "Turing", "--tz", "Australia/Sydney")
     cli("candidates", "add", "kat", "--first-name", "Katherine", "--last-name", "Johnson")
+
+
+def _built_once(target):
+    """`build_world` run once into `target` (a path or a URI), in the environment every test starts with."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OUTREACH_DB", str(target))
+        patch.setenv("COLUMNS", "80")
+        patch.setenv("TZ", "UTC")
+        build_world(Cli(target))
+    return target
+
+
+@pytest.fixture(scope="session")
+def _world_file(tmp_path_factory):
+    """The SQLite `world`, built once per session; each test gets a copy of it."""
+    return _built_once(tmp_path_factory.mktemp("world") / "outreach.db")
+
+
+@pytest.fixture(scope="session")
+def _world_template(pg_cluster):
+    """The PostgreSQL `world`, built once per session into a database that the tests' databases are made from
+    (CREATE DATABASE ... TEMPLATE)."""
+    from tests.postgres import database_of
+    return database_of(_built_once(pg_cluster.fresh_uri()))
+
+
+def copy_sqlite(source, target) -> None:
+    """A copy of a SQLite database made with SQLite's backup API, private (0600) and in WAL mode as `init` leaves
+    a database."""
+    import sqlite3
+    assert not os.path.exists(target), f"{target} exists already"
+    os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+        assert dst.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
+    finally:
+        dst.close()
+        src.close()
+
+
+@pytest.fixture
+def world(request, cli):
+    """`build_world`'s database (above), copied for this test from the one the session built (SQLite's backup API;
+    on PostgreSQL a database made from the session's template): the same rows, ids and file as if built here."""
+    if isinstance(cli.db_path, str):
+        request.getfixturevalue("pg_cluster").recreate(cli.db_path, template=request.getfixturevalue("_world_template"))
+    else:
+        copy_sqlite(request.getfixturevalue("_world_file"), cli.db_path)
     return cli
 
 
-def compose(cli, *handles, subject="Hello {first_name}", body="A role for you, {first_name}.", followup=None,
-            after=None):
-    args = ["compose"]
-    for handle in handles:
-        args += ["--to", handle]
-    draft = cli.json(*args, "--subject", subject, "--body", body)
-    if followup:
-        extra = ["--after", after] if after else []
-        draft = cli.json("followup", draft["id"], "--body", followup, *extra)
-    return draft
+@pytest.fixture
+def people(world):
+    """The world's three candidates with the addresses the mail fixtures of tests/mail write to."""
+    for handle, email in EMAILS.items():
+        world("candidates", "set", handle, "--email", email)
+    return world
 
 
-def balance(cli, seat=None):
-    args = ["credits"] + (["--seat", seat] if seat else [])
-    return cli.json(*args)["seat"]["balance"]
+@pytest.fixture
+def ada(world):
+    """The world with a sender address for ada and an address for each candidate."""
+    world("seats", "set", "ada", "--from", SENDER)
+    for handle in ("grace", "alan", "kat"):
+        world("candidates", "set", handle, "--email", f"{handle}@example.org")
+    return world
+
+
+@pytest.fixture
+def certificates(tmp_path_factory):
+    return Certificates(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture
+def smtp_server(tmp_path_factory, certificates):
+    """A factory: `smtp_server(tls="starttls", answer="451", user="ada", password="pw")`; every server
+    it starts is stopped at the end of the test."""
+    started = []
+
+    def start(**options) -> SmtpServer:
+        server = SmtpServer(tmp_path_factory.mktemp("smtp"), certificates, **options)
+        started.append(server)
+        return server
+    yield start
+    for server in started:
+        server.stop()

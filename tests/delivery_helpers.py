@@ -1,6 +1,6 @@
 """Helpers for the delivery tests: a real SMTP server in its own process (tests/smtpserver.py) on a
 free 127.0.0.1 port, trustme certificates, and small scripts that play sendmail or an exec command.
-Import the fixtures into a test module: `from delivery_helpers import smtp_server, certificates`."""
+Its fixtures, `certificates` and `smtp_server`, are registered in tests/conftest.py."""
 from __future__ import annotations
 
 import base64
@@ -10,8 +10,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 SERVER = Path(__file__).with_name("smtpserver.py")
 
@@ -100,26 +98,6 @@ class SmtpServer:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
-
-
-@pytest.fixture
-def certificates(tmp_path_factory):
-    return Certificates(tmp_path_factory.mktemp("certs"))
-
-
-@pytest.fixture
-def smtp_server(tmp_path_factory, certificates):
-    """A factory: `smtp_server(tls="starttls", answer="451", user="ada", password="pw")`; every server
-    it starts is stopped at the end of the test."""
-    started = []
-
-    def start(**options) -> SmtpServer:
-        server = SmtpServer(tmp_path_factory.mktemp("smtp"), certificates, **options)
-        started.append(server)
-        return server
-    yield start
-    for server in started:
-        server.stop()
 
 
 def script(directory: Path, name: str, exit_code: int = 0, *, hang: bool = False, stdout: str = "") -> Path:

@@ -83,11 +83,22 @@ class Cluster:
         self.admin().execute(f'CREATE DATABASE "{name}"')
         return self.uri(name, user)
 
+    def recreate(self, uri: str, template: str) -> None:
+        """The database of `uri` made again as a copy of the database `template` (which no one may be connected to)."""
+        name = database_of(uri)
+        self.admin().execute(f'DROP DATABASE "{name}"')
+        self.admin().execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+
     def stop(self) -> None:
         if self._admin is not None:
             self._admin.close()
         self._run(BIN / "pg_ctl", "-D", self.data, "-m", "immediate", "stop", check=False)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def database_of(uri: str) -> str:
+    """The database's name in a URI of `Cluster.uri`."""
+    return uri.split("@/", 1)[1].split("?", 1)[0]
 
 
 def snapshot(uri: str):

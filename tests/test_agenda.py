@@ -1,5 +1,5 @@
 """agenda: the coming days against the daily limit (K2) and the refresh day (C9), decided as a tick would."""
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def _day(days, date):

@@ -1,7 +1,7 @@
 """W6: --at best from the seat's own history, smoothed so that luck cannot win, and stats --by hour."""
 from datetime import datetime, timezone
 
-from conftest import compose
+from tests.support.helpers import compose
 from outreach_cli.besttime import PRIOR_WEIGHT, Rates, best_moment
 from outreach_cli.timeparse import get_zone
 

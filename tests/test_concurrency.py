@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def _run(*args, env=None):

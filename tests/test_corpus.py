@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cli
+from tests.support.helpers import Cli
 
 CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "mail-corpus"
 if not (CORPUS / "manifest.json").is_file():

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import Cli
+from tests.support.helpers import Cli
 from outreach_cli.cli import app
 
 TARGET = "2026-12-20"

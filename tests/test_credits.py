@@ -1,5 +1,5 @@
 """C1-C10: credit accounting."""
-from conftest import balance, compose
+from tests.support.helpers import balance, compose
 
 
 def _ledger(cli, seat=None):

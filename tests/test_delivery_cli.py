@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from delivery_helpers import certificates, free_port, script, smtp_server  # noqa: F401 (fixtures)
+from delivery_helpers import free_port, script
 
 SECRET = "pw-Zq8-never-stored"
 FIXTURE = Path(__file__).parent / "fixtures" / "schema_0001.db"

@@ -16,8 +16,7 @@ import time
 
 import pytest
 
-from conftest import Cli
-from delivery_helpers import certificates, smtp_server  # noqa: F401 (fixtures)
+from tests.support.helpers import Cli
 
 COUNT = 200
 SEED = 20261201

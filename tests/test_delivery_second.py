@@ -15,9 +15,8 @@ import pytest
 import pytz
 from hypothesis import example, given, settings, strategies as st
 
-from conftest import compose
-from delivery_helpers import certificates, smtp_server  # noqa: F401 (fixtures)
-from test_delivery_trust import ada, row, schedule, use_smtp  # noqa: F401 (fixtures and helpers)
+from tests.support.helpers import compose
+from test_delivery_trust import row, schedule, use_smtp  # noqa: F401
 
 from outreach_cli import mail
 

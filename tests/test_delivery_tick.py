@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import compose
-from delivery_helpers import calls, certificates, script, smtp_server  # noqa: F401 (fixtures)
+from tests.support.helpers import compose
+from delivery_helpers import calls, script
 
 SENDER = "Ada Lovelace <ada@example.com>"
 

@@ -8,18 +8,10 @@ import sys
 
 import pytest
 
-from conftest import compose
-from delivery_helpers import calls, certificates, script, smtp_server  # noqa: F401 (fixtures)
+from tests.support.helpers import compose
+from delivery_helpers import script
 
 SENDER = "Ada Lovelace <ada@example.com>"
-
-
-@pytest.fixture
-def ada(world):
-    world("seats", "set", "ada", "--from", SENDER)
-    for handle in ("grace", "alan", "kat"):
-        world("candidates", "set", handle, "--email", f"{handle}@example.org")
-    return world
 
 
 def use_smtp(cli, server, timeout=5):

@@ -9,7 +9,7 @@ import click
 import typer.main
 
 from outreach_cli.cli import app
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def test_missing_database_is_not_initialized_and_not_created(cli):

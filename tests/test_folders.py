@@ -1,5 +1,5 @@
 """V1: inbox folders."""
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def test_V1_every_folder(world):

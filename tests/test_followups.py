@@ -1,5 +1,5 @@
 """F1-F6: follow-ups."""
-from conftest import balance, compose
+from tests.support.helpers import balance, compose
 
 
 def test_F1_lite_seat_cannot_add_followup(world):

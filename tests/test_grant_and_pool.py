@@ -1,5 +1,5 @@
 """seats grant (C10, L2), credits --ledger --contract (C7, C10), candidates opt-in (K4)."""
-from conftest import balance, compose
+from tests.support.helpers import balance, compose
 
 
 def test_C10_seats_grant_is_one_grant_row(world):

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import example, given, settings, strategies as st
 
-from conftest import compose
+from tests.support.helpers import compose
 from outreach_cli.timeparse import get_zone, localize
 
 # The fuzzers call the functions that read hostile text directly: each example is independent (no shared

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from conftest import balance
-from test_replies import EMAILS, deliver, ledger_reasons, maildir, people, sent_thread  # noqa: F401
+from tests.support.helpers import balance
+from test_replies import EMAILS, deliver, ledger_reasons, maildir, sent_thread  # noqa: F401
 from test_trust import note, unknown_thread  # noqa: F401
 
 GRACE = EMAILS["grace"]

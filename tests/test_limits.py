@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from conftest import START, balance, compose
+from tests.support.helpers import START, balance, compose
 
 
 # ---------------------------------------------------------------- L1: times within 1970..2999, durations <= 10y

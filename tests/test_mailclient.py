@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def _editor(tmp_path, monkeypatch, text: str | None, status: int = 0, variable: str = "EDITOR", name="editor"):

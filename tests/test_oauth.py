@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import compose
-from delivery_helpers import certificates, smtp_server  # noqa: F401 (fixtures)
+from tests.support.helpers import compose
 from dovecot import DOVECOT_SKIP, Dovecot
 from introspection import Introspection
 

@@ -1,5 +1,5 @@
 """W4 pace and W5 catch-up: the tick moves messages later, never cancels or refunds them, and says so."""
-from conftest import balance, compose
+from tests.support.helpers import balance, compose
 
 
 def _schedule(cli, handles, at):

@@ -1,5 +1,5 @@
 """T5: placeholders, fallbacks, literal braces, safe rendering."""
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def test_T5_rendered_per_recipient_and_stored_rendered(world):

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import compose
+from tests.support.helpers import compose
 from postfix import POSTFIX_SKIP, Postfix
 
 pytestmark = pytest.mark.skipif(POSTFIX_SKIP is not None, reason=POSTFIX_SKIP or "")

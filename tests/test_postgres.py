@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from conftest import Cli, compose
+from tests.support.helpers import Cli, compose
 
 
 @pytest.fixture

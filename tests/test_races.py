@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conftest import compose
+from tests.support.helpers import compose
 
 ROUNDS = 4
 RACERS = 8

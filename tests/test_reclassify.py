@@ -2,8 +2,8 @@
 bytes in a real Maildir, read by real ticks on a simulated clock; credits are checked against the ledger and doctor."""
 from __future__ import annotations
 
-from conftest import balance, compose
-from test_replies import EMAILS, deliver, fixture, ledger_reasons, maildir, people, sent_thread  # noqa: F401
+from tests.support.helpers import balance, compose
+from test_replies import EMAILS, deliver, fixture, ledger_reasons, maildir, sent_thread  # noqa: F401
 from test_trust import note
 
 GRACE = EMAILS["grace"]

@@ -14,21 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import compose
-from delivery_helpers import certificates, smtp_server  # noqa: F401 (fixtures)
+from tests.support.helpers import EMAILS, compose
 
 MAIL = Path(__file__).parent / "mail"
-EMAILS = {"grace": "grace.hopper@mail.example.net", "alan": "alan.turing@example.net",
-          "kat": "kat.johnson@example.org"}
-
-
-@pytest.fixture
-def people(world):
-    for handle, email in EMAILS.items():
-        world("candidates", "set", handle, "--email", email)
-    return world
-
-
 def sent_thread(cli, handle: str, followup: bool = True) -> dict:
     """A thread whose initial went now (its follow-up 7 days later, still scheduled)."""
     draft = compose(cli, handle, followup="Any thoughts, {first_name}?" if followup else None)

@@ -1,5 +1,5 @@
 """R1-R3: responses and the response rate."""
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def test_R1_one_response_per_thread(world):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Cli
+from tests.support.helpers import Cli
 from tests.postgres import snapshot
 
 ROLES = ("ada", "bob", "boss", "eve")

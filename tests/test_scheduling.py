@@ -1,5 +1,5 @@
 """S1-S6: scheduling times, zones, DST and message limits."""
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def test_S1_future_time_is_scheduled_past_time_refused(world):

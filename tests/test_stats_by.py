@@ -1,5 +1,5 @@
 """stats --by week|month: R3's figures per period, in the seat's zone."""
-from conftest import compose
+from tests.support.helpers import compose
 
 
 def _play(world):

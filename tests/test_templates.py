@@ -1,5 +1,5 @@
 """T1-T4 (and S2 through templates): saved one- and two-message templates."""
-from conftest import compose
+from tests.support.helpers import compose
 
 SUBJECT = "{first_name}, a backend role"
 BODY = "Hi {first_name}, your work at {company|your company} caught my eye."

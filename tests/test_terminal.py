@@ -2,7 +2,7 @@
 shows each row's id, kind, recipient and status, whole (columns are dropped, never cut)."""
 import pytest
 
-from conftest import compose
+from tests.support.helpers import compose
 
 LONG = "a-candidate-with-a-long-handle"
 
@@ -33,7 +33,7 @@ def _copy(source, target):
 
 
 def world_of(cli):
-    from conftest import START
+    from tests.support.helpers import START
     cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", START)
     cli("candidates", "add", "grace", "--first-name", "Grace", "--last-name", "Hopper", "--company", "Navy",
         "--title", "Admiral", "--tz", "America/New_York")

@@ -1,5 +1,5 @@
 """K1-K8: tick and the clock."""
-from conftest import balance, compose
+from tests.support.helpers import balance, compose
 
 
 def test_K1_sends_in_order_with_followups_first_on_ties(world):

@@ -13,7 +13,7 @@ import pytest
 import pytz
 from hypothesis import given, settings, strategies as st
 
-from delivery_helpers import calls, certificates, free_port, script, smtp_server  # noqa: F401 (fixtures)
+from delivery_helpers import calls, free_port, script
 from outreach_cli import mail, passwords
 from outreach_cli.errors import OutreachError
 from outreach_cli.transports import (Accepted, Envelope, Permanent, Temporary, Unknown, effective_settings,

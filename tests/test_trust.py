@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import compose
-from test_replies import EMAILS, MAIL, deliver, fixture, maildir, people, rows, sent_thread, write  # noqa: F401
+from tests.support.helpers import compose
+from test_replies import EMAILS, MAIL, deliver, fixture, maildir, rows, sent_thread, write  # noqa: F401
 
 GRACE = EMAILS["grace"]
 

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from conftest import compose
+from tests.support.helpers import compose
 from outreach_cli.errors import OutreachError
 from outreach_cli.timeparse import get_zone
 from outreach_cli.window import parse_window, place

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import compose
-from delivery_helpers import certificates, smtp_server  # noqa: F401 (fixtures)
+from tests.support.helpers import compose
 
 SENDER = "Ada Lovelace <ada@example.com>"
 
