@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from typing import Annotated
+from typing import Annotated, cast
 
 import click
 import typer
@@ -34,7 +34,7 @@ def _plain_options(command: click.Command, ctx: click.Context, formatter: click.
             extra = "[required]" if param.required else ""
             args.append((param.make_metavar(ctx), "  ".join(x for x in (getattr(param, "help", "") or "", extra) if x)))
         elif param.param_type_name == "option":
-            record = click.Option.get_help_record(param, ctx)
+            record = click.Option.get_help_record(cast(click.Option, param), ctx)
             if record:
                 opts.append(record)
     for title, rows in (("Arguments", args), ("Options", opts)):
@@ -102,9 +102,10 @@ def _registered(module) -> dict:
         return {}
     recorder = typer.Typer()
     module.register(recorder)
-    found = {info.name or info.callback.__name__.replace("_", "-"): info for info in recorder.registered_commands}
-    for info in recorder.registered_groups:
-        found[info.name if not isinstance(info.name, DefaultPlaceholder) else info.typer_instance.info.name] = info
+    found: dict = {info.name or getattr(info.callback, "__name__", "").replace("_", "-"): info
+                   for info in recorder.registered_commands}
+    for group in recorder.registered_groups:
+        found[group.name if not isinstance(group.name, DefaultPlaceholder) else group.typer_instance.info.name] = group
     return found
 
 
@@ -135,7 +136,7 @@ def convert(name: str, info: CommandInfo | TyperInfo) -> click.Command:
         holder.registered_commands.append(info)
     else:
         holder.registered_groups.append(info)
-    command = typer.main.get_command(holder).commands[name]
+    command = cast(click.Group, typer.main.get_command(holder)).commands[name]
     _share_everywhere(command)
     return command
 

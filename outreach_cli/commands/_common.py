@@ -6,7 +6,7 @@ import os
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Annotated, Callable, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import click
 import typer
@@ -30,7 +30,7 @@ Credits = Annotated[Optional[int], typer.Option("--credits", help="Credits to gr
 # `db` and `json` and passes them to run(); the CLI layer (share_options) gives every command and group the
 # ones it does not declare, and each value given anywhere on the line is remembered in the Click context,
 # where run() finds it.
-SHARED = {
+SHARED: dict[str, dict[str, Any]] = {
     "db": dict(param_decls=["--db"], type=click.STRING, default=None, help=DB_HELP),
     "json": dict(param_decls=["--json"], is_flag=True, default=False, help=JSON_HELP),
     "quiet": dict(param_decls=["--quiet"], is_flag=True, default=False, help=QUIET_HELP),
@@ -58,7 +58,7 @@ def share_options(command: click.Command) -> None:
                                                callback=_remember, **settings))
 
 
-def given(path: Optional[Path] = None, as_json: bool = False) -> tuple[Optional[Path], bool, bool, Optional[str]]:
+def given(path: str | Path | None = None, as_json: bool = False) -> tuple[str | Path | None, bool, bool, Optional[str]]:
     """The shared options of this run, from anywhere on the command line: (db, json, quiet, conflict)."""
     ctx = click.get_current_context(silent=True)
     values = list(ctx.meta.get(_GIVEN, [])) if ctx is not None else []
@@ -80,7 +80,7 @@ def quiet_or_json(as_json: bool = False) -> bool:
     return merged_json or quiet
 
 
-def db_path(path: Optional[Path]) -> Path:
+def db_path(path: str | Path | None) -> str | Path:
     from ..db import default_path
     return path if path is not None else default_path()
 
@@ -89,7 +89,7 @@ class OutputFailed(Exception):
     """Writing the result failed (stdout closed or full) after the work was committed."""
 
 
-def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | None = None, *,
+def run(path: str | Path | None, as_json: bool, action: Callable, show: Callable | None = None, *,
         opened: bool = True, failed: Callable | None = None) -> None:
     """Open the database, build the command's clock, run one service (`action(db, clock)`), print the result;
     refusals exit 1. With `opened=False` (init) the action gets the path and the system clock instead. The
@@ -134,7 +134,7 @@ def run(path: Optional[Path], as_json: bool, action: Callable, show: Callable | 
         raise typer.Exit(1)
 
 
-def _check_text_input(path: Optional[Path]) -> None:
+def _check_text_input(path: str | Path | None) -> None:
     """D15: every argument is text: bytes that are not UTF-8 (Python keeps them as lone surrogates) in an argument,
     a file name or OUTREACH_DB are refused with one sentence, never a traceback. (A PostgreSQL URI is the
     PostgreSQL engine's: db.py, P1.)"""
@@ -173,7 +173,7 @@ def _emit_committed(result, as_json: bool, show: Callable | None, quiet: bool, f
         raise OutputFailed() from BrokenPipeError(str(exc))
 
 
-def _output_failed(exc: OSError) -> None:
+def _output_failed(exc: BaseException | None) -> None:
     """The reader stopped early (`| head`, EPIPE) or stdout could not be written (ENOSPC): the work is done and
     committed, so the exit status is 0 (L4). Python's recipe: point stdout at /dev/null so the exit-time
     flush cannot fail again."""
@@ -182,7 +182,8 @@ def _output_failed(exc: OSError) -> None:
     except (OSError, ValueError):  # stdout is no file (tests capture it)
         pass
     if not isinstance(exc, BrokenPipeError):
-        print(f"The work was done, but its output could not be written ({exc.strerror or exc}).", file=sys.stderr)
+        print(f"The work was done, but its output could not be written ({getattr(exc, 'strerror', None) or exc}).",
+              file=sys.stderr)
     raise typer.Exit(0)
 
 

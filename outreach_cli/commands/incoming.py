@@ -65,7 +65,7 @@ def replies_import(
     """Read one raw message (for a procmail, sieve or .forward pipe: `outreach replies import -`)."""
     from ..services.incoming import import_message
 
-    raw = {}
+    raw: dict[str, bytes] = {}
 
     def action(d, clock):
         return import_message(d, raw=raw.setdefault("bytes", _read(file)), clock=clock)

@@ -5,7 +5,7 @@ _COLUMNS = ("name", "subject", "body", "at_local", "at_tz", "followup_subject", 
             "followup_delay_hours", "created_utc")
 
 
-def template_named(db, name: str):
+def find_template_named(db, name: str):
     """The template of that name, or None."""
     return db.one("SELECT * FROM templates WHERE name = ?", (name,))
 

@@ -45,7 +45,7 @@ def _read_folder(db, seat, sent_folder, sent_dir) -> list:
     if sent_dir is not None:
         from ..incoming.sent import maildir_ids
         return maildir_ids(sent_dir)
-    box = repo_incoming.mailbox(db, seat["id"])
+    box = repo_incoming.find_mailbox(db, seat["id"])
     if box is None or box["kind"] != "imap":
         raise refuse(NOT_CONFIGURED, f"Seat {seat['name']} has no IMAP mailbox to find a Sent folder in; give "
                                        "--sent-dir DIR (a Maildir) or set one with `outreach mailbox set imap ...`.")

@@ -14,7 +14,7 @@ from ..repo import incoming as repo_incoming
 from ..results import ImportResult, Removed
 from ..shapes import candidate as candidate_shape
 from ..timeparse import check_zone, to_text
-from .common import candidate_named, check_every_seat, use_case
+from .common import check_every_seat, get_candidate, use_case
 from .scheduling import cancel_and_refund
 
 HANDLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -101,14 +101,14 @@ def add(db, *, handle: str, **fields) -> dict:
     if repo_candidates.handle_taken(db, handle):
         raise refuse(INVALID_INPUT, f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
     repo.insert_candidate(db, handle, **values)
-    return candidate_shape(candidate_named(db, handle))
+    return candidate_shape(get_candidate(db, handle))
 
 
 @use_case
 def update(db, *, handle: str, also_email=None, **fields) -> dict:
     """Change the fields given; an empty string clears a field (clean_fields makes it None). `also_email` adds
     another address of the candidate (I11)."""
-    row = candidate_named(db, handle)
+    row = get_candidate(db, handle)
     values = clean_fields(None, fields, creating=False)
     if also_email is not None:
         extra = clean_fields(None, {"email": also_email}, creating=False).get("email")
@@ -116,7 +116,7 @@ def update(db, *, handle: str, also_email=None, **fields) -> dict:
             raise refuse(INVALID_INPUT, "--also-email needs an email address.")
         repo_incoming.add_candidate_email(db, row["id"], extra)
         if not values:
-            return {**candidate_shape(candidate_named(db, handle)),
+            return {**candidate_shape(get_candidate(db, handle)),
                     "also_email": repo_incoming.candidate_emails(db, row["id"])}
     if not values:
         raise refuse(INVALID_INPUT, "Nothing to change; give a field such as --title or --tz.")
@@ -126,24 +126,24 @@ def update(db, *, handle: str, also_email=None, **fields) -> dict:
     if "email" in values:
         repo_incoming.clear_undeliverable_if_email_changes(db, row["id"], values["email"])
     repo.update_candidate(db, row["id"], **values)
-    return candidate_shape(candidate_named(db, handle))
+    return candidate_shape(get_candidate(db, handle))
 
 
 @use_case
 def opt_out(db, *, handle: str) -> dict:
-    row = candidate_named(db, handle)
+    row = get_candidate(db, handle)
     repo.update_candidate(db, row["id"], opted_out=1)
-    return candidate_shape(candidate_named(db, handle))
+    return candidate_shape(get_candidate(db, handle))
 
 
 @use_case
 def opt_in(db, *, handle: str) -> dict:
     """Undo an opt-out; a removed candidate stays removed (K4)."""
-    row = candidate_named(db, handle)
+    row = get_candidate(db, handle)
     if row["removed"]:
         raise refuse(INVALID_STATE, f"{handle} was removed; a removed candidate cannot opt in again.")
     repo.update_candidate(db, row["id"], opted_out=0)
-    return candidate_shape(candidate_named(db, handle))
+    return candidate_shape(get_candidate(db, handle))
 
 
 def remove(db, *, handle: str, clock: Clock) -> Removed:
@@ -157,7 +157,7 @@ def remove(db, *, handle: str, clock: Clock) -> Removed:
 
 @use_case
 def _erase(db, handle: str, clock: Clock) -> Removed:
-    row = candidate_named(db, handle)
+    row = get_candidate(db, handle)
     check_every_seat(db, "remove a candidate (it erases their mail in every seat)")
     now_text = to_text(clock.now())
     for message in repo_candidates.scheduled_messages_of(db, row["id"]):
@@ -317,4 +317,4 @@ def list_all(db) -> list[dict]:
 
 
 def show(db, *, handle: str) -> dict:
-    return candidate_shape(candidate_named(db, handle))
+    return candidate_shape(get_candidate(db, handle))

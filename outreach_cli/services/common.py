@@ -6,15 +6,15 @@ import functools
 from .. import repo
 from ..clock import Clock, make_clock
 from ..errors import DATABASE_ERROR, INVALID_INPUT, NOT_FOUND, PERMISSION_DENIED, NotFound, OutreachError, refuse
-from ..repo import get_setting, seat_by_id
+from ..repo import find_seat_by_id, find_setting
 from ..timeparse import from_text
 
 
 def load_clock(db, real=None) -> Clock:
     """The clock `init` recorded, carrying `real`, the command's real clock (built by `run`). A missing or unreadable setting means a damaged file (L10): guessing the
     system clock instead would run a simulated clock backwards, so it is refused."""
-    mode = get_setting(db, "clock_mode")
-    now = get_setting(db, "clock_now_utc") if mode == "simulated" else None
+    mode = find_setting(db, "clock_mode")
+    now = find_setting(db, "clock_now_utc") if mode == "simulated" else None
     try:
         simulated_now = from_text(now) if mode == "simulated" else None
     except (TypeError, ValueError):
@@ -24,7 +24,7 @@ def load_clock(db, real=None) -> Clock:
                                        "damaged; run `outreach doctor` and restore a backup.")
     clock = make_clock(mode, simulated_now, real)
     if not clock.simulated:  # D20: on the system clock, now never goes behind an instant already recorded
-        clock.hold_at(repo.latest_recorded(db))
+        clock.hold_at(repo.find_latest_recorded(db))
     return clock
 
 
@@ -43,12 +43,12 @@ def acting_seat(db, name: str | None, act: bool = True):
     """`--seat NAME`, else the default seat (the one `init` created); refused (P6) when the connected database
     role may not act for it, unless `act` is False (only its zone is read)."""
     if name:
-        seat = seat_named(db, name)
+        seat = get_seat(db, name)
         if act:
             check_may_act(db, seat)
         return seat
     try:
-        seat = seat_by_id(db, int(get_setting(db, "default_seat_id")))
+        seat = find_seat_by_id(db, int(find_setting(db, "default_seat_id")))
     except (TypeError, ValueError):
         seat = None
     if seat is None:  # init always records it: a missing one means a damaged file (L10), not a guess
@@ -125,24 +125,24 @@ def found(lookup, db, key):
         raise refuse(NOT_FOUND, sentence.format(key=missing.key, what=missing.what)) from None
 
 
-def seat_named(db, name: str):
-    return found(repo.seat_by_name, db, name)
+def get_seat(db, name: str):
+    return found(repo.get_seat_by_name, db, name)
 
 
-def candidate_named(db, handle: str):
-    return found(repo.candidate_by_handle, db, handle)
+def get_candidate(db, handle: str):
+    return found(repo.get_candidate_by_handle, db, handle)
 
 
-def find_draft(db, draft_id):
-    return found(repo.draft, db, draft_id)
+def get_draft(db, draft_id):
+    return found(repo.get_draft, db, draft_id)
 
 
-def find_message(db, message_id):
-    return found(repo.message, db, message_id)
+def get_message(db, message_id):
+    return found(repo.get_message, db, message_id)
 
 
-def find_thread(db, thread_id):
-    return found(repo.thread, db, thread_id)
+def get_thread(db, thread_id):
+    return found(repo.get_thread, db, thread_id)
 
 
 def check_name(name: str | None, what: str) -> str:
@@ -235,3 +235,7 @@ def password_env_warning(options: dict) -> str | None:
         return (f"The environment variable {name} is not set here; set it where `outreach tick` runs (cron's "
                 "environment is not your shell's), or messages are held (D12) until it is.")
     return None
+
+
+# Old names, still called from services/incoming.py and resolve.py (another branch's files now): see repo/__init__.py.
+find_thread, find_message = get_thread, get_message

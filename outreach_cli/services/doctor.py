@@ -108,7 +108,7 @@ def _followups(db, clock):
 def _overdue(db, clock):
     if not clock.simulated:
         return []
-    pending = repo.get_setting(db, "tick_target_utc")
+    pending = repo.find_setting(db, "tick_target_utc")
     now_text = to_text(clock.now())
     out = []
     count = repo_delivery.scheduled_before(db, now_text)

@@ -19,7 +19,7 @@ from ..errors import (
 from ..results import Discarded
 from ..shapes import draft as draft_shape
 from ..timeparse import parse_duration, to_text
-from .common import acting_seat, find_draft, use_case
+from .common import acting_seat, get_draft, use_case
 
 SUBJECT_MAX, BODY_MAX = 200, 1900
 _CONTROL_SUBJECT = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")  # D14: no line or paragraph separators
@@ -108,7 +108,7 @@ def compose(db, *, seat_name, handles, subject, body, followup=None, template=No
 
 
 def open_draft(db, draft_id):
-    row = find_draft(db, draft_id)
+    row = get_draft(db, draft_id)
     if row["status"] != "draft":
         raise refuse(INVALID_STATE, f"Draft {row['id']} is already scheduled; change its messages with "
                                       "`outreach reschedule` or `outreach cancel`.")
@@ -123,7 +123,7 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
             raise refuse(INVALID_INPUT, "--remove takes no other options.")
         repo.update_draft(db, row["id"], followup_subject=None, followup_body=None, followup_delay_hours=None)
         return show(db, draft_id=row["id"])
-    seat = repo.seat_by_id(db, row["seat_id"])
+    seat = repo.find_seat_by_id(db, row["seat_id"])
     check_followup_allowed(db, seat)
     existing = row["followup_body"] is not None
     subject = subject if subject is not None else (row["followup_subject"] if existing else None)
@@ -141,7 +141,7 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
 
 def followup_text(db, *, draft_id) -> tuple[str, str]:
     """The text `followup --edit` opens with (M1): the follow-up's, else `Re: ` and the initial subject."""
-    row = find_draft(db, draft_id)
+    row = get_draft(db, draft_id)
     if row["followup_body"] is not None:
         return row["followup_subject"], row["followup_body"]
     return "Re: " + row["subject"], ""
@@ -155,6 +155,6 @@ def discard(db, *, draft_id) -> Discarded:
 
 
 def show(db, *, draft_id) -> dict:
-    row = find_draft(db, draft_id)
-    seat = repo.seat_by_id(db, row["seat_id"])
+    row = get_draft(db, draft_id)
+    seat = repo.find_seat_by_id(db, row["seat_id"])
     return draft_shape(row, seat["name"], repo.draft_recipient_handles(db, [row["id"]])[row["id"]])

@@ -14,7 +14,7 @@ KINDS = ("none", "maildir", "mbox", "imap")
 
 def show_mailbox(db, *, seat_name: str | None) -> dict:
     seat = acting_seat(db, seat_name)
-    box = repo_incoming.mailbox(db, seat["id"])
+    box = repo_incoming.find_mailbox(db, seat["id"])
     if box is None:
         return {"seat": seat["name"], "kind": "none"}
     return {"seat": seat["name"], "kind": box["kind"], **effective_settings(box["kind"], box["options"])}
@@ -56,7 +56,7 @@ def _check_options(kind: str, options: dict, db=None, seat_id=None) -> list[str]
         raise refuse(INVALID_INPUT, f"There is no mbox file at {options['file']}; give the file your mail is "
                                       "delivered to (a mailbox that does not exist would hold the follow-ups).")
     if kind == "maildir" and seat_id is not None:
-        outbox = repo_incoming.outbox_dir(db, seat_id)
+        outbox = repo_incoming.find_outbox_dir(db, seat_id)
         if outbox and os.path.realpath(os.path.expanduser(outbox)) == os.path.realpath(options["dir"]):
             raise refuse(INVALID_INPUT, f"{options['dir']} is the seat's outbox; its own messages would be read "
                                           "back as replies (I8). Give the Maildir your mail arrives in.")

@@ -13,7 +13,7 @@ from ..window import Window, place, window_of
 FOLLOWUP_MAX = timedelta(days=28)  # F2: a follow-up never moves past 28 days after its initial
 
 
-def zone_country(zone_name: str | None) -> str | None:
+def find_zone_country(zone_name: str | None) -> str | None:
     """W3: the country tzdata's zone.tab gives a zone (pytz.country_timezones), else None."""
     if not zone_name:
         return None
@@ -170,7 +170,7 @@ class Placer:
         return self._closed[key]
 
     def _calendar(self, candidate_timezone, candidate_country):
-        country = candidate_country or zone_country(self.zone_name(candidate_timezone))
+        country = candidate_country or find_zone_country(self.zone_name(candidate_timezone))
         if not country:
             return None
         years: dict = {}
@@ -265,7 +265,7 @@ def place_retry(db, seat, claim_row, retry_text: str, report: dict) -> str:
     limit = None
     if claim_row["kind"] == "followup":
         from .. import repo
-        initial = repo.initial_of(db, claim_row["thread_id"])
+        initial = repo.find_initial_of(db, claim_row["thread_id"])
         if initial["sent_at_utc"]:
             limit = max(instant, from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX)
     placed, reason = placer.place(instant, claim_row["candidate_timezone"], claim_row["candidate_country"], limit)
@@ -281,14 +281,14 @@ def place_message(db, message, instant: datetime) -> datetime:
     """W2 for one message the tool makes due again (`resolve --resend`, `replies reclassify`): the seat's window in
     the recipient's zone; a follow-up never past F2's 28 days after its initial went."""
     from .. import repo
-    seat = repo.seat_by_id(db, message["seat_id"])
+    seat = repo.find_seat_by_id(db, message["seat_id"])
     placer = placer_of(seat)
     if placer is None:
         return instant
-    candidate = repo.candidate_by_id(db, message["candidate_id"])
+    candidate = repo.find_candidate_by_id(db, message["candidate_id"])
     limit = None
     if message["kind"] == "followup":
-        initial = repo.initial_of(db, message["thread_id"])
+        initial = repo.find_initial_of(db, message["thread_id"])
         if initial["sent_at_utc"]:
             from ..timeparse import from_text
             limit = max(instant, from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX)

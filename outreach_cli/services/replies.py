@@ -9,7 +9,7 @@ from ..clock import Clock
 from ..errors import ALREADY_RESPONDED, INSUFFICIENT_CREDITS, INVALID_STATE, OutreachError, refuse
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, to_text
-from .common import find_thread, use_case
+from .common import get_thread, use_case
 from .credits import charge, payer, refund
 from .scheduling import cancel_and_refund
 
@@ -18,12 +18,12 @@ REFUND_WINDOW = timedelta(days=90)
 
 @use_case
 def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
-    thread = find_thread(db, thread_id)
+    thread = get_thread(db, thread_id)
     if thread["response_kind"]:
         raise refuse(ALREADY_RESPONDED, f"Thread {thread['id']} already has a response ({thread['response_kind']}); "
                                           "a thread has at most one.")
     refunded = respond(db, thread, "decline" if decline else "accept", clock=clock)
-    result = thread_shape(find_thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
+    result = thread_shape(get_thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
     result["refunded"] = refunded
     return result
 
@@ -97,7 +97,7 @@ def withdraw(db, thread, *, clock) -> tuple[int, list[int]]:
                 again.append(message["id"])
     repo.clear_response(db, thread["id"])
     if again:
-        seat = repo.seat_by_id(db, thread["seat_id"])
+        seat = repo.find_seat_by_id(db, thread["seat_id"])
         try:
             charge(db, seat, again, now_text)
         except OutreachError as error:

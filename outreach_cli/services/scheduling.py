@@ -27,7 +27,7 @@ from ..results import Canceled, Discarded, RescheduleResult, ScheduleResult
 from ..shapes import Stream
 from ..shapes import thread as thread_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, shift, to_text
-from .common import find_message, find_thread, use_case
+from .common import get_message, get_thread, use_case
 from .credits import charge, check_can_pay, payer, refund, refund_many
 from .decision import cancellations
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
@@ -223,11 +223,11 @@ def _check_recipients(db, seat, draft_id: int, problems: _Problems) -> int:
     count = repo.draft_recipient_count(db, draft_id)
     if not count:
         raise refuse(INVALID_STATE, f"Draft {draft_id} has no recipients left; compose a new one.")
-    opted_out = repo.first_opted_out_recipient(db, draft_id)
+    opted_out = repo.find_first_opted_out_recipient(db, draft_id)
     if opted_out is not None:
         problems.check(_check_recipient, seat, opted_out)
     if seat["plan"] == "lite":
-        outside = repo.first_out_of_network_recipient(db, draft_id)
+        outside = repo.find_first_out_of_network_recipient(db, draft_id)
         if outside is not None:
             problems.check(_check_recipient, seat, outside)
     from ..repo.incoming import undeliverable_recipients
@@ -272,7 +272,7 @@ def _daily_limit_warning(db, crowded, clock) -> list[str]:
     """D15: the days `agenda` shows over the limit, among those the draft's messages fall on, in one line."""
     from .agenda import MAX_DAYS, agenda
     seat_name, days = crowded
-    today = clock.now().astimezone(get_zone(repo.seat_named(db, seat_name)["timezone"])).date()
+    today = clock.now().astimezone(get_zone(repo.find_seat_by_name(db, seat_name)["timezone"])).date()
     span = min((days[-1] - today).days + 1, MAX_DAYS)
     over = [(entry["date"], entry["over_limit"], entry["daily_limit"])
             for entry in agenda(db, seat_name=seat_name, days=span, clock=clock)
@@ -288,7 +288,7 @@ def _daily_limit_warning(db, crowded, clock) -> list[str]:
 @use_case
 def _schedule(db, *, draft_id, at: str | None, tz: str | None, now_flag: bool, clock: Clock):
     draft = open_draft(db, draft_id)
-    seat = repo.seat_by_id(db, draft["seat_id"])
+    seat = repo.find_seat_by_id(db, draft["seat_id"])
     _check_sender(seat)
     problems = _Problems(draft["id"])
     count = _check_recipients(db, seat, draft["id"], problems)
@@ -418,7 +418,7 @@ def refund_failed(db, message, at_text: str, canceled: list | None = None) -> in
     still-scheduled follow-up with it, canceled `initial_not_sent` and refunded (F5). Returns the credits."""
     refunded = refund(db, message, at_text)
     if message["kind"] == "initial":
-        followup = repo.followup_of(db, message["thread_id"])
+        followup = repo.find_followup_of(db, message["thread_id"])
         if followup is not None and followup["status"] == "scheduled":
             refunded += cancel_and_refund(db, followup, "initial_not_sent", at_text, canceled)
     return refunded
@@ -438,20 +438,20 @@ def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) 
 
 @use_case
 def cancel_message(db, *, message_id, clock: Clock) -> Canceled:
-    message = find_message(db, message_id)
+    message = get_message(db, message_id)
     if message["status"] != "scheduled":
         raise refuse(INVALID_STATE, f"Message {message['id']} is {message['status']}; only scheduled messages "
                                       "can be canceled.")
     at_text = to_text(clock.now())
     canceled: list = []
-    followup = repo.followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
+    followup = repo.find_followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
     refunded = cancel_and_refund(db, message, "canceled", at_text, canceled, followup)
     return Canceled(canceled, refunded)
 
 
 @use_case
 def cancel_thread(db, *, thread_id, clock: Clock) -> Canceled:
-    thread = find_thread(db, thread_id)
+    thread = get_thread(db, thread_id)
     scheduled = [m for m in repo.thread_messages(db, thread["id"]) if m["status"] == "scheduled"]
     if not scheduled:
         raise refuse(INVALID_STATE, f"Thread {thread['id']} has no scheduled messages to cancel.")
@@ -495,9 +495,9 @@ def _check_reschedule_address(db, seat, candidate) -> None:
 @use_case
 def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
                clock: Clock) -> RescheduleResult:
-    message = find_message(db, message_id)
-    thread = find_thread(db, message["thread_id"])
-    seat = repo.seat_by_id(db, message["seat_id"])
+    message = get_message(db, message_id)
+    thread = get_thread(db, message["thread_id"])
+    seat = repo.find_seat_by_id(db, message["seat_id"])
     if thread["response_kind"]:
         raise refuse(INVALID_STATE, f"Thread {thread['id']} already has a response; nothing more is sent.")
     if message["status"] == "failed":  # D17: a failed message goes again only as a new draft (charged, checked)
@@ -509,14 +509,14 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
                                       "messages the system canceled can be rescheduled.")
     if bool(at) == bool(now_flag):
         raise refuse(INVALID_INPUT, "Say when to send it: --at WHEN or --now.")
-    initial = repo.initial_of(db, thread["id"])
+    initial = repo.find_initial_of(db, thread["id"])
     if message["kind"] == "followup":
         if initial["status"] != "sent":
             raise refuse(INVALID_STATE, f"A follow-up's time follows its initial message; reschedule message "
                                           f"{initial['id']} instead.")
         check_followup_allowed(db, seat)
     _check_sender(seat)
-    candidate = repo.candidate_by_id(db, message["candidate_id"])
+    candidate = repo.find_candidate_by_id(db, message["candidate_id"])
     if candidate["removed"]:
         raise refuse(INVALID_STATE, "That candidate was removed; their messages cannot be sent.")
     _check_recipient(seat, candidate)
@@ -530,7 +530,7 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     else:
         times = TimeChoice(None if now_flag else at, choice, seat, now)
     instant, zone_name, source = times.for_candidate(candidate)
-    followup = repo.followup_of(db, thread["id"]) if message["kind"] == "initial" else None
+    followup = repo.find_followup_of(db, thread["id"]) if message["kind"] == "initial" else None
     revive = [message] if message["status"] == "canceled" or message["credit"] == "refunded" else []
     warnings = list(times.warnings)
     placer = placer_of(seat)
@@ -563,5 +563,5 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     if revive:
         charge(db, seat, [m["id"] for m in revive], to_text(now))  # refuses, and rolls all back, if it cannot pay
     messages = repo.thread_messages(db, thread["id"])
-    return {"thread": thread_shape(find_thread(db, thread["id"]), messages),
+    return {"thread": thread_shape(get_thread(db, thread["id"]), messages),
             "credits_charged": len(revive), "warnings": warnings}

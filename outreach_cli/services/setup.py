@@ -11,7 +11,7 @@ from ..errors import INVALID_INPUT, INVALID_STATE, INVALID_TIME, OutreachError, 
 from ..repo import delivery as repo_delivery
 from ..results import ClockState, InitResult
 from ..timeparse import get_zone, parse_when, to_text
-from .common import acting_seat, check_admin, check_may_act, check_name, seat_named, use_case
+from .common import acting_seat, check_admin, check_may_act, check_name, get_seat, use_case
 from .credits import allotment, grant, next_refresh
 
 PLANS = ("recruiter", "lite")
@@ -90,7 +90,7 @@ def _add_seat(db, name, plan, zone_name, credits, daily_limit, now, from_address
 
 def seat_summary(db, seat_id):
     from ..shapes import seat
-    return seat(repo.seat_by_id(db, seat_id))
+    return seat(repo.find_seat_by_id(db, seat_id))
 
 
 @use_case
@@ -104,7 +104,7 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
     check_count(daily_limit, "--daily-limit")
     check_name(name, "seat")
     zone_name = get_zone(tz).zone if tz is not None else local_zone_name()
-    if repo.seat_named(db, name) is not None:
+    if repo.find_seat_by_name(db, name) is not None:
         raise refuse(INVALID_INPUT, f"A seat named {name!r} already exists; pick another name.")
     seat_id = _add_seat(db, name, plan, zone_name, credits, daily_limit, clock.now(), from_address)
     return seat_summary(db, seat_id)
@@ -115,7 +115,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
              no_signature: bool = False, list_unsubscribe: bool | None = None, window=None, no_window=False,
              holidays=None, max_per_hour=None, catch_up=None, also_from=None, role=None, no_role=False,
              clock: Clock) -> dict:
-    seat = seat_named(db, name)
+    seat = get_seat(db, name)
     fields = _role_fields(db, role, no_role)
     if plan is not None:
         check_admin(db, "change a seat's plan")
@@ -241,7 +241,7 @@ def whole_count(text, what: str) -> int:
 def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
     """C10: credits added to a seat by hand are one `grant` row in the ledger."""
     count = whole_count(amount, "The number of credits")
-    seat = seat_named(db, name)
+    seat = get_seat(db, name)
     check_admin(db, "grant credits")
     if seat["balance"] + count > MAX_COUNT:  # L2: a balance is a count too
         raise refuse(INVALID_INPUT, f"Seat {seat['name']} has {seat['balance']:,} credits; adding {count:,} would "
@@ -252,7 +252,7 @@ def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
 
 @use_case
 def restrict_seat(db, *, name, restricted: bool) -> dict:
-    seat = seat_named(db, name)
+    seat = get_seat(db, name)
     check_admin(db, "restrict or unrestrict seats")
     repo.update_seat(db, seat["id"], restricted=int(restricted))
     return seat_summary(db, seat["id"])
@@ -265,7 +265,7 @@ def list_seats(db) -> list[dict]:
 
 def show_seat(db, *, name: str) -> dict:
     from ..shapes import seat
-    return seat(seat_named(db, name))
+    return seat(get_seat(db, name))
 
 
 def contract_show(db) -> dict:
@@ -290,7 +290,7 @@ def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, f
         raise refuse(INVALID_INPUT, "Give either --admin or --no-admin, not both.")
     if admin is not None or no_admin:
         _roles_need_postgres(db, "--admin" if admin is not None else "--no-admin")
-    seat = seat_named(db, for_seat) if for_seat else None
+    seat = get_seat(db, for_seat) if for_seat else None
     if all(v is None for v in (pool, monthly_limit, followups, refresh_day, admin)) and not (no_monthly_limit or no_admin):
         raise refuse(INVALID_INPUT, "Nothing to change; give --pool, --monthly-limit, --followups, --refresh-day or "
                                       "--admin.")

@@ -7,12 +7,12 @@ from ..errors import INVALID_INPUT, INVALID_MESSAGE, INVALID_TIME, NOT_FOUND, TE
 from ..repo import templates as repo_templates
 from ..results import TemplateDeleted
 from ..timeparse import check_wall_time, get_zone, parse_datetime, to_text
-from .common import check_name, find_draft, use_case
+from .common import check_name, get_draft, use_case
 from .drafts import check_text, compose, parse_delay
 
 
 def _template(db, name: str):
-    row = repo_templates.template_named(db, name)
+    row = repo_templates.find_template_named(db, name)
     if row is None:
         raise refuse(NOT_FOUND, f"There is no template {name!r}; see `outreach templates list`.")
     return row
@@ -45,7 +45,7 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
     if from_draft is not None:
         if any(v is not None for v in (subject, body, followup_subject, followup_body, followup_after)):
             raise refuse(INVALID_INPUT, "--from-draft takes the text from the draft; drop --subject and --body.")
-        draft = find_draft(db, from_draft)
+        draft = get_draft(db, from_draft)
         subject, body = draft["subject"], draft["body"]
         if with_followup and draft["followup_body"] is not None:
             followup_subject, followup_body = draft["followup_subject"], draft["followup_body"]
@@ -65,7 +65,7 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
             check_text(followup_subject, followup_body, "follow-up")
             delay = parse_delay(followup_after)
     at_local, at_tz = _check_at(at, tz, clock.now())
-    exists = repo_templates.template_named(db, name)
+    exists = repo_templates.find_template_named(db, name)
     if exists and not replace:
         raise refuse(TEMPLATE_EXISTS, f"A template named {name!r} exists; pass --replace to overwrite it.")
     now_text = to_text(clock.now())
@@ -88,7 +88,7 @@ def _shape(row, full: bool = False) -> dict:
 
 def template_text(db, *, name: str, missing_ok: bool = False) -> tuple[str, str] | None:
     """A template's initial (subject, body): the text `--edit` opens with (M1)."""
-    row = repo_templates.template_named(db, name) if missing_ok else _template(db, name)
+    row = repo_templates.find_template_named(db, name) if missing_ok else _template(db, name)
     return None if row is None else (row["subject"], row["body"])
 
 
@@ -134,8 +134,8 @@ def compose_draft(db, *, seat_name, to: list[str], to_file=None, template=None, 
 
 def preview(db, *, draft_id) -> dict:
     """Rendered text per recipient and the values each lacks; schedules nothing."""
-    draft = find_draft(db, draft_id)
-    seat = repo.seat_by_id(db, draft["seat_id"])
+    draft = get_draft(db, draft_id)
+    seat = repo.find_seat_by_id(db, draft["seat_id"])
     from .scheduling import sender_name
     personal = placeholders.Personaliser.of_draft(draft, sender_name(seat), seat["signature"])
     recipients = []

@@ -11,7 +11,7 @@ from ..shapes import draft as draft_shape
 from ..shapes import ledger_row
 from ..shapes import message as message_shape
 from ..timeparse import from_text, get_zone, localize, parse_when, to_text
-from .common import acting_seat, find_thread
+from .common import acting_seat, get_thread
 
 FOLDERS = ("drafts",) + repo_views.MESSAGE_FOLDERS
 
@@ -138,5 +138,5 @@ def _figures(db, seat, since_text: str, until_text: str) -> dict:
 def thread(db, *, thread_id) -> dict:
     """`thread`: one thread, its messages and its response."""
     from ..shapes import thread as thread_shape
-    row = find_thread(db, thread_id)
+    row = get_thread(db, thread_id)
     return thread_shape(row, repo.thread_messages(db, row["id"]))
