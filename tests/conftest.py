@@ -17,6 +17,7 @@ from tests.support.helpers import EMAILS, SENDER, START, Cli
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="outreach-tests-cache-")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
+
 @pytest.fixture(autouse=True)
 def _env(tmp_path, monkeypatch):
     monkeypatch.setenv("OUTREACH_DB", str(tmp_path / "outreach.db"))
