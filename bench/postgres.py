@@ -21,7 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
-from tests.postgres import Cluster, why_unavailable  # noqa: E402
+from tests.support.postgres import Cluster, why_unavailable  # noqa: E402
 
 PY = sys.executable
 

@@ -191,7 +191,7 @@ class Bench:
         a raw smtplib loop over one connection and a new connection per message; and into an outbox, against a
         raw loop of write, fsync and rename. Each outreach run is one whole `tick` process."""
         server_port = _free_port()
-        server = subprocess.Popen([PY, str(HERE.parent / "tests" / "smtpserver.py"), "--port", str(server_port),
+        server = subprocess.Popen([PY, str(HERE.parent / "tests" / "support" / "smtpserver.py"), "--port", str(server_port),
                                    "--record", "-"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait_port(server_port)
@@ -271,7 +271,7 @@ class Bench:
         conn = sqlite3.connect(template)
         ids = [row[0] for row in conn.execute("SELECT internet_message_id FROM messages WHERE kind = 'initial' ORDER BY id")]
         conn.close()
-        mail = HERE.parent / "tests" / "mail"
+        mail = HERE.parent / "tests" / "support" / "mail"
         reply = (mail / "reply-gmail.eml").read_bytes()
         others = [p.read_bytes() for p in sorted(mail.glob("*.eml")) if p.name != "malformed.eml"]
         box = directory / "Maildir"
@@ -331,7 +331,7 @@ class Bench:
         conn = sqlite3.connect(template)
         ids = [row[0] for row in conn.execute("SELECT internet_message_id FROM messages ORDER BY id")]
         conn.close()
-        others = [p.read_bytes() for p in sorted((HERE.parent / "tests" / "mail").glob("*.eml"))
+        others = [p.read_bytes() for p in sorted((HERE.parent / "tests" / "support" / "mail").glob("*.eml"))
                   if p.name != "malformed.eml"]
         box = directory / "Sent"
         for folder in ("new", "cur", "tmp"):

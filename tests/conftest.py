@@ -9,13 +9,14 @@ import tempfile
 
 import pytest
 
-from delivery_helpers import Certificates, SmtpServer
+from tests.support.delivery_helpers import Certificates, SmtpServer
 from tests.support.helpers import EMAILS, SENDER, START, Cli
 
 # The holiday calendars' cache (services/placement.py) goes to a directory of this run's own, never the user's
 # ~/.cache; the processes the tests start inherit it.
 os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="outreach-tests-cache-")
 atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
+
 
 @pytest.fixture(autouse=True)
 def _env(tmp_path, monkeypatch):
@@ -41,7 +42,7 @@ def real_time(monkeypatch):
 
 
 # P2: the same rule tests run on both engines. These modules' tests that use `cli` run twice, on SQLite and on
-# a database of a real throw-away PostgreSQL cluster (tests/postgres.py); the others run on SQLite only.
+# a database of a real throw-away PostgreSQL cluster (tests/support/postgres.py); the others run on SQLite only.
 BOTH_ENGINES = {"test_credits", "test_scheduling", "test_followups", "test_tick", "test_races", "test_concurrency",
                 "test_delivery_crash", "test_postgres", "test_grant_and_pool", "test_candidates", "test_responses",
                 "test_stats_by", "test_folders", "test_agenda", "test_templates", "test_delivery_tick",
@@ -59,7 +60,7 @@ _CLUSTER = {}
 
 
 def pytest_report_header(config):
-    from tests.postgres import BIN, why_unavailable
+    from tests.support.postgres import BIN, why_unavailable
     reason = why_unavailable()
     return reason if reason else f"PostgreSQL tests: a throw-away cluster from {BIN}"
 
@@ -67,7 +68,7 @@ def pytest_report_header(config):
 @pytest.fixture(scope="session")
 def pg_cluster():
     """The session's PostgreSQL cluster (skipped, with the one-line reason, where it cannot run)."""
-    from tests.postgres import Cluster, why_unavailable
+    from tests.support.postgres import Cluster, why_unavailable
     reason = why_unavailable()
     if reason:
         pytest.skip(reason)
@@ -128,7 +129,7 @@ def _world_file(tmp_path_factory):
 def _world_template(pg_cluster):
     """The PostgreSQL `world`, built once per session into a database that the tests' databases are made from
     (CREATE DATABASE ... TEMPLATE)."""
-    from tests.postgres import database_of
+    from tests.support.postgres import database_of
     return database_of(_built_once(pg_cluster.fresh_uri()))
 
 
@@ -160,7 +161,7 @@ def world(request, cli):
 
 @pytest.fixture
 def people(world):
-    """The world's three candidates with the addresses the mail fixtures of tests/mail write to."""
+    """The world's three candidates with the addresses the mail fixtures of tests/support/mail write to."""
     for handle, email in EMAILS.items():
         world("candidates", "set", handle, "--email", email)
     return world

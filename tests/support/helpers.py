@@ -45,7 +45,7 @@ class Cli:
         a file that is not an outreach database stays byte for byte the same."""
         import sqlite3
         if isinstance(self.db_path, str):  # a PostgreSQL URI (the `engine` fixture)
-            from tests.postgres import snapshot
+            from tests.support.postgres import snapshot
             return snapshot(self.db_path)
         if not self.db_path.is_file():
             return ("no file", self.db_path.exists())
