@@ -2,7 +2,7 @@
 "JSON output") and one plain sentence."""
 
 # The error codes of the JSON error object `{"error": {"code": CODE, "message": TEXT}}`, in the order the
-# manual lists them. tests/test_errors_documented.py checks each is documented and that no other is raised.
+# manual lists them. tests/unit/test_errors_documented.py checks each is documented and that no other is raised.
 ALREADY_INITIALIZED = "already_initialized"
 NOT_INITIALIZED = "not_initialized"
 NOT_FOUND = "not_found"

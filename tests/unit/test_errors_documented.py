@@ -10,7 +10,7 @@ from pathlib import Path
 
 from outreach_cli import errors
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "outreach_cli"
 
 # The codes SPEC.md's "Errors and exit codes" lists, in its order.

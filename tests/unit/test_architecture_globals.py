@@ -9,7 +9,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "outreach_cli"
+PACKAGE = Path(__file__).resolve().parents[2] / "outreach_cli"
 
 # Memo caches, named rather than skipped: each maps the arguments of a pure lookup (a zone, a window, a holiday
 # calendar, a row class) to its answer, so a command gets the same answer whatever ran before it in the process.

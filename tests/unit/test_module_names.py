@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "outreach_cli"
+PACKAGE = Path(__file__).resolve().parents[2] / "outreach_cli"
 
 STDLIB_NAMES_ALLOWED_FOR_NOW = {
     "secrets.py": "the old name of passwords.py, until transports/smtp.py imports passwords",
