@@ -371,9 +371,3 @@ def parse_id(value, what: str) -> int:
         raise NotFound(what, value, out_of_range=True)
     return number
 
-
-# Old names, still called from files another branch rewrites now (services/tick.py, resolve.py, incoming.py): after
-# merging, the rename script (in the commit "get_* raises, find_* returns None") run with --all renames those calls;
-# then this block goes.
-get_setting, seat_by_id, candidate_by_id = find_setting, find_seat_by_id, find_candidate_by_id
-message, thread, followup_of, message_row = get_message, get_thread, find_followup_of, find_message_row

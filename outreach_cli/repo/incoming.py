@@ -253,6 +253,3 @@ def find_outbox_dir(db, seat_id: int) -> str | None:
         return None
     return json.loads(row["options"] or "{}").get("dir")
 
-
-# Old names, still called from services/incoming.py (another branch's file now): see the same block in __init__.py.
-incoming, mailbox, message_by_internet_ids = get_incoming, find_mailbox, find_message_by_internet_ids

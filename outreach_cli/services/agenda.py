@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from ..repo import views as repo_views
-from ..errors import refuse
+from ..errors import INVALID_INPUT, refuse
 from ..timeparse import from_text, get_zone, localize, to_text
 from ..clock import Clock
 from .common import acting_seat
@@ -24,7 +24,7 @@ def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
     except ValueError:
         count = 0
     if not 1 <= count <= MAX_DAYS:
-        raise refuse("invalid_input", f"--days must be a whole number from 1 to {MAX_DAYS}, not {days!r}.")
+        raise refuse(INVALID_INPUT, f"--days must be a whole number from 1 to {MAX_DAYS}, not {days!r}.")
     seat = acting_seat(db, seat_name)
     now = clock.now()
     zone = get_zone(seat["timezone"])

@@ -236,6 +236,3 @@ def password_env_warning(options: dict) -> str | None:
                 "environment is not your shell's), or messages are held (D12) until it is.")
     return None
 
-
-# Old names, still called from services/incoming.py and resolve.py (another branch's files now): see repo/__init__.py.
-find_thread, find_message = get_thread, get_message

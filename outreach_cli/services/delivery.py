@@ -9,7 +9,7 @@ import os
 
 
 from ..repo import transports as repo_transports
-from ..errors import refuse
+from ..errors import INVALID_INPUT, INVALID_STATE, NOT_CONFIGURED, refuse
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
 from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, password_env_warning, use_case
 
@@ -44,10 +44,10 @@ def show(db, *, seat_name: str | None) -> dict:
 def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
     seat = acting_seat(db, seat_name)
     if kind not in KINDS:
-        raise refuse("invalid_input", f"Unknown transport {kind!r}; use one of {', '.join(KINDS)}.")
+        raise refuse(INVALID_INPUT, f"Unknown transport {kind!r}; use one of {', '.join(KINDS)}.")
     options = given_options(given, ALLOWED[kind], f"the {kind} transport")
     if kind in REQUIRED and not options.get(REQUIRED[kind]):
-        raise refuse("invalid_input", f"The {kind} transport needs --{REQUIRED[kind].replace('_', '-')}.")
+        raise refuse(INVALID_INPUT, f"The {kind} transport needs --{REQUIRED[kind].replace('_', '-')}.")
     _check_options(kind, options)
     unsettled = _unsettled(db, seat, kind)
     if kind == "none":
@@ -78,7 +78,7 @@ def _unsettled(db, seat, kind: str) -> str | None:
         groups.setdefault(names[row["status"]], []).append(str(row["id"]))
     shown = "; ".join(f"{', '.join(ids)} {what}" for what, ids in groups.items())
     if kind == "none":
-        raise refuse("invalid_state", f"Seat {seat['name']} has messages not settled (message(s) {shown}); `none` "
+        raise refuse(INVALID_STATE, f"Seat {seat['name']} has messages not settled (message(s) {shown}); `none` "
                                       "would record them as sent though they never left. Settle them first "
                                       "(`outreach resolve MESSAGE ...`, `outreach cancel MESSAGE`).")
     return (f"Seat {seat['name']} has messages not settled by its previous transport (message(s) {shown}): a claim "
@@ -89,7 +89,7 @@ def _unsettled(db, seat, kind: str) -> str | None:
 def _check_options(kind: str, options: dict) -> None:
     timeout = options.get("timeout")
     if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:  # every transport takes one (D1)
-        raise refuse("invalid_input", f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
+        raise refuse(INVALID_INPUT, f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
     for key in ("dir", "ca_file"):
         if options.get(key):
             # Stored absolute: cron runs `tick` from another directory.
@@ -97,7 +97,7 @@ def _check_options(kind: str, options: dict) -> None:
     for key in ("host", "user", "command", "password_command", "dir", "ca_file"):
         value = options.get(key)
         if value is not None and (not value.strip() or any(ord(ch) < 32 for ch in value)):
-            raise refuse("invalid_input", f"--{key.replace('_', '-')} must be non-empty printable text.")
+            raise refuse(INVALID_INPUT, f"--{key.replace('_', '-')} must be non-empty printable text.")
     if kind == "smtp":
         _check_smtp(options)
 
@@ -106,12 +106,12 @@ def _check_smtp(options: dict) -> None:
     check_server_options(options, securities=("starttls", "ssl", "none"), default_security="starttls",
                          carries="messages")
     if options.get("password_env") and options.get("password_command"):
-        raise refuse("invalid_input", "Give either --password-env or --password-command, not both.")
+        raise refuse(INVALID_INPUT, "Give either --password-env or --password-command, not both.")
     has_password = options.get("password_env") or options.get("password_command")
     if has_password and not options.get("user"):
-        raise refuse("invalid_input", "A password needs --user to log in with.")
+        raise refuse(INVALID_INPUT, "A password needs --user to log in with.")
     if options.get("user") and not has_password:
-        raise refuse("invalid_input", "--user needs --password-env VAR or --password-command CMD "
+        raise refuse(INVALID_INPUT, "--user needs --password-env VAR or --password-command CMD "
                                       "(the password itself is never stored).")
 
 
@@ -120,7 +120,7 @@ def test(db, *, seat_name: str | None) -> dict:
     seat = acting_seat(db, seat_name)
     settings = transport_settings(db, seat)
     if settings["kind"] == "none":
-        raise refuse("not_configured", f"Seat {seat['name']} has no transport; set one with "
+        raise refuse(NOT_CONFIGURED, f"Seat {seat['name']} has no transport; set one with "
                                        "`outreach delivery set smtp|outbox|sendmail|exec ...`.")
     transport = open_transport(settings)
     try:
@@ -135,10 +135,10 @@ def check_from_address(text: str) -> str:
     from ..mail import parse_address, stored_addr_spec
     parsed = parse_address(text)
     if parsed is None:
-        raise refuse("invalid_input", f"{text!r} is not an email address; use a form like "
+        raise refuse(INVALID_INPUT, f"{text!r} is not an email address; use a form like "
                                       "\"Ada Lovelace <ada@example.com>\" or ada@example.com.")
     try:  # D19: an ASCII local part, a domain stored IDNA-encoded
         stored = stored_addr_spec(parsed[1])
     except ValueError as exc:
-        raise refuse("invalid_input", f"{text!r} cannot be used as a sender address: {exc}.") from None
+        raise refuse(INVALID_INPUT, f"{text!r} cannot be used as a sender address: {exc}.") from None
     return text.strip().replace(parsed[1], stored)

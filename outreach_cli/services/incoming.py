@@ -15,9 +15,9 @@ from datetime import timedelta
 from .. import repo
 from ..repo import delivery as repo_delivery
 from ..repo import incoming as repo_incoming
-from ..errors import OutreachError, refuse
+from ..errors import INVALID_INPUT, INVALID_STATE, NOT_CONFIGURED, OutreachError, refuse
 from ..timeparse import from_text, to_text
-from .common import acting_seat, find_thread, use_case
+from .common import acting_seat, get_thread, use_case
 
 ALLOWED = {
     "none": (),
@@ -117,7 +117,7 @@ def import_message(db, *, raw: bytes, clock) -> dict:
     """`replies import`: one raw message (a procmail, sieve or .forward pipe). It belongs to the seat of the thread
     it matches, else to the default seat; a message already recorded comes back with `"new": false` (I3)."""
     if not raw.strip():
-        raise refuse("invalid_input", "The message is empty; give one raw RFC 5322 message (a file, or - for stdin).")
+        raise refuse(INVALID_INPUT, "The message is empty; give one raw RFC 5322 message (a file, or - for stdin).")
     seat = acting_seat(db, None)
     recorded = _record(db, seat, None, [(None, raw)], clock)
     return _read_result(db, recorded)
@@ -160,7 +160,7 @@ def unmatched_holds(db) -> tuple[set, str]:
     """I11: the candidates whose mail matched no single thread (their follow-ups are held), and the one stderr line
     that says so, naming the mail and how to settle it."""
     held = repo_incoming.unmatched_candidates(db)
-    handles = {cid: repo.candidate_by_id(db, cid)["handle"] for cid in held}
+    handles = {cid: repo.find_candidate_by_id(db, cid)["handle"] for cid in held}
     named = "; ".join(f"{handles.get(cid, cid)} (incoming {', '.join(str(i) for i in ids)})" for cid, ids in held.items())
     return ({("candidate", cid) for cid in held},
             f"Mail from a candidate matched no single thread, so their follow-ups wait: {named}. Attach it with "
@@ -180,9 +180,9 @@ class _LazyKeys:
 
 
 def _fetch_seat(db, seat, clock) -> Recorded:
-    box = repo_incoming.mailbox(db, seat["id"])
+    box = repo_incoming.find_mailbox(db, seat["id"])
     if box is None:
-        raise refuse("not_configured", f"Seat {seat['name']} has no mailbox; set one with "
+        raise refuse(NOT_CONFIGURED, f"Seat {seat['name']} has no mailbox; set one with "
                                        "`outreach mailbox set maildir|mbox|imap ...`.")
     from ..incoming.source import open_source
     options = effective_settings(box["kind"], box["options"])
@@ -219,7 +219,7 @@ def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> 
             _remember(recorded, known[mail.message_id], False)
             continue
         verdict = classify(mail)
-        found = match(mail, verdict, lambda ids: repo_incoming.message_by_internet_ids(db, ids),
+        found = match(mail, verdict, lambda ids: repo_incoming.find_message_by_internet_ids(db, ids),
                       lambda address: repo_incoming.open_threads_by_candidate(db, address, since_text),
                       ours_from=ours_from,
                       threads_by_subject=lambda core, address: repo_incoming.threads_by_subject(db, core, address))
@@ -244,7 +244,7 @@ def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
     thread_id = found.message["thread_id"] if found.message is not None else found.thread
     candidate_id = None
     if thread_id is not None:
-        thread = repo.thread(db, thread_id)
+        thread = repo.get_thread(db, thread_id)
         fields["seat_id"] = thread["seat_id"]  # mail belongs to the seat of its thread
         candidate_id = thread["candidate_id"]
     elif mail.from_address:
@@ -264,7 +264,7 @@ def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
 def _settle(db, incoming_id: int, found, verdict, mail, clock, now_text: str, recorded: Recorded) -> None:
     """I5, I6, I10: what a matched mail changes. Auto-replies and soft bounces change nothing."""
     if found.kind == "bounce" and verdict.hard and found.message is not None:
-        if repo.thread(db, found.message["thread_id"])["response_kind"]:
+        if repo.get_thread(db, found.message["thread_id"])["response_kind"]:
             return  # I10: the candidate's answer proves the address worked; the late bounce is recorded only
         _hard_bounce(db, found.message, mail, verdict, now_text, recorded)
     elif found.kind == "reply":
@@ -277,7 +277,7 @@ def _settle(db, incoming_id: int, found, verdict, mail, clock, now_text: str, re
         if found.message is not None:
             _evidence_of_delivery(db, found.message, recorded)
         _reply(db, incoming_id, thread_id, _date(mail), clock, recorded, kind="decline", replied_to=found.message)
-        repo.update_candidate(db, repo.thread(db, thread_id)["candidate_id"], opted_out=1)
+        repo.update_candidate(db, repo.get_thread(db, thread_id)["candidate_id"], opted_out=1)
 
 
 def _evidence_of_delivery(db, message, recorded: Recorded) -> None:
@@ -303,14 +303,14 @@ def _date(mail):
 def _reply(db, incoming_id: int, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply",
            replied_to=None) -> None:
     from .replies import respond
-    thread = repo.thread(db, thread_id)
+    thread = repo.get_thread(db, thread_id)
     if thread["response_kind"]:
         return  # I6: a thread that already has a response only records the mail
     try:
         recorded.refunded += respond(db, thread, kind, clock=clock, at=date, canceled=recorded.canceled,
                                      replied_to=replied_to, late=recorded.late)
     except OutreachError as error:
-        if error.code != "invalid_state":  # nothing sent on it (yet): the mail is recorded, nothing else
+        if error.code != INVALID_STATE:  # nothing sent on it (yet): the mail is recorded, nothing else
             raise
         return
     repo_incoming.update_incoming(db, incoming_id, made_response=1)  # I12: what `replies reclassify` takes away
@@ -336,19 +336,19 @@ def _hard_bounce(db, message, mail, verdict, now_text: str, recorded: Recorded) 
 @use_case
 def assign(db, *, incoming_id, thread_id, clock) -> dict:
     """Attach an unmatched mail to a thread by hand: it becomes that thread's `reply` (I6)."""
-    row = repo_incoming.incoming(db, incoming_id)
+    row = repo_incoming.get_incoming(db, incoming_id)
     if row["kind"] != "unmatched":
         where = f" on thread {row['thread_id']}" if row["thread_id"] else ""
-        raise refuse("invalid_state", f"Incoming mail {row['id']} is {row['kind']}{where}; only unmatched mail can be "
+        raise refuse(INVALID_STATE, f"Incoming mail {row['id']} is {row['kind']}{where}; only unmatched mail can be "
                                       "assigned (see `outreach replies list --unmatched`).")
-    thread = find_thread(db, thread_id)
+    thread = get_thread(db, thread_id)
     repo_incoming.update_incoming(db, row["id"], kind="reply", matched_by="hand", thread_id=thread["id"],
                                   seat_id=thread["seat_id"])
     if not thread["response_kind"]:
         from .replies import respond
         respond(db, thread, "reply", clock=clock, at=from_text(row["date_utc"]) if row["date_utc"] else None)
         repo_incoming.update_incoming(db, row["id"], made_response=1)
-    return incoming_shape(repo_incoming.incoming(db, row["id"]))
+    return incoming_shape(repo_incoming.get_incoming(db, row["id"]))
 
 
 # ---------------------------------------------------------------- dismiss (I11)
@@ -358,13 +358,13 @@ def assign(db, *, incoming_id, thread_id, clock) -> dict:
 def dismiss(db, *, incoming_id) -> dict:
     """`replies dismiss`: an unmatched mail is nobody's answer after all. It becomes `ignored` and, like ignored
     mail (I4), keeps none of its content; the candidate's follow-ups it held go at their own time again."""
-    row = repo_incoming.incoming(db, incoming_id)
+    row = repo_incoming.get_incoming(db, incoming_id)
     if row["kind"] != "unmatched":
-        raise refuse("invalid_state", f"Incoming mail {row['id']} is {row['kind']}; only unmatched mail can be "
+        raise refuse(INVALID_STATE, f"Incoming mail {row['id']} is {row['kind']}; only unmatched mail can be "
                                       "dismissed (see `outreach replies list --unmatched`).")
     repo_incoming.update_incoming(db, row["id"], kind="ignored", from_address=None, from_name=None, subject=None,
                                   date_utc=None, candidate_id=None)
-    return incoming_shape(repo_incoming.incoming(db, row["id"]))
+    return incoming_shape(repo_incoming.get_incoming(db, row["id"]))
 
 
 # ---------------------------------------------------------------- reclassify (I12)
@@ -379,20 +379,20 @@ def reclassify(db, *, incoming_id, kind: str, clock) -> dict:
     (I6). The incoming object comes back with `credits_charged`, `refunded` and `rescheduled` (message ids). Mail
     already of that kind is left as it is."""
     if kind not in RECLASSIFY_KINDS:
-        raise refuse("invalid_input", f"--as takes reply, auto_reply or ignored, not {kind!r}.")
-    row = repo_incoming.incoming(db, incoming_id)
+        raise refuse(INVALID_INPUT, f"--as takes reply, auto_reply or ignored, not {kind!r}.")
+    row = repo_incoming.get_incoming(db, incoming_id)
     changes = {"credits_charged": 0, "refunded": 0, "rescheduled": []}
     if row["kind"] == kind:
         return {**incoming_shape(row), **changes}
     if row["kind"] in ("bounce", "opt_out"):
         what = ("a bounce (it failed its message)" if row["kind"] == "bounce" else
                 "an opt-out (the candidate asked to stop)")
-        raise refuse("invalid_state", f"Incoming mail {row['id']} is {what}; only replies, auto-replies, ignored and "
+        raise refuse(INVALID_STATE, f"Incoming mail {row['id']} is {what}; only replies, auto-replies, ignored and "
                                       "unmatched mail can be reclassified.")
     fields: dict = {"kind": kind}
     if row["made_response"]:  # it is the thread's response: taking it away undoes what it did
         from .replies import withdraw
-        thread = repo.thread(db, row["thread_id"])
+        thread = repo.get_thread(db, row["thread_id"])
         changes["credits_charged"], changes["rescheduled"] = withdraw(db, thread, clock=clock)
         fields["made_response"] = 0
     if kind == "reply":
@@ -400,7 +400,7 @@ def reclassify(db, *, incoming_id, kind: str, clock) -> dict:
     elif kind == "ignored":  # I4: ignored mail keeps none of its content (the ids and its Date stay, for an undo)
         fields.update(from_address=None, from_name=None, subject=None)
     repo_incoming.update_incoming(db, row["id"], **fields)
-    return {**incoming_shape(repo_incoming.incoming(db, row["id"])), **changes}
+    return {**incoming_shape(repo_incoming.get_incoming(db, row["id"])), **changes}
 
 
 def _apply_as_reply(db, row, clock, changes: dict) -> dict:
@@ -409,15 +409,15 @@ def _apply_as_reply(db, row, clock, changes: dict) -> dict:
     if row["thread_id"] is None:
         how = ("attach it with `outreach replies assign INCOMING THREAD`" if row["kind"] == "unmatched" else
                "record the answer with `outreach reply THREAD`")
-        raise refuse("invalid_state", f"Incoming mail {row['id']} matched no thread, so it answers none; {how}.")
-    thread = repo.thread(db, row["thread_id"])
+        raise refuse(INVALID_STATE, f"Incoming mail {row['id']} matched no thread, so it answers none; {how}.")
+    thread = repo.get_thread(db, row["thread_id"])
     if thread["response_kind"]:
         return {}  # I6: a thread that already has a response only records the mail
-    message = repo.message_row(db, row["matched_message_id"]) if row["matched_message_id"] else None
+    message = repo.find_message_row(db, row["matched_message_id"]) if row["matched_message_id"] else None
     recorded = Recorded()
     if message is not None:
         _evidence_of_delivery(db, message, recorded)
     from .replies import respond
-    changes["refunded"] = respond(db, repo.thread(db, thread["id"]), "reply", clock=clock, replied_to=message,
+    changes["refunded"] = respond(db, repo.get_thread(db, thread["id"]), "reply", clock=clock, replied_to=message,
                                   at=from_text(row["date_utc"]) if row["date_utc"] else None)
     return {"made_response": 1}

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from .. import repo
 from ..repo import delivery as repo_delivery
-from ..errors import refuse
+from ..errors import ALREADY_RESPONDED, INVALID_INPUT, INVALID_STATE, refuse
 from ..shapes import message as message_shape
 from ..timeparse import to_text
-from .common import find_message, use_case
+from .common import get_message, use_case
 from .scheduling import cancel_and_refund
 from .tick import _move_followup
 
@@ -17,7 +17,7 @@ def resolve_chosen(db, *, message_id, sent: bool = False, resend: bool = False, 
     """`resolve MESSAGE --sent|--resend|--cancel`: exactly one of the three."""
     chosen = [name for name, flag in (("sent", sent), ("resend", resend), ("cancel", cancel)) if flag]
     if len(chosen) != 1:
-        raise refuse("invalid_input", "Give exactly one of --sent, --resend or --cancel.")
+        raise refuse(INVALID_INPUT, "Give exactly one of --sent, --resend or --cancel.")
     return resolve(db, message_id, chosen[0], clock=clock)
 
 
@@ -29,7 +29,7 @@ def resolve_several(db, *, message_ids, sent: bool = False, resend: bool = False
         return resolve_chosen(db, message_id=message_ids[0], sent=sent, resend=resend, cancel=cancel, clock=clock)
     chosen = [name for name, flag in (("sent", sent), ("resend", resend), ("cancel", cancel)) if flag]
     if len(chosen) != 1:
-        raise refuse("invalid_input", "Give exactly one of --sent, --resend or --cancel.")
+        raise refuse(INVALID_INPUT, "Give exactly one of --sent, --resend or --cancel.")
     with db.transaction():
         return [_resolve(db, message_id, chosen[0], clock=clock) for message_id in dict.fromkeys(message_ids)]
 
@@ -44,13 +44,13 @@ def _resolve(db, message_id, action: str, *, clock) -> dict:
     follow-up moves by F3 from there. `resend`: scheduled again, due now, with the same Message-ID (a fresh
     24-hour retry window). `cancel`: canceled and refunded, its follow-up too (F5, C5)."""
     if action not in ACTIONS:
-        raise refuse("invalid_input", "Give one of --sent, --resend or --cancel.")
-    message = find_message(db, message_id)
+        raise refuse(INVALID_INPUT, "Give one of --sent, --resend or --cancel.")
+    message = get_message(db, message_id)
     if message["status"] != "unknown":
-        raise refuse("invalid_state", f"Message {message['id']} is {message['status']}; only a message whose delivery "
+        raise refuse(INVALID_STATE, f"Message {message['id']} is {message['status']}; only a message whose delivery "
                                       "is unknown can be resolved.")
-    if action == "resend" and repo.thread(db, message["thread_id"])["response_kind"]:
-        raise refuse("already_responded", f"Thread {message['thread_id']} has a response, so message {message['id']} "
+    if action == "resend" and repo.get_thread(db, message["thread_id"])["response_kind"]:
+        raise refuse(ALREADY_RESPONDED, f"Thread {message['thread_id']} has a response, so message {message['id']} "
                                           "is not sent again; settle it with --sent or --cancel (I10).")
     now_text = to_text(clock.now())
     refunded = 0
@@ -62,6 +62,6 @@ def _resolve(db, message_id, action: str, *, clock) -> dict:
         from .placement import place_message  # W2: a message made due again waits for the seat's window
         repo_delivery.resolve_resend(db, message["id"], to_text(place_message(db, message, clock.now())))
     else:
-        followup = repo.followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
+        followup = repo.find_followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
         refunded = cancel_and_refund(db, message, "canceled", now_text, None, followup)
-    return {**message_shape(repo.message(db, message["id"])), "refunded": refunded}
+    return {**message_shape(repo.get_message(db, message["id"])), "refunded": refunded}

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from .. import repo
 from ..repo import delivery as repo_delivery
 from ..clock import SimulatedClock
-from ..errors import refuse
+from ..errors import INVALID_INPUT, INVALID_STATE, INVALID_TIME, refuse
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from . import decision
 from .common import acting_seat, load_clock
@@ -42,9 +42,9 @@ def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
     """K6: `tick` alone targets now; `--by 3d` or `--to WHEN` move a simulated clock."""
     now = clock.now()
     if to is not None and by is not None:
-        raise refuse("invalid_input", "Give either --to or --by, not both.")
+        raise refuse(INVALID_INPUT, "Give either --to or --by, not both.")
     if (to is not None or by is not None) and not clock.simulated:
-        raise refuse("invalid_state", "The clock is the system clock, so tick always runs to now; "
+        raise refuse(INVALID_STATE, "The clock is the system clock, so tick always runs to now; "
                                       "--to and --by need a simulated clock.")
     if by is not None:  # an empty --by is refused by parse_duration, never read as "not given"
         target = shift(now, parse_duration(by), "tick target")
@@ -53,9 +53,9 @@ def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
     else:
         target = now
     if target < now:
-        raise refuse("invalid_time", f"{to_text(target)} is before the clock's now ({to_text(now)}); "
+        raise refuse(INVALID_TIME, f"{to_text(target)} is before the clock's now ({to_text(now)}); "
                                      "the clock never runs backwards.")
-    pending = repo.get_setting(db, PENDING)
+    pending = repo.find_setting(db, PENDING)
     if pending and from_text(pending) > target:
         target = from_text(pending)  # finish the work of a tick that was killed (K5)
     return target
@@ -139,7 +139,7 @@ def _settle_delivery_report(report: dict) -> None:
 def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
     """K8: a system-clock database switched to a simulated clock by `clock set --simulate` says so once that
     clock has fallen behind the real time (cron's ticks send nothing); a database born simulated never does."""
-    if not clock.simulated or repo.get_setting(db, "clock_switched_from_system") is None:
+    if not clock.simulated or repo.find_setting(db, "clock_switched_from_system") is None:
         return
     real = clock.real.now()
     if target < real:
@@ -158,7 +158,7 @@ def _warn_if_clock_behind(db, clock, report: dict) -> None:
     if clock.simulated or behind is None or not behind():
         return
     latest = to_text(clock.floor)
-    if repo.get_setting(db, CLOCK_BEHIND_NOTED) == latest:
+    if repo.find_setting(db, CLOCK_BEHIND_NOTED) == latest:
         return
     with db.transaction():
         repo.set_setting(db, CLOCK_BEHIND_NOTED, latest)
@@ -224,7 +224,7 @@ def advance_clock(db, clock, moment_text: str) -> str | None:
     """Move a simulated clock forward to `moment_text` (never back, K8); the one place a tick moves it. Returns
     the simulated clock's now afterwards."""
     if clock.simulated:
-        current = repo.get_setting(db, "clock_now_utc")
+        current = repo.find_setting(db, "clock_now_utc")
         if moment_text > current:
             repo.set_setting(db, "clock_now_utc", moment_text)
             return moment_text
@@ -315,10 +315,10 @@ def _move_followup(db, initial, sent_text: str, report: dict | None = None) -> N
     move of it (W7)."""
     if initial["kind"] != "initial":
         return
-    followup = repo.followup_of(db, initial["thread_id"])
+    followup = repo.find_followup_of(db, initial["thread_id"])
     if followup is not None and followup["status"] == "scheduled":
-        candidate = repo.candidate_by_id(db, followup["candidate_id"])
-        place = followup_place(repo.seat_by_id(db, followup["seat_id"]), candidate["timezone"], candidate["country"])
+        candidate = repo.find_candidate_by_id(db, followup["candidate_id"])
+        place = followup_place(repo.find_seat_by_id(db, followup["seat_id"]), candidate["timezone"], candidate["country"])
         moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"], place)
         if moved:
             repo_delivery.move(db, [(moved, followup["id"])])
@@ -345,6 +345,7 @@ class _Senders:
 
     def __init__(self, settings: dict, clock):
         self.settings, self.clock, self.open = settings, clock, {}
+        self.classes: dict = {}  # seat -> its transport's class, looked up once per tick (asked for every due row)
 
     def kind(self, seat_id: int) -> str | None:
         settings = self.settings.get(seat_id)
@@ -361,9 +362,11 @@ class _Senders:
 
     def cls(self, seat_id: int):
         """The class of the seat's transport (what it can do), or None for a seat without one."""
-        from ..transports import transport_class
-        settings = self.settings.get(seat_id)
-        return transport_class(settings["kind"]) if settings else None
+        if seat_id not in self.classes:
+            from ..transports import transport_class
+            settings = self.settings.get(seat_id)
+            self.classes[seat_id] = transport_class(settings["kind"]) if settings else None
+        return self.classes[seat_id]
 
     def _claimed_with(self, row):
         """D10: the transport that made the claim decides, not the seat's current one."""
@@ -749,7 +752,7 @@ class _Run:
     def _refund_failed(self, claim) -> None:
         """A failed message is refunded (C6); an initial's follow-up is canceled `initial_not_sent` and refunded."""
         from .scheduling import refund_failed
-        message = repo.message_row(self.db, claim.row["id"])
+        message = repo.find_message_row(self.db, claim.row["id"])
         self.report["refunded"] += refund_failed(self.db, message, claim.attempt_at, self.report["canceled"])
 
     def _advance(self, moment_text: str) -> None:

@@ -150,5 +150,5 @@ def open_transport(settings: dict) -> Transport:
 
 def transport_failure(sentence: str):
     """The D9 refusal: exit 1, `transport_error`, one sentence saying what failed."""
-    from ..errors import refuse
-    return refuse("transport_error", sentence)
+    from ..errors import TRANSPORT_ERROR, refuse
+    return refuse(TRANSPORT_ERROR, sentence)

@@ -1,7 +1,7 @@
 """`none`: a sent message is recorded only (K1)."""
 from __future__ import annotations
 
-from ..errors import refuse
+from ..errors import NOT_CONFIGURED, refuse
 from . import Accepted, Envelope, Transport
 
 
@@ -20,7 +20,7 @@ class NoneTransport(Transport):
         return Accepted(None)
 
     def check(self) -> str:
-        raise refuse("not_configured", "This seat has no transport; set one with `outreach delivery set`.")
+        raise refuse(NOT_CONFIGURED, "This seat has no transport; set one with `outreach delivery set`.")
 
     def close(self) -> None:
         pass

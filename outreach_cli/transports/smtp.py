@@ -12,7 +12,7 @@ import smtplib
 import socket
 import ssl
 
-from .. import secrets
+from .. import passwords
 from ..mail import PLAIN_ADDRESS
 from . import DEFAULT_TIMEOUT, Accepted, Envelope, NotConfigured, Permanent, Temporary, Unknown, Transport, transport_failure
 
@@ -164,9 +164,9 @@ class SmtpTransport(Transport):
             return self._password
         what = "access token" if self.auth == "xoauth2" else "password"
         try:
-            secret = secrets.password(self.settings.get("password_env"), self.settings.get("password_command"),
+            secret = passwords.password(self.settings.get("password_env"), self.settings.get("password_command"),
                                       self.timeout, self.environ)
-        except secrets.SecretError as exc:
+        except passwords.SecretError as exc:
             raise _Failure(f"No {what} to log in to {self.where} as {self.user}: {exc}", config=True) from None
         if secret is None:
             raise _Failure(f"No {what} to log in to {self.where} as {self.user}; "
@@ -197,7 +197,7 @@ class SmtpTransport(Transport):
         if "XOAUTH2" not in conn.esmtp_features.get("auth", "").upper().split():
             raise _Failure(f"{self.where} does not offer XOAUTH2 login on this connection; use --auth password, or "
                            "check the host and port.")
-        response = secrets.xoauth2_response(self.user, token)
+        response = passwords.xoauth2_response(self.user, token)
         try:
             conn.auth("XOAUTH2", lambda challenge=None: "" if challenge else response)
         except smtplib.SMTPAuthenticationError as exc:

@@ -10,7 +10,6 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "outreach_cli"
 
 STDLIB_NAMES_ALLOWED_FOR_NOW = {
-    "secrets.py": "the old name of passwords.py, until transports/smtp.py imports passwords",
     "repo/copy.py": "not renamed yet (db copy's SQL)",
     "services/copy.py": "not renamed yet (db copy)",
     "services/mailbox.py": "not renamed yet (mailbox set/show)",
@@ -38,8 +37,6 @@ def test_the_named_module_name_exceptions_still_exist():
 
 
 def test_D2_passwords_by_reference_live_in_passwords_py():
-    """D2's one owner is outreach_cli/passwords.py; the old module only re-exports it."""
-    from outreach_cli import passwords, secrets
-    assert secrets.password is passwords.password and secrets.SecretError is passwords.SecretError
+    """D2's one owner is outreach_cli/passwords.py; the old name (secrets.py) is gone."""
     assert "def password(" in (PACKAGE / "passwords.py").read_text(encoding="utf-8")
-    assert "def " not in (PACKAGE / "secrets.py").read_text(encoding="utf-8")
+    assert not (PACKAGE / "secrets.py").exists()
