@@ -13,27 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.helpers import compose
-from tests.support.delivery_helpers import calls, script
-
-SENDER = "Ada Lovelace <ada@example.com>"
-
-
-@pytest.fixture
-def ada(world):
-    world("seats", "set", "ada", "--from", SENDER)
-    for handle in ("grace", "alan", "kat"):
-        world("candidates", "set", handle, "--email", f"{handle}@example.org")
-    return world
-
-
-def use_smtp(cli, server, timeout=5):
-    cli("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-        "--timeout", timeout)
-
-
-def schedule(cli, *handles, at="2026-12-01 09:00", followup=None, after="3d"):
-    draft = compose(cli, *handles, followup=followup, after=after)
-    return cli.json("schedule", draft["id"], "--at", at, "--tz", "UTC")
+from tests.support.delivery_helpers import calls, schedule, script, use_smtp
 
 
 def _message(cli, message_id):

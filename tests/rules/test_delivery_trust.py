@@ -8,28 +8,8 @@ import sys
 
 import pytest
 
-from tests.support.helpers import compose
-from tests.support.delivery_helpers import script
-
-SENDER = "Ada Lovelace <ada@example.com>"
-
-
-def use_smtp(cli, server, timeout=5):
-    cli("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-        "--timeout", timeout)
-
-
-def schedule(cli, *handles, at="2026-12-01 09:00", followup=None, after="3d"):
-    draft = compose(cli, *handles, followup=followup, after=after)
-    return cli.json("schedule", draft["id"], "--at", at, "--tz", "UTC")
-
-
-def row(cli, message_id):
-    conn = sqlite3.connect(cli.db_path)
-    conn.row_factory = sqlite3.Row
-    found = dict(conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone())
-    conn.close()
-    return found
+from tests.support.helpers import SENDER, compose
+from tests.support.delivery_helpers import row, schedule, script, use_smtp
 
 
 def sql(cli, statement, args=()):

@@ -127,3 +127,25 @@ def calls(path: Path) -> list[dict]:
     if not record.exists():
         return []
     return [json.loads(line) for line in record.read_text().splitlines()]
+
+
+def use_smtp(cli, server, timeout=5):
+    """The seat's transport: the test's SMTP server on loopback, no TLS."""
+    cli("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
+        "--timeout", timeout)
+
+
+def schedule(cli, *handles, at="2026-12-01 09:00", followup=None, after="3d"):
+    from tests.support.helpers import compose
+    draft = compose(cli, *handles, followup=followup, after=after)
+    return cli.json("schedule", draft["id"], "--at", at, "--tz", "UTC")
+
+
+def row(cli, message_id):
+    """The message's row in the SQLite file, every column."""
+    import sqlite3
+    conn = sqlite3.connect(cli.db_path)
+    conn.row_factory = sqlite3.Row
+    found = dict(conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone())
+    conn.close()
+    return found

@@ -6,7 +6,6 @@ it, --resend when it has not) and a last tick has run, every message was receive
 from __future__ import annotations
 
 import collections
-import json
 import os
 import random
 import signal

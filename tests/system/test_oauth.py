@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import compose
+from tests.support.delivery_helpers import row
+from tests.support.helpers import SENDER, compose
 from tests.support.dovecot import DOVECOT_SKIP, Dovecot
 from tests.support.introspection import Introspection
 
-SENDER = "Ada Lovelace <ada@example.com>"
 USER = "ada@example.com"
 # A bearer token as long as Microsoft's (they run past 2,000 characters); Google's start with ya29.
 TOKEN = "ya29.a0AfB_" + "Zq8xK2" * 340
@@ -59,14 +58,6 @@ def use_xoauth2(cli, server, command: str):
 def schedule(cli, *handles, at="2026-12-01 09:00"):
     draft = compose(cli, *handles)
     return cli.json("schedule", draft["id"], "--at", at, "--tz", "UTC")
-
-
-def row(cli, message_id):
-    conn = sqlite3.connect(cli.db_path)
-    conn.row_factory = sqlite3.Row
-    found = dict(conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone())
-    conn.close()
-    return found
 
 
 def bytes_on_disk(path: Path) -> bytes:

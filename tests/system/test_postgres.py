@@ -2,7 +2,6 @@
 contract pool, server time, and `db copy` both ways. The cluster is real and throw-away (tests/support/postgres.py)."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
