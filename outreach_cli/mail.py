@@ -95,7 +95,7 @@ def build(*, from_address: str, to_address: str, to_name: str | None, subject: s
     sent time as the seat's clock shows it. A follow-up passes its initial's id as `in_reply_to`.
 
     A plain message (ASCII names and subject that need no quoting, encoding or folding) is written directly,
-    in the very bytes the `email` package gives (tests/test_transports.py checks this against `_build_with_email`
+    in the very bytes the `email` package gives (tests/system/test_transports.py checks this against `_build_with_email`
     on generated input): that package takes about a millisecond per message, most of a delivery tick's CPU.
     Anything else goes through the package. With `list_unsubscribe` (M3) the message carries
     `List-Unsubscribe: <mailto:SENDER?subject=unsubscribe>`."""
@@ -139,7 +139,7 @@ def _build_with_email(*, name: str, addr: str, to_address: str, to_name: str | N
 # ("... =?utf-8?q?Acme_=E2=80=94?=" / " =?utf-8?q?r=C3=B4le" reads "Acme —rôle"). Here a plain ASCII subject is
 # folded at its spaces, and any other text is written whole as RFC 2047 encoded words, each character inside one:
 # a reader joins adjacent encoded words without the folding space between them, so it decodes exactly the text
-# written (tests/test_delivery_second.py checks every text with Hypothesis on the bytes, and through a real SMTP
+# written (tests/rules/test_delivery_second.py checks every text with Hypothesis on the bytes, and through a real SMTP
 # server).
 _Q_SAFE = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/")
 _LINE = 76  # RFC 2047: a line holding encoded words is at most 76 characters

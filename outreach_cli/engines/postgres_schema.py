@@ -1,6 +1,6 @@
 """The PostgreSQL form of each migration of schema.MIGRATIONS, under the same name (P2): one list of names, in
 one order, each applied in one transaction with its record, on either engine. A migration added to
-schema.MIGRATIONS needs its PostgreSQL form here too (tests/test_postgres.py checks the names agree).
+schema.MIGRATIONS needs its PostgreSQL form here too (tests/system/test_postgres.py checks the names agree).
 
 Types: ids are identity columns (PostgreSQL never gives a sequence value twice, so L8 needs no AUTOINCREMENT
 rebuild); counts are BIGINT; times stay the same `...Z` text as on SQLite, so every query compares them alike."""

@@ -32,7 +32,7 @@ CLAIM_BATCH = 200  # outbox messages claimed, written and recorded together (one
 CLAIM_GRACE = timedelta(minutes=1)  # a claim lasts the transport's timeout plus this, in real time (D5)
 PENDING = "tick_target_utc"
 _UNREAD = object()  # a cached value not read yet (None is a value: no refresh is set)
-# Kept for tests and tools that read the tick's queries (tests/test_query_plans.py).
+# Kept for tests and tools that read the tick's queries (tests/rules/test_query_plans.py).
 _DUE = repo_delivery.DUE.replace("{held}", "")
 WORK_DUE = repo_delivery.WORK_DUE
 NEXT_REFRESH = repo_delivery.NEXT_REFRESH
