@@ -95,8 +95,8 @@ def build(*, from_address: str, to_address: str, to_name: str | None, subject: s
     sent time as the seat's clock shows it. A follow-up passes its initial's id as `in_reply_to`.
 
     A plain message (ASCII names and subject that need no quoting, encoding or folding) is written directly,
-    in the very bytes the `email` package gives (tests/system/test_transports.py checks this against `_build_with_email`
-    on generated input): that package takes about a millisecond per message, most of a delivery tick's CPU.
+    in the very bytes the `email` package gives (tests/system/test_transports.py checks this against
+    `_build_with_email` on generated input): that package takes about a millisecond per message, most of a delivery tick's CPU.
     Anything else goes through the package. With `list_unsubscribe` (M3) the message carries
     `List-Unsubscribe: <mailto:SENDER?subject=unsubscribe>`."""
     name, addr = parse_address(from_address) or ("", from_address)

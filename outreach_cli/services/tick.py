@@ -318,7 +318,8 @@ def _move_followup(db, initial, sent_text: str, report: dict | None = None) -> N
     followup = repo.find_followup_of(db, initial["thread_id"])
     if followup is not None and followup["status"] == "scheduled":
         candidate = repo.find_candidate_by_id(db, followup["candidate_id"])
-        place = followup_place(repo.find_seat_by_id(db, followup["seat_id"]), candidate["timezone"], candidate["country"])
+        seat = repo.find_seat_by_id(db, followup["seat_id"])
+        place = followup_place(seat, candidate["timezone"], candidate["country"])
         moved = decision.moved_followup(sent_text, followup["delay_hours"], followup["send_at_utc"], place)
         if moved:
             repo_delivery.move(db, [(moved, followup["id"])])
