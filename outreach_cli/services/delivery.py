@@ -10,19 +10,8 @@ import os
 
 from ..repo import transports as repo_transports
 from ..errors import INVALID_INPUT, INVALID_STATE, NOT_CONFIGURED, refuse
-from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport
+from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport, transport_class
 from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, password_env_warning, use_case
-
-# Which options each kind takes (as the CLI spells them, without the leading dashes).
-ALLOWED = {
-    "none": (),
-    "outbox": ("dir", "timeout"),
-    "smtp": ("host", "port", "security", "user", "auth", "password_env", "password_command", "ca_file", "timeout"),
-    "sendmail": ("command", "timeout"),
-    "exec": ("command", "timeout"),
-}
-REQUIRED = {"outbox": "dir", "smtp": "host", "exec": "command"}
-
 
 def stored_settings(db, seat) -> dict:
     """{"kind": ..., **options} as stored for the seat (kind `none` when nothing is)."""
@@ -45,9 +34,10 @@ def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
     seat = acting_seat(db, seat_name)
     if kind not in KINDS:
         raise refuse(INVALID_INPUT, f"Unknown transport {kind!r}; use one of {', '.join(KINDS)}.")
-    options = given_options(given, ALLOWED[kind], f"the {kind} transport")
-    if kind in REQUIRED and not options.get(REQUIRED[kind]):
-        raise refuse(INVALID_INPUT, f"The {kind} transport needs --{REQUIRED[kind].replace('_', '-')}.")
+    transport = transport_class(kind)  # each transport declares the options it takes and the one it needs
+    options = given_options(given, transport.OPTIONS, f"the {kind} transport")
+    if transport.REQUIRED and not options.get(transport.REQUIRED):
+        raise refuse(INVALID_INPUT, f"The {kind} transport needs --{transport.REQUIRED.replace('_', '-')}.")
     _check_options(kind, options)
     unsettled = _unsettled(db, seat, kind)
     if kind == "none":

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Union
 
 DEFAULT_TIMEOUT = 60
 KINDS = ("none", "outbox", "smtp", "sendmail", "exec")
-EMAIL_KINDS = ("outbox", "smtp", "sendmail")  # these need a sender address and recipients' emails (D3)
+EMAIL_KINDS = ("outbox", "smtp", "sendmail")  # the kinds whose class says `email` (D3), without importing them
 _TABLE = {  # name -> "module:Class", imported only when a seat uses it
     "none": "none:NoneTransport",
     "outbox": "outbox:OutboxTransport",
@@ -80,10 +80,13 @@ class Envelope:
 class Transport:
     """The base of every transport: what a tick and `delivery set` ask of one, so that neither names a kind.
 
-    kind: its name in `delivery set KIND`; email: it needs a sender address and the recipients' emails (D3);
+    kind: its name in `delivery set KIND`; OPTIONS and REQUIRED: what that command takes; email: it needs a sender
+    address and the recipients' emails (D3);
     batchable: idempotent by name, so a tick claims its messages a batch at a time and sends them with one
     `send_many`; pauses_on_unknown: an `Unknown` outcome (a time-out) holds the seat's next messages (D18)."""
     kind: ClassVar[str]
+    OPTIONS: ClassVar[tuple[str, ...]] = ()  # the options `delivery set KIND` takes (the CLI's names, no dashes)
+    REQUIRED: ClassVar[str | None] = None  # the one it cannot do without
     email: ClassVar[bool] = False
     batchable: ClassVar[bool] = False
     pauses_on_unknown: ClassVar[bool] = True

@@ -14,6 +14,7 @@ from .sendmail import exit_outcome
 class ExecTransport(Transport):
     kind = "exec"
     OPTIONS = ("command", "timeout")
+    REQUIRED = "command"
 
     def __init__(self, settings: dict):
         self.settings = settings

@@ -7,7 +7,6 @@ from . import Accepted, Envelope, Transport
 
 class NoneTransport(Transport):
     kind = "none"
-    OPTIONS: tuple = ()
 
     def __init__(self, settings: dict):
         self.settings = settings

@@ -23,6 +23,7 @@ class OutboxTransport(Transport):
     batchable = True  # idempotent by file name: a tick claims a batch, writes it and syncs new/ once
     pauses_on_unknown = False
     OPTIONS = ("dir", "timeout")
+    REQUIRED = "dir"
 
     def __init__(self, settings: dict):
         self.settings = settings

@@ -35,6 +35,7 @@ class SmtpTransport(Transport):
     email = True
     kind = "smtp"
     OPTIONS = ("host", "port", "security", "user", "auth", "password_env", "password_command", "ca_file", "timeout")
+    REQUIRED = "host"
 
     def __init__(self, settings: dict, environ=None):
         self.settings = settings
