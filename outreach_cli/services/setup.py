@@ -64,6 +64,9 @@ def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | Non
     now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
     check_name(seat, "seat")
     with dbmod.creating(path) as db:
+        if not simulated_clock:  # P4: on PostgreSQL the real time is the server's, from the first record on
+            clock.real.follow(db.server_now())
+            now = clock.now()
         with db.transaction():
             refresh_day = now.astimezone(zone).day
             repo.insert_contract(db, refresh_day)

@@ -128,6 +128,23 @@ def test_P1_a_lock_held_too_long_is_database_locked(pg, monkeypatch):
     assert pg.json("credits")["seat"]["balance"] == 5
 
 
+def test_P4_init_records_the_servers_time_not_the_machines(pg, monkeypatch):
+    """A machine whose clock is years ahead of the server: `init` records its first rows (the seat's grant) at the
+    server's time, so D20's floor does not hold every later command at the machine's wrong year."""
+    import outreach_cli.clock
+    machine = outreach_cli.clock.wall_now
+    monkeypatch.setattr("outreach_cli.clock.wall_now", lambda: datetime(2045, 1, 1, tzinfo=timezone.utc))
+    pg("init", "--seat", "ada", "--tz", "UTC")
+    monkeypatch.setattr("outreach_cli.clock.wall_now", machine)
+    import psycopg
+    with psycopg.connect(str(pg.db_path)) as conn:
+        real = conn.execute("SELECT now()").fetchone()[0]
+        granted = conn.execute("SELECT max(at_utc) FROM ledger").fetchone()[0]
+    assert abs(datetime.fromisoformat(granted.replace("Z", "+00:00")) - real) < timedelta(seconds=30)
+    shown = datetime.fromisoformat(pg.json("clock")["now"].replace("Z", "+00:00"))
+    assert abs(shown - real) < timedelta(seconds=30)
+
+
 def test_P4_the_real_time_is_the_servers(pg, monkeypatch):
     """A machine whose clock is 20 years behind still reads the server's time on the system clock."""
     pg("init", "--seat", "ada", "--tz", "UTC")
