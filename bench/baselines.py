@@ -1,29 +1,31 @@
 """Baselines for bench/run.py, each run as its own process so it is timed like `outreach`:
 
-    python baselines.py limit-bulk DB CSV N       the same rows `outreach` writes, straight through sqlite3
-    python baselines.py limit-schedule DB          a composed draft's threads, messages and ledger rows only
-    python baselines.py limit-messages DB          the 2N message rows alone (no threads, ledger or rendering)
-    python baselines.py limit-dispatch DB TARGET   mark the due initials sent and move their follow-ups
-    python baselines.py huey-bulk DIR N           enqueue 2N tasks with an eta (SqliteHuey)
-    python baselines.py huey-dispatch DIR         run the due tasks
-    python baselines.py aps-bulk DIR N            add 2N date-trigger jobs (APScheduler 3, SQLAlchemyJobStore)
-    python baselines.py aps-dispatch DIR N        start the scheduler, run the due jobs
-    python baselines.py smtp-one PORT N           N messages built with `email`, sent over one smtplib connection
-    python baselines.py smtp-each PORT N          the same, one connection per message (the mailmerge way)
-    python baselines.py outbox-raw DIR N          N message files: write, fsync, rename into DIR/new
-    python baselines.py maildir-headers DIR       read a Maildir's files and parse their headers (stdlib)
+python baselines.py limit-bulk DB CSV N       the same rows `outreach` writes, straight through sqlite3
+python baselines.py limit-schedule DB          a composed draft's threads, messages and ledger rows only
+python baselines.py limit-messages DB          the 2N message rows alone (no threads, ledger or rendering)
+python baselines.py limit-dispatch DB TARGET   mark the due initials sent and move their follow-ups
+python baselines.py huey-bulk DIR N           enqueue 2N tasks with an eta (SqliteHuey)
+python baselines.py huey-dispatch DIR         run the due tasks
+python baselines.py aps-bulk DIR N            add 2N date-trigger jobs (APScheduler 3, SQLAlchemyJobStore)
+python baselines.py aps-dispatch DIR N        start the scheduler, run the due jobs
+python baselines.py smtp-one PORT N           N messages built with `email`, sent over one smtplib connection
+python baselines.py smtp-each PORT N          the same, one connection per message (the mailmerge way)
+python baselines.py outbox-raw DIR N          N message files: write, fsync, rename into DIR/new
+python baselines.py maildir-headers DIR       read a Maildir's files and parse their headers (stdlib)
 """
+
 import csv
 import sqlite3
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 SUBJECT, BODY, FOLLOWUP = "Hi {first_name}", "A role at {company|your company}?", "Again, {first_name}?"
 
 
 def _render(text, row):
-    return (text.replace("{first_name}", row["first_name"])
-            .replace("{company|your company}", row["company"] or "your company"))
+    return text.replace("{first_name}", row["first_name"]).replace(
+        "{company|your company}", row["company"] or "your company"
+    )
 
 
 def limit_bulk(db, csv_path, n):
@@ -34,33 +36,77 @@ def limit_bulk(db, csv_path, n):
     conn.execute("BEGIN IMMEDIATE")
     with open(csv_path, newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    conn.executemany("INSERT INTO candidates (handle, first_name, last_name, company, timezone) VALUES (?, ?, ?, ?, ?)",
-                     ((r["handle"], r["first_name"], r["last_name"], r["company"], r["timezone"] or None) for r in rows))
+    conn.executemany(
+        "INSERT INTO candidates (handle, first_name, last_name, company, timezone) VALUES (?, ?, ?, ?, ?)",
+        ((r["handle"], r["first_name"], r["last_name"], r["company"], r["timezone"] or None) for r in rows),
+    )
     ids = dict(conn.execute("SELECT handle, id FROM candidates"))
-    draft = conn.execute("INSERT INTO drafts (seat_id, subject, body, followup_subject, followup_body, "
-                         "followup_delay_hours, status, created_utc) VALUES (1, ?, ?, ?, ?, 168, 'scheduled', "
-                         "'2026-11-30T08:00:00Z')", (SUBJECT, BODY, "Re: " + SUBJECT, FOLLOWUP)).lastrowid
-    conn.executemany("INSERT INTO draft_recipients VALUES (?, ?, ?)",
-                     ((draft, ids[r["handle"]], i) for i, r in enumerate(rows)))
-    start = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    draft = conn.execute(
+        "INSERT INTO drafts (seat_id, subject, body, followup_subject, followup_body, "
+        "followup_delay_hours, status, created_utc) VALUES (1, ?, ?, ?, ?, 168, 'scheduled', "
+        "'2026-11-30T08:00:00Z')",
+        (SUBJECT, BODY, "Re: " + SUBJECT, FOLLOWUP),
+    ).lastrowid
+    conn.executemany(
+        "INSERT INTO draft_recipients VALUES (?, ?, ?)", ((draft, ids[r["handle"]], i) for i, r in enumerate(rows))
+    )
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
     threads, messages, ledger = [], [], []
     for i, r in enumerate(rows, 1):
         cid = ids[r["handle"]]
         threads.append((i, draft, 1, cid))
         at = start.strftime("%Y-%m-%dT%H:%M:%SZ")
         later = (start + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        messages.append((2 * i - 1, i, "initial", 1, cid, _render(SUBJECT, r), _render(BODY, r), "scheduled", at,
-                         "Europe/London", "sender", None, "seat", "charged"))
-        messages.append((2 * i, i, "followup", 1, cid, "Re: " + _render(SUBJECT, r), _render(FOLLOWUP, r),
-                         "scheduled", later, "Europe/London", "sender", 168, "seat", "charged"))
-        ledger += [("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i - 1),
-                   ("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i)]
+        messages.append(
+            (
+                2 * i - 1,
+                i,
+                "initial",
+                1,
+                cid,
+                _render(SUBJECT, r),
+                _render(BODY, r),
+                "scheduled",
+                at,
+                "Europe/London",
+                "sender",
+                None,
+                "seat",
+                "charged",
+            )
+        )
+        messages.append(
+            (
+                2 * i,
+                i,
+                "followup",
+                1,
+                cid,
+                "Re: " + _render(SUBJECT, r),
+                _render(FOLLOWUP, r),
+                "scheduled",
+                later,
+                "Europe/London",
+                "sender",
+                168,
+                "seat",
+                "charged",
+            )
+        )
+        ledger += [
+            ("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i - 1),
+            ("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i),
+        ]
     conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)", threads)
-    conn.executemany("INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
-                     "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)
-    conn.executemany("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)",
-                     ledger)
+    conn.executemany(
+        "INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
+        "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        messages,
+    )
+    conn.executemany(
+        "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)", ledger
+    )
     conn.execute("UPDATE seats SET balance = balance - ? WHERE id = 1", (2 * n,))
     conn.execute("COMMIT")
 
@@ -72,26 +118,66 @@ def limit_schedule(db):
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN IMMEDIATE")
-    rows = conn.execute("SELECT c.id, c.first_name, c.company FROM draft_recipients r "
-                        "JOIN candidates c ON c.id = r.candidate_id WHERE r.draft_id = 1 ORDER BY r.position").fetchall()
-    start = datetime(2026, 12, 1, 9, tzinfo=timezone.utc)
+    rows = conn.execute(
+        "SELECT c.id, c.first_name, c.company FROM draft_recipients r "
+        "JOIN candidates c ON c.id = r.candidate_id WHERE r.draft_id = 1 ORDER BY r.position"
+    ).fetchall()
+    start = datetime(2026, 12, 1, 9, tzinfo=UTC)
     at = start.strftime("%Y-%m-%dT%H:%M:%SZ")
     later = (start + timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
     threads, messages, ledger = [], [], []
     for i, r in enumerate(rows, 1):
         threads.append((i, 1, 1, r["id"]))
-        messages.append((2 * i - 1, i, "initial", 1, r["id"], _render(SUBJECT, r), _render(BODY, r), "scheduled", at,
-                         "Europe/London", "sender", None, "seat", "charged"))
-        messages.append((2 * i, i, "followup", 1, r["id"], "Re: " + _render(SUBJECT, r), _render(FOLLOWUP, r),
-                         "scheduled", later, "Europe/London", "sender", 168, "seat", "charged"))
-        ledger += [("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i - 1),
-                   ("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i)]
+        messages.append(
+            (
+                2 * i - 1,
+                i,
+                "initial",
+                1,
+                r["id"],
+                _render(SUBJECT, r),
+                _render(BODY, r),
+                "scheduled",
+                at,
+                "Europe/London",
+                "sender",
+                None,
+                "seat",
+                "charged",
+            )
+        )
+        messages.append(
+            (
+                2 * i,
+                i,
+                "followup",
+                1,
+                r["id"],
+                "Re: " + _render(SUBJECT, r),
+                _render(FOLLOWUP, r),
+                "scheduled",
+                later,
+                "Europe/London",
+                "sender",
+                168,
+                "seat",
+                "charged",
+            )
+        )
+        ledger += [
+            ("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i - 1),
+            ("2026-11-30T08:00:00Z", "seat", 1, -1, "charge", 2 * i),
+        ]
     conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, ?, ?, ?)", threads)
-    conn.executemany("INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
-                     "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", messages)
-    conn.executemany("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)",
-                     ledger)
+    conn.executemany(
+        "INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
+        "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        messages,
+    )
+    conn.executemany(
+        "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)", ledger
+    )
     conn.execute("UPDATE seats SET balance = balance - ? WHERE id = 1", (len(messages),))
     conn.execute("UPDATE drafts SET status = 'scheduled' WHERE id = 1")
     conn.execute("COMMIT")
@@ -103,17 +189,53 @@ def limit_messages(db):
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("BEGIN IMMEDIATE")
     ids = [r[0] for r in conn.execute("SELECT candidate_id FROM draft_recipients WHERE draft_id = 1 ORDER BY position")]
-    conn.executemany("INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, 1, 1, ?)",
-                     enumerate(ids, 1))  # the messages' foreign keys need their threads
+    conn.executemany(
+        "INSERT INTO threads (id, draft_id, seat_id, candidate_id) VALUES (?, 1, 1, ?)", enumerate(ids, 1)
+    )  # the messages' foreign keys need their threads
     rows = []
     for i, cid in enumerate(ids, 1):
-        rows.append((2 * i - 1, i, "initial", 1, cid, "Hi", "A role?", "scheduled", "2026-12-01T09:00:00Z",
-                     "Europe/London", "sender", None, "seat", "charged"))
-        rows.append((2 * i, i, "followup", 1, cid, "Re: Hi", "Again?", "scheduled", "2026-12-08T09:00:00Z",
-                     "Europe/London", "sender", 168, "seat", "charged"))
-    conn.executemany("INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
-                     "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        rows.append(
+            (
+                2 * i - 1,
+                i,
+                "initial",
+                1,
+                cid,
+                "Hi",
+                "A role?",
+                "scheduled",
+                "2026-12-01T09:00:00Z",
+                "Europe/London",
+                "sender",
+                None,
+                "seat",
+                "charged",
+            )
+        )
+        rows.append(
+            (
+                2 * i,
+                i,
+                "followup",
+                1,
+                cid,
+                "Re: Hi",
+                "Again?",
+                "scheduled",
+                "2026-12-08T09:00:00Z",
+                "Europe/London",
+                "sender",
+                168,
+                "seat",
+                "charged",
+            )
+        )
+    conn.executemany(
+        "INSERT INTO messages (id, thread_id, kind, seat_id, candidate_id, subject, body, status, "
+        "send_at_utc, timezone, timezone_source, delay_hours, paid_by, credit) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     conn.execute("COMMIT")
 
 
@@ -121,22 +243,30 @@ def limit_dispatch(db, target):
     """What a tick must write per sent initial: its status and time, and its follow-up's time (F3)."""
     conn = sqlite3.connect(db, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")
-    due = conn.execute("SELECT id, thread_id, send_at_utc FROM messages WHERE status = 'scheduled' "
-                       "AND send_at_utc <= ? ORDER BY send_at_utc, kind, id", (target,)).fetchall()
-    conn.executemany("UPDATE messages SET status = 'sent', sent_at_utc = ? WHERE id = ?", ((at, i) for i, _t, at in due))
-    conn.executemany("UPDATE messages SET send_at_utc = ? WHERE thread_id = ? AND kind = 'followup'",
-                     ((at, t) for _i, t, at in due))
+    due = conn.execute(
+        "SELECT id, thread_id, send_at_utc FROM messages WHERE status = 'scheduled' "
+        "AND send_at_utc <= ? ORDER BY send_at_utc, kind, id",
+        (target,),
+    ).fetchall()
+    conn.executemany(
+        "UPDATE messages SET status = 'sent', sent_at_utc = ? WHERE id = ?", ((at, i) for i, _t, at in due)
+    )
+    conn.executemany(
+        "UPDATE messages SET send_at_utc = ? WHERE thread_id = ? AND kind = 'followup'", ((at, t) for _i, t, at in due)
+    )
     conn.execute("UPDATE settings SET value = ? WHERE key = 'clock_now_utc'", (target,))
     conn.execute("COMMIT")
 
 
 def _huey(directory):
     from huey import SqliteHuey
+
     huey = SqliteHuey(filename=f"{directory}/huey.db")
 
     @huey.task()
     def send(message_id):
         return message_id
+
     return huey, send
 
 
@@ -163,8 +293,12 @@ def huey_dispatch(directory):
 def _aps(directory):
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
-    return BackgroundScheduler(jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{directory}/aps.db")},
-                               job_defaults={"misfire_grace_time": None, "coalesce": False}, timezone="UTC")
+
+    return BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{directory}/aps.db")},
+        job_defaults={"misfire_grace_time": None, "coalesce": False},
+        timezone="UTC",
+    )
 
 
 def noop(message_id):
@@ -174,7 +308,7 @@ def noop(message_id):
 def aps_bulk(directory, n):
     scheduler = _aps(directory)
     scheduler.start(paused=True)
-    eta = datetime.now(timezone.utc) - timedelta(days=1)  # already due: no grace limit, so it runs on start
+    eta = datetime.now(UTC) - timedelta(days=1)  # already due: no grace limit, so it runs on start
     for i in range(2 * n):
         scheduler.add_job(noop, "date", run_date=eta, args=(i,), id=str(i))
     scheduler.shutdown(wait=False)
@@ -182,6 +316,7 @@ def aps_bulk(directory, n):
 
 def aps_dispatch(directory, n):
     import threading
+
     done = threading.Event()
     count = [0]
 
@@ -189,7 +324,9 @@ def aps_dispatch(directory, n):
         count[0] += 1
         if count[0] >= 2 * n:
             done.set()
+
     from apscheduler.events import EVENT_JOB_EXECUTED
+
     scheduler = _aps(directory)
     scheduler.add_listener(listener, EVENT_JOB_EXECUTED)
     scheduler.start()
@@ -203,7 +340,8 @@ def _mails(n):
     from email.message import EmailMessage
     from email.policy import SMTP
     from email.utils import format_datetime
-    date = format_datetime(datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc))
+
+    date = format_datetime(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     for i in range(n):
         message = EmailMessage(policy=SMTP)
         message["From"] = "Ada <ada@example.com>"
@@ -218,6 +356,7 @@ def _mails(n):
 
 def smtp_one(port, n):
     import smtplib
+
     conn = smtplib.SMTP("127.0.0.1", int(port), timeout=60)
     for _mid, to, raw in _mails(n):
         conn.sendmail("ada@example.com", [to], raw)
@@ -226,6 +365,7 @@ def smtp_one(port, n):
 
 def smtp_each(port, n):
     import smtplib
+
     for _mid, to, raw in _mails(n):
         conn = smtplib.SMTP("127.0.0.1", int(port), timeout=60)
         conn.sendmail("ada@example.com", [to], raw)
@@ -234,6 +374,7 @@ def smtp_each(port, n):
 
 def outbox_raw(directory, n):
     import os
+
     for folder in ("tmp", "new", "cur"):
         os.makedirs(os.path.join(directory, folder), exist_ok=True)
     for mid, _to, raw in _mails(n):
@@ -252,6 +393,7 @@ def maildir_headers(directory):
     import os
     from email import policy
     from email.parser import BytesParser
+
     parser = BytesParser(policy=policy.default)
     count = 0
     for folder in ("new", "cur"):
@@ -265,15 +407,17 @@ def maildir_headers(directory):
 
 if __name__ == "__main__":
     job, *args = sys.argv[1:]
-    {"limit-bulk": lambda: limit_bulk(args[0], args[1], int(args[2])),
-     "limit-schedule": lambda: limit_schedule(args[0]),
-     "limit-messages": lambda: limit_messages(args[0]),
-     "limit-dispatch": lambda: limit_dispatch(args[0], args[1]),
-     "huey-bulk": lambda: huey_bulk(args[0], int(args[1])),
-     "huey-dispatch": lambda: huey_dispatch(args[0]),
-     "aps-bulk": lambda: aps_bulk(args[0], int(args[1])),
-     "aps-dispatch": lambda: aps_dispatch(args[0], int(args[1])),
-     "smtp-one": lambda: smtp_one(args[0], int(args[1])),
-     "smtp-each": lambda: smtp_each(args[0], int(args[1])),
-     "outbox-raw": lambda: outbox_raw(args[0], int(args[1])),
-     "maildir-headers": lambda: maildir_headers(args[0])}[job]()
+    {
+        "limit-bulk": lambda: limit_bulk(args[0], args[1], int(args[2])),
+        "limit-schedule": lambda: limit_schedule(args[0]),
+        "limit-messages": lambda: limit_messages(args[0]),
+        "limit-dispatch": lambda: limit_dispatch(args[0], args[1]),
+        "huey-bulk": lambda: huey_bulk(args[0], int(args[1])),
+        "huey-dispatch": lambda: huey_dispatch(args[0]),
+        "aps-bulk": lambda: aps_bulk(args[0], int(args[1])),
+        "aps-dispatch": lambda: aps_dispatch(args[0], int(args[1])),
+        "smtp-one": lambda: smtp_one(args[0], int(args[1])),
+        "smtp-each": lambda: smtp_each(args[0], int(args[1])),
+        "outbox-raw": lambda: outbox_raw(args[0], int(args[1])),
+        "maildir-headers": lambda: maildir_headers(args[0]),
+    }[job]()

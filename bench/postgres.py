@@ -7,6 +7,7 @@
 - 4 ticks at once against one tick, same N to an outbox, none twice (target >= 1.5x the throughput).
 
 Usage: python bench/postgres.py [--quick] [--count N] [--before REV]"""
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,20 @@ def median(values):
 
 
 def dispatch_setup(target, work: Path, count: int) -> Path:
-    run(target, "init", "--seat", "ada", "--tz", "UTC", "--credits", count, "--daily-limit", 1_000_000,
-        "--simulated-clock", "2026-12-01T08:00")
+    run(
+        target,
+        "init",
+        "--seat",
+        "ada",
+        "--tz",
+        "UTC",
+        "--credits",
+        count,
+        "--daily-limit",
+        1_000_000,
+        "--simulated-clock",
+        "2026-12-01T08:00",
+    )
     run(target, "seats", "set", "ada", "--from", "Ada <ada@example.com>")
     work.mkdir(parents=True, exist_ok=True)
     box = work / "box"
@@ -55,6 +68,7 @@ def dispatch_setup(target, work: Path, count: int) -> Path:
     run(target, "candidates", "import", people)
     draft = run(target, "compose", "--to-file", people, "--subject", "Hi {first_name}", "--body", "A role", "--json")
     import json
+
     run(target, "schedule", json.loads(draft.stdout)["id"], "--at", "2026-12-01T09:00")
     return box
 
@@ -63,6 +77,7 @@ def raw_loop(uri: str, box: Path) -> float:
     """The same work by hand: claim 100 due rows (SKIP LOCKED), commit, write each file as the outbox does
     (tmp/, fsync, rename into new/, fsync the folder once per batch), mark them sent."""
     import psycopg
+
     for folder in ("tmp", "new"):
         (box / folder).mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
@@ -73,12 +88,16 @@ def raw_loop(uri: str, box: Path) -> float:
                     "SELECT m.id, m.internet_message_id, m.subject, m.body, c.email FROM messages m "
                     "JOIN candidates c ON c.id = m.candidate_id WHERE m.status = 'scheduled' "
                     "AND coalesce(m.retry_at_utc, m.send_at_utc) <= %s ORDER BY m.send_at_utc, m.id LIMIT 100 "
-                    "FOR UPDATE OF m SKIP LOCKED", ("2026-12-02T00:00:00Z",)).fetchall()
+                    "FOR UPDATE OF m SKIP LOCKED",
+                    ("2026-12-02T00:00:00Z",),
+                ).fetchall()
                 if not rows:
                     break
-                conn.cursor().executemany("UPDATE messages SET status = 'sending', claimed_by = 'raw', "
-                                          "attempts = attempts + 1 WHERE id = %s", [(r[0],) for r in rows])
-            for mid, imid, subject, body, email in rows:  # as the outbox does: tmp/, fsync, rename into new/
+                conn.cursor().executemany(
+                    "UPDATE messages SET status = 'sending', claimed_by = 'raw', attempts = attempts + 1 WHERE id = %s",
+                    [(r[0],) for r in rows],
+                )
+            for _mid, imid, subject, body, email in rows:  # as the outbox does: tmp/, fsync, rename into new/
                 name = imid[1:-1] + ".eml"
                 data = f"To: {email}\nSubject: {subject}\nMessage-ID: {imid}\n\n{body}\n".encode()
                 fd = os.open(box / "tmp" / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -92,8 +111,10 @@ def raw_loop(uri: str, box: Path) -> float:
             os.fsync(directory)
             os.close(directory)
             with conn.transaction():
-                conn.cursor().executemany("UPDATE messages SET status = 'sent', sent_at_utc = %s, claimed_by = NULL "
-                                          "WHERE id = %s", [("2026-12-01T09:00:00Z", r[0]) for r in rows])
+                conn.cursor().executemany(
+                    "UPDATE messages SET status = 'sent', sent_at_utc = %s, claimed_by = NULL WHERE id = %s",
+                    [("2026-12-01T09:00:00Z", r[0]) for r in rows],
+                )
     return time.perf_counter() - start
 
 
@@ -124,8 +145,9 @@ def main() -> None:
         if args.before:
             before_dir = work / "before"
             before_dir.mkdir()
-            archive = subprocess.run(["git", "-C", str(HERE.parent), "archive", args.before, "outreach_cli"],
-                                     capture_output=True, check=True).stdout
+            archive = subprocess.run(
+                ["git", "-C", str(HERE.parent), "archive", args.before, "outreach_cli"], capture_output=True, check=True
+            ).stdout
             subprocess.run(["tar", "-x", "-C", str(before_dir)], input=archive, check=True)
         sq, pg, old = [], [], []
         for _ in range(runs):
@@ -145,6 +167,7 @@ def main() -> None:
         box = dispatch_setup(template, work / "set-up", count)
         template_name = template.split("/")[3].split("?")[0]
         import psycopg
+
         ours, base, parallel = [], [], []
         for rep in range(2 if args.quick else 3):
             copies = {}
@@ -161,18 +184,31 @@ def main() -> None:
             base.append(raw_loop(copies["raw"], box))
             shutil.rmtree(box, ignore_errors=True)
             start = time.perf_counter()
-            procs = [subprocess.Popen([PY, "-m", "outreach_cli", "tick", "--to", "2026-12-02", "--quiet", "--db",
-                                       copies["four"]], env=env) for _ in range(4)]
+            procs = [
+                subprocess.Popen(
+                    [PY, "-m", "outreach_cli", "tick", "--to", "2026-12-02", "--quiet", "--db", copies["four"]], env=env
+                )
+                for _ in range(4)
+            ]
             assert all(p.wait() == 0 for p in procs)
             parallel.append(time.perf_counter() - start)
             files = len(list((box / "new").iterdir()))
             assert files == count, f"{files} files for {count} messages"
-            print(f"run {rep + 1}: one tick {ours[-1]:.2f} s, raw loop {base[-1]:.2f} s, 4 ticks {parallel[-1]:.2f} s",
-                  flush=True)
-        rows.append((f"dispatch of {count} to an outbox, one tick vs raw psycopg loop", median(ours), median(base),
-                     "<= 3x"))
-        rows.append((f"{count} to an outbox, 4 ticks at once vs one (time; throughput is the inverse)",
-                     median(parallel), median(ours), ">= 1.5x throughput"))
+            print(
+                f"run {rep + 1}: one tick {ours[-1]:.2f} s, raw loop {base[-1]:.2f} s, 4 ticks {parallel[-1]:.2f} s",
+                flush=True,
+            )
+        rows.append(
+            (f"dispatch of {count} to an outbox, one tick vs raw psycopg loop", median(ours), median(base), "<= 3x")
+        )
+        rows.append(
+            (
+                f"{count} to an outbox, 4 ticks at once vs one (time; throughput is the inverse)",
+                median(parallel),
+                median(ours),
+                ">= 1.5x throughput",
+            )
+        )
     finally:
         cluster.stop()
         shutil.rmtree(work, ignore_errors=True)

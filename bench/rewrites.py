@@ -1,6 +1,7 @@
 """Bytes written per sent message by a dispatch: the WAL's growth (autocheckpoint off) while
 `outreach tick` (in-process, through the service layer) or the sqlite3 limit sends the due initials.
     python rewrites.py DB TARGET outreach|limit   ->  prints {"bytes": ..., "sent": ..., "pages": ...}"""
+
 import json
 import os
 import sqlite3
@@ -13,6 +14,7 @@ page = sqlite3.connect(db_path).execute("PRAGMA page_size").fetchone()[0]
 if who == "outreach":
     from outreach_cli import db as dbmod
     from outreach_cli.services.tick import tick
+
     db = dbmod.open_existing(db_path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     db.execute("PRAGMA wal_autocheckpoint = 0")
@@ -24,8 +26,10 @@ else:
     sys.argv = ["baselines", "limit-dispatch", str(db_path), target]
     sys.path.insert(0, str(Path(__file__).parent))
     import baselines
-    sent = conn.execute("SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc <= ?",
-                        (target,)).fetchone()[0]
+
+    sent = conn.execute(
+        "SELECT count(*) FROM messages WHERE status = 'scheduled' AND send_at_utc <= ?", (target,)
+    ).fetchone()[0]
     baselines.limit_dispatch(str(db_path), target)
 size = os.path.getsize(wal)
 print(json.dumps({"bytes": size, "sent": sent, "pages": (size - 32) // (page + 24), "page_size": page}))

@@ -4,6 +4,7 @@ Prints one table (job, size, outreach s, baseline s, ratio, peak RSS) and writes
 Medians of several runs; the spread is min-max. Each job runs in the same invocation as its baselines,
 interleaved, so the ratios hold on a noisy machine.  Usage: python bench/run.py [--quick] [--only JOB]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,22 @@ def outreach(db: Path, *args) -> list[str]:
 
 def fresh_db(directory: Path, credits: int = 0) -> Path:
     db = directory / "outreach.db"
-    subprocess.run(outreach(db, "init", "--tz", "Europe/London", "--credits", credits, "--daily-limit", 1_000_000,
-                            "--simulated-clock", "2026-11-30T08:00"), check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        outreach(
+            db,
+            "init",
+            "--tz",
+            "Europe/London",
+            "--credits",
+            credits,
+            "--daily-limit",
+            1_000_000,
+            "--simulated-clock",
+            "2026-11-30T08:00",
+        ),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return db
 
 
@@ -57,11 +72,22 @@ def write_csv(path: Path, n: int) -> None:
 
 
 def bulk_steps(db: Path, csv_path: Path) -> list[list[str]]:
-    return [outreach(db, "candidates", "import", csv_path, "--json"),
-            outreach(db, "compose", "--to-file", csv_path, "--subject", "Hi {first_name}",
-                     "--body", "A role at {company|your company}?", "--json"),
-            outreach(db, "followup", 1, "--body", "Again, {first_name}?", "--json"),
-            outreach(db, "schedule", 1, "--at", "2026-12-01 09:00", "--json")]
+    return [
+        outreach(db, "candidates", "import", csv_path, "--json"),
+        outreach(
+            db,
+            "compose",
+            "--to-file",
+            csv_path,
+            "--subject",
+            "Hi {first_name}",
+            "--body",
+            "A role at {company|your company}?",
+            "--json",
+        ),
+        outreach(db, "followup", 1, "--body", "Again, {first_name}?", "--json"),
+        outreach(db, "schedule", 1, "--at", "2026-12-01 09:00", "--json"),
+    ]
 
 
 class Bench:
@@ -77,11 +103,19 @@ class Bench:
         return path
 
     def record(self, job, size, ours, base, base_name, rss, target=None, note=""):
-        row = {"job": job, "size": size, "outreach_s": _median(ours), "outreach_spread": _spread(ours),
-               "baseline": base_name, "baseline_s": _median(base) if base else None,
-               "baseline_spread": _spread(base) if base else None,
-               "ratio": round(_median(ours) / _median(base), 2) if base else None,
-               "peak_rss_mb": round(max(rss), 1) if rss else None, "target": target, "note": note}
+        row = {
+            "job": job,
+            "size": size,
+            "outreach_s": _median(ours),
+            "outreach_spread": _spread(ours),
+            "baseline": base_name,
+            "baseline_s": _median(base) if base else None,
+            "baseline_spread": _spread(base) if base else None,
+            "ratio": round(_median(ours) / _median(base), 2) if base else None,
+            "peak_rss_mb": round(max(rss), 1) if rss else None,
+            "target": target,
+            "note": note,
+        }
         self.rows.append(row)
         print(_line(row), flush=True)
 
@@ -98,8 +132,9 @@ class Bench:
             base.append(timed([PY, "-c", "pass"])[0])
             typer_app.append(timed([PY, str(HERE / "typer_app.py"), "tick", "--db", db, "--json"])[0])
         self.record("start-up: tick, nothing due", "-", ours_tick, base, "python -c pass", rss, "<= 6x")
-        self.record("start-up: tick vs a do-nothing Typer app", "-", ours_tick, typer_app, "bench/typer_app.py", [],
-                    "<= 1.3x")
+        self.record(
+            "start-up: tick vs a do-nothing Typer app", "-", ours_tick, typer_app, "bench/typer_app.py", [], "<= 1.3x"
+        )
         self.record("start-up: --help", "-", ours_help, base, "python -c pass", [], "<= 8x")
         self.empty_tick = ours_tick
 
@@ -128,15 +163,23 @@ class Bench:
                 ours_copy, limit_copy = directory / "rewrite.db", limit_dir / "rewrite.db"
                 shutil.copy(db, ours_copy)
                 shutil.copy(limit_db, limit_copy)
-                self.rewrites[n] = {who: json.loads(subprocess.run(
-                    [PY, str(HERE / "rewrites.py"), path, "2026-12-02T12:00:00Z", who], check=True,
-                    capture_output=True, text=True).stdout) for who, path in (("outreach", ours_copy),
-                                                                             ("limit", limit_copy))}
+                self.rewrites[n] = {
+                    who: json.loads(
+                        subprocess.run(
+                            [PY, str(HERE / "rewrites.py"), path, "2026-12-02T12:00:00Z", who],
+                            check=True,
+                            capture_output=True,
+                            text=True,
+                        ).stdout
+                    )
+                    for who, path in (("outreach", ours_copy), ("limit", limit_copy))
+                }
             t, r = timed(outreach(db, "tick", "--to", "2026-12-02T12:00", "--json"))
             d_ours.append(t)
             d_rss.append(r)
-            d_limit.append(timed([PY, str(HERE / "baselines.py"), "limit-dispatch", limit_db,
-                                  "2026-12-02T12:00:00Z"])[0])
+            d_limit.append(
+                timed([PY, str(HERE / "baselines.py"), "limit-dispatch", limit_db, "2026-12-02T12:00:00Z"])[0]
+            )
             if peers:
                 peer = self.case(f"huey-{n}-{run}")
                 h_bulk.append(timed([PY, str(HERE / "baselines.py"), "huey-bulk", peer, n])[0])
@@ -151,8 +194,16 @@ class Bench:
             self.record("bulk schedule vs APScheduler", n, ours, a_bulk, "APScheduler 3", [], ">= 10x faster")
         written = self.rewrites[n]
         per = {who: round(w["bytes"] / max(w["sent"], 1)) for who, w in written.items()}
-        self.record("dispatch (tick past N initials)", n, d_ours, d_limit, "sqlite3 limit", d_rss, "<= 3x",
-                    f"WAL bytes per sent message: {per['outreach']} (limit {per['limit']})")
+        self.record(
+            "dispatch (tick past N initials)",
+            n,
+            d_ours,
+            d_limit,
+            "sqlite3 limit",
+            d_rss,
+            "<= 3x",
+            f"WAL bytes per sent message: {per['outreach']} (limit {per['limit']})",
+        )
         if peers:
             self.record("dispatch vs huey", n, d_ours, h_disp, "huey SqliteHuey", [], ">= 10x faster")
             self.record("dispatch vs APScheduler", n, d_ours, a_disp, "APScheduler 3", [], ">= 10x faster")
@@ -180,8 +231,16 @@ class Bench:
             quiet.append(timed(outreach(paths[1], "schedule", 1, "--at", "2026-12-01 09:00", "--quiet"))[0])
             limit.append(timed([PY, str(HERE / "baselines.py"), "limit-schedule", paths[2]])[0])
             messages_only.append(timed([PY, str(HERE / "baselines.py"), "limit-messages", paths[3]])[0])
-        self.record("`schedule --json` (2 messages each)", n, ours, limit, "sqlite3 limit", rss, "<= 3x",
-                    "same rows: threads, messages, ledger")
+        self.record(
+            "`schedule --json` (2 messages each)",
+            n,
+            ours,
+            limit,
+            "sqlite3 limit",
+            rss,
+            "<= 3x",
+            "same rows: threads, messages, ledger",
+        )
         self.record("`schedule --json` vs messages alone", n, ours, messages_only, "sqlite3, messages only", [])
         self.record("  `schedule --quiet` (no result printed)", n, quiet, limit, "sqlite3 limit", [])
 
@@ -191,30 +250,44 @@ class Bench:
         a raw smtplib loop over one connection and a new connection per message; and into an outbox, against a
         raw loop of write, fsync and rename. Each outreach run is one whole `tick` process."""
         server_port = _free_port()
-        server = subprocess.Popen([PY, str(HERE.parent / "tests" / "support" / "smtpserver.py"), "--port", str(server_port),
-                                   "--record", "-"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [PY, str(HERE.parent / "tests" / "support" / "smtpserver.py"), "--port", str(server_port), "--record", "-"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             _wait_port(server_port)
             ours, one, each, rss = [], [], [], []
             for run in range(self.runs):
-                db = self._delivery_db(f"smtp-{run}", smtp_n, ["delivery", "set", "smtp", "--host", "127.0.0.1",
-                                                               "--port", server_port, "--security", "none"])
+                db = self._delivery_db(
+                    f"smtp-{run}",
+                    smtp_n,
+                    ["delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server_port, "--security", "none"],
+                )
                 t, r = timed(outreach(db, "tick", "--to", "2026-12-01T10:00", "--json"))
                 ours.append(t)
                 rss.append(r)
                 one.append(timed([PY, str(HERE / "baselines.py"), "smtp-one", server_port, smtp_n])[0])
                 each.append(timed([PY, str(HERE / "baselines.py"), "smtp-each", server_port, smtp_n])[0])
             self.record("tick delivering by SMTP", smtp_n, ours, one, "smtplib, one connection", rss, "<= 1.5x")
-            self.record("tick delivering by SMTP vs mailmerge way", smtp_n, ours, each,
-                        "smtplib, a connection per message", [], "<= 0.5x (2x faster)")
+            self.record(
+                "tick delivering by SMTP vs mailmerge way",
+                smtp_n,
+                ours,
+                each,
+                "smtplib, a connection per message",
+                [],
+                "<= 0.5x (2x faster)",
+            )
         finally:
             server.terminate()
             server.wait()
         ours, raw, rss = [], [], []
         for run in range(self.runs):
             directory = self.case(f"outbox-{outbox_n}-{run}")
-            db = self._delivery_db(f"outbox-db-{run}", outbox_n, ["delivery", "set", "outbox", "--dir",
-                                                                  directory / "ours"])
+            db = self._delivery_db(
+                f"outbox-db-{run}", outbox_n, ["delivery", "set", "outbox", "--dir", directory / "ours"]
+            )
             t, r = timed(outreach(db, "tick", "--to", "2026-12-01T10:00", "--json"))
             ours.append(t)
             rss.append(r)
@@ -229,10 +302,13 @@ class Bench:
             out.write("handle,first_name,last_name,company,email\n")
             for i in range(n):
                 out.write(f"c{i},First{i},Last{i},Company {i},c{i}@example.org\n")
-        for step in (["seats", "set", "me", "--from", "Ada <ada@example.com>"], transport,
-                     ["candidates", "import", csv_path],
-                     ["compose", "--to-file", csv_path, "--subject", "Hi {first_name}", "--body", "A role at {company}?"],
-                     ["schedule", 1, "--at", "2026-12-01 09:00", "--tz", "UTC"]):
+        for step in (
+            ["seats", "set", "me", "--from", "Ada <ada@example.com>"],
+            transport,
+            ["candidates", "import", csv_path],
+            ["compose", "--to-file", csv_path, "--subject", "Hi {first_name}", "--body", "A role at {company}?"],
+            ["schedule", 1, "--at", "2026-12-01 09:00", "--tz", "UTC"],
+        ):
             subprocess.run(outreach(db, *step), check=True, stdout=subprocess.DEVNULL)
         return db
 
@@ -262,14 +338,21 @@ class Bench:
             out.write("handle,first_name,last_name,email\n")
             for i in range(ours_n):
                 out.write(f"c{i},First{i},Last{i},c{i}@example.org\n")
-        for step in (outreach(template, "candidates", "import", csv_path),
-                     outreach(template, "compose", "--to-file", csv_path, "--subject", "Hi", "--body", "A role?"),
-                     outreach(template, "followup", 1, "--body", "Again?"),
-                     outreach(template, "schedule", 1, "--now"), outreach(template, "tick")):
+        for step in (
+            outreach(template, "candidates", "import", csv_path),
+            outreach(template, "compose", "--to-file", csv_path, "--subject", "Hi", "--body", "A role?"),
+            outreach(template, "followup", 1, "--body", "Again?"),
+            outreach(template, "schedule", 1, "--now"),
+            outreach(template, "tick"),
+        ):
             subprocess.run(step, check=True, stdout=subprocess.DEVNULL)
         import sqlite3
+
         conn = sqlite3.connect(template)
-        ids = [row[0] for row in conn.execute("SELECT internet_message_id FROM messages WHERE kind = 'initial' ORDER BY id")]
+        ids = [
+            row[0]
+            for row in conn.execute("SELECT internet_message_id FROM messages WHERE kind = 'initial' ORDER BY id")
+        ]
         conn.close()
         mail = HERE.parent / "tests" / "support" / "mail"
         reply = (mail / "reply-gmail.eml").read_bytes()
@@ -280,16 +363,21 @@ class Bench:
         for i in range(n):
             if i % (n // ours_n) == 0 and i // (n // ours_n) < ours_n:
                 k = i // (n // ours_n)
-                raw = (reply.replace(b"<outreach-1.abc@example.com>", ids[k].encode())
-                       .replace(b"grace.hopper@mail.example.net", f"c{k}@example.org".encode()))
+                raw = reply.replace(b"<outreach-1.abc@example.com>", ids[k].encode()).replace(
+                    b"grace.hopper@mail.example.net", f"c{k}@example.org".encode()
+                )
             else:
                 raw = others[i % len(others)]
             raw = f"Message-ID: <bench-{i}@example.net>\n".encode() + raw
-            (box / ("cur" if i % 2 else "new") / f"{1796000000 + i}.M{i}P1.bench{':2,S' if i % 2 else ''}").write_bytes(raw)
+            (box / ("cur" if i % 2 else "new") / f"{1796000000 + i}.M{i}P1.bench{':2,S' if i % 2 else ''}").write_bytes(
+                raw
+            )
         past = time.time_ns() - 60 * 10**9  # a mailbox last delivered to a minute ago
         for folder in ("new", "cur"):
             os.utime(box / folder, ns=(past, past))
-        subprocess.run(outreach(template, "mailbox", "set", "maildir", "--dir", box), check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            outreach(template, "mailbox", "set", "maildir", "--dir", box), check=True, stdout=subprocess.DEVNULL
+        )
         empty = fresh_db(self.case("replies-idle"))
         first, base, again, idle, rss = [], [], [], [], []
         for run in range(self.runs):
@@ -308,8 +396,16 @@ class Bench:
         done = subprocess.run(outreach(check, "replies", "fetch", "--json"), check=True, capture_output=True)
         kinds = [mail["kind"] for mail in json.loads(done.stdout)["incoming"]]
         assert len(kinds) == n and kinds.count("reply") == ours_n, "the bench mailbox is not what it should be"
-        self.record(f"`replies fetch`, Maildir ({ours_n} ours)", n, first, base, "stdlib header loop", rss, "<= 2x",
-                    f"{ours_n} replies settled")
+        self.record(
+            f"`replies fetch`, Maildir ({ours_n} ours)",
+            n,
+            first,
+            base,
+            "stdlib header loop",
+            rss,
+            "<= 2x",
+            f"{ours_n} replies settled",
+        )
         self.record("`replies fetch` again, unchanged", n, again, idle, "idle tick, empty db", [], "<= 1.2x")
 
     # ------------------------------------------------------------ 5b. audit of a 10,000-message Sent folder (M5)
@@ -323,16 +419,23 @@ class Bench:
             out.write("handle,first_name,last_name,email\n")
             for i in range(ours_n):
                 out.write(f"c{i},First{i},Last{i},c{i}@example.org\n")
-        for step in (outreach(template, "candidates", "import", csv_path),
-                     outreach(template, "compose", "--to-file", csv_path, "--subject", "Hi", "--body", "A role?"),
-                     outreach(template, "schedule", 1, "--now"), outreach(template, "tick")):
+        for step in (
+            outreach(template, "candidates", "import", csv_path),
+            outreach(template, "compose", "--to-file", csv_path, "--subject", "Hi", "--body", "A role?"),
+            outreach(template, "schedule", 1, "--now"),
+            outreach(template, "tick"),
+        ):
             subprocess.run(step, check=True, stdout=subprocess.DEVNULL)
         import sqlite3
+
         conn = sqlite3.connect(template)
         ids = [row[0] for row in conn.execute("SELECT internet_message_id FROM messages ORDER BY id")]
         conn.close()
-        others = [p.read_bytes() for p in sorted((HERE.parent / "tests" / "support" / "mail").glob("*.eml"))
-                  if p.name != "malformed.eml"]
+        others = [
+            p.read_bytes()
+            for p in sorted((HERE.parent / "tests" / "support" / "mail").glob("*.eml"))
+            if p.name != "malformed.eml"
+        ]
         box = directory / "Sent"
         for folder in ("new", "cur", "tmp"):
             (box / folder).mkdir(parents=True)
@@ -348,29 +451,47 @@ class Bench:
             os.sync()
             t, r = timed(outreach(db, "audit", "--sent-dir", box, "--json"))
             ours.append(t)
-            subprocess.run(outreach(db, "mailbox", "set", "maildir", "--dir", box), check=True,
-                           stdout=subprocess.DEVNULL)
+            subprocess.run(
+                outreach(db, "mailbox", "set", "maildir", "--dir", box), check=True, stdout=subprocess.DEVNULL
+            )
             base.append(timed(outreach(db, "replies", "fetch", "--json"))[0])
         done = subprocess.run(outreach(template, "audit", "--sent-dir", box, "--json"), check=True, capture_output=True)
         result = json.loads(done.stdout)
         assert result["checked"] == n and result["duplicates"] == [], "the bench Sent folder is not what it should be"
-        self.record("`audit --sent-dir`, Maildir", n, ours, base, "`replies fetch`, same Maildir", [r], "<= 2x",
-                    f"{ours_n} ours")
+        self.record(
+            "`audit --sent-dir`, Maildir",
+            n,
+            ours,
+            base,
+            "`replies fetch`, same Maildir",
+            [r],
+            "<= 2x",
+            f"{ours_n} ours",
+        )
 
     # ------------------------------------------------------------ 6. a month of cron
     def month(self):
         directory = self.case("month")
         t, r = timed([PY, str(HERE / "month.py"), directory / "month.db", str(directory / "result.json")])
         result = json.loads((directory / "result.json").read_text())
-        self.record("month of cron, 8,640 ticks in-process", result["ticks"], [result["seconds"]], None, "", [r],
-                    "< 10 s", f"{result['sent']} sent")
+        self.record(
+            "month of cron, 8,640 ticks in-process",
+            result["ticks"],
+            [result["seconds"]],
+            None,
+            "",
+            [r],
+            "< 10 s",
+            f"{result['sent']} sent",
+        )
         per = result["process_ticks"]
         self.record("month of cron, whole-process tick", len(per), per, self.empty_tick, "idle tick, empty db", [])
 
     def finish(self):
         machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-        (HERE / "results.json").write_text(json.dumps({"machine": machine, "runs": self.runs, "rows": self.rows},
-                                                      indent=2) + "\n")
+        (HERE / "results.json").write_text(
+            json.dumps({"machine": machine, "runs": self.runs, "rows": self.rows}, indent=2) + "\n"
+        )
         footer = f"{machine}; medians of {self.runs}+ runs (spread: fastest-slowest)"
         (HERE / "results.txt").write_text("\n".join([HEADER, *map(_line, self.rows), "", footer]) + "\n")
         shutil.rmtree(self.work, ignore_errors=True)
@@ -379,6 +500,7 @@ class Bench:
 
 def _free_port() -> int:
     import socket
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -386,6 +508,7 @@ def _free_port() -> int:
 
 def _wait_port(port: int) -> None:
     import socket
+
     for _ in range(400):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -403,8 +526,10 @@ def _spread(values):
     return [round(min(values), 4), round(max(values), 4)]
 
 
-HEADER = (f"{'job':<42} {'size':>7} {'outreach':>8} {'spread':>13} {'baseline':>8} {'ratio':>7} {'RSS':>6}  "
-          "baseline, target, note")
+HEADER = (
+    f"{'job':<42} {'size':>7} {'outreach':>8} {'spread':>13} {'baseline':>8} {'ratio':>7} {'RSS':>6}  "
+    "baseline, target, note"
+)
 
 
 def _line(row) -> str:
@@ -413,10 +538,13 @@ def _line(row) -> str:
     rss = f"{row['peak_rss_mb']:.0f} MB" if row["peak_rss_mb"] else "-"
     low, high = row["outreach_spread"]
     spread = f"{low:.3f}-{high:.3f}" if high > low else "-"
-    extra = ", ".join(x for x in (row["baseline"], ("target " + row["target"]) if row["target"] else "", row["note"])
-                      if x)
-    return (f"{row['job']:<42} {str(row['size']):>7} {row['outreach_s']:>8.3f} {spread:>13} {base:>8} {ratio:>7} "
-            f"{rss:>6}  {extra}").rstrip()
+    extra = ", ".join(
+        x for x in (row["baseline"], ("target " + row["target"]) if row["target"] else "", row["note"]) if x
+    )
+    return (
+        f"{row['job']:<42} {str(row['size']):>7} {row['outreach_s']:>8.3f} {spread:>13} {base:>8} {ratio:>7} "
+        f"{rss:>6}  {extra}"
+    ).rstrip()
 
 
 def show(path: Path) -> None:
@@ -431,8 +559,11 @@ def show(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer runs, no 100,000 or 1,000,000 jobs")
-    parser.add_argument("--only", choices=["startup", "bulk", "schedule", "history", "delivery", "replies", "audit",
-                                                  "month"], action="append")
+    parser.add_argument(
+        "--only",
+        choices=["startup", "bulk", "schedule", "history", "delivery", "replies", "audit", "month"],
+        action="append",
+    )
     parser.add_argument("--show", action="store_true", help="print bench/results.json as the table and stop")
     args = parser.parse_args()
     if args.show:

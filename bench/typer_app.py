@@ -1,5 +1,6 @@
 """The start-up baseline of an idle tick: a do-nothing Typer app taking the same arguments
 (`python typer_app.py tick --db DB --json`)."""
+
 import typer
 
 app = typer.Typer()

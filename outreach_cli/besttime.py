@@ -9,6 +9,7 @@ with n initials sent and r answered within 30 days has the rate
 the mean of a Beta(K*p0, K*(1-p0)) prior updated with r of n. A slot with little history stays near p0, so two
 answers out of two (a raw 100%) cannot beat a slot with a long, solid record.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -39,14 +40,21 @@ class Rates:
 
     def figures(self, weekday: int, hour: int) -> dict:
         from .window import DAYS
-        return {"weekday": DAYS[weekday], "hour": hour, "sent": self.sent.get((weekday, hour), 0),
-                "responses": self.answered.get((weekday, hour), 0), "rate": round(self.rate(weekday, hour), 4)}
+
+        return {
+            "weekday": DAYS[weekday],
+            "hour": hour,
+            "sent": self.sent.get((weekday, hour), 0),
+            "responses": self.answered.get((weekday, hour), 0),
+            "rate": round(self.rate(weekday, hour), 4),
+        }
 
 
 def openings(now: datetime, zone, opening):
     """Each local hour of the horizon from one hour after `now`: (weekday, hour, first open instant in that
     hour). `opening(instant)` is the window's next opening (W1-W3), or the instant itself without a window."""
     from .timeparse import localize
+
     earliest = now + LEAD
     local = earliest.astimezone(zone).replace(minute=0, second=0, microsecond=0, tzinfo=None)
     hour = timedelta(hours=1)

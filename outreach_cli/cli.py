@@ -3,6 +3,7 @@
 app; the root group records those registrations and turns into a Click command only the one a run needs
 (Typer inspects a command's signature when it converts it, which costs more than the rest of a quiet
 tick). `--help`, completion and unknown words convert them all. Nothing heavy is imported here."""
+
 from __future__ import annotations
 
 import importlib
@@ -18,8 +19,20 @@ from .commands._common import share_options
 
 HELP = "Schedule InMail-style outreach to candidates: follow-ups, templates, exact credits."
 # The order of `--help` only: a command module not named here is still found, after these.
-HELP_ORDER = ("init", "seats", "contract", "clock", "candidates", "messages", "tick", "inbox", "credits", "stats",
-              "doctor", "templates")
+HELP_ORDER = (
+    "init",
+    "seats",
+    "contract",
+    "clock",
+    "candidates",
+    "messages",
+    "tick",
+    "inbox",
+    "credits",
+    "stats",
+    "doctor",
+    "templates",
+)
 
 
 def _plain_options(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -93,6 +106,7 @@ def _hinted(name: str):
     if module_name is None:
         return None
     from . import commands
+
     return _registered(importlib.import_module(f"{commands.__name__}.{module_name}")).get(name)
 
 
@@ -102,8 +116,10 @@ def _registered(module) -> dict:
         return {}
     recorder = typer.Typer()
     module.register(recorder)
-    found: dict = {info.name or getattr(info.callback, "__name__", "").replace("_", "-"): info
-                   for info in recorder.registered_commands}
+    found: dict = {
+        info.name or getattr(info.callback, "__name__", "").replace("_", "-"): info
+        for info in recorder.registered_commands
+    }
     for group in recorder.registered_groups:
         found[group.name if not isinstance(group.name, DefaultPlaceholder) else group.typer_instance.info.name] = group
     return found
@@ -112,11 +128,15 @@ def _registered(module) -> dict:
 def registrations() -> dict:
     """Command or group name -> its Typer registration, from every command module's `register(app)`."""
     from . import commands
+
     # the command modules are the package's own .py files (a directory listing: pkgutil costs more to import)
-    found = {entry.name[:-3] for folder in commands.__path__ for entry in os.scandir(folder)
-             if entry.name.endswith(".py") and not entry.name.startswith("_")}
-    names = sorted(found,
-                   key=lambda n: (HELP_ORDER.index(n) if n in HELP_ORDER else len(HELP_ORDER), n))
+    found = {
+        entry.name[:-3]
+        for folder in commands.__path__
+        for entry in os.scandir(folder)
+        if entry.name.endswith(".py") and not entry.name.startswith("_")
+    }
+    names = sorted(found, key=lambda n: (HELP_ORDER.index(n) if n in HELP_ORDER else len(HELP_ORDER), n))
     commands_first: dict = {}
     groups: dict = {}
     for module_name in names:
@@ -171,6 +191,7 @@ def _share_everywhere(command: click.Command) -> None:
 def _show_version(value: bool) -> None:
     if value:
         from importlib.metadata import PackageNotFoundError, version
+
         try:
             text = version("outreach")
         except PackageNotFoundError:  # run from a source tree that was never installed
@@ -179,13 +200,23 @@ def _show_version(value: bool) -> None:
         raise typer.Exit()
 
 
-app = typer.Typer(name="outreach", cls=Commands, help=HELP, no_args_is_help=True, rich_markup_mode=None,
-                  pretty_exceptions_enable=False, context_settings={"help_option_names": ["-h", "--help"]})
+app = typer.Typer(
+    name="outreach",
+    cls=Commands,
+    help=HELP,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 
 
 @app.callback()
-def _root(version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True,
-                                                help="Print the version and exit.")] = False) -> None:
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
     """Schedule InMail-style outreach to candidates: follow-ups, templates, exact credits."""
 
 

@@ -4,6 +4,7 @@ A clock is anything with `now()` (an aware UTC datetime, whole seconds) and `sim
 `SystemClock` reads the real time; a `SimulatedClock` is the time a simulated database has reached, or
 any time a test chooses. `commands/_common.run` builds one per command (`services.common.load_clock`)
 and passes it down as the keyword `clock`."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -106,8 +107,9 @@ class DamagedClock:
         return self._real
 
 
-def make_clock(mode: str, simulated_now: datetime | None = None, real: SystemClock | None = None
-               ) -> SystemClock | SimulatedClock:
+def make_clock(
+    mode: str, simulated_now: datetime | None = None, real: SystemClock | None = None
+) -> SystemClock | SimulatedClock:
     """A clock by its stored mode name; `real` is the one real clock of the command (`run` builds it)."""
     real = real if real is not None else SystemClock()
     return SimulatedClock(simulated_now, real) if mode == "simulated" else real

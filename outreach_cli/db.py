@@ -1,4 +1,5 @@
 """Opening the SQLite file: identity check, permissions, WAL, migrations, transactions."""
+
 from __future__ import annotations
 
 import os
@@ -143,6 +144,7 @@ def creating(path):
     move it into place only when the block succeeds: a failed `init` leaves no file behind (L4)."""
     if is_uri(path):
         from .engines import postgres
+
         with postgres.creating(path, migrate) as db:
             yield db
         return
@@ -191,6 +193,7 @@ def open_existing(path) -> Database:
     """Open an outreach database; a missing or foreign file is refused and left untouched."""
     if is_uri(path):
         from .engines import postgres
+
         return postgres.open_existing(path, migrate)
     if not path.exists():
         raise refuse(NOT_INITIALIZED, f"There is no outreach database at {path}; run `outreach init` first.")
@@ -222,16 +225,21 @@ def _cannot_open(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     if code in (SQLITE_BUSY, SQLITE_LOCKED):
         return exc  # the CLI's boundary says the database is busy
     if code == SQLITE_NOTADB:
-        return DamagedDatabase(f"{path} is not an outreach database (it is not SQLite, or its header is damaged); "
-                               "restore a backup, or give --db the right file.")
+        return DamagedDatabase(
+            f"{path} is not an outreach database (it is not SQLite, or its header is damaged); "
+            "restore a backup, or give --db the right file."
+        )
     if code == SQLITE_CORRUPT:
         return DamagedDatabase(f"{path} is damaged (SQLite: {exc}); restore a backup.")
     if code == SQLITE_CANTOPEN:
         if not os.access(path, os.R_OK):
             return refuse(DATABASE_ERROR, f"Cannot read {path}; check its permissions.")
-        return refuse(DATABASE_ERROR, f"SQLite cannot open {path}: it must create its {path.name}-wal and "
-                                        f"{path.name}-shm files beside it, and cannot write in {path.parent} "
-                                        "(a read-only directory?); make that directory writable.")
+        return refuse(
+            DATABASE_ERROR,
+            f"SQLite cannot open {path}: it must create its {path.name}-wal and "
+            f"{path.name}-shm files beside it, and cannot write in {path.parent} "
+            "(a read-only directory?); make that directory writable.",
+        )
     return refuse(DATABASE_ERROR, f"{path} could not be opened ({exc}).")
 
 
@@ -244,8 +252,10 @@ def migrate(db: Database, migrations=None) -> None:
     applied = [r[0] for r in db.all(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY name")]
     unknown = sorted(set(applied) - set(known))
     if unknown:
-        raise refuse(DATABASE_ERROR,
-                      f"{db.path} was written by a newer outreach (migration {unknown[0]}); upgrade outreach to use it.")
+        raise refuse(
+            DATABASE_ERROR,
+            f"{db.path} was written by a newer outreach (migration {unknown[0]}); upgrade outreach to use it.",
+        )
     from .clock import wall_now
     from .timeparse import to_text
 
@@ -256,12 +266,12 @@ def migrate(db: Database, migrations=None) -> None:
         with db.transaction():
             if db.engine == "postgres":
                 from .engines import postgres
+
                 postgres.run_migration(db, name)
             else:
                 for statement in _statements(sql):
                     db.execute(statement)
-            db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_utc) VALUES (?, ?)",
-                       (name, to_text(wall_now())))
+            db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_utc) VALUES (?, ?)", (name, to_text(wall_now())))
 
 
 def _statements(sql: str):
@@ -286,12 +296,16 @@ _SQLITE_SENTENCES = {
     6: (DATABASE_LOCKED, "The database is locked by another outreach process; try again in a moment."),  # LOCKED
     8: (DATABASE_ERROR, "The database file is read-only; check its permissions and its directory's."),  # READONLY
     10: (DATABASE_ERROR, "The database file could not be read or written (a disk or file system error)."),  # IOERR
-    11: (DATABASE_ERROR,  # CORRUPT
-         "The database file is damaged; restore it from a backup (`outreach doctor` says more)."),
+    11: (
+        DATABASE_ERROR,  # CORRUPT
+        "The database file is damaged; restore it from a backup (`outreach doctor` says more).",
+    ),
     13: (DATABASE_ERROR, "The disk holding the database is full; free some space and try again."),  # FULL
     14: (DATABASE_ERROR, "The database file could not be opened; check the path and its permissions."),  # CANTOPEN
-    26: (DATABASE_ERROR,  # NOTADB
-         "The file is not an outreach database (it is not SQLite); give --db the right file."),
+    26: (
+        DATABASE_ERROR,  # NOTADB
+        "The file is not an outreach database (it is not SQLite); give --db the right file.",
+    ),
 }
 
 
@@ -301,6 +315,7 @@ def database_error(exc) -> OutreachError:
     rest are database_error, each with a plain sentence (IOERR_SHORT_READ and the like by their primary code)."""
     if not isinstance(exc, sqlite3.Error):
         from .engines import postgres
+
         return postgres.database_error(exc)
     code = getattr(exc, "sqlite_errorcode", None)
     known = _SQLITE_SENTENCES.get(code & 0xFF) if isinstance(code, int) else None
@@ -308,6 +323,7 @@ def database_error(exc) -> OutreachError:
         return OutreachError(known[1], known[0])
     name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
     if isinstance(code, int) and code & 0xFF == 19:  # CONSTRAINT: a bug of ours; its text helps the report
-        return OutreachError(f"outreach refused a change that would break a database rule ({exc}); please "
-                             "report it.", DATABASE_ERROR)
+        return OutreachError(
+            f"outreach refused a change that would break a database rule ({exc}); please report it.", DATABASE_ERROR
+        )
     return OutreachError(f"The database could not be used ({name}: {exc}).", DATABASE_ERROR)

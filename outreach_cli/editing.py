@@ -2,6 +2,7 @@
 
 The edited file is `Subject: ...`, a blank line, the body; lines starting with `#` are help text and are
 dropped. Nothing here checks S6: the service does, as it does for `--body`."""
+
 from __future__ import annotations
 
 import os
@@ -60,7 +61,7 @@ def parse_edited(text: str, what: str = "message") -> tuple[str, str]:
     head, rest = lines[0], lines[1:]
     if not head.lower().startswith("subject:"):
         raise refuse(INVALID_MESSAGE, f"The {what} must start with a line 'Subject: ...'; nothing was saved.")
-    subject = head[len("subject:"):].strip()
+    subject = head[len("subject:") :].strip()
     body = "\n".join(rest).strip("\n").rstrip()
     if not subject:
         raise refuse(INVALID_MESSAGE, f"The {what} subject is empty; nothing was saved.")
@@ -80,11 +81,14 @@ def edit(subject: str, body: str, *, what: str = "message") -> tuple[str, str]:
         try:
             # As git does: the editor is a shell command line ("code --wait" works), the file its last argument.
             # Its output goes to stderr, so --json's stdout stays one document.
-            status = subprocess.run(["sh", "-c", command + ' "$@"', command, name], stdout=sys.stderr.fileno()
-                                    if _has_fileno(sys.stderr) else None).returncode
+            status = subprocess.run(
+                ["sh", "-c", command + ' "$@"', command, name],
+                stdout=sys.stderr.fileno() if _has_fileno(sys.stderr) else None,
+            ).returncode
         except OSError as exc:
-            raise refuse(INVALID_MESSAGE, f"Cannot start the editor {command!r} ({exc.strerror or exc}); "
-                                            "nothing was saved.") from None
+            raise refuse(
+                INVALID_MESSAGE, f"Cannot start the editor {command!r} ({exc.strerror or exc}); nothing was saved."
+            ) from None
         if status != 0:
             raise refuse(INVALID_MESSAGE, f"The editor {command!r} exited with status {status}; nothing was saved.")
         try:
@@ -107,8 +111,9 @@ def _has_fileno(stream) -> bool:
         return False
 
 
-def choose(subject: str | None, body: str | None, body_file: Path | None, edit_flag: bool, *, what: str = "message",
-           start=None) -> tuple[str | None, str | None]:
+def choose(
+    subject: str | None, body: str | None, body_file: Path | None, edit_flag: bool, *, what: str = "message", start=None
+) -> tuple[str | None, str | None]:
     """The (subject, body) a command was given: `--body`, `--body-file` or `--edit` (one of them). `start` is
     the text the editor opens with when the command line gives none (a template's, an existing follow-up's),
     or a function returning it, asked only when the editor opens."""

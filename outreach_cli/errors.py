@@ -31,7 +31,6 @@ NOT_CONFIGURED = "not_configured"
 PERMISSION_DENIED = "permission_denied"
 
 
-
 class OutreachError(Exception):
     code = INVALID_INPUT
 
@@ -58,12 +57,14 @@ def refuse(code: str, message: str) -> OutreachError:
 
 class DamagedDatabase(OutreachError):
     """SQLite says the file is damaged: a refusal for every command, and a finding for `doctor` (L10)."""
+
     code = DATABASE_ERROR
 
 
 class NotFound(OutreachError):
     """The repository has no such row. It names the kind of row and the key asked for; the services turn it
     into the sentence a recruiter reads (services.common.found), which may point at a command."""
+
     code = NOT_FOUND
 
     def __init__(self, what: str, key, removed: bool = False, malformed: bool = False, out_of_range: bool = False):

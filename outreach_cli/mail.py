@@ -1,5 +1,6 @@
 """The email form of a message (D3), in the bytes of the standard `email` package (written directly for a plain
 message), built before the attempt: the same inputs give the same bytes on every retry."""
+
 from __future__ import annotations
 
 import functools
@@ -41,6 +42,7 @@ def _parse_with_email(text: str) -> tuple[str, str] | None:
 @functools.cache
 def _strict_supported() -> bool:
     import inspect
+
     return "strict" in inspect.signature(getaddresses).parameters
 
 
@@ -54,12 +56,15 @@ def stored_addr_spec(addr: str) -> str:
     every server and DNS resolver takes."""
     local, _at, domain = addr.rpartition("@")
     if not local.isascii():
-        raise ValueError("its part before the @ is not ASCII, which outreach's mail (7-bit, without SMTPUTF8) "
-                         "cannot carry")
+        raise ValueError(
+            "its part before the @ is not ASCII, which outreach's mail (7-bit, without SMTPUTF8) cannot carry"
+        )
     if not domain.isascii():
         if any(ch in domain.lower() for ch in _IDNA_DEVIATIONS):
-            raise ValueError("its domain holds a letter (such as ß) that the two IDNA standards write differently; "
-                             "give the domain in its xn-- form")
+            raise ValueError(
+                "its domain holds a letter (such as ß) that the two IDNA standards write differently; "
+                "give the domain in its xn-- form"
+            )
         try:
             domain = domain.encode("idna").decode("ascii")
         except UnicodeError:
@@ -85,12 +90,23 @@ def message_id_maker(from_address: str | None):
     out once (a bulk schedule makes 20,000 of them)."""
     domain = domain_of(from_address)
     from os import urandom
+
     return lambda: f"<{urandom(16).hex()}@{domain}>"
 
 
-def build(*, from_address: str, to_address: str, to_name: str | None, subject: str, body: str,
-          sent_at: datetime, zone, internet_message_id: str, in_reply_to: str | None = None,
-          list_unsubscribe: bool = False) -> bytes:
+def build(
+    *,
+    from_address: str,
+    to_address: str,
+    to_name: str | None,
+    subject: str,
+    body: str,
+    sent_at: datetime,
+    zone,
+    internet_message_id: str,
+    in_reply_to: str | None = None,
+    list_unsubscribe: bool = False,
+) -> bytes:
     """RFC 5322 bytes (CRLF line ends, email.policy.SMTP). `zone` is the seat's pytz zone: Date is the
     sent time as the seat's clock shows it. A follow-up passes its initial's id as `in_reply_to`.
 
@@ -102,21 +118,42 @@ def build(*, from_address: str, to_address: str, to_name: str | None, subject: s
     name, addr = parse_address(from_address) or ("", from_address)
     date = _date_header(sent_at, zone)
     unsubscribe = f"<mailto:{addr}?subject=unsubscribe>" if list_unsubscribe else None
-    fast = _build_plain(name, addr, to_address, to_name or "", subject, body, date, internet_message_id, in_reply_to,
-                        unsubscribe)
+    fast = _build_plain(
+        name, addr, to_address, to_name or "", subject, body, date, internet_message_id, in_reply_to, unsubscribe
+    )
     if fast is not None:
         return fast
-    return _build_with_email(name=name, addr=addr, to_address=to_address, to_name=to_name, subject=subject,
-                             body=body, date=date, internet_message_id=internet_message_id, in_reply_to=in_reply_to,
-                             unsubscribe=unsubscribe)
+    return _build_with_email(
+        name=name,
+        addr=addr,
+        to_address=to_address,
+        to_name=to_name,
+        subject=subject,
+        body=body,
+        date=date,
+        internet_message_id=internet_message_id,
+        in_reply_to=in_reply_to,
+        unsubscribe=unsubscribe,
+    )
 
 
-def _build_with_email(*, name: str, addr: str, to_address: str, to_name: str | None, subject: str, body: str,
-                      date: str, internet_message_id: str, in_reply_to: str | None,
-                      unsubscribe: str | None = None) -> bytes:
+def _build_with_email(
+    *,
+    name: str,
+    addr: str,
+    to_address: str,
+    to_name: str | None,
+    subject: str,
+    body: str,
+    date: str,
+    internet_message_id: str,
+    in_reply_to: str | None,
+    unsubscribe: str | None = None,
+) -> bytes:
     from email.headerregistry import Address  # about 10 ms of imports, which a plain message does without
     from email.message import EmailMessage
     from email.policy import SMTP
+
     message = EmailMessage(policy=SMTP)
     message["From"] = _mailbox_header("From", name, addr, Address)
     message["To"] = _mailbox_header("To", to_name or "", to_address, Address)
@@ -152,6 +189,7 @@ def _q_encoded(data: bytes) -> str:
 
 def _b_encoded(data: bytes) -> str:
     from base64 import b64encode
+
     return b64encode(data).decode("ascii")
 
 
@@ -241,8 +279,10 @@ _PLAIN_TEXT = re.compile(r"[!-~]+(?: [!-~]+)*\Z")
 _PLAIN_ID = re.compile(r"<[A-Za-z0-9._-]+@[A-Za-z0-9.-]+>\Z")
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")
 _MAX_LINE = 78  # email.policy.SMTP.max_line_length: a longer header line would be folded
-_BODY_HEADERS = ('MIME-Version: 1.0\r\nContent-Type: text/plain; charset="utf-8"\r\n'
-                 "Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+_BODY_HEADERS = (
+    'MIME-Version: 1.0\r\nContent-Type: text/plain; charset="utf-8"\r\n'
+    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+)
 
 
 def _mailbox(name: str, addr: str) -> str | None:
@@ -251,16 +291,22 @@ def _mailbox(name: str, addr: str) -> str | None:
     return f"{name} <{addr}>" if name else addr
 
 
-def _build_plain(name, addr, to_address, to_name, subject, body, date, internet_message_id, in_reply_to,
-                 unsubscribe=None):
+def _build_plain(
+    name, addr, to_address, to_name, subject, body, date, internet_message_id, in_reply_to, unsubscribe=None
+):
     """The bytes `_build_with_email` gives, written directly; None when the message is not plain."""
     sender, recipient = _mailbox(name, addr), _mailbox(to_name, to_address)
     if sender is None or recipient is None or not _PLAIN_TEXT.match(subject) or "=?" in subject:
         return None
     if not _PLAIN_ID.match(internet_message_id) or (in_reply_to and not _PLAIN_ID.match(in_reply_to)):
         return None
-    headers = [f"From: {sender}", f"To: {recipient}", f"Subject: {subject}", f"Date: {date}",
-               f"Message-ID: {internet_message_id}"]
+    headers = [
+        f"From: {sender}",
+        f"To: {recipient}",
+        f"Subject: {subject}",
+        f"Date: {date}",
+        f"Message-ID: {internet_message_id}",
+    ]
     if in_reply_to:
         headers += [f"In-Reply-To: {in_reply_to}", f"References: {in_reply_to}"]
     if unsubscribe:
@@ -268,25 +314,47 @@ def _build_plain(name, addr, to_address, to_name, subject, body, date, internet_
     if any(len(line) > _MAX_LINE for line in headers):
         return None
     # The body exactly as email.contentmanager encodes quoted-printable text and the generator writes it.
-    payload = quoprimime.body_encode(b"\n".join(body.encode("utf-8").splitlines()).decode("latin-1") + "\n",
-                                     _MAX_LINE)
+    payload = quoprimime.body_encode(b"\n".join(body.encode("utf-8").splitlines()).decode("latin-1") + "\n", _MAX_LINE)
     return ("\r\n".join(headers) + "\r\n" + _BODY_HEADERS + _LINE_ENDS.sub("\r\n", payload)).encode("ascii")
 
 
-def envelope(*, message: dict, internet_message_id: str, from_address: str | None, to_address: str | None,
-             to_name: str | None, sent_at: datetime, zone, in_reply_to: str | None = None,
-             list_unsubscribe: bool = False):
+def envelope(
+    *,
+    message: dict,
+    internet_message_id: str,
+    from_address: str | None,
+    to_address: str | None,
+    to_name: str | None,
+    sent_at: datetime,
+    zone,
+    in_reply_to: str | None = None,
+    list_unsubscribe: bool = False,
+):
     """The Envelope a transport sends (transports.Envelope): addresses and bytes when both ends have an
     address, else None there (an exec transport still gets the message object)."""
     from .transports import Envelope
+
     sender = parse_address(from_address)
     recipient = parse_address(to_address)
     rfc822 = None
     if sender and recipient:
-        rfc822 = build(from_address=from_address, to_address=recipient[1], to_name=to_name,
-                       subject=message["subject"], body=message["body"], sent_at=sent_at, zone=zone,
-                       internet_message_id=internet_message_id, in_reply_to=in_reply_to,
-                       list_unsubscribe=list_unsubscribe)
-    return Envelope(message_id=message["id"], internet_message_id=internet_message_id,
-                    sender=sender[1] if sender else None, recipient=recipient[1] if recipient else None,
-                    rfc822=rfc822, message=message)
+        rfc822 = build(
+            from_address=from_address,
+            to_address=recipient[1],
+            to_name=to_name,
+            subject=message["subject"],
+            body=message["body"],
+            sent_at=sent_at,
+            zone=zone,
+            internet_message_id=internet_message_id,
+            in_reply_to=in_reply_to,
+            list_unsubscribe=list_unsubscribe,
+        )
+    return Envelope(
+        message_id=message["id"],
+        internet_message_id=internet_message_id,
+        sender=sender[1] if sender else None,
+        recipient=recipient[1] if recipient else None,
+        rfc822=rfc822,
+        message=message,
+    )

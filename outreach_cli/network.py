@@ -1,4 +1,5 @@
 """Facts about addresses that both directions of mail need (D1, I1)."""
+
 from __future__ import annotations
 
 import ipaddress

@@ -1,6 +1,7 @@
 """Passwords by reference (D2): the database keeps the *name* of an environment variable or a password
 command, never the password. A password command runs through `sh -c`; its standard output without
 the trailing newline is the password (msmtp's passwordeval). No error text ever includes it."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,9 @@ class SecretError(Exception):
     """The password could not be obtained; the message says why, never what it is."""
 
 
-def password(password_env: str | None = None, password_command: str | None = None, timeout: float = 60,
-             environ=None) -> str | None:
+def password(
+    password_env: str | None = None, password_command: str | None = None, timeout: float = 60, environ=None
+) -> str | None:
     """The password named by the settings, or None when there is none to use."""
     environ = os.environ if environ is None else environ
     if password_env:
@@ -32,6 +34,7 @@ def password(password_env: str | None = None, password_command: str | None = Non
 
 def _from_command(command: str, timeout: float) -> str:
     from .transports._process import TimedOut, run
+
     try:
         code, out, _err = run(["sh", "-c", command], b"", timeout)
     except TimedOut:

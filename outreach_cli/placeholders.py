@@ -1,5 +1,6 @@
 """T5: `{first_name}`, `{company|your team}`, `{{`/`}}` literal braces. Rendering is a plain
 lookup in a dict of strings: no code, no attribute access, no format spec."""
+
 from __future__ import annotations
 
 import re
@@ -15,18 +16,22 @@ def parse(text: str) -> list:
     parts: list = []
     position = 0
     for match in _TOKEN.finditer(text):
-        parts.append(text[position:match.start()])
+        parts.append(text[position : match.start()])
         token = match.group(0)
         if token in ("{{", "}}"):
             parts.append(token[0])
         elif match.group(1) is None:
-            raise refuse(UNKNOWN_PLACEHOLDER, f"A lone {token!r} in {_clip(text)!r}; write {token * 2} for a literal brace.")
+            raise refuse(
+                UNKNOWN_PLACEHOLDER, f"A lone {token!r} in {_clip(text)!r}; write {token * 2} for a literal brace."
+            )
         else:
             name, bar, fallback = match.group(1).partition("|")
             name = name.strip()
             if name not in FIELDS:
-                raise refuse(UNKNOWN_PLACEHOLDER, f"Unknown placeholder {{{name}}}; use one of "
-                                                    + ", ".join("{" + f + "}" for f in FIELDS) + ".")
+                raise refuse(
+                    UNKNOWN_PLACEHOLDER,
+                    f"Unknown placeholder {{{name}}}; use one of " + ", ".join("{" + f + "}" for f in FIELDS) + ".",
+                )
             parts.append((name, fallback if bar else None))
         position = match.end()
     parts.append(text[position:])

@@ -1,5 +1,6 @@
 """Human output: Rich tables readable at 80 columns, local times next to UTC.
 Rich is imported here only, and only when a human asks for output."""
+
 from __future__ import annotations
 
 from .timeparse import from_text, hours_text, local_text
@@ -9,6 +10,7 @@ MAX_ROWS = 50
 
 def _console():
     from rich.console import Console
+
     return Console(highlight=False, soft_wrap=False)
 
 
@@ -22,15 +24,18 @@ def _fitted(title: str, columns: tuple, rows: list[tuple], drop: tuple = (), shr
     columns to show when even those do not fit side by side."""
     from rich.cells import cell_len
     from rich.text import Text
+
     width = _console().width
-    natural = {name: max([cell_len(name)] + [max(cell_len(line) for line in str(row[i]).split("\n"))
-                                             for row in rows])
-               for i, name in enumerate(columns)}
+    natural = {
+        name: max([cell_len(name)] + [max(cell_len(line) for line in str(row[i]).split("\n")) for row in rows])
+        for i, name in enumerate(columns)
+    }
 
     def needed(names, cut):
         """The table's width: each column plus its two spaces of padding."""
         widths = (min(natural[n], SHRINK_MIN) if cut and n in shrink else natural[n] for n in names)
         return sum(widths) + 2 * len(names)
+
     shown = list(columns)
     for name in drop:
         if needed(shown, cut=True) <= width:
@@ -47,10 +52,15 @@ def _fitted(title: str, columns: tuple, rows: list[tuple], drop: tuple = (), shr
         limits[widest] -= 1
     from rich import box
     from rich.table import Table
+
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", pad_edge=False, collapse_padding=True)
     for name in shown:
-        table.add_column(name, no_wrap=True, overflow="ellipsis",
-                         max_width=limits[name] if name in limits and limits[name] < natural[name] else None)
+        table.add_column(
+            name,
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=limits[name] if name in limits and limits[name] < natural[name] else None,
+        )
     index = [columns.index(n) for n in shown]
     for row in rows:
         table.add_row(*(row[i] if isinstance(row[i], Text) else Text(str(row[i])) for i in index))
@@ -59,6 +69,7 @@ def _fitted(title: str, columns: tuple, rows: list[tuple], drop: tuple = (), shr
 
 def _badge(messages: int):
     from rich.text import Text
+
     return Text(" 2 messages ", style="reverse") if messages == 2 else Text("")
 
 
@@ -110,9 +121,21 @@ def message(result: dict, year: int | None = None) -> None:
 def messages(rows: list[dict], title: str = "Messages", year: int | None = None) -> None:
     """Messages; a narrow terminal drops UTC, then the thread, then the local time, never id, kind,
     recipient or status."""
-    _listing(title, rows, ("Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC"), lambda row: (
-        str(row["id"]), str(row["thread_id"]), "follow-up" if row["kind"] == "followup" else row["kind"],
-        row["candidate"], _status(row), *_when(row, year)), MAX_ROWS, drop=("UTC", "Thr", "When (local)"))
+    _listing(
+        title,
+        rows,
+        ("Msg", "Thr", "Kind", "To", "Status", "When (local)", "UTC"),
+        lambda row: (
+            str(row["id"]),
+            str(row["thread_id"]),
+            "follow-up" if row["kind"] == "followup" else row["kind"],
+            row["candidate"],
+            _status(row),
+            *_when(row, year),
+        ),
+        MAX_ROWS,
+        drop=("UTC", "Thr", "When (local)"),
+    )
     _delivery_notes(rows[:MAX_ROWS])
 
 
@@ -125,8 +148,10 @@ def _delivery_notes(rows: list[dict]) -> None:
         elif row.get("status") == "scheduled" and row.get("retry_at"):
             notes.append(f"Message {row['id']} retries at {_utc(row['retry_at'])}: {row.get('failure') or '-'}")
         elif row.get("answered_at"):  # I13
-            notes.append(f"Message {row['id']} went at {_utc(row['sent_at'])}, after the candidate had answered at "
-                         f"{_utc(row['answered_at'])}; its credit is refunded.")
+            notes.append(
+                f"Message {row['id']} went at {_utc(row['sent_at'])}, after the candidate had answered at "
+                f"{_utc(row['answered_at'])}; its credit is refunded."
+            )
     if notes:
         console = _console()
         for note in notes:
@@ -135,6 +160,7 @@ def _delivery_notes(rows: list[dict]) -> None:
 
 def schedule_result(result: dict, year: int | None = None) -> None:
     from itertools import islice
+
     count = len(result["threads"])
     shown = [m for t in islice(result["threads"], MAX_ROWS // 2) for m in t["messages"]]
     messages(shown, f"Draft {result['draft_id']} scheduled: {count} thread(s)", year=year)
@@ -156,17 +182,25 @@ def _messages_text(console, result: dict) -> None:
 
 def draft(result: dict) -> None:
     console = _console()
-    console.print(f"Draft {result['id']} ({result['status']}) from seat {result['seat']}"
-                  + (f", template {result['template']}" if result["template"] else ""), markup=False)
-    console.print(f"To ({len(result['recipients'])}): " + ", ".join(result["recipients"][:10])
-                  + (" ..." if len(result["recipients"]) > 10 else ""), markup=False)
+    console.print(
+        f"Draft {result['id']} ({result['status']}) from seat {result['seat']}"
+        + (f", template {result['template']}" if result["template"] else ""),
+        markup=False,
+    )
+    console.print(
+        f"To ({len(result['recipients'])}): "
+        + ", ".join(result["recipients"][:10])
+        + (" ..." if len(result["recipients"]) > 10 else ""),
+        markup=False,
+    )
     _messages_text(console, result)
     if result.get("template_at"):
         console.print(f"Saved time: {template_time(result['template_at'], result['template_tz'])}")
 
 
-def _listing(title: str, rows: list, columns: tuple, cells, limit: int | None = None, drop: tuple = (),
-             shrink: tuple = ()) -> None:
+def _listing(
+    title: str, rows: list, columns: tuple, cells, limit: int | None = None, drop: tuple = (), shrink: tuple = ()
+) -> None:
     """A titled table of rows ("Title: none." when empty), cut at `limit` rows with a note, fitted to the
     terminal's width (see _fitted)."""
     console = _console()
@@ -207,10 +241,19 @@ def _stacked(console, title: str, index: list[int], rows: list[tuple]) -> None:
 
 
 def drafts(rows: list[dict]) -> None:
-    _listing("Drafts", rows, ("Draft", "To", "Subject", "Follow-up"), lambda row: (
-        str(row["id"]), str(len(row["recipients"])), row["subject"],
-        hours_text(row["followup"]["delay_hours"]) if row["followup"] else "-"), drop=("Follow-up",),
-        shrink=("Subject",))
+    _listing(
+        "Drafts",
+        rows,
+        ("Draft", "To", "Subject", "Follow-up"),
+        lambda row: (
+            str(row["id"]),
+            str(len(row["recipients"])),
+            row["subject"],
+            hours_text(row["followup"]["delay_hours"]) if row["followup"] else "-",
+        ),
+        drop=("Follow-up",),
+        shrink=("Subject",),
+    )
 
 
 def thread(result: dict, year: int | None = None) -> None:
@@ -235,6 +278,7 @@ def reschedule_result(result: dict, year: int | None = None) -> None:
 
 def cancel_result(result) -> None:
     from .results import Discarded
+
     console = _console()
     if isinstance(result, Discarded):
         console.print(f"Draft {result.draft_id} discarded.")
@@ -257,25 +301,32 @@ def tick_result(result: dict) -> None:
         return
     if dry:
         console.print("Dry run: nothing was changed.")
-    counts = (f"{'would send' if dry else 'sent'} {len(result['sent'])}, "
-              f"{'cancel' if dry else 'canceled'} {len(result['canceled'])}, "
-              f"{'refund' if dry else 'refunded'} {result['refunded']}.")
+    counts = (
+        f"{'would send' if dry else 'sent'} {len(result['sent'])}, "
+        f"{'cancel' if dry else 'canceled'} {len(result['canceled'])}, "
+        f"{'refund' if dry else 'refunded'} {result['refunded']}."
+    )
     if len(span) + 2 + len(counts) <= console.width:
         console.print(f"{span}: {counts}")
     else:  # never wrap a number away from its word: the counts get a line of their own
         console.print(f"{span}:")
         console.print(f"  {counts}")
     if delivery:  # D8
-        console.print(f"  delivered {result.get('delivered', 0)}, retrying {len(result.get('retrying', []))}, "
-                      f"failed {len(result.get('failed', []))}, unknown {len(result.get('unknown', []))}")
+        console.print(
+            f"  delivered {result.get('delivered', 0)}, retrying {len(result.get('retrying', []))}, "
+            f"failed {len(result.get('failed', []))}, unknown {len(result.get('unknown', []))}"
+        )
     reasons: dict[str, int] = {}
     for item in result["canceled"]:
         reasons[item["reason"]] = reasons.get(item["reason"], 0) + 1
     for reason, count in sorted(reasons.items()):
         console.print(f"  canceled {count} x {reason}")
     for move in result.get("moved", ()):  # W4, W5, W7: every move with its reason
-        console.print(f"  {'would move' if dry else 'moved'} message {move['id']} {_utc(move['from'])} -> "
-                      f"{_utc(move['to'])} ({move['reason']})", markup=False)
+        console.print(
+            f"  {'would move' if dry else 'moved'} message {move['id']} {_utc(move['from'])} -> "
+            f"{_utc(move['to'])} ({move['reason']})",
+            markup=False,
+        )
     for refresh in result["refreshes"]:
         cut = f", {refresh['expired']} expired over the cap" if refresh["expired"] else ""
         console.print(f"  refresh {_utc(refresh['at'])}: seat {refresh['seat']} +{refresh['allotment']}{cut}")
@@ -297,10 +348,24 @@ def seat(result: dict) -> None:
 def seats(rows: list[dict]) -> None:
     def cells(row):
         monthly = f"{row['used_this_period']}/{row['monthly_limit']}" if row["monthly_limit"] is not None else "-"
-        return (row["name"], row["plan"], row["timezone"], str(row["balance"]), str(row["daily_limit"]), monthly,
-                "restricted" if row["restricted"] else "")
-    _listing("Seats", rows, ("Seat", "Plan", "Zone", "Credits", "Daily", "Monthly", "Flags"), cells,
-             drop=("Monthly", "Daily", "Zone", "Plan"), shrink=("Seat",))
+        return (
+            row["name"],
+            row["plan"],
+            row["timezone"],
+            str(row["balance"]),
+            str(row["daily_limit"]),
+            monthly,
+            "restricted" if row["restricted"] else "",
+        )
+
+    _listing(
+        "Seats",
+        rows,
+        ("Seat", "Plan", "Zone", "Credits", "Daily", "Monthly", "Flags"),
+        cells,
+        drop=("Monthly", "Daily", "Zone", "Plan"),
+        shrink=("Seat",),
+    )
 
 
 def init_result(result: dict) -> None:
@@ -313,28 +378,48 @@ def init_result(result: dict) -> None:
 def contract(result: dict) -> None:
     console = _console()
     limits = ", ".join(f"{k}: {v}" for k, v in result["monthly_limits"].items()) or "none"
-    console.print(f"Contract pool: {result['pool']} credit(s)\nAutomated follow-ups: {result['followups']}\n"
-                  f"Refresh day: {result['refresh_day']} (allotments: recruiter {result['allotments']['recruiter']}, "
-                  f"lite {result['allotments']['lite']})\nAdmin monthly limits: {limits}")
+    console.print(
+        f"Contract pool: {result['pool']} credit(s)\nAutomated follow-ups: {result['followups']}\n"
+        f"Refresh day: {result['refresh_day']} (allotments: recruiter {result['allotments']['recruiter']}, "
+        f"lite {result['allotments']['lite']})\nAdmin monthly limits: {limits}"
+    )
 
 
 def candidate(result: dict) -> None:
     """One candidate: the table row, then the email (a list leaves it out to keep its width)."""
     candidates([result])
     if result.get("email"):
-        bounced = " (bounced: undeliverable; `candidates set --email` to change it)" \
-            if result.get("email_undeliverable") else ""
+        bounced = (
+            " (bounced: undeliverable; `candidates set --email` to change it)"
+            if result.get("email_undeliverable")
+            else ""
+        )
         _console().print(f"Email: {result['email']}{bounced}", markup=False)
 
 
 def candidates(rows: list[dict]) -> None:
     def cells(row):
-        flags = ", ".join(f for f, on in (("out-of-network", row["out_of_network"]), ("opted out", row["opted_out"]),
-                                          ("email bounced", row.get("email_undeliverable"))) if on)
+        flags = ", ".join(
+            f
+            for f, on in (
+                ("out-of-network", row["out_of_network"]),
+                ("opted out", row["opted_out"]),
+                ("email bounced", row.get("email_undeliverable")),
+            )
+            if on
+        )
         name = " ".join(p for p in (row["first_name"], row["last_name"]) if p)
         return row["handle"], name, row["company"] or "-", row["timezone"] or "-", flags
-    _listing("Candidates", rows, ("Handle", "Name", "Company", "Zone", "Flags"), cells, MAX_ROWS * 4,
-             drop=("Company", "Zone", "Name"), shrink=("Name", "Company"))
+
+    _listing(
+        "Candidates",
+        rows,
+        ("Handle", "Name", "Company", "Zone", "Flags"),
+        cells,
+        MAX_ROWS * 4,
+        drop=("Company", "Zone", "Name"),
+        shrink=("Name", "Company"),
+    )
 
 
 def import_result(result: dict) -> None:
@@ -345,8 +430,9 @@ def import_result(result: dict) -> None:
 
 
 def removed(result: dict) -> None:
-    _console().print(f"Removed {result['handle']}: personal fields erased; history kept as "
-                     f"{result['anonymous_handle']}.")
+    _console().print(
+        f"Removed {result['handle']}: personal fields erased; history kept as {result['anonymous_handle']}."
+    )
 
 
 def clock(result: dict) -> None:
@@ -356,19 +442,31 @@ def clock(result: dict) -> None:
 def credits(result: dict) -> None:
     console = _console()
     seat_row = result["seat"]
-    limit = (f", admin monthly limit {seat_row['used_this_period']}/{seat_row['monthly_limit']} used"
-             if seat_row["monthly_limit"] is not None else "")
+    limit = (
+        f", admin monthly limit {seat_row['used_this_period']}/{seat_row['monthly_limit']} used"
+        if seat_row["monthly_limit"] is not None
+        else ""
+    )
     console.print(f"Seat {seat_row['name']}: {seat_row['balance']} credit(s){limit}.", markup=False)
     console.print(f"Contract pool: {result['contract']['pool']}. Next refresh {_utc(seat_row['next_refresh'])}.")
     if "ledger" in result:
         pool = result.get("ledger_of") == "contract"
-        rows = result["ledger"][-MAX_ROWS * 2:]
-        _listing("Contract pool ledger" if pool else "Ledger", rows,
-                 ("#", "At (UTC)", "Account", "Delta", "Reason", "Msg"), lambda row: (
-                     str(row["id"]), _utc(row["at"]),
-                     row["account"] if row["account"] == "contract" else f"seat {row['seat']}",
-                     f"{row['delta']:+d}", row["reason"], str(row["message_id"] or "-")),
-                 drop=("Account", "At (UTC)"), shrink=("Account",))
+        rows = result["ledger"][-MAX_ROWS * 2 :]
+        _listing(
+            "Contract pool ledger" if pool else "Ledger",
+            rows,
+            ("#", "At (UTC)", "Account", "Delta", "Reason", "Msg"),
+            lambda row: (
+                str(row["id"]),
+                _utc(row["at"]),
+                row["account"] if row["account"] == "contract" else f"seat {row['seat']}",
+                f"{row['delta']:+d}",
+                row["reason"],
+                str(row["message_id"] or "-"),
+            ),
+            drop=("Account", "At (UTC)"),
+            shrink=("Account",),
+        )
         if len(result["ledger"]) > len(rows):
             console.print(f"Showing the last {len(rows)} of {len(result['ledger'])} rows (use --json for all).")
         if pool:
@@ -378,8 +476,11 @@ def credits(result: dict) -> None:
 def stats(result: dict) -> None:
     rows = [
         ("Sent", f"{result['sent']} ({result['sent_initial']} initial, {result['sent_followup']} follow-up)"),
-        ("Responses (30 days)", f"{result['responses']} ({result['accepted']} accepted, {result['declined']} declined"
-                                + (f", {result['replied']} by mail)" if result.get('replied') else ")")),
+        (
+            "Responses (30 days)",
+            f"{result['responses']} ({result['accepted']} accepted, {result['declined']} declined"
+            + (f", {result['replied']} by mail)" if result.get("replied") else ")"),
+        ),
         ("Response rate", f"{result['response_rate']:.0%}"),
         ("Credits charged", str(result["credits_charged"])),
         ("Credits refunded", str(result["credits_refunded"])),
@@ -400,6 +501,7 @@ BAR = 20  # characters for the largest figure in the stats bar chart
 def stats_by(periods: list[dict]) -> None:
     """One row per period, and a bar chart of sent (█) and responses (▒) beside it."""
     from rich.text import Text
+
     if not periods:
         _console().print("Stats: nothing sent yet.")
         return
@@ -410,16 +512,29 @@ def stats_by(periods: list[dict]) -> None:
     def cells(p):
         chart = Text("█" * round(p["sent"] * bar / peak), style="cyan")
         chart.append("\n" + "▒" * round(p["responses"] * bar / peak), style="green")
-        return (p["first_day"], str(p["sent"]), str(p["responses"]),
-                f"{p['response_rate']:.0%}", str(p["credits_charged"]), str(p["credits_refunded"]), chart)
-    _listing(f"Stats for seat {periods[0]['seat']}", periods,
-             ("From", "Sent", "Resp.", "Rate", "Charged", "Refunded", "█ sent ▒ responses"), cells,
-             drop=("█ sent ▒ responses", "Refunded", "Charged"))
+        return (
+            p["first_day"],
+            str(p["sent"]),
+            str(p["responses"]),
+            f"{p['response_rate']:.0%}",
+            str(p["credits_charged"]),
+            str(p["credits_refunded"]),
+            chart,
+        )
+
+    _listing(
+        f"Stats for seat {periods[0]['seat']}",
+        periods,
+        ("From", "Sent", "Resp.", "Rate", "Charged", "Refunded", "█ sent ▒ responses"),
+        cells,
+        drop=("█ sent ▒ responses", "Refunded", "Charged"),
+    )
 
 
 def agenda(days: list[dict], year: int | None = None) -> None:
     """One line per day: messages due against the daily limit; K2's cancels and the refresh marked."""
     from datetime import date
+
     if not days:
         return
     this_year = year if year is not None else int(days[0]["date"][:4])
@@ -437,18 +552,31 @@ def agenda(days: list[dict], year: int | None = None) -> None:
         moved = [m["reason"] for m in day.get("moved", ())]  # W7
         if moved:
             notes.append("moved: " + ", ".join(f"{moved.count(r)} {r}" for r in dict.fromkeys(moved)))
-        return (when.strftime("%a %d %b") + ("" if when.year == this_year else f" {when.year}"),
-                str(day["initials"]), str(day["followups"]), f"{due}/{day['daily_limit']}", ", ".join(notes))
-    _listing(f"Agenda for seat {days[0]['seat']} ({days[0]['timezone']})", days,
-             ("Day", "Initials", "Follow-ups", "Due/limit", "Notes"), cells, drop=("Follow-ups", "Initials"),
-             shrink=("Notes",))
+        return (
+            when.strftime("%a %d %b") + ("" if when.year == this_year else f" {when.year}"),
+            str(day["initials"]),
+            str(day["followups"]),
+            f"{due}/{day['daily_limit']}",
+            ", ".join(notes),
+        )
+
+    _listing(
+        f"Agenda for seat {days[0]['seat']} ({days[0]['timezone']})",
+        days,
+        ("Day", "Initials", "Follow-ups", "Due/limit", "Notes"),
+        cells,
+        drop=("Follow-ups", "Initials"),
+        shrink=("Notes",),
+    )
 
 
 def doctor(result: dict) -> None:
     console = _console()
     if result["ok"]:
-        console.print("All checks passed: balances equal the ledger, no double charge or refund,\n"
-                      "no follow-up out of order, schema current.")
+        console.print(
+            "All checks passed: balances equal the ledger, no double charge or refund,\n"
+            "no follow-up out of order, schema current."
+        )
         return
     for finding in result["findings"]:
         console.print(f"[{finding['check']}] {finding['message']}", markup=False)
@@ -466,14 +594,25 @@ def template_time(at: str, zone: str | None) -> str:
 
 
 def templates(rows: list[dict]) -> None:
-    _listing("Templates", rows, ("Name", "Subject", "Saved time", ""), lambda row: (
-        row["name"], row["subject"], template_time(row["scheduled_at"], row["timezone"]) if row["scheduled_at"]
-        else "-", _badge(row["messages"])), drop=("Saved time", "Subject"), shrink=("Subject", "Name"))
+    _listing(
+        "Templates",
+        rows,
+        ("Name", "Subject", "Saved time", ""),
+        lambda row: (
+            row["name"],
+            row["subject"],
+            template_time(row["scheduled_at"], row["timezone"]) if row["scheduled_at"] else "-",
+            _badge(row["messages"]),
+        ),
+        drop=("Saved time", "Subject"),
+        shrink=("Subject", "Name"),
+    )
 
 
 def template(result: dict) -> None:
     console = _console()
     from rich.text import Text
+
     console.print(Text.assemble((f"Template {result['name']}", "bold"), "  ", _badge(result["messages"])))
     if result["scheduled_at"]:
         console.print(f"Saved time: {template_time(result['scheduled_at'], result['timezone'])}")
@@ -499,6 +638,7 @@ def preview(result: dict) -> None:
 
 class ImportProgress:
     """A Rich progress bar for imports of more than a few thousand rows (never under --json)."""
+
     THRESHOLD = 3000
 
     def __init__(self):
@@ -510,6 +650,7 @@ class ImportProgress:
             return
         if self.bar is None:
             from rich.progress import Progress
+
             self.bar = Progress(transient=True, console=_console())
             self.bar.start()
             self.task = self.bar.add_task("Importing candidates", total=total)
@@ -548,16 +689,29 @@ def mailbox_settings(result: dict) -> None:
 
 def _incoming_cells(row: dict) -> tuple:
     kind = row["kind"] + (" (hard)" if row.get("hard") else " (soft)" if row.get("hard") is False else "")
-    return (str(row["id"]), kind, row["from"] or "-", (row["subject"] or "-")[:40],
-            "-" if row["thread_id"] is None else str(row["thread_id"]), row["matched_by"] or "-")
+    return (
+        str(row["id"]),
+        kind,
+        row["from"] or "-",
+        (row["subject"] or "-")[:40],
+        "-" if row["thread_id"] is None else str(row["thread_id"]),
+        row["matched_by"] or "-",
+    )
 
 
 _INCOMING_COLUMNS = ("#", "Kind", "From", "Subject", "Thread", "Matched by")
 
 
 def incoming_list(rows: list[dict], title: str = "Incoming mail", limit: int | None = None) -> None:
-    _listing(title, rows, _INCOMING_COLUMNS, _incoming_cells, limit, drop=("Matched by", "Subject"),
-             shrink=("Subject", "From"))
+    _listing(
+        title,
+        rows,
+        _INCOMING_COLUMNS,
+        _incoming_cells,
+        limit,
+        drop=("Matched by", "Subject"),
+        shrink=("Subject", "From"),
+    )
 
 
 def incoming_result(result: dict) -> None:
@@ -566,8 +720,9 @@ def incoming_result(result: dict) -> None:
     ignored = sum(row["kind"] == "ignored" for row in new)
     shown = [row for row in rows if row["kind"] != "ignored"]
     known = len(rows) - len(new)
-    notes = [f"{len(new)} new" + (f" (of which {ignored} ignored: not from a candidate)" if ignored else "")] + \
-        ([f"{known} already known"] if known else [])
+    notes = [f"{len(new)} new" + (f" (of which {ignored} ignored: not from a candidate)" if ignored else "")] + (
+        [f"{known} already known"] if known else []
+    )
     _console().print("Incoming mail: " + ", ".join(notes) + ".")
     if shown:
         incoming_list(shown, "Read", limit=50)
@@ -593,12 +748,18 @@ def audit(result: dict) -> None:
     """M5: what the Sent folder showed."""
     console = _console()
     console.print(f"Seat {result['seat']}: {result['checked']} mail(s) in the Sent folder.", markup=False)
-    for key, label in (("duplicates", "delivered twice"), ("unknown_found", "unknown but found (they went)"),
-                       ("settled", "recorded sent"), ("missing", "sent but not in the folder")):
+    for key, label in (
+        ("duplicates", "delivered twice"),
+        ("unknown_found", "unknown but found (they went)"),
+        ("settled", "recorded sent"),
+        ("missing", "sent but not in the folder"),
+    ):
         if result[key]:
             console.print(f"{label}: " + ", ".join(map(str, result[key])), markup=False)
     if not (result["duplicates"] or result["unknown_found"] or result["missing"]):
         console.print("Everything sent is there, once.")
+
+
 HEAT = " ░▒▓█"  # W6: the heat map's shades, from the lowest smoothed rate to the highest
 
 
@@ -610,8 +771,10 @@ def stats_by_hour(result: dict) -> None:
     if not result["sent"]:
         print_(f"Seat {result['seat']}: no initial message sent yet; --at best uses Tue-Thu 09:00-11:00.")
         return
-    print_(f"Seat {result['seat']}: {result['sent']} sent, {result['responses']} answered "
-           f"({result['overall_rate']:.0%}); smoothed rate by local weekday and hour")
+    print_(
+        f"Seat {result['seat']}: {result['sent']} sent, {result['responses']} answered "
+        f"({result['overall_rate']:.0%}); smoothed rate by local weekday and hour"
+    )
     slots = {(s["weekday"], s["hour"]): s for s in result["slots"]}
     if console.width >= 80:
         rates = [s["rate"] for s in result["slots"]]
@@ -631,5 +794,9 @@ def stats_by_hour(result: dict) -> None:
         return
     rows = [s for s in result["slots"] if s["sent"]]
     rows.sort(key=lambda s: -s["rate"])
-    _listing("By hour", rows, ("Slot", "Sent", "Resp", "Rate"),
-             lambda s: (f"{s['weekday']} {s['hour']:02d}h", str(s["sent"]), str(s["responses"]), f"{s['rate']:.0%}"))
+    _listing(
+        "By hour",
+        rows,
+        ("Slot", "Sent", "Resp", "Rate"),
+        lambda s: (f"{s['weekday']} {s['hour']:02d}h", str(s["sent"]), str(s["responses"]), f"{s['rate']:.0%}"),
+    )

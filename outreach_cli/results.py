@@ -4,6 +4,7 @@ Results a render must tell apart are dataclasses (Canceled, Discarded), not dict
 they hold: each has `to_json()`, the document `--json` prints (the same bytes as the dicts they replaced);
 the CLI boundary (commands/_common.emit) calls it, and render.py dispatches on the type. The other results
 are TypedDicts: plain dicts at run time, typed for readers and type checkers."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import Any, TypedDict
 @dataclass(frozen=True)
 class Canceled:
     """`cancel MESSAGE` or `cancel --thread`: what was canceled (id, reason) and how many credits came back."""
+
     canceled: list[dict] = field(default_factory=list)
     refunded: int = 0
 
@@ -23,6 +25,7 @@ class Canceled:
 @dataclass(frozen=True)
 class Discarded:
     """`cancel --draft`: the draft is gone."""
+
     draft_id: int
 
     def to_json(self) -> dict:

@@ -1,7 +1,9 @@
 """Named, ordered migrations. Each runs in one transaction with the record that it ran."""
 
 MIGRATIONS: list[tuple[str, str]] = [
-    ("0001_initial", """
+    (
+        "0001_initial",
+        """
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE contract (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -96,13 +98,16 @@ CREATE TABLE templates (
     followup_subject TEXT, followup_body TEXT, followup_delay_hours INTEGER,
     created_utc TEXT NOT NULL
 );
-"""),
+""",
+    ),
     # L8: ids of rows that can be deleted (a discarded draft, a deleted template) are never given again;
     # SQLite only promises that with AUTOINCREMENT, which needs the tables rebuilt. L5: each seat remembers
     # the monthly period (local YYYY-MM) of its last allotment, so moving the refresh moment cannot grant
     # a second one in the same period; for existing seats it is read from their last allotment row (its UTC
     # time plus 12 hours lands on the local refresh day for every zone from UTC-12 to UTC+12).
-    ("0002_ids_never_reused_and_allotted_period", """
+    (
+        "0002_ids_never_reused_and_allotted_period",
+        """
 CREATE TABLE drafts_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     seat_id INTEGER NOT NULL REFERENCES seats(id),
@@ -136,8 +141,11 @@ ALTER TABLE seats ADD COLUMN allotted_period TEXT;
 UPDATE seats SET allotted_period = (
     SELECT strftime('%Y-%m', max(l.at_utc), '+12 hours') FROM ledger l
     WHERE l.seat_id = seats.id AND l.reason = 'allotment');
-"""),
-    ("0003_delivery", """
+""",
+    ),
+    (
+        "0003_delivery",
+        """
 CREATE TABLE messages_new (
     id INTEGER PRIMARY KEY,
     thread_id INTEGER NOT NULL REFERENCES threads(id),
@@ -181,19 +189,25 @@ CREATE TABLE seat_transports (
     kind TEXT NOT NULL CHECK (kind IN ('none', 'outbox', 'smtp', 'sendmail', 'exec')),
     options TEXT NOT NULL DEFAULT '{}'
 );
-"""),
+""",
+    ),
     # D5: a retry falls due at its retry_at, so the due moment is coalesce(retry_at_utc, send_at_utc); the due
     # index is rebuilt on that expression (the tick's due query and `clock set` use the same expression).
     # last_attempt_utc: when the latest attempt was made (the due moment on a simulated clock, the real time on
     # the system clock): `resolve --sent` takes it as the best known sent time.
-    ("0004_delivery_retries", """
+    (
+        "0004_delivery_retries",
+        """
 DROP INDEX messages_due;
 CREATE INDEX messages_due ON messages (coalesce(retry_at_utc, send_at_utc), kind, id) WHERE status = 'scheduled';
 ALTER TABLE messages ADD COLUMN last_attempt_utc TEXT;
-"""),
+""",
+    ),
     # Incoming mail (I1-I7): each seat's mailbox and its source cursor, every mail read once (I3), and a
     # candidate whose email hard-bounced (I5). Ignored mail keeps only its ids and when it was read (I4).
-    ("0005_incoming", """
+    (
+        "0005_incoming",
+        """
 CREATE TABLE seat_mailboxes (
     seat_id INTEGER PRIMARY KEY REFERENCES seats(id),
     kind TEXT NOT NULL CHECK (kind IN ('maildir', 'mbox', 'imap')),
@@ -220,11 +234,14 @@ CREATE INDEX incoming_source_key ON incoming (source, source_key);
 CREATE INDEX incoming_kind ON incoming (kind, id);
 CREATE INDEX candidates_email ON candidates (lower(email)) WHERE removed = 0;
 ALTER TABLE candidates ADD COLUMN email_undeliverable INTEGER NOT NULL DEFAULT 0;
-"""),
+""",
+    ),
     # Writing like a mail client (M2, M3): a seat's signature (appended after `-- ` when a message is rendered)
     # and whether its email carries a List-Unsubscribe header; an incoming mail of kind `opt_out` (M3, I7): the
     # table is rebuilt for its CHECK, keeping every row and the AUTOINCREMENT sequence (ids are never reused).
-    ("0006_mailclient_signature_unsubscribe", """
+    (
+        "0006_mailclient_signature_unsubscribe",
+        """
 ALTER TABLE seats ADD COLUMN signature TEXT;
 ALTER TABLE seats ADD COLUMN list_unsubscribe INTEGER NOT NULL DEFAULT 0;
 CREATE TABLE incoming_new (
@@ -254,21 +271,27 @@ DROP TABLE incoming;
 ALTER TABLE incoming_new RENAME TO incoming;
 CREATE INDEX incoming_source_key ON incoming (source, source_key);
 CREATE INDEX incoming_kind ON incoming (kind, id);
-"""),
+""",
+    ),
     # Sending at the right time (W1-W5): a seat's send window (its text, as `seats set --window` wrote it),
     # public holidays on or off, pace per hour and the catch-up threshold; a candidate's country (W3).
-    ("0007_window_send_times", """
+    (
+        "0007_window_send_times",
+        """
 ALTER TABLE seats ADD COLUMN send_window TEXT;
 ALTER TABLE seats ADD COLUMN holidays INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE seats ADD COLUMN max_per_hour INTEGER;
 ALTER TABLE seats ADD COLUMN catch_up_hours INTEGER;
 ALTER TABLE candidates ADD COLUMN country TEXT;
 ALTER TABLE messages ADD COLUMN best TEXT;
-"""),
+""",
+    ),
     # Replies you can trust (I8-I15): mail matched by subject (I11) and the kind opt_out (I7); the candidate a
     # mail came from, so unmatched mail holds their follow-ups (I11) and `candidates remove` erases it; a
     # candidate's other addresses (I11) and a seat's other sender addresses (I8).
-    ("0008_replies_trust", """
+    (
+        "0008_replies_trust",
+        """
 CREATE TABLE incoming_new (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     seat_id INTEGER NOT NULL REFERENCES seats(id),
@@ -316,28 +339,38 @@ CREATE TABLE seat_addresses (
     address TEXT NOT NULL,
     PRIMARY KEY (seat_id, address)
 );
-"""),
+""",
+    ),
     # D10: a claim remembers the transport (kind and settings) that made it; D12: why a message is held.
-    ("0009_delivery_claim_transport", """
+    (
+        "0009_delivery_claim_transport",
+        """
 ALTER TABLE messages ADD COLUMN claim_transport TEXT;
 ALTER TABLE messages ADD COLUMN held_reason TEXT;
-"""),
+""",
+    ),
     # Replies, second pass (I12, I13): when the tool learned of a thread's response (a reply dated before a
     # follow-up went but read after it is no follow-up sent after a known response, I13), and which incoming mail
     # made its thread's response, so `replies reclassify` knows what it takes away (I12).
-    ("0010_replies2_response_mail", """
+    (
+        "0010_replies2_response_mail",
+        """
 ALTER TABLE threads ADD COLUMN response_read_utc TEXT;
 ALTER TABLE incoming ADD COLUMN made_response INTEGER NOT NULL DEFAULT 0;
 UPDATE incoming SET made_response = 1 WHERE id IN (SELECT min(i.id) FROM incoming i JOIN threads t ON t.id = i.thread_id
     WHERE (i.kind = 'reply' AND t.response_kind = 'reply') OR (i.kind = 'opt_out' AND t.response_kind = 'decline')
     GROUP BY i.thread_id);
-"""),
+""",
+    ),
     # P6: a seat bound to a database role, and the contract's admin role. SQLite has no roles, so the columns
     # stay empty there (the names agree with PostgreSQL's, whose form also adds the grants' enforcement).
-    ("0011_roles_seat_roles", """
+    (
+        "0011_roles_seat_roles",
+        """
 ALTER TABLE seats ADD COLUMN role TEXT;
 ALTER TABLE contract ADD COLUMN admin_role TEXT;
-"""),
+""",
+    ),
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,4 +1,5 @@
 """One JSON shape per entity (docs/rules.md, "JSON output"), reused by every command that shows it."""
+
 from __future__ import annotations
 
 
@@ -52,14 +53,20 @@ def message(row) -> dict:
         shape["delay_hours"] = row["delay_hours"]
     if row["timezone_source"] == "best":  # W6: the slot's figures
         import json
+
         shape["best"] = json.loads(row["best"]) if row["best"] else None
     for key, column in DELIVERY_FIELDS:  # D5 (columns of migration 0003_delivery)
         shape[key] = row[column]
     return shape
 
 
-DELIVERY_FIELDS = (("internet_message_id", "internet_message_id"), ("attempts", "attempts"),
-                   ("retry_at", "retry_at_utc"), ("failure", "failure"), ("transport_id", "transport_id"))
+DELIVERY_FIELDS = (
+    ("internet_message_id", "internet_message_id"),
+    ("attempts", "attempts"),
+    ("retry_at", "retry_at_utc"),
+    ("failure", "failure"),
+    ("transport_id", "transport_id"),
+)
 
 
 def thread(row, messages) -> dict:
@@ -79,8 +86,11 @@ def thread(row, messages) -> dict:
 def draft(row, seat_name: str, recipients: list[str]) -> dict:
     followup = None
     if row["followup_body"] is not None:
-        followup = {"subject": row["followup_subject"], "body": row["followup_body"],
-                    "delay_hours": row["followup_delay_hours"]}
+        followup = {
+            "subject": row["followup_subject"],
+            "body": row["followup_body"],
+            "delay_hours": row["followup_delay_hours"],
+        }
     return {
         "id": row["id"],
         "seat": seat_name,

@@ -2,6 +2,7 @@
 
 Instants are aware UTC datetimes in memory and `YYYY-MM-DDTHH:MM:SSZ` text in the database.
 """
+
 from __future__ import annotations
 
 import re
@@ -23,16 +24,20 @@ _NAMED_OFFSET = re.compile(r"(?i)\b(?:UTC|GMT|UT)\s*[+-]\s*\d")
 def check_instant(instant: datetime, what: str = "time") -> datetime:
     """L1: refuse an instant outside 1970-01-01..2999-12-31 UTC (the one bound every command gets)."""
     if not EARLIEST <= instant <= LATEST:
-        raise refuse(INVALID_TIME, f"The {what} {instant.isoformat(timespec='minutes')} is outside the years outreach handles "
-                                     "(1970-01-01 to 2999-12-31 UTC).")
+        raise refuse(
+            INVALID_TIME,
+            f"The {what} {instant.isoformat(timespec='minutes')} is outside the years outreach handles "
+            "(1970-01-01 to 2999-12-31 UTC).",
+        )
     return instant
 
 
 def check_wall_time(moment: datetime) -> datetime:
     """L1 for a local wall time not yet tied to a zone (a template's time): its year must be in bounds."""
     if not EARLIEST.year <= moment.year <= LATEST.year:
-        raise refuse(INVALID_TIME, f"The time {moment:%Y-%m-%d %H:%M} is outside the years outreach handles "
-                                     "(1970 to 2999).")
+        raise refuse(
+            INVALID_TIME, f"The time {moment:%Y-%m-%d %H:%M} is outside the years outreach handles (1970 to 2999)."
+        )
     return moment
 
 
@@ -41,7 +46,9 @@ def shift(instant: datetime, delta: timedelta, what: str = "time") -> datetime:
     try:
         moved = instant + delta
     except OverflowError:
-        raise refuse(INVALID_TIME, f"The {what} would be after 2999-12-31 UTC, which outreach does not handle.") from None
+        raise refuse(
+            INVALID_TIME, f"The {what} would be after 2999-12-31 UTC, which outreach does not handle."
+        ) from None
     return check_instant(moved, what)
 
 
@@ -143,8 +150,10 @@ def localize(naive: datetime, zone) -> tuple[datetime, str | None]:
         # by exactly the gap; that is the later of the two readings.
         instant = max(zone.localize(naive, is_dst=flag).astimezone(UTC) for flag in (True, False))
         moved = instant.astimezone(zone).replace(tzinfo=None)
-        warning = (f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.zone} (clocks move forward); "
-                   f"it was moved to {moved:%H:%M}.")
+        warning = (
+            f"{naive:%Y-%m-%d %H:%M} does not exist in {zone.zone} (clocks move forward); "
+            f"it was moved to {moved:%H:%M}."
+        )
         return instant, warning
 
 
@@ -159,8 +168,9 @@ def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
         try:
             instant = parsed.astimezone(UTC)
         except (OverflowError, ValueError):  # an offset that pushes year 1 or 9999 out of range
-            raise refuse(INVALID_TIME, f"The time {raw!r} is outside the years outreach handles "
-                                         "(1970-01-01 to 2999-12-31 UTC).") from None
+            raise refuse(
+                INVALID_TIME, f"The time {raw!r} is outside the years outreach handles (1970-01-01 to 2999-12-31 UTC)."
+            ) from None
         return check_instant(instant), None
     instant, warning = localize(parsed.replace(tzinfo=None), zone)
     return check_instant(instant), warning
@@ -184,10 +194,22 @@ def parse_datetime(raw: str, today: datetime) -> datetime:
 
 # The zone a written abbreviation most often means, only to suggest a --tz in a refusal (never to read one).
 _ZONE_FOR_ABBREVIATION = {
-    "EST": "America/New_York", "EDT": "America/New_York", "CST": "America/Chicago", "CDT": "America/Chicago",
-    "MST": "America/Denver", "MDT": "America/Denver", "PST": "America/Los_Angeles", "PDT": "America/Los_Angeles",
-    "BST": "Europe/London", "CET": "Europe/Paris", "CEST": "Europe/Paris", "EET": "Europe/Athens",
-    "IST": "Asia/Kolkata", "JST": "Asia/Tokyo", "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney",
+    "EST": "America/New_York",
+    "EDT": "America/New_York",
+    "CST": "America/Chicago",
+    "CDT": "America/Chicago",
+    "MST": "America/Denver",
+    "MDT": "America/Denver",
+    "PST": "America/Los_Angeles",
+    "PDT": "America/Los_Angeles",
+    "BST": "Europe/London",
+    "CET": "Europe/Paris",
+    "CEST": "Europe/Paris",
+    "EET": "Europe/Athens",
+    "IST": "Asia/Kolkata",
+    "JST": "Asia/Tokyo",
+    "AEST": "Australia/Sydney",
+    "AEDT": "Australia/Sydney",
 }
 
 
@@ -197,8 +219,11 @@ def parse_written(raw: str, default: datetime) -> datetime:
     from dateutil import parser
 
     if _NAMED_OFFSET.search(raw):  # dateutil reads "GMT+3" the POSIX way, as UTC-3: never what is meant
-        raise refuse(INVALID_TIME, f"{raw!r} mixes a zone name and an offset, which is read two opposite ways; "
-                                     "write the offset alone (+03:00), or choose the zone with --tz.")
+        raise refuse(
+            INVALID_TIME,
+            f"{raw!r} mixes a zone name and an offset, which is read two opposite ways; "
+            "write the offset alone (+03:00), or choose the zone with --tz.",
+        )
 
     def zone_in_text(name, offset):
         if name is None or (name.upper() in _ZERO_OFFSET_NAMES and not offset):
@@ -208,14 +233,19 @@ def parse_written(raw: str, default: datetime) -> datetime:
                 raise refuse(INVALID_TIME, f"The offset in {raw!r} is not a real UTC offset (at most 24 hours).")
             return offset
         example = _ZONE_FOR_ABBREVIATION.get(name.upper(), "America/New_York")
-        raise refuse(INVALID_TIME, f"The zone {name!r} in {raw!r} is not read by outreach (abbreviations are "
-                                     "ambiguous); write a numeric offset such as -05:00, or leave it out and "
-                                     f"choose the zone with --tz (e.g. --tz {example}).")
+        raise refuse(
+            INVALID_TIME,
+            f"The zone {name!r} in {raw!r} is not read by outreach (abbreviations are "
+            "ambiguous); write a numeric offset such as -05:00, or leave it out and "
+            f"choose the zone with --tz (e.g. --tz {example}).",
+        )
+
     try:
         return parser.parse(raw, default=default, tzinfos=zone_in_text)
     except (ValueError, OverflowError, parser.ParserError, TypeError):
-        raise refuse(INVALID_TIME,
-                     f"Cannot read the time {raw!r}; write it like 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h.") from None
+        raise refuse(
+            INVALID_TIME, f"Cannot read the time {raw!r}; write it like 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h."
+        ) from None
 
 
 def local_text(instant: datetime | None, zone_name: str | None) -> str:

@@ -4,6 +4,7 @@ Pure logic: no database, no clock. A window is a set of weekly intervals of loca
 placed by reading each candidate day's opening and closing in the recipient's zone (S4: a local time that
 does not exist moves forward by the gap, an ambiguous one is its first occurrence).
 """
+
 from __future__ import annotations
 
 import re
@@ -36,8 +37,11 @@ class Window:
 
 
 def _bad(part: str, why: str):
-    return refuse(INVALID_INPUT, f"The window part {part!r} {why}; write it like \"Mon-Fri 08:30-17:30\" or "
-                                   "\"Mon-Thu 09:00-12:00,14:00-17:00; Fri 09:00-12:00\".")
+    return refuse(
+        INVALID_INPUT,
+        f'The window part {part!r} {why}; write it like "Mon-Fri 08:30-17:30" or '
+        '"Mon-Thu 09:00-12:00,14:00-17:00; Fri 09:00-12:00".',
+    )
 
 
 def _day(name: str, piece: str) -> int:
@@ -61,8 +65,15 @@ def _weekdays(part: str, text: str) -> list[int]:
     return out
 
 
-_FULL = {"mon": "monday", "tue": "tuesday", "wed": "wednesday", "thu": "thursday", "fri": "friday",
-         "sat": "saturday", "sun": "sunday"}
+_FULL = {
+    "mon": "monday",
+    "tue": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
+}
 
 
 def _hours(piece: str) -> tuple[int, int]:
@@ -83,7 +94,7 @@ def parse_window(text: str) -> Window:
     A refusal (`invalid_input`) names the part that is wrong."""
     raw = (text or "").strip()
     if not raw:
-        raise refuse(INVALID_INPUT, "The window is empty; write it like \"Mon-Fri 08:30-17:30\", or use --no-window.")
+        raise refuse(INVALID_INPUT, 'The window is empty; write it like "Mon-Fri 08:30-17:30", or use --no-window.')
     days: list[list[tuple[int, int]]] = [[] for _ in DAYS]
     parts = []
     for part in raw.split(";"):
@@ -101,8 +112,11 @@ def parse_window(text: str) -> Window:
     merged = [_merge(d) for d in days]
     window = Window("; ".join(parts), merged)
     if window.open_minutes < MIN_OPEN_MINUTES:
-        raise refuse(INVALID_INPUT, f"The window {raw!r} is open {window.open_minutes} minutes a week; a window "
-                                      "must be open at least one hour a week.")
+        raise refuse(
+            INVALID_INPUT,
+            f"The window {raw!r} is open {window.open_minutes} minutes a week; a window "
+            "must be open at least one hour a week.",
+        )
     return window
 
 
@@ -136,6 +150,7 @@ def _at(day: date, minute: int, zone) -> datetime:
     key = (day, minute, zone.zone)
     if key not in _AT:
         from .timeparse import localize
+
         if len(_AT) > 100_000:
             _AT.clear()
         naive = datetime(day.year, day.month, day.day) + timedelta(minutes=minute)
@@ -155,7 +170,9 @@ def _openings(window: Window, day: date, zone) -> list:
     if found is None:
         if len(_OPENINGS) > 100_000:
             _OPENINGS.clear()
-        found = _OPENINGS[key] = [(_at(day, start, zone), _at(day, end, zone)) for start, end in window.days[day.weekday()]]
+        found = _OPENINGS[key] = [
+            (_at(day, start, zone), _at(day, end, zone)) for start, end in window.days[day.weekday()]
+        ]
     return found
 
 
@@ -214,8 +231,9 @@ def next_opening(window: Window, instant: datetime, zone, closed=None) -> dateti
     raise refuse(INVALID_INPUT, f"The window {window.text!r} has no opening in the next {SEARCH_DAYS} days.")
 
 
-def place(window: Window | None, instant: datetime, zone, closed=None, limit: datetime | None = None
-          ) -> tuple[datetime, str | None]:
+def place(
+    window: Window | None, instant: datetime, zone, closed=None, limit: datetime | None = None
+) -> tuple[datetime, str | None]:
     """W2: a moment the tool picked, moved to the window's next opening; returns (moment, reason) where reason
     is None (kept), 'window' or 'holiday'. With `limit` (F2's 28 days for a follow-up) it never goes later."""
     if window is None:

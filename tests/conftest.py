@@ -1,11 +1,13 @@
 """Every CLI test gets its own database through OUTREACH_DB and an 80-column terminal. Every fixture the tests share
 is registered here (none is imported by name); the helpers they share are in tests/support/helpers.py."""
+
 from __future__ import annotations
 
 import atexit
 import os
 import shutil
 import tempfile
+from datetime import UTC
 
 import pytest
 
@@ -30,23 +32,41 @@ def real_time(monkeypatch):
     """The real time of the commands a test runs in-process, chosen by the test: `real_time("2026-12-01T12:00")`.
     SystemClock reads `clock.wall_now`, the one place the wall clock is read, so a test never depends on today's
     date (the suite passes under faketime on any day)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     def set_to(text: str):
-        at = datetime.fromisoformat(text).replace(tzinfo=timezone.utc)
+        at = datetime.fromisoformat(text).replace(tzinfo=UTC)
         monkeypatch.setattr("outreach_cli.clock.wall_now", lambda: at)
         # on PostgreSQL the real time is the server's (P4); the test's choice stands for it
         monkeypatch.setattr("outreach_cli.clock.SystemClock.follow", lambda self, server_now: None)
         return at
+
     return set_to
 
 
 # P2: the same rule tests run on both engines. These modules' tests that use `cli` run twice, on SQLite and on
 # a database of a real throw-away PostgreSQL cluster (tests/support/postgres.py); the others run on SQLite only.
-BOTH_ENGINES = {"test_credits", "test_scheduling", "test_followups", "test_tick", "test_races", "test_concurrency",
-                "test_delivery_crash", "test_postgres", "test_grant_and_pool", "test_candidates", "test_responses",
-                "test_stats_by", "test_folders", "test_agenda", "test_templates", "test_delivery_tick",
-                "test_bulk", "test_transports", "test_reclassify"}
+BOTH_ENGINES = {
+    "test_credits",
+    "test_scheduling",
+    "test_followups",
+    "test_tick",
+    "test_races",
+    "test_concurrency",
+    "test_delivery_crash",
+    "test_postgres",
+    "test_grant_and_pool",
+    "test_candidates",
+    "test_responses",
+    "test_stats_by",
+    "test_folders",
+    "test_agenda",
+    "test_templates",
+    "test_delivery_tick",
+    "test_bulk",
+    "test_transports",
+    "test_reclassify",
+}
 
 
 def pytest_generate_tests(metafunc):
@@ -61,6 +81,7 @@ _CLUSTER = {}
 
 def pytest_report_header(config):
     from tests.support.postgres import BIN, why_unavailable
+
     reason = why_unavailable()
     return reason if reason else f"PostgreSQL tests: a throw-away cluster from {BIN}"
 
@@ -69,6 +90,7 @@ def pytest_report_header(config):
 def pg_cluster():
     """The session's PostgreSQL cluster (skipped, with the one-line reason, where it cannot run)."""
     from tests.support.postgres import Cluster, why_unavailable
+
     reason = why_unavailable()
     if reason:
         pytest.skip(reason)
@@ -103,8 +125,21 @@ def build_world(cli):
     """A recruiter seat in London on a simulated clock, three candidates in three situations:
     New York (north, DST), Sydney (south, DST), and one with no zone."""
     cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", START)
-    cli("candidates", "add", "grace", "--first-name", "Grace", "--last-name", "Hopper", "--company", "Navy",
-        "--title", "Admiral", "--tz", "America/New_York")
+    cli(
+        "candidates",
+        "add",
+        "grace",
+        "--first-name",
+        "Grace",
+        "--last-name",
+        "Hopper",
+        "--company",
+        "Navy",
+        "--title",
+        "Admiral",
+        "--tz",
+        "America/New_York",
+    )
     cli("candidates", "add", "alan", "--first-name", "Alan", "--last-name", "Turing", "--tz", "Australia/Sydney")
     cli("candidates", "add", "kat", "--first-name", "Katherine", "--last-name", "Johnson")
 
@@ -130,6 +165,7 @@ def _world_template(pg_cluster):
     """The PostgreSQL `world`, built once per session into a database that the tests' databases are made from
     (CREATE DATABASE ... TEMPLATE)."""
     from tests.support.postgres import database_of
+
     return database_of(_built_once(pg_cluster.fresh_uri()))
 
 
@@ -137,6 +173,7 @@ def copy_sqlite(source, target) -> None:
     """A copy of a SQLite database made with SQLite's backup API, private (0600) and in WAL mode as `init` leaves
     a database."""
     import sqlite3
+
     assert not os.path.exists(target), f"{target} exists already"
     os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o600))
     src, dst = sqlite3.connect(source), sqlite3.connect(target)
@@ -191,6 +228,7 @@ def smtp_server(tmp_path_factory, certificates):
         server = SmtpServer(tmp_path_factory.mktemp("smtp"), certificates, **options)
         started.append(server)
         return server
+
     yield start
     for server in started:
         server.stop()

@@ -1,30 +1,32 @@
 """Options every command shares, and the one boundary that turns refusals into exit 1."""
+
 from __future__ import annotations
 
 import json
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any
 
 import click
 import typer
 
 from ..errors import DATABASE_ERROR, INVALID_INPUT, OutreachError
 
-DB_HELP = ("The SQLite file or a postgresql:// URI (else $OUTREACH_DB, else "
-           "~/.local/share/outreach/outreach.db).")
+DB_HELP = "The SQLite file or a postgresql:// URI (else $OUTREACH_DB, else ~/.local/share/outreach/outreach.db)."
 JSON_HELP = "Print one JSON document on stdout (for scripts)."
 QUIET_HELP = "Print nothing on stdout on success; refusals and warnings still go to stderr."
 # text, not a Path: a postgresql:// URI must keep its "//" (db.target_of tells a URI from a file path)
-DbOption = Annotated[Optional[str], typer.Option("--db", help=DB_HELP, show_default=False)]
+DbOption = Annotated[str | None, typer.Option("--db", help=DB_HELP, show_default=False)]
 JsonOption = Annotated[bool, typer.Option("--json", help=JSON_HELP)]
-SeatOption = Annotated[Optional[str], typer.Option("--seat", help="Act for this seat (default: the seat init created).")]
+SeatOption = Annotated[str | None, typer.Option("--seat", help="Act for this seat (default: the seat init created).")]
 # init and `seats add` share these two
-Zone = Annotated[Optional[str], typer.Option("--tz", help="IANA time zone, e.g. Europe/Paris.")]
-Credits = Annotated[Optional[int], typer.Option("--credits", help="Credits to grant now (default: the plan's "
-                                                                  "monthly allotment).")]
+Zone = Annotated[str | None, typer.Option("--tz", help="IANA time zone, e.g. Europe/Paris.")]
+Credits = Annotated[
+    int | None, typer.Option("--credits", help="Credits to grant now (default: the plan's monthly allotment).")
+]
 
 # The options every command and group takes, before or after the subcommand (L9). A command function declares
 # `db` and `json` and passes them to run(); the CLI layer (share_options) gives every command and group the
@@ -54,24 +56,31 @@ def share_options(command: click.Command) -> None:
     for name, settings in SHARED.items():
         if name not in declared:
             settings = dict(settings)
-            command.params.append(click.Option(settings.pop("param_decls"), expose_value=False,
-                                               callback=_remember, **settings))
+            command.params.append(
+                click.Option(settings.pop("param_decls"), expose_value=False, callback=_remember, **settings)
+            )
 
 
-def given(path: str | Path | None = None, as_json: bool = False) -> tuple[str | Path | None, bool, bool, Optional[str]]:
+def given(path: str | Path | None = None, as_json: bool = False) -> tuple[str | Path | None, bool, bool, str | None]:
     """The shared options of this run, from anywhere on the command line: (db, json, quiet, conflict)."""
     ctx = click.get_current_context(silent=True)
     values = list(ctx.meta.get(_GIVEN, [])) if ctx is not None else []
     values += [("db", path)] if path is not None else []
     values += [("json", True)] if as_json else []
     from ..db import target_of
+
     dbs = [target_of(str(v)) for k, v in values if k == "db"]
     conflict = None
     if len({p if isinstance(p, str) else os.path.abspath(p) for p in dbs}) > 1:
-        conflict = "--db was given twice with different files (" + ", ".join(dict.fromkeys(map(str, dbs))) + \
-                   "); give one."
-    return (dbs[-1] if dbs else None, any(k == "json" for k, _ in values), any(k == "quiet" for k, _ in values),
-            conflict)
+        conflict = (
+            "--db was given twice with different files (" + ", ".join(dict.fromkeys(map(str, dbs))) + "); give one."
+        )
+    return (
+        dbs[-1] if dbs else None,
+        any(k == "json" for k, _ in values),
+        any(k == "quiet" for k, _ in values),
+        conflict,
+    )
 
 
 def quiet_or_json(as_json: bool = False) -> bool:
@@ -82,6 +91,7 @@ def quiet_or_json(as_json: bool = False) -> bool:
 
 def db_path(path: str | Path | None) -> str | Path:
     from ..db import default_path
+
     return path if path is not None else default_path()
 
 
@@ -89,14 +99,22 @@ class OutputFailed(Exception):
     """Writing the result failed (stdout closed or full) after the work was committed."""
 
 
-def run(path: str | Path | None, as_json: bool, action: Callable, show: Callable | None = None, *,
-        opened: bool = True, failed: Callable | None = None) -> None:
+def run(
+    path: str | Path | None,
+    as_json: bool,
+    action: Callable,
+    show: Callable | None = None,
+    *,
+    opened: bool = True,
+    failed: Callable | None = None,
+) -> None:
     """Open the database, build the command's clock, run one service (`action(db, clock)`), print the result;
     refusals exit 1. With `opened=False` (init) the action gets the path and the system clock instead. The
     shared options may also have been given before the subcommand or on its group (L9); they are merged here."""
     path, as_json, quiet, conflict = given(path, as_json)
     _prepare_output()
     from ..clock import SystemClock
+
     real = SystemClock()  # the one real clock of this command: services get it through their clock (clock.real)
     try:
         if conflict:
@@ -104,6 +122,7 @@ def run(path: str | Path | None, as_json: bool, action: Callable, show: Callable
         _check_text_input(path)
         if opened:
             from ..db import open_existing
+
             db = open_existing(db_path(path))
             real.follow(db.server_now())  # P4: on PostgreSQL the real time is the server's
             try:
@@ -120,6 +139,7 @@ def run(path: str | Path | None, as_json: bool, action: Callable, show: Callable
         fail(exc.code, exc.message, as_json, getattr(exc, "problems", None))
     except sqlite3.Error as exc:
         from ..db import database_error
+
         error = database_error(exc)
         fail(error.code, error.message, as_json)
     except OSError as exc:
@@ -128,6 +148,7 @@ def run(path: str | Path | None, as_json: bool, action: Callable, show: Callable
         if not type(exc).__module__.startswith("psycopg"):  # PostgreSQL's errors, without importing psycopg
             raise
         from ..db import database_error
+
         error = database_error(exc)
         fail(error.code, error.message, as_json)
     if failed is not None and failed(result):
@@ -139,13 +160,19 @@ def _check_text_input(path: str | Path | None) -> None:
     a file name or OUTREACH_DB are refused with one sentence, never a traceback. (A PostgreSQL URI is the
     PostgreSQL engine's: db.py, P1.)"""
     import sys
-    for where, text in (("an argument", " ".join(sys.argv[1:])), ("$OUTREACH_DB", os.environ.get("OUTREACH_DB", "")),
-                        ("--db", str(path) if path is not None else "")):
+
+    for where, text in (
+        ("an argument", " ".join(sys.argv[1:])),
+        ("$OUTREACH_DB", os.environ.get("OUTREACH_DB", "")),
+        ("--db", str(path) if path is not None else ""),
+    ):
         try:
             text.encode("utf-8")
         except UnicodeEncodeError:
-            raise OutreachError(f"{where[0].upper() + where[1:]} holds bytes that are not valid UTF-8; give it as "
-                                "UTF-8 text.", INVALID_INPUT) from None
+            raise OutreachError(
+                f"{where[0].upper() + where[1:]} holds bytes that are not valid UTF-8; give it as UTF-8 text.",
+                INVALID_INPUT,
+            ) from None
 
 
 def clock_of(db, real):
@@ -153,6 +180,7 @@ def clock_of(db, real):
     is damaged (L10), a clock that refuses when asked, so a command that never needs the time still runs and
     `doctor` reports the damage."""
     from ..services.common import clock_or_damaged
+
     return clock_or_damaged(db, real)
 
 
@@ -162,6 +190,7 @@ def _emit_committed(result, as_json: bool, show: Callable | None, quiet: bool, f
     try:
         if quiet and show is not None and failed is not None and failed(result):
             from contextlib import redirect_stdout
+
             with redirect_stdout(sys.stderr):
                 emit(result, False, show)
             return
@@ -182,8 +211,10 @@ def _output_failed(exc: BaseException | None) -> None:
     except (OSError, ValueError):  # stdout is no file (tests capture it)
         pass
     if not isinstance(exc, BrokenPipeError):
-        print(f"The work was done, but its output could not be written ({getattr(exc, 'strerror', None) or exc}).",
-              file=sys.stderr)
+        print(
+            f"The work was done, but its output could not be written ({getattr(exc, 'strerror', None) or exc}).",
+            file=sys.stderr,
+        )
     raise typer.Exit(0)
 
 
@@ -199,6 +230,7 @@ def _prepare_output() -> None:
 
 def _stdout_is_unicode(out=None) -> bool:
     import codecs
+
     encoding = getattr(out or sys.stdout, "encoding", None) or "utf-8"
     try:
         return codecs.lookup(encoding).name.startswith("utf")
@@ -228,7 +260,8 @@ def emit(result, as_json: bool, show: Callable | None, quiet: bool = False) -> N
 
 def _drain(result) -> None:
     from ..shapes import Stream
-    for value in (result.values() if isinstance(result, dict) else ()):
+
+    for value in result.values() if isinstance(result, dict) else ():
         if isinstance(value, Stream):
             for _ in value:
                 pass
@@ -237,6 +270,7 @@ def _drain(result) -> None:
 def write_json(result, out) -> None:
     """One JSON document; a `Stream` value is written item by item, never held whole in memory."""
     from ..shapes import Stream
+
     indent = 2 if out.isatty() else None
     # Shapes are plain trees of dicts and lists, never cyclic: no cycle check (one dict operation less per
     # container, 20,000 of them in a bulk schedule). Non-ASCII text is written as is unless stdout cannot

@@ -1,7 +1,9 @@
 """The clock's year for the renderer, so message times show a year only when it is not the current one."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class ShownYear:

@@ -7,6 +7,7 @@ becomes a transaction that first takes the database's write lock (an advisory lo
 then writes balances, so they queue as on SQLite and no balance is updated from a stale read, P3),
 `PRAGMA data_version` becomes the server's transaction horizon, and SQLSTATEs become the same refusals as
 SQLite's result codes. psycopg is imported here only, and this module only for a URI."""
+
 from __future__ import annotations
 
 import os
@@ -42,11 +43,16 @@ def check_uri(uri: str) -> None:
         parts = urlsplit(uri)
         query = dict(parse_qsl(parts.query))
     except ValueError:
-        raise refuse(INVALID_INPUT, "The PostgreSQL connection URI could not be read; write it as "
-                                      "postgresql://USER@HOST:PORT/DATABASE.") from None
+        raise refuse(
+            INVALID_INPUT,
+            "The PostgreSQL connection URI could not be read; write it as postgresql://USER@HOST:PORT/DATABASE.",
+        ) from None
     if parts.password is not None or "password" in query:
-        raise refuse(INVALID_INPUT, "The connection URI holds a password; remove it and put it in ~/.pgpass "
-                                      "(or the file $PGPASSFILE names), where libpq finds it.")
+        raise refuse(
+            INVALID_INPUT,
+            "The connection URI holds a password; remove it and put it in ~/.pgpass "
+            "(or the file $PGPASSFILE names), where libpq finds it.",
+        )
 
 
 def shown(uri: str) -> str:
@@ -74,7 +80,7 @@ def translate(sql: str) -> tuple[str, str | None]:
     insert = _INSERT.match(text)
     if insert:
         if insert.group(1):
-            text = text[:insert.start(1)] + text[insert.end(1):]
+            text = text[: insert.start(1)] + text[insert.end(1) :]
             if " RETURNING " in text.upper():
                 at = text.upper().index(" RETURNING ")
                 text = text[:at] + " ON CONFLICT DO NOTHING" + text[at:]
@@ -97,6 +103,7 @@ def _row_class(names: tuple):
 
         class Row(tuple):
             """A row by position and by column name, like sqlite3.Row (and `dict(row)` works)."""
+
             __slots__ = ()
 
             def __getitem__(self, key):
@@ -194,8 +201,10 @@ class Connection:
     def has_id(self, table: str) -> bool:
         if self._id_tables is None:
             with self.raw.cursor() as cur:
-                cur.execute("SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
-                            "AND table_schema = current_schema()")
+                cur.execute(
+                    "SELECT table_name FROM information_schema.columns WHERE column_name = 'id' "
+                    "AND table_schema = current_schema()"
+                )
                 self._id_tables = {r[0] for r in cur.fetchall()}
         return table in self._id_tables
 
@@ -237,7 +246,8 @@ class Database:
             row = self.conn.raw.execute(
                 "SELECT current_user, outreach_is_owner(), outreach_is_admin(), "
                 "(SELECT admin_role FROM contract WHERE id = 1), "
-                "ARRAY(SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER'))").fetchone()
+                "ARRAY(SELECT rolname FROM pg_roles WHERE pg_has_role(current_user, oid, 'MEMBER'))"
+            ).fetchone()
             self._roles = Roles(row[0], row[1], row[2], row[3], frozenset(row[4]))
         return self._roles
 
@@ -252,8 +262,11 @@ class Database:
         security and the guard triggers decide which rows and columns. The admin may pass it on (seats set
         --role run by the admin)."""
         if not self.role_exists(role):
-            raise refuse(INVALID_INPUT, f"There is no database role {role!r}; create it first (CREATE ROLE "
-                                          f"{quote_ident(role)} LOGIN) and give it a password in ~/.pgpass.")
+            raise refuse(
+                INVALID_INPUT,
+                f"There is no database role {role!r}; create it first (CREATE ROLE "
+                f"{quote_ident(role)} LOGIN) and give it a password in ~/.pgpass.",
+            )
         who = quote_ident(role) + (" WITH GRANT OPTION" if admin else "")
         raw = self.conn.raw
         for table in sorted(_tables(raw)):
@@ -355,6 +368,7 @@ class Database:
 class Roles:
     """P6: the connected role (`current_user`), whether it owns outreach's tables or is the contract's admin, the
     admin's name, and the roles it is a member of (its own included)."""
+
     __slots__ = ("user", "owner", "admin", "admin_role", "member_of")
 
     def __init__(self, user, owner, admin, admin_role, member_of):
@@ -378,6 +392,7 @@ def _numeric_as_int(raw) -> None:
         def load(self, data):
             value = Decimal(bytes(data).decode())
             return int(value) if value == value.to_integral_value() else float(value)
+
     raw.adapters.register_loader("numeric", WholeNumeric)
 
 
@@ -386,15 +401,19 @@ def connect(uri: str):
     try:
         import psycopg
     except ImportError:
-        raise refuse(DATABASE_ERROR, "PostgreSQL support is not installed; install outreach[postgres] "
-                                       "(pip install 'outreach[postgres]') to use a postgresql:// URI.") from None
+        raise refuse(
+            DATABASE_ERROR,
+            "PostgreSQL support is not installed; install outreach[postgres] "
+            "(pip install 'outreach[postgres]') to use a postgresql:// URI.",
+        ) from None
     try:
         busy_ms = int(os.environ.get("OUTREACH_BUSY_TIMEOUT_MS", 10000))
     except ValueError:
         busy_ms = 10000
     try:
-        raw = psycopg.connect(uri, autocommit=True, options=f"-c lock_timeout={busy_ms} -c TimeZone=UTC",
-                              application_name="outreach")
+        raw = psycopg.connect(
+            uri, autocommit=True, options=f"-c lock_timeout={busy_ms} -c TimeZone=UTC", application_name="outreach"
+        )
     except psycopg.Error as exc:
         raise _cannot_connect(uri, exc) from None
     _numeric_as_int(raw)
@@ -429,8 +448,9 @@ def open_existing(uri: str, migrate) -> Database:
         raw.close()
         if not names:
             raise refuse(NOT_INITIALIZED, f"There is no outreach database at {uri}; run `outreach init` first.")
-        raise refuse(DATABASE_ERROR, f"{uri} is not an outreach database (it has other tables); "
-                                       "give --db the right database.")
+        raise refuse(
+            DATABASE_ERROR, f"{uri} is not an outreach database (it has other tables); give --db the right database."
+        )
     db = Database(raw, uri)
     migrate(db)
     return db
@@ -445,11 +465,14 @@ def creating(uri: str, migrate):
     try:
         names = _tables(raw)
         if MIGRATIONS_TABLE in names:
-            raise refuse(ALREADY_INITIALIZED, f"{uri} already holds an outreach database; use it, or give "
-                                                 "--db an empty database.")
+            raise refuse(
+                ALREADY_INITIALIZED,
+                f"{uri} already holds an outreach database; use it, or give --db an empty database.",
+            )
         if names:
-            raise refuse(DATABASE_ERROR, f"{uri} is not empty and was not made by outreach; give --db an "
-                                           "empty database.")
+            raise refuse(
+                DATABASE_ERROR, f"{uri} is not empty and was not made by outreach; give --db an empty database."
+            )
         with db.transaction():
             db.execute(f"CREATE TABLE {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_utc TEXT NOT NULL)")
             migrate(db)
@@ -460,10 +483,12 @@ def creating(uri: str, migrate):
 
 def run_migration(db: Database, name: str) -> None:
     from .postgres_schema import MIGRATIONS
+
     sql = MIGRATIONS.get(name)
     if sql is None:
-        raise refuse(DATABASE_ERROR, f"Migration {name} has no PostgreSQL form in this outreach; it cannot "
-                                       f"upgrade {db.path}.")
+        raise refuse(
+            DATABASE_ERROR, f"Migration {name} has no PostgreSQL form in this outreach; it cannot upgrade {db.path}."
+        )
     db.conn.raw.execute(sql)
     db.conn._id_tables = None
 
@@ -494,13 +519,13 @@ def database_error(exc) -> OutreachError:
         code, sentence = known
         if code == PERMISSION_DENIED:
             detail = (getattr(getattr(exc, "diag", None), "message_primary", None) or str(exc)).strip()
-            return OutreachError(f"Your database role may not do that ({detail}); ask the contract's admin.",
-                                 code)
+            return OutreachError(f"Your database role may not do that ({detail}); ask the contract's admin.", code)
         return OutreachError(sentence, code)
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     if state.startswith("23"):
-        return OutreachError(f"outreach refused a change that would break a database rule ({first}); please "
-                             "report it.", DATABASE_ERROR)
+        return OutreachError(
+            f"outreach refused a change that would break a database rule ({first}); please report it.", DATABASE_ERROR
+        )
     if state.startswith("08") or not state:
         return OutreachError(f"The connection to the PostgreSQL server failed ({first}).", DATABASE_ERROR)
     return OutreachError(f"The database could not be used (SQLSTATE {state}: {first}).", DATABASE_ERROR)

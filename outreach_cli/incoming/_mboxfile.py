@@ -1,4 +1,5 @@
 """mailbox.mbox, opened read-only and indexed from a byte offset (for mbox.MboxSource)."""
+
 from __future__ import annotations
 
 import mailbox
@@ -9,7 +10,7 @@ class ReadOnlyMbox(mailbox.mbox):
 
     def __init__(self, path: str, start: int = 0):
         mailbox.Mailbox.__init__(self, path, None, False)
-        self._file = open(self._path, "rb")
+        self._file = open(self._path, "rb")  # noqa: SIM115 - held open as mailbox.mbox holds its file; closed by close()
         self._toc = None
         self._next_key = 0
         self._pending = self._pending_sync = self._locked = False
@@ -35,7 +36,7 @@ class ReadOnlyMbox(mailbox.mbox):
                 break
             else:
                 last_was_empty = line == mailbox.linesep
-        self._toc = dict(enumerate(zip(starts, stops)))
+        self._toc = dict(enumerate(zip(starts, stops, strict=True)))
         self._next_key = len(self._toc)
         self._file_length = self._file.tell()
 

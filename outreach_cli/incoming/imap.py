@@ -1,13 +1,14 @@
 """IMAP source: the folder is opened read-only (EXAMINE) and fetched with BODY.PEEK[], so no flag
 changes. The cursor is "UIDVALIDITY:LAST_UID"; when the server's UIDVALIDITY differs, the folder
 is read again from UID 1 (safe: incoming mail is recorded once per Message-ID)."""
+
 from __future__ import annotations
 
 import imaplib
 import re
 import socket
 import ssl
-from typing import Container, Iterator
+from collections.abc import Container, Iterator
 
 from ..errors import INVALID_INPUT, TRANSPORT_ERROR, OutreachError
 from ..network import is_loopback
@@ -23,11 +24,13 @@ def transport_error(sentence: str) -> OutreachError:
     return OutreachError(sentence, TRANSPORT_ERROR)
 
 
-def resolve_password(password_env: str | None = None, password_command: str | None = None,
-                     timeout: float = 60, what: str | None = None) -> str:
+def resolve_password(
+    password_env: str | None = None, password_command: str | None = None, timeout: float = 60, what: str | None = None
+) -> str:
     """The password by reference (D2, through passwords.password, the one owner), as a transport_error when it
     cannot be had; "" when the mailbox has none. `what` names the login it was for, for the sentence."""
     from ..passwords import SecretError, password
+
     try:
         return password(password_env, password_command, timeout) or ""
     except SecretError as exc:
@@ -37,14 +40,27 @@ def resolve_password(password_env: str | None = None, password_command: str | No
 class ImapSource:
     kind = "imap"
 
-    def __init__(self, host: str, user: str, port: int | None = None, security: str = "ssl",
-                 folder: str = "INBOX", password_env: str | None = None, password_command: str | None = None,
-                 ca_file: str | None = None, timeout: float = 60, auth: str = "password"):
+    def __init__(
+        self,
+        host: str,
+        user: str,
+        port: int | None = None,
+        security: str = "ssl",
+        folder: str = "INBOX",
+        password_env: str | None = None,
+        password_command: str | None = None,
+        ca_file: str | None = None,
+        timeout: float = 60,
+        auth: str = "password",
+    ):
         if security not in SECURITIES:
             raise OutreachError(f"Unknown IMAP security {security!r}; use ssl, starttls or none.", INVALID_INPUT)
         if security == "none" and not is_loopback(host):
-            raise OutreachError(f"IMAP without TLS is allowed only to this machine (loopback), not to {host}; "
-                                "use --security ssl or starttls.", INVALID_INPUT)
+            raise OutreachError(
+                f"IMAP without TLS is allowed only to this machine (loopback), not to {host}; "
+                "use --security ssl or starttls.",
+                INVALID_INPUT,
+            )
         self.host, self.user, self.security, self.folder = host, user, security, folder
         self.port = int(port or DEFAULT_PORTS[security])
         self.password_env, self.password_command = password_env, password_command
@@ -71,37 +87,48 @@ class ImapSource:
             last = int(old_last) if old_validity == validity and old_last.isdigit() else 0
             uids = [uid for uid in self._uids_after(conn, last) if uid > last]
             for start in range(0, len(uids), _CHUNK):
-                for uid, raw in self._fetch(conn, uids[start:start + _CHUNK]):
+                for uid, raw in self._fetch(conn, uids[start : start + _CHUNK]):
                     key = f"{validity}/{uid}"
                     if key not in known:
                         yield Fetched(key, raw)
             batch.cursor = f"{validity}:{max(uids, default=last)}"
         except (OSError, imaplib.IMAP4.abort) as error:
-            raise transport_error(f"The connection to the IMAP server {self.host}:{self.port} broke: {_why(error)}.") from None
+            raise transport_error(
+                f"The connection to the IMAP server {self.host}:{self.port} broke: {_why(error)}."
+            ) from None
         except imaplib.IMAP4.error as error:  # a BAD answer
-            raise transport_error(f"The IMAP server {self.host}:{self.port} refused a command: {_why(error)}.") from None
+            raise transport_error(
+                f"The IMAP server {self.host}:{self.port} refused a command: {_why(error)}."
+            ) from None
         finally:
             _logout(conn)
 
     def message_ids(self) -> list[str | None]:
         """M5: the Message-ID of every mail in the folder, read-only (EXAMINE, BODY.PEEK of one header field)."""
         from .sent import message_id_of
+
         conn = self._open()
         try:
             self._examine(conn)
             uids = self._uids_after(conn, 0)
             out: list[str | None] = []
             for start in range(0, len(uids), _CHUNK * 10):
-                chunk = ",".join(map(str, uids[start:start + _CHUNK * 10]))
+                chunk = ",".join(map(str, uids[start : start + _CHUNK * 10]))
                 typ, data = conn.uid("FETCH", chunk, "(UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])")
                 if typ != "OK":
-                    raise transport_error(f"The IMAP server {self.host}:{self.port} refused to fetch from {self.folder}.")
+                    raise transport_error(
+                        f"The IMAP server {self.host}:{self.port} refused to fetch from {self.folder}."
+                    )
                 out += [message_id_of(item[1] + b"\r\n") for item in data if isinstance(item, tuple) and len(item) == 2]
             return out
         except (OSError, imaplib.IMAP4.abort) as error:
-            raise transport_error(f"The connection to the IMAP server {self.host}:{self.port} broke: {_why(error)}.") from None
+            raise transport_error(
+                f"The connection to the IMAP server {self.host}:{self.port} broke: {_why(error)}."
+            ) from None
         except imaplib.IMAP4.error as error:
-            raise transport_error(f"The IMAP server {self.host}:{self.port} refused a command: {_why(error)}.") from None
+            raise transport_error(
+                f"The IMAP server {self.host}:{self.port} refused a command: {_why(error)}."
+            ) from None
         finally:
             _logout(conn)
 
@@ -110,9 +137,12 @@ class ImapSource:
     def _open(self) -> imaplib.IMAP4:
         where = f"{self.host}:{self.port}"
         # M4: an access token is had at each connection, like a password, and never kept.
-        password = resolve_password(self.password_env, self.password_command, self.timeout,
-                                    f"No access token to log in to the IMAP server {where} as {self.user}"
-                                    if self.auth == "xoauth2" else None)
+        password = resolve_password(
+            self.password_env,
+            self.password_command,
+            self.timeout,
+            f"No access token to log in to the IMAP server {where} as {self.user}" if self.auth == "xoauth2" else None,
+        )
         try:
             if self.security == "ssl":
                 conn = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=self._context(), timeout=self.timeout)
@@ -121,17 +151,21 @@ class ImapSource:
                 if self.security == "starttls":
                     if "STARTTLS" not in conn.capabilities:
                         _logout(conn)
-                        raise transport_error(f"The IMAP server {where} does not offer STARTTLS; "
-                                              "use --security ssl, or none on this machine only.")
+                        raise transport_error(
+                            f"The IMAP server {where} does not offer STARTTLS; "
+                            "use --security ssl, or none on this machine only."
+                        )
                     conn.starttls(ssl_context=self._context())
         except ConnectionRefusedError:
             raise transport_error(f"Could not connect to the IMAP server {where}: connection refused.") from None
         except ssl.SSLCertVerificationError as error:
-            raise transport_error(f"The certificate of the IMAP server {where} could not be verified: "
-                                  f"{error.verify_message or error.reason}.") from None
+            raise transport_error(
+                f"The certificate of the IMAP server {where} could not be verified: "
+                f"{error.verify_message or error.reason}."
+            ) from None
         except ssl.SSLError as error:
             raise transport_error(f"TLS with the IMAP server {where} failed: {error.reason or error}.") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise transport_error(f"The IMAP server {where} did not answer within {self.timeout:g} seconds.") from None
         except socket.gaierror:
             raise transport_error(f"The IMAP server's host name {self.host} could not be found.") from None
@@ -146,30 +180,41 @@ class ImapSource:
             _logout(conn)
             raise transport_error(f"The IMAP server {where} refused the login for user {self.user}.") from None
         except (OSError, imaplib.IMAP4.abort) as error:
-            raise transport_error(f"The connection to the IMAP server {where} broke during login: {_why(error)}.") from None
+            raise transport_error(
+                f"The connection to the IMAP server {where} broke during login: {_why(error)}."
+            ) from None
         return conn
 
     def _authenticate_xoauth2(self, conn, token: str) -> None:
         """AUTHENTICATE XOAUTH2 (M4): the client response at the server's first `+`; should the server answer with
         a second `+` carrying its error details (Gmail, Outlook and Dovecot do), an empty line, then its NO."""
         from ..passwords import xoauth2_response
+
         where = f"{self.host}:{self.port}"
         response = xoauth2_response(self.user, token).encode("utf-8")
         answers = iter([response])
         try:
             conn.authenticate("XOAUTH2", lambda _challenge: next(answers, b""))
         except imaplib.IMAP4.abort as error:
-            raise transport_error(f"The connection to the IMAP server {where} broke during login: {_why(error)}.") from None
+            raise transport_error(
+                f"The connection to the IMAP server {where} broke during login: {_why(error)}."
+            ) from None
         except imaplib.IMAP4.error as error:
             _logout(conn)
             if "AUTH=XOAUTH2" not in conn.capabilities:
-                raise transport_error(f"The IMAP server {where} does not offer XOAUTH2 login; use --auth password, "
-                                      "or check the host and port.") from None
-            raise transport_error(f"The IMAP server {where} refused the XOAUTH2 login for user {self.user} "
-                                  f"({_why(error)}); the access token may have expired or be for another account: "
-                                  "check what --password-command prints.") from None
+                raise transport_error(
+                    f"The IMAP server {where} does not offer XOAUTH2 login; use --auth password, "
+                    "or check the host and port."
+                ) from None
+            raise transport_error(
+                f"The IMAP server {where} refused the XOAUTH2 login for user {self.user} "
+                f"({_why(error)}); the access token may have expired or be for another account: "
+                "check what --password-command prints."
+            ) from None
         except OSError as error:
-            raise transport_error(f"The connection to the IMAP server {where} broke during login: {_why(error)}.") from None
+            raise transport_error(
+                f"The connection to the IMAP server {where} broke during login: {_why(error)}."
+            ) from None
 
     def _context(self) -> ssl.SSLContext:
         try:

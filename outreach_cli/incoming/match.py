@@ -1,9 +1,11 @@
 """I4: which thread an incoming mail belongs to. A pure function: the lookups are handed in."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Callable, Container, Sequence
 import re
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from .classify import Classification
 from .parse import IncomingMail
@@ -11,17 +13,21 @@ from .parse import IncomingMail
 
 @dataclass(frozen=True)
 class Match:
-    kind: str                 # the I7 kind: the classification's kind when matched, else "unmatched" or "ignored"
-    matched_by: str | None    # "in_reply_to", "references", "bounce", "sender", or None
-    message: Any = None       # what by_message_id returned (one of our sent messages), when matched by id
-    thread: Any = None        # the one open thread of the sender, when matched by sender
+    kind: str  # the I7 kind: the classification's kind when matched, else "unmatched" or "ignored"
+    matched_by: str | None  # "in_reply_to", "references", "bounce", "sender", or None
+    message: Any = None  # what by_message_id returned (one of our sent messages), when matched by id
+    thread: Any = None  # the one open thread of the sender, when matched by sender
 
 
-def match(mail: IncomingMail, classification: Classification,
-          by_message_id: Callable[[Sequence[str]], Any],
-          open_threads_for_sender: Callable[[str], Sequence[Sequence[Any]]], *,
-          ours_from: Container[str] = frozenset(),
-          threads_by_subject: Callable[[str, str | None], Sequence[Any]] | None = None) -> Match:
+def match(
+    mail: IncomingMail,
+    classification: Classification,
+    by_message_id: Callable[[Sequence[str]], Any],
+    open_threads_for_sender: Callable[[str], Sequence[Sequence[Any]]],
+    *,
+    ours_from: Container[str] = frozenset(),
+    threads_by_subject: Callable[[str, str | None], Sequence[Any]] | None = None,
+) -> Match:
     """Match one mail to our messages, in the order of SPEC I4.
 
     `by_message_id(ids)` gets a list of `<...>` ids (most likely first) and returns the first of our
@@ -37,7 +43,8 @@ def match(mail: IncomingMail, classification: Classification,
     A delivery report whose returned message is not ours is ignored: it names no candidate.
     """
     if (mail.from_address and mail.from_address in ours_from) or (
-            not mail.message_id_is_hash and by_message_id([mail.message_id]) is not None):
+        not mail.message_id_is_hash and by_message_id([mail.message_id]) is not None
+    ):
         return Match("ignored", None)  # I8: our own mail read back (an outbox on the same Maildir, a note we sent)
     lookups = [("in_reply_to", list(mail.in_reply_to)), ("references", list(reversed(mail.references)))]
     if classification.kind == "bounce":

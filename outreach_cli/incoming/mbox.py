@@ -4,6 +4,7 @@ The cursor remembers where the last fetch stopped (the file's size and mtime, an
 bytes just before that offset). An unchanged file is not opened; a file that only grew is read
 from that offset; a file that was rewritten (a client deleted mail) is read again from the start.
 """
+
 from __future__ import annotations
 
 import errno
@@ -12,7 +13,7 @@ import hashlib
 import json
 import os
 import time
-from typing import Container, Iterator
+from collections.abc import Container, Iterator
 
 from ..errors import TRANSPORT_ERROR, OutreachError
 from .source import Batch, Fetched
@@ -33,11 +34,13 @@ class MboxSource:
         try:
             stat = os.stat(self.path)
         except FileNotFoundError:  # I2: a mailbox that is missing is one that cannot be read, never empty
-            raise OutreachError(f"The mbox file {self.path} does not exist (moved, renamed or not mounted).",
-                                TRANSPORT_ERROR) from None
+            raise OutreachError(
+                f"The mbox file {self.path} does not exist (moved, renamed or not mounted).", TRANSPORT_ERROR
+            ) from None
         except OSError as error:
-            raise OutreachError(f"The mbox file {self.path} could not be read: {error.strerror}.",
-                                TRANSPORT_ERROR) from None
+            raise OutreachError(
+                f"The mbox file {self.path} could not be read: {error.strerror}.", TRANSPORT_ERROR
+            ) from None
         state = _load(cursor)
         if state.get("size") == stat.st_size and state.get("mtime") == stat.st_mtime_ns:
             return
@@ -48,6 +51,7 @@ class MboxSource:
                 if not (0 < start <= stat.st_size and _tail(handle, start) == state.get("tail")):
                     start = 0
                 from ._mboxfile import ReadOnlyMbox  # imported only when there is something to read
+
                 box = ReadOnlyMbox(self.path, start)
                 try:
                     for key, first in box.starts():
@@ -62,10 +66,12 @@ class MboxSource:
                     box.close()
                 tail = _tail(handle, end)
         except OSError as error:
-            raise OutreachError(f"The mbox file {self.path} could not be read: {error.strerror or error}.",
-                                TRANSPORT_ERROR) from None
-        batch.cursor = json.dumps({"offset": end, "tail": tail, "size": stat.st_size,
-                                   "mtime": stat.st_mtime_ns}, sort_keys=True)
+            raise OutreachError(
+                f"The mbox file {self.path} could not be read: {error.strerror or error}.", TRANSPORT_ERROR
+            ) from None
+        batch.cursor = json.dumps(
+            {"offset": end, "tail": tail, "size": stat.st_size, "mtime": stat.st_mtime_ns}, sort_keys=True
+        )
 
 
 def _share_lock(handle, path: str) -> None:
@@ -78,8 +84,9 @@ def _share_lock(handle, path: str) -> None:
             if error.errno not in (errno.EACCES, errno.EAGAIN):
                 return  # a file system without locks: read anyway
             time.sleep(0.1)
-    raise OutreachError(f"The mbox file {path} is locked by another program; it will be read next time.",
-                        TRANSPORT_ERROR)
+    raise OutreachError(
+        f"The mbox file {path} is locked by another program; it will be read next time.", TRANSPORT_ERROR
+    )
 
 
 def _tail(handle, offset: int) -> str:

@@ -1,5 +1,6 @@
 """M5: the Message-IDs of a Sent folder, read-only: a Maildir's files (only their headers are read) or an IMAP
 folder (EXAMINE and BODY.PEEK of the Message-ID field: no flag changes)."""
+
 from __future__ import annotations
 
 import re

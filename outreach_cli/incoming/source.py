@@ -11,11 +11,13 @@ string (None for "from the start"); starting again from None is always safe, sin
 is recorded once per Message-ID (I3). Reading an IMAP batch talks to the network, so it must not
 run inside a database write transaction.
 """
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
-from typing import Callable, Container, Iterator, Protocol
+from typing import Protocol
 
 SOURCES = {  # mailbox kind (SPEC I1) -> "module:class", imported only when used
     "maildir": "outreach_cli.incoming.maildir:MaildirSource",
@@ -26,7 +28,7 @@ SOURCES = {  # mailbox kind (SPEC I1) -> "module:class", imported only when used
 
 @dataclass(frozen=True)
 class Fetched:
-    key: str    # the message's name in its source: a Maildir file's unique name, an mbox offset, "UIDVALIDITY/UID"
+    key: str  # the message's name in its source: a Maildir file's unique name, an mbox offset, "UIDVALIDITY/UID"
     raw: bytes  # the message as stored (mbox: without its "From " line)
 
 
@@ -34,7 +36,7 @@ class Batch:
     """What one fetch found. Iterate it once; `cursor` is the new cursor after it was read to the end
     (until then it is the cursor the fetch started from)."""
 
-    def __init__(self, start_cursor: str | None, produce: Callable[["Batch"], Iterator[Fetched]]):
+    def __init__(self, start_cursor: str | None, produce: Callable[[Batch], Iterator[Fetched]]):
         self.cursor = start_cursor
         self._produce = produce
 

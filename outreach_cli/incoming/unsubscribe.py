@@ -9,33 +9,64 @@ The text is the first `text/plain` part; a mail with only HTML is read from its 
 (`<blockquote>`, Gmail's `gmail_quote`) and tags dropped. Quoted lines (`>`) and the attribution line before
 them ("On ... wrote:") are skipped. The body is parsed only for mail that matched a thread as a reply.
 """
+
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import replace
 
-PHRASES = frozenset({
-    # English (SPEC M3) and the polite forms people write
-    "unsubscribe", "unsubscribe me", "please unsubscribe", "please unsubscribe me", "remove me", "please remove me",
-    "stop", "opt out", "optout", "opt-out",
-    # German
-    "abmelden", "abbestellen", "austragen", "bitte abmelden", "bitte austragen",
-    # French
-    "désabonner", "désinscrire", "me désabonner", "me désinscrire", "désabonnement", "désinscription",
-    # Spanish
-    "baja", "darme de baja", "dar de baja", "cancelar suscripción",
-    # Italian
-    "cancellami", "disiscrivimi", "annulla iscrizione",
-    # Portuguese
-    "descadastrar", "descadastre-me", "cancelar inscrição",
-    # Dutch
-    "afmelden", "uitschrijven",
-})
+PHRASES = frozenset(
+    {
+        # English (SPEC M3) and the polite forms people write
+        "unsubscribe",
+        "unsubscribe me",
+        "please unsubscribe",
+        "please unsubscribe me",
+        "remove me",
+        "please remove me",
+        "stop",
+        "opt out",
+        "optout",
+        "opt-out",
+        # German
+        "abmelden",
+        "abbestellen",
+        "austragen",
+        "bitte abmelden",
+        "bitte austragen",
+        # French
+        "désabonner",
+        "désinscrire",
+        "me désabonner",
+        "me désinscrire",
+        "désabonnement",
+        "désinscription",
+        # Spanish
+        "baja",
+        "darme de baja",
+        "dar de baja",
+        "cancelar suscripción",
+        # Italian
+        "cancellami",
+        "disiscrivimi",
+        "annulla iscrizione",
+        # Portuguese
+        "descadastrar",
+        "descadastre-me",
+        "cancelar inscrição",
+        # Dutch
+        "afmelden",
+        "uitschrijven",
+    }
+)
 _PREFIX = re.compile(r"^\s*(?:(?:re|aw|sv|vs|antw|wg|fwd?|tr|rif|r)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE)
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
-_ATTRIBUTION = re.compile(r"^(?:on |le |am |el |il |em |op ).*(?:wrote|écrit|schrieb|escribió|scritto|escreveu|"
-                          r"geschreven)\s*:?\s*$", re.IGNORECASE)
+_ATTRIBUTION = re.compile(
+    r"^(?:on |le |am |el |il |em |op ).*(?:wrote|écrit|schrieb|escribió|scritto|escreveu|"
+    r"geschreven)\s*:?\s*$",
+    re.IGNORECASE,
+)
 
 
 def is_phrase(line: str) -> bool:
@@ -77,6 +108,7 @@ def first_line(raw: bytes) -> str | None:
 
 def _text(raw: bytes) -> str | None:
     from email import message_from_bytes, policy
+
     try:
         message = message_from_bytes(raw, policy=policy.default)
         plain = html = None
@@ -95,8 +127,9 @@ def _text(raw: bytes) -> str | None:
         return None
 
 
-_DROP = re.compile(r"<(head|style|script|blockquote)\b.*?</\1\s*>|<div[^>]*class=\"?[^\">]*gmail_quote.*",
-                   re.IGNORECASE | re.DOTALL)
+_DROP = re.compile(
+    r"<(head|style|script|blockquote)\b.*?</\1\s*>|<div[^>]*class=\"?[^\">]*gmail_quote.*", re.IGNORECASE | re.DOTALL
+)
 _BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|tr|h[1-6])\s*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]*>")
 
@@ -104,6 +137,7 @@ _TAG = re.compile(r"<[^>]*>")
 def html_text(html: str) -> str:
     """HTML as plain lines: quoted blocks, head, styles and scripts dropped; block ends become new lines."""
     from html import unescape
+
     text = _DROP.sub("", html)
     text = _BREAK.sub("\n", text)
     return unescape(_TAG.sub("", text))

@@ -1,6 +1,7 @@
 """The repository's core (settings, contract, seats, candidates, drafts, threads, messages, ledger); the
 repo_*.py modules hold the SQL of one area each. Functions take a Database and return rows or plain values;
 no rules live here. A missing row is a plain NotFound; the services word it for the recruiter."""
+
 from __future__ import annotations
 
 from ..errors import NotFound
@@ -27,7 +28,9 @@ def any_mailbox(db) -> bool:
 
 def any_unmatched(db) -> bool:
     """Whether a candidate's mail waits to be assigned or dismissed (I11): tick then holds their follow-ups."""
-    return bool(db.value("SELECT EXISTS (SELECT 1 FROM incoming WHERE kind = 'unmatched' AND candidate_id IS NOT NULL)"))
+    return bool(
+        db.value("SELECT EXISTS (SELECT 1 FROM incoming WHERE kind = 'unmatched' AND candidate_id IS NOT NULL)")
+    )
 
 
 def find_setting(db, key: str, default=None):
@@ -36,8 +39,10 @@ def find_setting(db, key: str, default=None):
 
 
 def set_setting(db, key: str, value) -> None:
-    db.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
-               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def delete_setting(db, key: str) -> None:
@@ -52,7 +57,8 @@ LATEST_RECORDED = (
     "WHERE m.status = 'sent' AND m.seat_id = s.id) AS latest FROM seats s) AS per_seat), "
     "(SELECT max(last_attempt_utc) FROM messages WHERE status = 'sending'), "
     "(SELECT at_utc FROM ledger WHERE id = (SELECT max(id) FROM ledger)), "
-    "(SELECT read_at_utc FROM incoming WHERE id = (SELECT max(id) FROM incoming))")
+    "(SELECT read_at_utc FROM incoming WHERE id = (SELECT max(id) FROM incoming))"
+)
 
 
 def find_latest_recorded(db):
@@ -61,6 +67,7 @@ def find_latest_recorded(db):
     if not found:
         return None
     from ..timeparse import from_text
+
     return from_text(max(found))
 
 
@@ -113,12 +120,15 @@ def update_seat(db, seat_id: int, **fields) -> None:
 
 # ---------------------------------------------------------------- candidates
 
+
 def get_candidate_by_handle(db, handle: str):
     row = db.one("SELECT * FROM candidates WHERE handle = ? AND removed = 0", (handle,))
     if row is None:
         # removed candidates' handles, real or not, are never given to anyone again
-        removed = handle.startswith("removed-") or db.one(
-            "SELECT 1 FROM candidates WHERE handle = ? AND removed = 1", (handle,)) is not None
+        removed = (
+            handle.startswith("removed-")
+            or db.one("SELECT 1 FROM candidates WHERE handle = ? AND removed = 1", (handle,)) is not None
+        )
         raise NotFound("candidate", handle, removed=removed)
     return row
 
@@ -131,7 +141,7 @@ def candidate_ids(db, handles: list[str]) -> dict[str, int]:
     """Handle -> id for the handles that exist (ids only: a bulk list can be 100,000 long)."""
     found = {}
     for start in range(0, len(handles), 500):
-        chunk = handles[start:start + 500]
+        chunk = handles[start : start + 500]
         marks = ",".join("?" * len(chunk))
         found.update(db.all(f"SELECT handle, id FROM candidates WHERE removed = 0 AND handle IN ({marks})", chunk))
     return found
@@ -165,8 +175,11 @@ def draft_recipients(db, draft_id: int) -> list:
 
 def iter_draft_recipients(db, draft_id: int, size: int = 2000):
     """The draft's recipients in order, `size` at a time, through one cursor."""
-    cursor = db.execute("SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
-                        "WHERE r.draft_id = ? ORDER BY r.position", (draft_id,))
+    cursor = db.execute(
+        "SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+        "WHERE r.draft_id = ? ORDER BY r.position",
+        (draft_id,),
+    )
     while True:
         rows = cursor.fetchmany(size)
         if not rows:
@@ -178,8 +191,10 @@ def draft_recipient_count(db, draft_id: int) -> int:
     return db.value("SELECT count(*) FROM draft_recipients WHERE draft_id = ?", (draft_id,))
 
 
-_FIRST_RECIPIENT = ("SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
-                    "WHERE r.draft_id = ? AND {} ORDER BY r.position LIMIT 1")
+_FIRST_RECIPIENT = (
+    "SELECT c.* FROM draft_recipients r JOIN candidates c ON c.id = r.candidate_id "
+    "WHERE r.draft_id = ? AND {} ORDER BY r.position LIMIT 1"
+)
 
 
 def find_first_opted_out_recipient(db, draft_id: int):
@@ -196,16 +211,21 @@ def draft_recipient_handles(db, draft_ids: list[int]) -> dict[int, list[str]]:
     out: dict[int, list[str]] = {i: [] for i in draft_ids}
     if draft_ids:
         marks = ",".join("?" * len(draft_ids))
-        for row in db.all(f"SELECT r.draft_id, c.handle FROM draft_recipients r JOIN candidates c "
-                          f"ON c.id = r.candidate_id WHERE r.draft_id IN ({marks}) ORDER BY r.position", draft_ids):
+        for row in db.all(
+            f"SELECT r.draft_id, c.handle FROM draft_recipients r JOIN candidates c "
+            f"ON c.id = r.candidate_id WHERE r.draft_id IN ({marks}) ORDER BY r.position",
+            draft_ids,
+        ):
             out[row[0]].append(row[1])
     return out
 
 
 def insert_draft(db, candidate_ids: list[int], **fields) -> int:
     draft_id = _insert(db, "drafts", fields)
-    db.conn.executemany("INSERT INTO draft_recipients (draft_id, candidate_id, position) VALUES (?, ?, ?)",
-                        ((draft_id, cid, pos) for pos, cid in enumerate(candidate_ids)))
+    db.conn.executemany(
+        "INSERT INTO draft_recipients (draft_id, candidate_id, position) VALUES (?, ?, ?)",
+        ((draft_id, cid, pos) for pos, cid in enumerate(candidate_ids)),
+    )
     return draft_id
 
 
@@ -224,8 +244,10 @@ def delete_draft(db, draft_id: int) -> None:
 
 # ---------------------------------------------------------------- threads and messages
 
-MESSAGE_SELECT = ("SELECT m.*, c.handle AS candidate, s.name AS seat FROM messages m "
-                  "JOIN candidates c ON c.id = m.candidate_id JOIN seats s ON s.id = m.seat_id ")
+MESSAGE_SELECT = (
+    "SELECT m.*, c.handle AS candidate, s.name AS seat FROM messages m "
+    "JOIN candidates c ON c.id = m.candidate_id JOIN seats s ON s.id = m.seat_id "
+)
 
 
 def get_message(db, message_id):
@@ -236,9 +258,12 @@ def get_message(db, message_id):
 
 
 def get_thread(db, thread_id):
-    row = db.one("SELECT t.*, c.handle AS candidate, s.name AS seat FROM threads t "
-                 "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
-                 "WHERE t.id = ?", (parse_id(thread_id, "thread"),))
+    row = db.one(
+        "SELECT t.*, c.handle AS candidate, s.name AS seat FROM threads t "
+        "JOIN candidates c ON c.id = t.candidate_id JOIN seats s ON s.id = t.seat_id "
+        "WHERE t.id = ?",
+        (parse_id(thread_id, "thread"),),
+    )
     if row is None:
         raise NotFound("thread", thread_id)
     return row
@@ -253,13 +278,16 @@ def iter_threads_of_draft(db, draft_id: int):
     dicts (every message column, so a field added to shapes.message is there): a bulk `schedule --json` reads
     20,000 of them, and a dict lookup is several times cheaper than sqlite3.Row's search of the column names."""
     from itertools import repeat
+
     cursor = db.conn.cursor()
     cursor.row_factory = None
     cursor.execute(
         "SELECT m.*, c.handle AS candidate, s.name AS seat, "
         "t.draft_id, t.response_kind, t.response_utc, t.response_message_id FROM threads t "
         "JOIN messages m ON m.thread_id = t.id JOIN candidates c ON c.id = t.candidate_id "
-        "JOIN seats s ON s.id = t.seat_id WHERE t.draft_id = ? ORDER BY t.id", (draft_id,))
+        "JOIN seats s ON s.id = t.seat_id WHERE t.draft_id = ? ORDER BY t.id",
+        (draft_id,),
+    )
     names = [column[0] for column in cursor.description]
     thread, messages = None, []
     while rows := cursor.fetchmany(2000):
@@ -268,9 +296,15 @@ def iter_threads_of_draft(db, draft_id: int):
                 yield thread, _initial_first(messages)
                 thread, messages = None, []
             if thread is None:
-                thread = {"id": row["thread_id"], "seat": row["seat"], "candidate": row["candidate"],
-                          "draft_id": row["draft_id"], "response_kind": row["response_kind"],
-                          "response_utc": row["response_utc"], "response_message_id": row["response_message_id"]}
+                thread = {
+                    "id": row["thread_id"],
+                    "seat": row["seat"],
+                    "candidate": row["candidate"],
+                    "draft_id": row["draft_id"],
+                    "response_kind": row["response_kind"],
+                    "response_utc": row["response_utc"],
+                    "response_message_id": row["response_message_id"],
+                }
             messages.append(row)
     if thread is not None:
         yield thread, _initial_first(messages)
@@ -292,14 +326,20 @@ def find_initial_of(db, thread_id: int):
 
 def record_response(db, thread_id: int, kind: str, at_text: str, message_id: int, read_text: str | None = None) -> None:
     """`read_text`: when the tool learned of it (I13: a reply may be dated before a follow-up it was read after)."""
-    db.execute("UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ?, response_read_utc = ? "
-               "WHERE id = ?", (kind, at_text, message_id, read_text, thread_id))
+    db.execute(
+        "UPDATE threads SET response_kind = ?, response_utc = ?, response_message_id = ?, response_read_utc = ? "
+        "WHERE id = ?",
+        (kind, at_text, message_id, read_text, thread_id),
+    )
 
 
 def clear_response(db, thread_id: int) -> None:
     """I12: the thread's response is taken away (`replies reclassify`)."""
-    db.execute("UPDATE threads SET response_kind = NULL, response_utc = NULL, response_message_id = NULL, "
-               "response_read_utc = NULL WHERE id = ?", (thread_id,))
+    db.execute(
+        "UPDATE threads SET response_kind = NULL, response_utc = NULL, response_message_id = NULL, "
+        "response_read_utc = NULL WHERE id = ?",
+        (thread_id,),
+    )
 
 
 def find_message_row(db, message_id: int):
@@ -311,8 +351,9 @@ def set_message(db, message_id: int, **fields) -> None:
     _update(db, "messages", message_id, fields)
 
 
-SENT_BETWEEN = ("SELECT count(*) FROM messages WHERE status = 'sent' AND seat_id = ? "
-                "AND sent_at_utc >= ? AND sent_at_utc < ?")
+SENT_BETWEEN = (
+    "SELECT count(*) FROM messages WHERE status = 'sent' AND seat_id = ? AND sent_at_utc >= ? AND sent_at_utc < ?"
+)
 
 
 def count_sent_between(db, seat_id: int, start_text: str, end_text: str) -> int:
@@ -333,8 +374,10 @@ def record_ledger(db, rows) -> int:
             key = "contract" if row[1] == "contract" else row[2]
             totals[key] = totals.get(key, 0) + row[3]
             yield row
-    written = db.conn.executemany("INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) "
-                                  "VALUES (?, ?, ?, ?, ?, ?)", counted()).rowcount
+
+    written = db.conn.executemany(
+        "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) VALUES (?, ?, ?, ?, ?, ?)", counted()
+    ).rowcount
     if db.balances_moved_by_database:  # P6: a recruiter's role writes the rows; the database moves the balances
         return written
     for key, delta in totals.items():
@@ -347,16 +390,21 @@ def record_ledger(db, rows) -> int:
 
 def ledger_rows(db, seat_id: int):
     """The seat's own rows and the pool rows of its messages."""
-    return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
-                  "WHERE l.seat_id = ? OR (l.account = 'contract' AND l.message_id IN "
-                  "(SELECT id FROM messages WHERE seat_id = ?)) ORDER BY l.id", (seat_id, seat_id))
+    return db.all(
+        "SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
+        "WHERE l.seat_id = ? OR (l.account = 'contract' AND l.message_id IN "
+        "(SELECT id FROM messages WHERE seat_id = ?)) ORDER BY l.id",
+        (seat_id, seat_id),
+    )
 
 
 def contract_ledger_rows(db):
     """Every row of the contract pool (charges, refunds, `adjust` rows of `contract set --pool`): they sum
     to the pool (C10)."""
-    return db.all("SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
-                  "WHERE l.account = 'contract' ORDER BY l.id")
+    return db.all(
+        "SELECT l.*, s.name AS seat FROM ledger l LEFT JOIN seats s ON s.id = l.seat_id "
+        "WHERE l.account = 'contract' ORDER BY l.id"
+    )
 
 
 def parse_id(value, what: str) -> int:
@@ -370,4 +418,3 @@ def parse_id(value, what: str) -> int:
     if number <= 0 or number > 2**62:
         raise NotFound(what, value, out_of_range=True)
     return number
-

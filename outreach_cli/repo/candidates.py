@@ -1,7 +1,18 @@
 """The SQL of candidates beyond single rows (repo/__init__.py): existence, bulk import, erasure."""
+
 from __future__ import annotations
 
-IMPORT_COLUMNS = ("handle", "first_name", "last_name", "company", "title", "timezone", "email", "country", "out_of_network")
+IMPORT_COLUMNS = (
+    "handle",
+    "first_name",
+    "last_name",
+    "company",
+    "title",
+    "timezone",
+    "email",
+    "country",
+    "out_of_network",
+)
 
 
 def handle_taken(db, handle: str) -> bool:
@@ -16,8 +27,9 @@ def live_handle_ids(db) -> dict[str, int]:
 
 def insert_candidates(db, rows) -> None:
     """Insert rows of IMPORT_COLUMNS values, in that order."""
-    db.conn.executemany(f"INSERT INTO candidates ({', '.join(IMPORT_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' * len(IMPORT_COLUMNS))})", rows)
+    db.conn.executemany(
+        f"INSERT INTO candidates ({', '.join(IMPORT_COLUMNS)}) VALUES ({', '.join('?' * len(IMPORT_COLUMNS))})", rows
+    )
 
 
 def scheduled_messages_of(db, candidate_id: int):

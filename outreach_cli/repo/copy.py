@@ -1,10 +1,24 @@
 """The SQL of `outreach db copy` (P5): every table's rows, in an order that keeps each reference valid, and
 each table's id counter (so an id is never given again on the target either, L8)."""
+
 from __future__ import annotations
 
 # Referenced tables first; a table not named here (a later migration's) is copied after these, by name.
-ORDER = ("settings", "contract", "seats", "candidates", "templates", "drafts", "draft_recipients", "threads",
-         "messages", "ledger", "seat_transports", "seat_mailboxes", "incoming")
+ORDER = (
+    "settings",
+    "contract",
+    "seats",
+    "candidates",
+    "templates",
+    "drafts",
+    "draft_recipients",
+    "threads",
+    "messages",
+    "ledger",
+    "seat_transports",
+    "seat_mailboxes",
+    "incoming",
+)
 _OWN = {"_outreach_migrations", "sqlite_sequence"}
 
 
@@ -19,8 +33,14 @@ def tables(db) -> list[str]:
 
 def columns(db, table: str) -> list[str]:
     if db.engine == "postgres":
-        return [r[0] for r in db.all("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                                     "AND table_schema = current_schema() ORDER BY ordinal_position", (table,))]
+        return [
+            r[0]
+            for r in db.all(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "AND table_schema = current_schema() ORDER BY ordinal_position",
+                (table,),
+            )
+        ]
     return [r[1] for r in db.all(f'PRAGMA table_info("{table}")')]
 
 

@@ -1,4 +1,5 @@
 """The SQL of `doctor`: each invariant read as rows; the service decides what is a finding."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -17,14 +18,18 @@ def integrity_problems(db) -> list[str]:
 
 def seat_balances(db):
     """Each seat's cached balance beside the sum of its ledger rows."""
-    return db.all("SELECT s.name, s.balance, coalesce(sum(l.delta), 0) AS total FROM seats s "
-                  "LEFT JOIN ledger l ON l.seat_id = s.id AND l.account = 'seat' GROUP BY s.id")
+    return db.all(
+        "SELECT s.name, s.balance, coalesce(sum(l.delta), 0) AS total FROM seats s "
+        "LEFT JOIN ledger l ON l.seat_id = s.id AND l.account = 'seat' GROUP BY s.id"
+    )
 
 
 def pool_and_total(db) -> tuple:
     """The contract pool beside the sum of its ledger rows."""
-    return (db.value("SELECT pool FROM contract"),
-            db.value("SELECT coalesce(sum(delta), 0) FROM ledger WHERE account = 'contract'"))
+    return (
+        db.value("SELECT pool FROM contract"),
+        db.value("SELECT coalesce(sum(delta), 0) FROM ledger WHERE account = 'contract'"),
+    )
 
 
 def unknown_accounts(db):
@@ -39,7 +44,8 @@ def charge_mismatches(db):
         "FROM messages m LEFT JOIN ledger l ON l.message_id = m.id GROUP BY m.id) x "
         "WHERE charges IS NULL OR charges < 1 OR refunds > charges OR charges > refunds + 1 "
         "OR (credit = 'charged' AND charges != refunds + 1) OR (credit = 'refunded' AND charges != refunds) "
-        "LIMIT 50")
+        "LIMIT 50"
+    )
 
 
 def followups_sent_after_response(db):
@@ -48,7 +54,8 @@ def followups_sent_after_response(db):
         "WHERE f.kind = 'followup' AND f.status = 'sent' AND t.response_utc IS NOT NULL "
         "AND t.response_utc < f.sent_at_utc "
         # I13: a reply dated before the follow-up went but read after it: the tool could not have known
-        "AND (t.response_read_utc IS NULL OR t.response_read_utc < f.sent_at_utc) LIMIT 50")
+        "AND (t.response_read_utc IS NULL OR t.response_read_utc < f.sent_at_utc) LIMIT 50"
+    )
 
 
 def followups_sent_before_initial(db):
@@ -58,7 +65,8 @@ def followups_sent_before_initial(db):
         # an initial that bounced after its follow-up went (I5) is no follow-up out of order
         "AND ((i.status != 'sent' AND NOT (i.status = 'failed' AND i.failure LIKE 'bounced:%')) "
         "OR i.sent_at_utc > f.sent_at_utc) "
-        "LIMIT 50")
+        "LIMIT 50"
+    )
 
 
 def ledger_rows_after(db, at_text: str) -> int:
@@ -69,7 +77,10 @@ def removed_leftovers(db) -> tuple[int, int]:
     """Removed candidates that still hold a personal field, and their messages that still hold text."""
     leftovers = db.value(
         "SELECT count(*) FROM candidates WHERE removed = 1 AND (first_name IS NOT NULL OR last_name IS NOT NULL "
-        "OR company IS NOT NULL OR title IS NOT NULL OR email IS NOT NULL OR timezone IS NOT NULL)")
-    texts = db.value("SELECT count(*) FROM messages m JOIN candidates c ON c.id = m.candidate_id WHERE c.removed = 1 "
-                     "AND (m.subject != '[removed]' OR m.body != '[removed]')")
+        "OR company IS NOT NULL OR title IS NOT NULL OR email IS NOT NULL OR timezone IS NOT NULL)"
+    )
+    texts = db.value(
+        "SELECT count(*) FROM messages m JOIN candidates c ON c.id = m.candidate_id WHERE c.removed = 1 "
+        "AND (m.subject != '[removed]' OR m.body != '[removed]')"
+    )
     return leftovers, texts

@@ -1,10 +1,12 @@
 """The SQL of credit movements beside the ledger rows (repo.record_ledger writes the rows themselves)."""
+
 from __future__ import annotations
 
 
 def mark_charged(db, account: str, message_ids) -> None:
-    db.conn.executemany("UPDATE messages SET paid_by = ?, credit = 'charged' WHERE id = ?",
-                        ((account, mid) for mid in message_ids))
+    db.conn.executemany(
+        "UPDATE messages SET paid_by = ?, credit = 'charged' WHERE id = ?", ((account, mid) for mid in message_ids)
+    )
 
 
 def mark_refunded(db, message_ids) -> None:

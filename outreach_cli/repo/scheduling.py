@@ -1,9 +1,24 @@
 """The SQL of a bulk schedule: threads and messages written a chunk at a time, ids read back with RETURNING."""
+
 from __future__ import annotations
 
-MESSAGE_COLUMNS = ("thread_id", "kind", "seat_id", "candidate_id", "subject", "body", "status", "send_at_utc",
-                   "timezone", "timezone_source", "delay_hours", "paid_by", "credit", "internet_message_id",
-                   "best")
+MESSAGE_COLUMNS = (
+    "thread_id",
+    "kind",
+    "seat_id",
+    "candidate_id",
+    "subject",
+    "body",
+    "status",
+    "send_at_utc",
+    "timezone",
+    "timezone_source",
+    "delay_hours",
+    "paid_by",
+    "credit",
+    "internet_message_id",
+    "best",
+)
 _ROWS_PER_STATEMENT = 500  # one compiled statement, reused (same text), small enough to keep memory near executemany's
 
 
@@ -12,9 +27,11 @@ def _insert_returning(db, table: str, columns: tuple, rows: list, returning: str
     out = []
     row_marks = "(" + ", ".join("?" * len(columns)) + ")"
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start:start + _ROWS_PER_STATEMENT]
-        sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_marks] * len(chunk))} "
-               f"RETURNING {returning}")
+        chunk = rows[start : start + _ROWS_PER_STATEMENT]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row_marks] * len(chunk))} "
+            f"RETURNING {returning}"
+        )
         cursor = db.conn.cursor()
         cursor.row_factory = None
         out += cursor.execute(sql, [value for row in chunk for value in row]).fetchall()
@@ -34,9 +51,11 @@ def insert_messages(db, rows: list[tuple]) -> list[int]:
 
 
 # D15: a seat's scheduled messages due in [start, end) (the messages_due index's range, then the seat).
-SCHEDULED_BETWEEN = ("SELECT count(*) FROM messages WHERE status = 'scheduled' "
-                     "AND coalesce(retry_at_utc, send_at_utc) >= ? AND coalesce(retry_at_utc, send_at_utc) < ? "
-                     "AND seat_id = ?")
+SCHEDULED_BETWEEN = (
+    "SELECT count(*) FROM messages WHERE status = 'scheduled' "
+    "AND coalesce(retry_at_utc, send_at_utc) >= ? AND coalesce(retry_at_utc, send_at_utc) < ? "
+    "AND seat_id = ?"
+)
 
 
 def scheduled_between(db, seat_id: int, start_text: str, end_text: str) -> int:

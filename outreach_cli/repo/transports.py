@@ -1,4 +1,5 @@
 """The SQL of a seat's transport settings (D1): a kind and a JSON object of options per seat."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,11 @@ def seat_transport(db, seat_id: int) -> dict | None:
 
 
 def set_seat_transport(db, seat_id: int, kind: str, options: dict) -> None:
-    db.execute("INSERT INTO seat_transports (seat_id, kind, options) VALUES (?, ?, ?) ON CONFLICT(seat_id) "
-               "DO UPDATE SET kind = excluded.kind, options = excluded.options",
-               (seat_id, kind, json.dumps(options, sort_keys=True)))
+    db.execute(
+        "INSERT INTO seat_transports (seat_id, kind, options) VALUES (?, ?, ?) ON CONFLICT(seat_id) "
+        "DO UPDATE SET kind = excluded.kind, options = excluded.options",
+        (seat_id, kind, json.dumps(options, sort_keys=True)),
+    )
 
 
 def delete_seat_transport(db, seat_id: int) -> None:

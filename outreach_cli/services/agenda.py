@@ -1,12 +1,13 @@
 """agenda: the coming days of a seat, as `tick` would play them out (K2, C9)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from ..repo import views as repo_views
-from ..errors import INVALID_INPUT, refuse
-from ..timeparse import from_text, get_zone, localize, to_text
 from ..clock import Clock
+from ..errors import INVALID_INPUT, refuse
+from ..repo import views as repo_views
+from ..timeparse import from_text, get_zone, localize, to_text
 from .common import acting_seat
 from .tick import rehearse
 
@@ -32,10 +33,30 @@ def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
     dates = [today + timedelta(days=i) for i in range(count)]
     end_day = dates[-1] + timedelta(days=1)
     end, _ = localize(datetime(end_day.year, end_day.month, end_day.day), zone)
-    entries = {d: {"seat": seat["name"], "timezone": seat["timezone"], "date": d.isoformat(), "initials": 0, "followups": 0, "daily_limit": seat["daily_limit"],
-                   "over_limit": 0, "refresh": False, "canceled_other": 0, "moved": []} for d in dates}
-    report = {"from": to_text(now), "to": to_text(end), "sent": [], "canceled": [], "refunded": 0,
-              "refreshes": [], "dry_run": True}
+    entries = {
+        d: {
+            "seat": seat["name"],
+            "timezone": seat["timezone"],
+            "date": d.isoformat(),
+            "initials": 0,
+            "followups": 0,
+            "daily_limit": seat["daily_limit"],
+            "over_limit": 0,
+            "refresh": False,
+            "canceled_other": 0,
+            "moved": [],
+        }
+        for d in dates
+    }
+    report = {
+        "from": to_text(now),
+        "to": to_text(end),
+        "sent": [],
+        "canceled": [],
+        "refunded": 0,
+        "refreshes": [],
+        "dry_run": True,
+    }
     handled: list = []
     own: set = set()
 
@@ -44,6 +65,7 @@ def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
         handled.extend(repo_views.handled_messages(d, seat["id"], ids))
         moved_ids = list({item["id"] for item in report.get("moved", ())})
         own.update(row["id"] for row in repo_views.handled_messages(d, seat["id"], moved_ids))
+
     rehearse(db, clock, end, report, inspect, future=True)
     for row in handled:
         day = max(from_text(row["at"]).astimezone(zone).date(), today)  # overdue work goes at the next tick

@@ -1,4 +1,5 @@
 """`--at best` and `stats --by hour` (W6): the seat's own history, read once, and the best slot per recipient."""
+
 from __future__ import annotations
 
 import json
@@ -70,10 +71,17 @@ def by_hour(db, seat) -> dict:
     """`stats --by hour`: the seat's sent initials, answers and smoothed rate per local weekday and hour."""
     rates = seat_rates(db, seat)
     slots = [rates.figures(day, hour) for day in range(7) for hour in range(24)]
-    return {"seat": seat["name"], "sent": rates.total, "responses": sum(rates.answered.values()),
-            "overall_rate": round(rates.overall, 4), "slots": slots, "days": list(DAYS)}
+    return {
+        "seat": seat["name"],
+        "sent": rates.total,
+        "responses": sum(rates.answered.values()),
+        "overall_rate": round(rates.overall, 4),
+        "slots": slots,
+        "days": list(DAYS),
+    }
 
 
 def stats_by_hour(db, *, seat_name: str | None) -> dict:
     from .common import acting_seat
+
     return by_hour(db, acting_seat(db, seat_name))

@@ -1,4 +1,5 @@
 """Candidate profiles, CSV import, opt-out and removal (K4)."""
+
 from __future__ import annotations
 
 import csv
@@ -30,8 +31,11 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
     if handle is not None and not HANDLE.match(handle):
         raise refuse(INVALID_INPUT, f"The handle {handle!r} is not valid; use letters, digits, '.', '_' or '-'.")
     if handle is not None and handle.lower().startswith(REMOVED_PREFIX):
-        raise refuse(INVALID_INPUT, f"Handles starting with {REMOVED_PREFIX!r} name removed candidates' anonymous "
-                                      "history; pick another handle.")
+        raise refuse(
+            INVALID_INPUT,
+            f"Handles starting with {REMOVED_PREFIX!r} name removed candidates' anonymous "
+            "history; pick another handle.",
+        )
     out = {}
     for key, value in fields.items():
         if value is None:
@@ -60,9 +64,11 @@ def check_email(value: str) -> str:
     """D19: a candidate's address is a bare addr-spec with a dotted domain, an ASCII local part, and its domain
     stored IDNA-encoded (mail.stored_addr_spec)."""
     from ..mail import parse_address, stored_addr_spec
+
     if parse_address(value) != ("", value):
-        raise refuse(INVALID_INPUT, f"{value!r} is not an email address; give a bare address such as "
-                                      "grace@example.org.")
+        raise refuse(
+            INVALID_INPUT, f"{value!r} is not an email address; give a bare address such as grace@example.org."
+        )
     try:
         return stored_addr_spec(value)
     except ValueError as exc:
@@ -78,20 +84,31 @@ def check_country(value: str) -> str:
     for a country the package has no calendar of, any subdivision of the right form is kept."""
     code = value.strip().upper()
     if not _COUNTRY.match(code):
-        raise refuse(INVALID_INPUT, f"{value!r} is not a country code; give ISO 3166 alpha-2 such as GB, or a "
-                                      "country with a subdivision such as US-CA.")
+        raise refuse(
+            INVALID_INPUT,
+            f"{value!r} is not a country code; give ISO 3166 alpha-2 such as GB, or a "
+            "country with a subdivision such as US-CA.",
+        )
     country, _, subdivision = code.partition("-")
     import pytz
+
     if country not in pytz.country_names:
-        raise refuse(INVALID_INPUT, f"{value!r} is not a country code: {country} is no ISO 3166 country; give "
-                                      "one such as GB or US, with a subdivision such as US-CA if you need it.")
+        raise refuse(
+            INVALID_INPUT,
+            f"{value!r} is not a country code: {country} is no ISO 3166 country; give "
+            "one such as GB or US, with a subdivision such as US-CA if you need it.",
+        )
     if subdivision:
         import holidays
+
         known = holidays.list_supported_countries(include_aliases=False).get(country)
         if known is not None and subdivision not in known:
             listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
-            raise refuse(INVALID_INPUT, f"{value!r} is not a subdivision the holiday calendar knows for {country} "
-                                          f"({listed or 'it has none'}); give {country} alone or one of those.")
+            raise refuse(
+                INVALID_INPUT,
+                f"{value!r} is not a subdivision the holiday calendar knows for {country} "
+                f"({listed or 'it has none'}); give {country} alone or one of those.",
+            )
     return code
 
 
@@ -99,7 +116,9 @@ def check_country(value: str) -> str:
 def add(db, *, handle: str, **fields) -> dict:
     values = clean_fields(handle, fields, creating=True)
     if repo_candidates.handle_taken(db, handle):
-        raise refuse(INVALID_INPUT, f"A candidate {handle!r} already exists; change them with `outreach candidates set`.")
+        raise refuse(
+            INVALID_INPUT, f"A candidate {handle!r} already exists; change them with `outreach candidates set`."
+        )
     repo.insert_candidate(db, handle, **values)
     return candidate_shape(get_candidate(db, handle))
 
@@ -116,8 +135,10 @@ def update(db, *, handle: str, also_email=None, **fields) -> dict:
             raise refuse(INVALID_INPUT, "--also-email needs an email address.")
         repo_incoming.add_candidate_email(db, row["id"], extra)
         if not values:
-            return {**candidate_shape(get_candidate(db, handle)),
-                    "also_email": repo_incoming.candidate_emails(db, row["id"])}
+            return {
+                **candidate_shape(get_candidate(db, handle)),
+                "also_email": repo_incoming.candidate_emails(db, row["id"]),
+            }
     if not values:
         raise refuse(INVALID_INPUT, "Nothing to change; give a field such as --title or --tz.")
     for key in ("first_name", "last_name"):
@@ -165,8 +186,20 @@ def _erase(db, handle: str, clock: Clock) -> Removed:
     repo_candidates.erase_texts_and_drafts(db, row["id"])
     addresses = [row["email"]] if row["email"] else []  # their incoming mail loses sender, name and subject too
     repo_incoming.erase_incoming_of(db, row["id"], addresses + repo_incoming.candidate_emails(db, row["id"]))
-    repo.update_candidate(db, row["id"], handle=f"{REMOVED_PREFIX}{row['id']}", first_name=None, last_name=None,
-                          company=None, title=None, timezone=None, email=None, country=None, removed=1, opted_out=1)
+    repo.update_candidate(
+        db,
+        row["id"],
+        handle=f"{REMOVED_PREFIX}{row['id']}",
+        first_name=None,
+        last_name=None,
+        company=None,
+        title=None,
+        timezone=None,
+        email=None,
+        country=None,
+        removed=1,
+        opted_out=1,
+    )
     return {"handle": handle, "removed": True, "anonymous_handle": f"removed-{row['id']}"}
 
 
@@ -191,7 +224,9 @@ def read_csv_rows(path: Path):
         raise refuse(INVALID_INPUT, f"{path} is empty; it needs a header row naming its columns.") from None
     except csv.Error as exc:
         raise refuse(INVALID_INPUT, f"{path} is not a readable CSV file ({_csv_problem(exc)}).") from None
-    twice = sorted({name for name in header if name in IMPORT_COLUMNS and header.count(name) > 1})  # unknown ones are ignored
+    twice = sorted(
+        {name for name in header if name in IMPORT_COLUMNS and header.count(name) > 1}
+    )  # unknown ones are ignored
     if twice:
         raise refuse(INVALID_INPUT, f"{path} names the column {twice[0]!r} twice in its header row; keep one.")
 
@@ -200,10 +235,14 @@ def read_csv_rows(path: Path):
         try:
             for record in reader:
                 if any(cell.strip() for cell in record):
-                    yield line, dict(zip(header, record, strict=False))  # a short or long row keeps its cells (import checks them)
+                    yield (
+                        line,
+                        dict(zip(header, record, strict=False)),
+                    )  # a short or long row keeps its cells (import checks them)
                 line = reader.line_num + 1
         except csv.Error as exc:
             raise refuse(INVALID_INPUT, f"{path} line {line} is not valid CSV: {_csv_problem(exc)}.") from None
+
     return header, text.count("\n"), rows()
 
 
@@ -214,8 +253,9 @@ def _csv_problem(exc: csv.Error) -> str:
 
 
 @use_case
-def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None,
-                country: str | None = None) -> ImportResult:
+def import_file(
+    db, *, path: Path, update_existing: bool = False, skip_bad: bool = False, progress=None, country: str | None = None
+) -> ImportResult:
     """Import a CSV in one transaction, row by row; any bad row refuses the whole file (rolled back)
     unless `skip_bad`. `country` (W3, `--country`) is the country of every row that names none (no `country`
     column, or an empty cell), new and updated candidates alike; a row's own country wins."""
@@ -251,9 +291,12 @@ def import_file(db, *, path: Path, update_existing: bool = False, skip_bad: bool
     if bad and not skip_bad:
         reasons = "; ".join(f"line {b['line']}: {b['reason'].rstrip('.')}" for b in bad[:5])
         more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
-        raise refuse(INVALID_INPUT, f"Nothing was imported because {len(bad)} row(s) are bad "
-                                      f"(lines {_line_ranges([b['line'] for b in bad])}): {reasons}{more}. "
-                                      "Fix them, or pass --skip-bad to import the good rows.")
+        raise refuse(
+            INVALID_INPUT,
+            f"Nothing was imported because {len(bad)} row(s) are bad "
+            f"(lines {_line_ranges([b['line'] for b in bad])}): {reasons}{more}. "
+            "Fix them, or pass --skip-bad to import the good rows.",
+        )
     return {"created": created, "updated": updated, "skipped": bad}
 
 
@@ -269,8 +312,13 @@ def _line_ranges(lines: list[int]) -> str:
 
 
 def _insert_candidates(db, batch: list) -> int:
-    repo_candidates.insert_candidates(db, ((handle, *(values.get(c) for c in IMPORT_COLUMNS[1:-1]),
-                                           values.get("out_of_network", 0)) for handle, values in batch))
+    repo_candidates.insert_candidates(
+        db,
+        (
+            (handle, *(values.get(c) for c in IMPORT_COLUMNS[1:-1]), values.get("out_of_network", 0))
+            for handle, values in batch
+        ),
+    )
     done = len(batch)
     batch.clear()
     return done

@@ -1,4 +1,5 @@
 """Helpers every service shares: one transaction per use case, the clock, the acting seat."""
+
 from __future__ import annotations
 
 import functools
@@ -20,8 +21,11 @@ def load_clock(db, real=None) -> Clock:
     except (TypeError, ValueError):
         simulated_now = None
     if mode not in ("simulated", "system") or (mode == "simulated" and simulated_now is None):
-        raise refuse(DATABASE_ERROR, f"The clock setting in {db.path} is missing or damaged, so the file is "
-                                       "damaged; run `outreach doctor` and restore a backup.")
+        raise refuse(
+            DATABASE_ERROR,
+            f"The clock setting in {db.path} is missing or damaged, so the file is "
+            "damaged; run `outreach doctor` and restore a backup.",
+        )
     clock = make_clock(mode, simulated_now, real)
     if not clock.simulated:  # D20: on the system clock, now never goes behind an instant already recorded
         clock.hold_at(repo.find_latest_recorded(db))
@@ -33,6 +37,7 @@ def clock_or_damaged(db, real=None):
     refuses when asked, so a command that never needs the time still runs and `doctor` reports the damage."""
     from ..clock import DamagedClock
     from ..db import DatabaseError
+
     try:
         return load_clock(db, real)
     except (OutreachError, DatabaseError) as exc:
@@ -52,8 +57,11 @@ def acting_seat(db, name: str | None, act: bool = True):
     except (TypeError, ValueError):
         seat = None
     if seat is None:  # init always records it: a missing one means a damaged file (L10), not a guess
-        raise refuse(DATABASE_ERROR, f"The default seat setting in {db.path} is missing or damaged, so the file "
-                                       "is damaged; run `outreach doctor` and restore a backup.")
+        raise refuse(
+            DATABASE_ERROR,
+            f"The default seat setting in {db.path} is missing or damaged, so the file "
+            "is damaged; run `outreach doctor` and restore a backup.",
+        )
     if act:
         check_may_act(db, seat, default=True)
     return seat
@@ -68,8 +76,11 @@ def check_may_act(db, seat, default: bool = False) -> None:
     if roles.owner or seat["role"] in roles.member_of:
         return
     hint = " Name your own seat with --seat." if default else ""
-    raise refuse(PERMISSION_DENIED, f"Seat {seat['name']} belongs to the database role {seat['role']}, and you are "
-                                      f"connected as {roles.user}, so you cannot act for it.{hint}")
+    raise refuse(
+        PERMISSION_DENIED,
+        f"Seat {seat['name']} belongs to the database role {seat['role']}, and you are "
+        f"connected as {roles.user}, so you cannot act for it.{hint}",
+    )
 
 
 def check_every_seat(db, what: str) -> None:
@@ -82,8 +93,11 @@ def check_every_seat(db, what: str) -> None:
         return
     others = [s["name"] for s in repo.seats(db) if s["role"] is not None and s["role"] not in roles.member_of]
     if others:
-        raise refuse(PERMISSION_DENIED, f"Only the role that owns the database may {what}: seat(s) "
-                                          f"{', '.join(others)} belong to other roles, whose rows yours cannot reach.")
+        raise refuse(
+            PERMISSION_DENIED,
+            f"Only the role that owns the database may {what}: seat(s) "
+            f"{', '.join(others)} belong to other roles, whose rows yours cannot reach.",
+        )
 
 
 def check_admin(db, what: str) -> None:
@@ -94,8 +108,11 @@ def check_admin(db, what: str) -> None:
     roles = db.roles()
     if roles.admin:
         return
-    who = (f"the contract's admin role, {roles.admin_role}," if roles.admin_role else
-           "the role that owns the database (no admin is named yet: `contract set --admin ROLE`)")
+    who = (
+        f"the contract's admin role, {roles.admin_role},"
+        if roles.admin_role
+        else "the role that owns the database (no admin is named yet: `contract set --admin ROLE`)"
+    )
     raise refuse(PERMISSION_DENIED, f"Only {who} may {what}; you are connected as {roles.user}.")
 
 
@@ -107,8 +124,10 @@ _MISSING = {
     "message": "There is no message {key}; see `outreach inbox`.",
     "thread": "There is no thread {key}; see `outreach inbox`.",
 }
-_REMOVED = ("There is no candidate {key!r}: handles starting with 'removed-' name removed candidates, of whom "
-            "only anonymous history is kept.")
+_REMOVED = (
+    "There is no candidate {key!r}: handles starting with 'removed-' name removed candidates, of whom "
+    "only anonymous history is kept."
+)
 
 
 def found(lookup, db, key):
@@ -155,10 +174,12 @@ def check_name(name: str | None, what: str) -> str:
 def use_case(service):
     """Run a service that changes state as one transaction (docs/architecture.md): its reads and checks happen under
     the same write lock as its writes, so two processes racing on one message, thread or draft act once."""
+
     @functools.wraps(service)
     def in_one_transaction(db, *args, **kwargs):
         with db.transaction():
             return service(db, *args, **kwargs)
+
     return in_one_transaction
 
 
@@ -184,10 +205,12 @@ def check_server_options(options: dict, *, securities: tuple, default_security: 
 
     from ..network import is_loopback
     from ..passwords import ENV_NAME
+
     security = options.get("security", default_security)
     if security not in securities:
-        raise refuse(INVALID_INPUT, f"--security takes {', '.join(securities[:-1])} or {securities[-1]}, "
-                                      f"not {security!r}.")
+        raise refuse(
+            INVALID_INPUT, f"--security takes {', '.join(securities[:-1])} or {securities[-1]}, not {security!r}."
+        )
     port = options.get("port")
     if port is not None and not 1 <= port <= 65535:
         raise refuse(INVALID_INPUT, f"--port must be 1 to 65535, not {port}.")
@@ -195,16 +218,22 @@ def check_server_options(options: dict, *, securities: tuple, default_security: 
     if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:
         raise refuse(INVALID_INPUT, f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
     if security == "none" and not is_loopback(options["host"]):
-        raise refuse(INVALID_INPUT, f"--security none would send the password and {carries} unencrypted to "
-                                      f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.")
+        raise refuse(
+            INVALID_INPUT,
+            f"--security none would send the password and {carries} unencrypted to "
+            f"{options['host']}; it is allowed only to a loopback address such as 127.0.0.1.",
+        )
     if security == "none" and options.get("ca_file"):
         raise refuse(INVALID_INPUT, f"--ca-file needs --security {securities[0]} or {securities[1]}.")
     if options.get("ca_file") and not os.path.isfile(options["ca_file"]):
         raise refuse(INVALID_INPUT, f"--ca-file {options['ca_file']} is not a file.")
     if options.get("password_env") and not ENV_NAME.fullmatch(options["password_env"]):
         # D19: what was given is not repeated, since it may be the password itself
-        raise refuse(INVALID_INPUT, "--password-env takes the NAME of an environment variable (letters, digits and "
-                                      "_, not starting with a digit), never the password itself.")
+        raise refuse(
+            INVALID_INPUT,
+            "--password-env takes the NAME of an environment variable (letters, digits and "
+            "_, not starting with a digit), never the password itself.",
+        )
     _check_auth(options)
 
 
@@ -212,6 +241,7 @@ def _check_auth(options: dict) -> None:
     """M4: `--auth xoauth2` logs in with an OAuth 2 access token that --password-command prints; an access token
     expires within the hour, so it comes from a command run at each connection, never from a variable."""
     from ..passwords import AUTHS
+
     if options.get("auth"):
         options["auth"] = options["auth"].lower()
     auth = options.get("auth", AUTHS[0])
@@ -220,19 +250,27 @@ def _check_auth(options: dict) -> None:
     if auth != "xoauth2":
         return
     if options.get("password_env"):
-        raise refuse(INVALID_INPUT, "--auth xoauth2 takes its access token from --password-command CMD (run at "
-                                      "each connection, since a token expires within the hour), not --password-env.")
+        raise refuse(
+            INVALID_INPUT,
+            "--auth xoauth2 takes its access token from --password-command CMD (run at "
+            "each connection, since a token expires within the hour), not --password-env.",
+        )
     if not options.get("user") or not options.get("password_command"):
-        raise refuse(INVALID_INPUT, "--auth xoauth2 needs --user (the account the token is for) and "
-                                      "--password-command CMD that prints an access token.")
+        raise refuse(
+            INVALID_INPUT,
+            "--auth xoauth2 needs --user (the account the token is for) and "
+            "--password-command CMD that prints an access token.",
+        )
 
 
 def password_env_warning(options: dict) -> str | None:
     """D19: a password variable that is not set here (cron's environment may differ, too); no value is printed."""
     import os
+
     name = options.get("password_env")
     if name and name not in os.environ:
-        return (f"The environment variable {name} is not set here; set it where `outreach tick` runs (cron's "
-                "environment is not your shell's), or messages are held (D12) until it is.")
+        return (
+            f"The environment variable {name} is not set here; set it where `outreach tick` runs (cron's "
+            "environment is not your shell's), or messages are held (D12) until it is."
+        )
     return None
-

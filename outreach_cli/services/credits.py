@@ -1,4 +1,5 @@
 """Credit accounting (C1, C5-C10): every movement is one ledger row plus the balance it moves."""
+
 from __future__ import annotations
 
 import calendar
@@ -27,18 +28,24 @@ def check_can_pay(db, seat, count: int) -> str:
     if account == "contract":
         left = seat["monthly_limit"] - seat["used_this_period"]
         if count > left:
-            raise refuse(MONTHLY_LIMIT_REACHED,
-                         f"This needs {_credits(count)} but seat {seat['name']} has {max(left, 0)} left of its admin "
-                         f"monthly limit of {seat['monthly_limit']}; wait for the refresh or ask the admin to raise it.")
+            raise refuse(
+                MONTHLY_LIMIT_REACHED,
+                f"This needs {_credits(count)} but seat {seat['name']} has {max(left, 0)} left of its admin "
+                f"monthly limit of {seat['monthly_limit']}; wait for the refresh or ask the admin to raise it.",
+            )
         pool = repo.contract(db)["pool"]
         if count > pool:
-            raise refuse(INSUFFICIENT_CREDITS,
-                         f"This needs {_credits(count)} but the contract pool has {pool}; "
-                         "add credits with `outreach contract set --pool N`.")
+            raise refuse(
+                INSUFFICIENT_CREDITS,
+                f"This needs {_credits(count)} but the contract pool has {pool}; "
+                "add credits with `outreach contract set --pool N`.",
+            )
     elif count > seat["balance"]:
-        raise refuse(INSUFFICIENT_CREDITS,
-                     f"This needs {_credits(count)} but seat {seat['name']} has {seat['balance']}; "
-                     "schedule fewer recipients or add credits.")
+        raise refuse(
+            INSUFFICIENT_CREDITS,
+            f"This needs {_credits(count)} but seat {seat['name']} has {seat['balance']}; "
+            "schedule fewer recipients or add credits.",
+        )
     return account
 
 

@@ -5,6 +5,7 @@ No database, no clock, no I/O: a row is any mapping with the due query's columns
 any mapping with `plan`, `restricted`, `daily_limit`. The tick's batched path (transport `none`) and its
 claim / attempt / record path call the same functions; tests build the rows by hand.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -24,15 +25,22 @@ class Decision:
     reason: str | None = None  # the cancel_reason
 
 
-def decide(row, seat, *, followups_on: bool, initial_status: str | None, sent_today: int,
-           held_seats=frozenset()) -> Decision:
+def decide(
+    row, seat, *, followups_on: bool, initial_status: str | None, sent_today: int, held_seats=frozenset()
+) -> Decision:
     """One due message. `initial_status`: for a follow-up, its initial's status as this tick knows it (the
     batch's own decisions included); `sent_today`: the seat's messages sent or sending on the message's day
     in the seat's zone (K2, D7); `held_seats`: seats whose follow-ups are held in this tick (I2)."""
     if row["kind"] == "followup":
-        if row["seat_id"] in held_seats or initial_status in WAITING_INITIAL or (
-                len(held_seats) and any(isinstance(item, tuple) for item in held_seats)
-                and ("candidate", row["candidate_id"]) in held_seats):  # I11: unmatched mail holds them
+        if (
+            row["seat_id"] in held_seats
+            or initial_status in WAITING_INITIAL
+            or (
+                len(held_seats)
+                and any(isinstance(item, tuple) for item in held_seats)
+                and ("candidate", row["candidate_id"]) in held_seats
+            )
+        ):  # I11: unmatched mail holds them
             return Decision(HOLD)
         if row["response_kind"]:
             return Decision(CANCEL, "responded")  # F4
@@ -92,8 +100,10 @@ def settle(outcome, *, attempts: int, first_attempt: datetime, attempt_at: datet
         return Settled("sent")
     if kind == "Temporary":
         if attempt_at - first_attempt >= GIVE_UP_AFTER:
-            return Settled("failed", failure=f"{outcome.reason} (still failing {attempts} attempts and 24 hours "
-                                             "after the first; given up)")
+            return Settled(
+                "failed",
+                failure=f"{outcome.reason} (still failing {attempts} attempts and 24 hours after the first; given up)",
+            )
         return Settled("scheduled", retry_at=to_text(attempt_at + retry_gap(attempts)), failure=outcome.reason)
     if kind == "Permanent":
         return Settled("failed", failure=outcome.reason)

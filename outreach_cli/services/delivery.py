@@ -3,15 +3,16 @@
 Settings are stored per seat as a kind and a JSON object of options; secrets only by reference (the
 name of an environment variable, or a password command). `test` reads the settings, then talks to
 the transport outside any transaction (D6)."""
+
 from __future__ import annotations
 
 import os
 
-
-from ..repo import transports as repo_transports
 from ..errors import INVALID_INPUT, INVALID_STATE, NOT_CONFIGURED, refuse
+from ..repo import transports as repo_transports
 from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport, transport_class
 from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, password_env_warning, use_case
+
 
 def stored_settings(db, seat) -> dict:
     """{"kind": ..., **options} as stored for the seat (kind `none` when nothing is)."""
@@ -50,8 +51,10 @@ def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
     if password_env_warning(options):
         result.setdefault("warnings", []).append(password_env_warning(options))
     if kind in EMAIL_KINDS and not seat["from_address"]:
-        result.setdefault("warnings", []).append(f"Seat {seat['name']} has no sender address yet; set one with "
-                              f"`outreach seats set {seat['name']} --from \"Name <address>\"` before scheduling.")
+        result.setdefault("warnings", []).append(
+            f"Seat {seat['name']} has no sender address yet; set one with "
+            f'`outreach seats set {seat["name"]} --from "Name <address>"` before scheduling.'
+        )
     return result
 
 
@@ -59,6 +62,7 @@ def _unsettled(db, seat, kind: str) -> str | None:
     """D10: the seat's messages in flight, unknown or waiting to retry, named in one line; `none` is refused while
     there are any, since it would record as sent a message that never left."""
     from ..repo import delivery as repo_delivery
+
     rows = repo_delivery.unsettled_of_seat(db, seat["id"])
     if not rows:
         return None
@@ -68,12 +72,17 @@ def _unsettled(db, seat, kind: str) -> str | None:
         groups.setdefault(names[row["status"]], []).append(str(row["id"]))
     shown = "; ".join(f"{', '.join(ids)} {what}" for what, ids in groups.items())
     if kind == "none":
-        raise refuse(INVALID_STATE, f"Seat {seat['name']} has messages not settled (message(s) {shown}); `none` "
-                                      "would record them as sent though they never left. Settle them first "
-                                      "(`outreach resolve MESSAGE ...`, `outreach cancel MESSAGE`).")
-    return (f"Seat {seat['name']} has messages not settled by its previous transport (message(s) {shown}): a claim "
-            "in flight is settled by the transport that made it, unknown ones need `outreach resolve`, and retries "
-            "now go by the new transport.")
+        raise refuse(
+            INVALID_STATE,
+            f"Seat {seat['name']} has messages not settled (message(s) {shown}); `none` "
+            "would record them as sent though they never left. Settle them first "
+            "(`outreach resolve MESSAGE ...`, `outreach cancel MESSAGE`).",
+        )
+    return (
+        f"Seat {seat['name']} has messages not settled by its previous transport (message(s) {shown}): a claim "
+        "in flight is settled by the transport that made it, unknown ones need `outreach resolve`, and retries "
+        "now go by the new transport."
+    )
 
 
 def _check_options(kind: str, options: dict) -> None:
@@ -93,16 +102,19 @@ def _check_options(kind: str, options: dict) -> None:
 
 
 def _check_smtp(options: dict) -> None:
-    check_server_options(options, securities=("starttls", "ssl", "none"), default_security="starttls",
-                         carries="messages")
+    check_server_options(
+        options, securities=("starttls", "ssl", "none"), default_security="starttls", carries="messages"
+    )
     if options.get("password_env") and options.get("password_command"):
         raise refuse(INVALID_INPUT, "Give either --password-env or --password-command, not both.")
     has_password = options.get("password_env") or options.get("password_command")
     if has_password and not options.get("user"):
         raise refuse(INVALID_INPUT, "A password needs --user to log in with.")
     if options.get("user") and not has_password:
-        raise refuse(INVALID_INPUT, "--user needs --password-env VAR or --password-command CMD "
-                                      "(the password itself is never stored).")
+        raise refuse(
+            INVALID_INPUT,
+            "--user needs --password-env VAR or --password-command CMD (the password itself is never stored).",
+        )
 
 
 def test(db, *, seat_name: str | None) -> dict:
@@ -110,8 +122,11 @@ def test(db, *, seat_name: str | None) -> dict:
     seat = acting_seat(db, seat_name)
     settings = transport_settings(db, seat)
     if settings["kind"] == "none":
-        raise refuse(NOT_CONFIGURED, f"Seat {seat['name']} has no transport; set one with "
-                                       "`outreach delivery set smtp|outbox|sendmail|exec ...`.")
+        raise refuse(
+            NOT_CONFIGURED,
+            f"Seat {seat['name']} has no transport; set one with "
+            "`outreach delivery set smtp|outbox|sendmail|exec ...`.",
+        )
     transport = open_transport(settings)
     try:
         detail = transport.check()
@@ -123,10 +138,13 @@ def test(db, *, seat_name: str | None) -> dict:
 def check_from_address(text: str) -> str:
     """A seat's sender address (D3): one well-formed address, with or without a display name."""
     from ..mail import parse_address, stored_addr_spec
+
     parsed = parse_address(text)
     if parsed is None:
-        raise refuse(INVALID_INPUT, f"{text!r} is not an email address; use a form like "
-                                      "\"Ada Lovelace <ada@example.com>\" or ada@example.com.")
+        raise refuse(
+            INVALID_INPUT,
+            f'{text!r} is not an email address; use a form like "Ada Lovelace <ada@example.com>" or ada@example.com.',
+        )
     try:  # D19: an ASCII local part, a domain stored IDNA-encoded
         stored = stored_addr_spec(parsed[1])
     except ValueError as exc:

@@ -1,4 +1,5 @@
 """doctor: check every invariant and report each finding (C10, K5, F4, F5, privacy, schema)."""
+
 from __future__ import annotations
 
 from .. import db as dbmod
@@ -45,8 +46,9 @@ def doctor(db, *, clock: Clock) -> DoctorResult:
                 findings += check(db, clock)
             except (dbmod.DatabaseError, OutreachError, ValueError, TypeError) as exc:
                 name = check.__name__.strip("_")
-                findings.append(_finding(name, f"The {name} check could not read the file: "
-                                               f"{getattr(exc, 'message', exc)}"))
+                findings.append(
+                    _finding(name, f"The {name} check could not read the file: {getattr(exc, 'message', exc)}")
+                )
     return {"ok": not findings, "findings": findings}
 
 
@@ -59,8 +61,13 @@ def _integrity(db):
     if problems == ["ok"]:
         return []
     shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-    return [_finding("integrity", f"The database file is damaged ({shown}); restore a backup, or copy out what "
-                                  "is readable with `sqlite3 FILE .recover`.")]
+    return [
+        _finding(
+            "integrity",
+            f"The database file is damaged ({shown}); restore a backup, or copy out what "
+            "is readable with `sqlite3 FILE .recover`.",
+        )
+    ]
 
 
 def _clock(db, clock):
@@ -79,8 +86,11 @@ def _balances(db, clock):
     out = []
     for row in checks.seat_balances(db):
         if row["balance"] != row["total"]:
-            out.append(_finding("balance", f"Seat {row['name']} balance is {row['balance']} but its ledger sums to "
-                                           f"{row['total']}."))
+            out.append(
+                _finding(
+                    "balance", f"Seat {row['name']} balance is {row['balance']} but its ledger sums to {row['total']}."
+                )
+            )
     pool, total = checks.pool_and_total(db)
     if pool != total:
         out.append(_finding("balance", f"The contract pool is {pool} but its ledger sums to {total}."))
@@ -90,16 +100,25 @@ def _balances(db, clock):
 
 
 def _charges(db, clock):
-    return [_finding("charge", f"Message {row['id']} has {row['charges'] or 0} charge(s) and "
-                               f"{row['refunds'] or 0} refund(s) (state {row['credit']}).")
-            for row in checks.charge_mismatches(db)]
+    return [
+        _finding(
+            "charge",
+            f"Message {row['id']} has {row['charges'] or 0} charge(s) and "
+            f"{row['refunds'] or 0} refund(s) (state {row['credit']}).",
+        )
+        for row in checks.charge_mismatches(db)
+    ]
 
 
 def _followups(db, clock):
     out = []
     for row in checks.followups_sent_after_response(db):
-        out.append(_finding("followup", f"Follow-up {row['id']} was sent at {row['sent_at_utc']}, after the response "
-                                        f"at {row['response_utc']}."))
+        out.append(
+            _finding(
+                "followup",
+                f"Follow-up {row['id']} was sent at {row['sent_at_utc']}, after the response at {row['response_utc']}.",
+            )
+        )
     for row in checks.followups_sent_before_initial(db):
         out.append(_finding("followup", f"Follow-up {row['id']} was sent before (or without) its initial message."))
     return out
@@ -124,10 +143,16 @@ def _overdue(db, clock):
 def _removed(db, clock):
     leftovers, texts = checks.removed_leftovers(db)
     from ..repo import incoming as repo_incoming
+
     mails = repo_incoming.personal_incoming_of_removed(db)
     if leftovers or texts or mails:
-        return [_finding("privacy", f"{leftovers} removed candidate(s), {texts} of their messages and {mails} of "
-                                    "their incoming mails still hold personal text.")]
+        return [
+            _finding(
+                "privacy",
+                f"{leftovers} removed candidate(s), {texts} of their messages and {mails} of "
+                "their incoming mails still hold personal text.",
+            )
+        ]
     return []
 
 

@@ -1,4 +1,5 @@
 """compose and followup: drafts (S6, F1, F2, F6, T5)."""
+
 from __future__ import annotations
 
 import re
@@ -36,16 +37,23 @@ def check_text(subject: str | None, body: str | None, what: str = "message", sig
     """S6 on the text as written (before personalisation), and T5's placeholder check; a seat's signature counts
     in the body's limit (M2)."""
     if subject is None or not subject.strip() or len(subject) > SUBJECT_MAX:
-        raise refuse(INVALID_MESSAGE, f"The {what} subject must be 1 to {SUBJECT_MAX} characters "
-                                        f"(it is {len(subject or '')}).")
+        raise refuse(
+            INVALID_MESSAGE, f"The {what} subject must be 1 to {SUBJECT_MAX} characters (it is {len(subject or '')})."
+        )
     if body is None or not body.strip() or len(body) > BODY_MAX:
         raise refuse(INVALID_MESSAGE, f"The {what} body must be 1 to {BODY_MAX} characters (it is {len(body or '')}).")
     if signature and len(placeholders.signed(body, signature)) > BODY_MAX:
-        raise refuse(INVALID_MESSAGE, f"The {what} body and the seat's signature must be at most {BODY_MAX} "
-                                        f"characters together (they are {len(placeholders.signed(body, signature))}).")
+        raise refuse(
+            INVALID_MESSAGE,
+            f"The {what} body and the seat's signature must be at most {BODY_MAX} "
+            f"characters together (they are {len(placeholders.signed(body, signature))}).",
+        )
     if _CONTROL_SUBJECT.search(subject) or _CONTROL_BODY.search(body):
-        raise refuse(INVALID_MESSAGE, f"The {what} text holds control characters; a subject is one line, and a "
-                                        "body may use only new lines and tabs.")
+        raise refuse(
+            INVALID_MESSAGE,
+            f"The {what} text holds control characters; a subject is one line, and a "
+            "body may use only new lines and tabs.",
+        )
     placeholders.check(subject)
     placeholders.check(body)
 
@@ -57,7 +65,9 @@ def parse_delay(text: str | None) -> int:
     try:
         delta = parse_duration(text, "follow-up delay")
     except OutreachError:
-        raise refuse(INVALID_DELAY, f"Cannot read the delay {text!r}; write it like 72h, 3d, 3d12h, 1w or 28d.") from None
+        raise refuse(
+            INVALID_DELAY, f"Cannot read the delay {text!r}; write it like 72h, 3d, 3d12h, 1w or 28d."
+        ) from None
     hours, rest = divmod(delta.total_seconds(), 3600)
     if rest or not DELAY_MIN_HOURS <= hours <= DELAY_MAX_HOURS:
         raise refuse(INVALID_DELAY, f"A follow-up delay must be whole hours from 72h (3d) to 28d, not {text}.")
@@ -66,11 +76,15 @@ def parse_delay(text: str | None) -> int:
 
 def check_followup_allowed(db, seat) -> None:
     if seat["plan"] != "recruiter":
-        raise refuse(FOLLOWUP_NOT_AVAILABLE,
-                      f"Seat {seat['name']} is on the lite plan; follow-ups need a recruiter seat.")
+        raise refuse(
+            FOLLOWUP_NOT_AVAILABLE, f"Seat {seat['name']} is on the lite plan; follow-ups need a recruiter seat."
+        )
     if not repo.contract(db)["followups_enabled"]:
-        raise refuse(AUTOMATION_DISABLED, "Automated follow-ups are turned off for this contract; "
-                                            "an admin can turn them on with `outreach contract set --followups on`.")
+        raise refuse(
+            AUTOMATION_DISABLED,
+            "Automated follow-ups are turned off for this contract; "
+            "an admin can turn them on with `outreach contract set --followups on`.",
+        )
 
 
 def resolve_recipients(db, handles: list[str]) -> list[int]:
@@ -83,9 +97,12 @@ def resolve_recipients(db, handles: list[str]) -> list[int]:
     if unknown:
         shown = ", ".join(unknown[:5]) + (f" and {len(unknown) - 5} more" if len(unknown) > 5 else "")
         if all(h.startswith("removed-") for h in unknown):  # the anonymous history of removed candidates
-            raise refuse(NOT_FOUND, f"{shown}: removed candidates cannot be messaged; only their anonymous "
-                                      "history is kept.")
-        raise refuse(NOT_FOUND, f"Unknown candidate(s): {shown}; add them with `outreach candidates add` or import a CSV.")
+            raise refuse(
+                NOT_FOUND, f"{shown}: removed candidates cannot be messaged; only their anonymous history is kept."
+            )
+        raise refuse(
+            NOT_FOUND, f"Unknown candidate(s): {shown}; add them with `outreach candidates add` or import a CSV."
+        )
     return [found[h] for h in unique]
 
 
@@ -110,8 +127,11 @@ def compose(db, *, seat_name, handles, subject, body, followup=None, template=No
 def open_draft(db, draft_id):
     row = get_draft(db, draft_id)
     if row["status"] != "draft":
-        raise refuse(INVALID_STATE, f"Draft {row['id']} is already scheduled; change its messages with "
-                                      "`outreach reschedule` or `outreach cancel`.")
+        raise refuse(
+            INVALID_STATE,
+            f"Draft {row['id']} is already scheduled; change its messages with "
+            "`outreach reschedule` or `outreach cancel`.",
+        )
     return row
 
 
@@ -133,8 +153,9 @@ def set_followup(db, *, draft_id, subject=None, body=None, after=None, remove=Fa
     if body is None:
         raise refuse(INVALID_MESSAGE, "A new follow-up needs a --body (and optionally --subject).")
     check_text(subject, body, "follow-up", signature=seat["signature"])
-    delay = parse_delay(after) if after is not None else (row["followup_delay_hours"] if existing
-                                                          else DELAY_DEFAULT_HOURS)
+    delay = (
+        parse_delay(after) if after is not None else (row["followup_delay_hours"] if existing else DELAY_DEFAULT_HOURS)
+    )
     repo.update_draft(db, row["id"], followup_subject=subject, followup_body=body, followup_delay_hours=delay)
     return show(db, draft_id=row["id"])
 

@@ -8,14 +8,15 @@ lookups (I4), and its effects settled with the message rows it touches (I5, I6).
 last, once everything it covers is recorded. Nothing heavy is imported for an idle fetch: the mail parser is
 loaded only when there is mail to parse.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from .. import repo
+from ..errors import INVALID_INPUT, INVALID_STATE, NOT_CONFIGURED, OutreachError, refuse
 from ..repo import delivery as repo_delivery
 from ..repo import incoming as repo_incoming
-from ..errors import INVALID_INPUT, INVALID_STATE, NOT_CONFIGURED, OutreachError, refuse
 from ..timeparse import from_text, to_text
 from .common import acting_seat, get_thread, use_case
 
@@ -23,15 +24,32 @@ ALLOWED = {
     "none": (),
     "maildir": ("dir",),
     "mbox": ("file",),
-    "imap": ("host", "port", "security", "user", "auth", "password_env", "password_command", "folder", "ca_file",
-             "timeout"),
+    "imap": (
+        "host",
+        "port",
+        "security",
+        "user",
+        "auth",
+        "password_env",
+        "password_command",
+        "folder",
+        "ca_file",
+        "timeout",
+    ),
 }
-IMAP_DEFAULTS = {"security": "ssl", "auth": "password", "folder": "INBOX", "ca_file": None, "password_env": None,
-                 "password_command": None, "timeout": 60}
+IMAP_DEFAULTS = {
+    "security": "ssl",
+    "auth": "password",
+    "folder": "INBOX",
+    "ca_file": None,
+    "password_env": None,
+    "password_command": None,
+    "timeout": 60,
+}
 IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
-CHUNK = 500                       # mails recorded per transaction
+CHUNK = 500  # mails recorded per transaction
 OPEN_THREAD_WINDOW = timedelta(days=90)  # I4 (2): a thread with a message sent in the last 90 days
-MAX_TEXT = 998                    # a stored subject or name is at most one header line long
+MAX_TEXT = 998  # a stored subject or name is at most one header line long
 
 
 # ---------------------------------------------------------------- mailbox settings (I1)
@@ -59,11 +77,20 @@ def source_name(kind: str, options: dict) -> str:
 
 def incoming_shape(row, new: bool | None = None) -> dict:
     shape = {
-        "id": row["id"], "seat": row["seat"], "message_id": row["message_id"],
-        "from": row["from_address"], "from_name": row["from_name"], "subject": row["subject"],
-        "date": row["date_utc"], "kind": row["kind"], "hard": None if row["hard"] is None else bool(row["hard"]),
-        "status": row["bounce_status"], "thread_id": row["thread_id"], "message": row["matched_message_id"],
-        "matched_by": row["matched_by"], "read_at": row["read_at_utc"],
+        "id": row["id"],
+        "seat": row["seat"],
+        "message_id": row["message_id"],
+        "from": row["from_address"],
+        "from_name": row["from_name"],
+        "subject": row["subject"],
+        "date": row["date_utc"],
+        "kind": row["kind"],
+        "hard": None if row["hard"] is None else bool(row["hard"]),
+        "status": row["bounce_status"],
+        "thread_id": row["thread_id"],
+        "message": row["matched_message_id"],
+        "matched_by": row["matched_by"],
+        "read_at": row["read_at_utc"],
     }
     if new is not None:
         shape["new"] = new
@@ -79,13 +106,13 @@ def list_incoming(db, *, unmatched: bool = False) -> list[dict]:
 
 class Recorded:
     def __init__(self):
-        self.ids: list[int] = []   # incoming ids, in the order read
-        self.new: dict = {}        # incoming id -> whether this read recorded it
-        self.canceled: list = []   # {id, reason} of the messages the mail canceled (a reply's follow-up, F4)
-        self.refunded = 0          # credits the mail returned (C2-C4, I5)
-        self.failed: list = []     # {id, failure} of the messages a bounce failed (I15)
-        self.sent: list = []       # ids of `unknown` messages a reply proved sent (I10, I15)
-        self.late: list = []       # follow-ups that went after the candidate had answered (I13)
+        self.ids: list[int] = []  # incoming ids, in the order read
+        self.new: dict = {}  # incoming id -> whether this read recorded it
+        self.canceled: list = []  # {id, reason} of the messages the mail canceled (a reply's follow-up, F4)
+        self.refunded = 0  # credits the mail returned (C2-C4, I5)
+        self.failed: list = []  # {id, failure} of the messages a bounce failed (I15)
+        self.sent: list = []  # ids of `unknown` messages a reply proved sent (I10, I15)
+        self.late: list = []  # follow-ups that went after the candidate had answered (I13)
 
 
 def fetch(db, *, seat_name: str | None, clock) -> dict:
@@ -108,9 +135,11 @@ def _read_result(db, recorded: Recorded) -> dict:
 
 def late_warning(ids: list[int]) -> str:
     """I13: the one line that says a follow-up went after the candidate had answered."""
-    return (f"Follow-up(s) {', '.join(str(i) for i in sorted(ids))} went after the candidate had answered (the "
-            "reply, dated before it went, was read only now); both credits are refunded. See `outreach inbox "
-            "--folder attention`.")
+    return (
+        f"Follow-up(s) {', '.join(str(i) for i in sorted(ids))} went after the candidate had answered (the "
+        "reply, dated before it went, was read only now); both credits are refunded. See `outreach inbox "
+        "--folder attention`."
+    )
 
 
 def import_message(db, *, raw: bytes, clock) -> dict:
@@ -125,14 +154,14 @@ def import_message(db, *, raw: bytes, clock) -> dict:
 
 class TickFetch:
     def __init__(self):
-        self.incoming: list[int] = []   # ids recorded by this tick
-        self.hold: set = set()          # seat ids whose mailbox could not be read
+        self.incoming: list[int] = []  # ids recorded by this tick
+        self.hold: set = set()  # seat ids whose mailbox could not be read
         self.warnings: list[str] = []
-        self.canceled: list = []        # {id, reason} of what the mail read canceled
-        self.refunded = 0               # credits the mail read returned
-        self.failed: list = []          # {id, failure} failed by a bounce (I15)
-        self.sent: list = []            # `unknown` messages a reply proved sent (I10, I15)
-        self.late: list = []            # follow-ups that went after the candidate had answered (I13)
+        self.canceled: list = []  # {id, reason} of what the mail read canceled
+        self.refunded = 0  # credits the mail read returned
+        self.failed: list = []  # {id, failure} failed by a bounce (I15)
+        self.sent: list = []  # `unknown` messages a reply proved sent (I10, I15)
+        self.late: list = []  # follow-ups that went after the candidate had answered (I13)
 
 
 def fetch_before_tick(db, clock) -> TickFetch:
@@ -144,8 +173,10 @@ def fetch_before_tick(db, clock) -> TickFetch:
             recorded = _fetch_seat(db, seat, clock)
         except OutreachError as error:
             result.hold.add(seat["id"])
-            result.warnings.append(f"The mailbox of seat {seat['name']} could not be read, so its follow-ups wait "
-                                   f"for the next tick: {error.message}")
+            result.warnings.append(
+                f"The mailbox of seat {seat['name']} could not be read, so its follow-ups wait "
+                f"for the next tick: {error.message}"
+            )
             continue
         result.incoming += [i for i in recorded.ids if recorded.new[i]]
         result.canceled += recorded.canceled
@@ -161,10 +192,14 @@ def unmatched_holds(db) -> tuple[set, str]:
     that says so, naming the mail and how to settle it."""
     held = repo_incoming.unmatched_candidates(db)
     handles = {cid: repo.find_candidate_by_id(db, cid)["handle"] for cid in held}
-    named = "; ".join(f"{handles.get(cid, cid)} (incoming {', '.join(str(i) for i in ids)})" for cid, ids in held.items())
-    return ({("candidate", cid) for cid in held},
-            f"Mail from a candidate matched no single thread, so their follow-ups wait: {named}. Attach it with "
-            "`outreach replies assign INCOMING THREAD` or drop it with `outreach replies dismiss INCOMING`.")
+    named = "; ".join(
+        f"{handles.get(cid, cid)} (incoming {', '.join(str(i) for i in ids)})" for cid, ids in held.items()
+    )
+    return (
+        {("candidate", cid) for cid in held},
+        f"Mail from a candidate matched no single thread, so their follow-ups wait: {named}. Attach it with "
+        "`outreach replies assign INCOMING THREAD` or drop it with `outreach replies dismiss INCOMING`.",
+    )
 
 
 class _LazyKeys:
@@ -182,9 +217,12 @@ class _LazyKeys:
 def _fetch_seat(db, seat, clock) -> Recorded:
     box = repo_incoming.find_mailbox(db, seat["id"])
     if box is None:
-        raise refuse(NOT_CONFIGURED, f"Seat {seat['name']} has no mailbox; set one with "
-                                       "`outreach mailbox set maildir|mbox|imap ...`.")
+        raise refuse(
+            NOT_CONFIGURED,
+            f"Seat {seat['name']} has no mailbox; set one with `outreach mailbox set maildir|mbox|imap ...`.",
+        )
     from ..incoming.source import open_source
+
     options = effective_settings(box["kind"], box["options"])
     batch = open_source(box["kind"], **options).fetch(box["cursor"], _LazyKeys(db, box["source"]))
     items = [(item.key, item.raw) for item in batch]  # the whole read, outside any transaction
@@ -197,9 +235,10 @@ def _fetch_seat(db, seat, clock) -> Recorded:
 
 def _record(db, seat, source: str | None, items: list, clock) -> Recorded:
     from ..incoming.parse import parse
+
     recorded = Recorded()
     for start in range(0, len(items), CHUNK):
-        parsed = [(key, parse(raw)) for key, raw in items[start:start + CHUNK]]  # parsing is pure: before the lock
+        parsed = [(key, parse(raw)) for key, raw in items[start : start + CHUNK]]  # parsing is pure: before the lock
         with db.transaction():
             _record_chunk(db, seat, source, parsed, clock, recorded)
     return recorded
@@ -209,6 +248,7 @@ def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> 
     from ..incoming.classify import classify
     from ..incoming.match import match
     from ..incoming.unsubscribe import opt_out_of
+
     now = clock.now()
     now_text = to_text(now)
     since_text = to_text(now - OPEN_THREAD_WINDOW)
@@ -219,10 +259,14 @@ def _record_chunk(db, seat, source, parsed: list, clock, recorded: Recorded) -> 
             _remember(recorded, known[mail.message_id], False)
             continue
         verdict = classify(mail)
-        found = match(mail, verdict, lambda ids: repo_incoming.find_message_by_internet_ids(db, ids),
-                      lambda address: repo_incoming.open_threads_by_candidate(db, address, since_text),
-                      ours_from=ours_from,
-                      threads_by_subject=lambda core, address: repo_incoming.threads_by_subject(db, core, address))
+        found = match(
+            mail,
+            verdict,
+            lambda ids: repo_incoming.find_message_by_internet_ids(db, ids),
+            lambda address: repo_incoming.open_threads_by_candidate(db, address, since_text),
+            ours_from=ours_from,
+            threads_by_subject=lambda core, address: repo_incoming.threads_by_subject(db, core, address),
+        )
         found = opt_out_of(found, mail)  # M3: a reply asking to unsubscribe
         incoming_id = _insert(db, seat, source, key, mail, verdict, found, now_text)
         known[mail.message_id] = incoming_id
@@ -237,8 +281,14 @@ def _remember(recorded: Recorded, incoming_id: int, new: bool) -> None:
 
 
 def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
-    fields = dict(seat_id=seat["id"], message_id=mail.message_id, source=source, source_key=key,
-                  read_at_utc=now_text, kind=found.kind)
+    fields = dict(
+        seat_id=seat["id"],
+        message_id=mail.message_id,
+        source=source,
+        source_key=key,
+        read_at_utc=now_text,
+        kind=found.kind,
+    )
     if found.kind == "ignored":  # I4: none of its content is kept
         return repo_incoming.insert_incoming(db, **fields)
     thread_id = found.message["thread_id"] if found.message is not None else found.thread
@@ -251,11 +301,15 @@ def _insert(db, seat, source, key, mail, verdict, found, now_text: str) -> int:
         candidates = repo_incoming.candidates_with_address(db, mail.from_address)
         candidate_id = candidates[0] if len(candidates) == 1 else None
     fields["candidate_id"] = candidate_id
-    fields.update(from_address=mail.from_address, from_name=mail.from_name[:MAX_TEXT] or None,
-                  subject=mail.subject[:MAX_TEXT],
-                  date_utc=to_text(mail.date) if mail.date and 1970 <= mail.date.year <= 2999 else None,
-                  thread_id=thread_id, matched_by=found.matched_by,
-                  matched_message_id=found.message["id"] if found.message is not None else None)
+    fields.update(
+        from_address=mail.from_address,
+        from_name=mail.from_name[:MAX_TEXT] or None,
+        subject=mail.subject[:MAX_TEXT],
+        date_utc=to_text(mail.date) if mail.date and 1970 <= mail.date.year <= 2999 else None,
+        thread_id=thread_id,
+        matched_by=found.matched_by,
+        matched_message_id=found.message["id"] if found.message is not None else None,
+    )
     if verdict.kind == "bounce":
         fields.update(hard=int(verdict.hard), bounce_status=verdict.status)
     return repo_incoming.insert_incoming(db, **fields)
@@ -286,6 +340,7 @@ def _evidence_of_delivery(db, message, recorded: Recorded) -> None:
     after all: the undeliverable mark goes, and nothing more is refunded (C10)."""
     if message["status"] == "unknown":
         from .tick import _move_followup
+
         sent_at = message["last_attempt_utc"] or message["retry_at_utc"] or message["send_at_utc"]
         repo_delivery.resolve_sent(db, message["id"], sent_at)
         _move_followup(db, message, sent_at)
@@ -300,15 +355,25 @@ def _date(mail):
     return mail.date if mail.date and 1970 <= mail.date.year <= 2999 else None
 
 
-def _reply(db, incoming_id: int, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply",
-           replied_to=None) -> None:
+def _reply(
+    db, incoming_id: int, thread_id: int, date, clock, recorded: Recorded, kind: str = "reply", replied_to=None
+) -> None:
     from .replies import respond
+
     thread = repo.get_thread(db, thread_id)
     if thread["response_kind"]:
         return  # I6: a thread that already has a response only records the mail
     try:
-        recorded.refunded += respond(db, thread, kind, clock=clock, at=date, canceled=recorded.canceled,
-                                     replied_to=replied_to, late=recorded.late)
+        recorded.refunded += respond(
+            db,
+            thread,
+            kind,
+            clock=clock,
+            at=date,
+            canceled=recorded.canceled,
+            replied_to=replied_to,
+            late=recorded.late,
+        )
     except OutreachError as error:
         if error.code != INVALID_STATE:  # nothing sent on it (yet): the mail is recorded, nothing else
             raise
@@ -320,6 +385,7 @@ def _hard_bounce(db, message, mail, verdict, now_text: str, recorded: Recorded) 
     """I5: the returned message failed (refunded once, C10), its unsent follow-up is canceled and refunded, and
     the candidate's email is marked undeliverable. A message already failed, canceled or in flight is left."""
     from .scheduling import refund_failed
+
     if message["status"] not in ("sent", "unknown"):
         return
     diagnostic = mail.diagnostic_codes[0] if mail.diagnostic_codes else f"status {verdict.status}"
@@ -339,13 +405,18 @@ def assign(db, *, incoming_id, thread_id, clock) -> dict:
     row = repo_incoming.get_incoming(db, incoming_id)
     if row["kind"] != "unmatched":
         where = f" on thread {row['thread_id']}" if row["thread_id"] else ""
-        raise refuse(INVALID_STATE, f"Incoming mail {row['id']} is {row['kind']}{where}; only unmatched mail can be "
-                                      "assigned (see `outreach replies list --unmatched`).")
+        raise refuse(
+            INVALID_STATE,
+            f"Incoming mail {row['id']} is {row['kind']}{where}; only unmatched mail can be "
+            "assigned (see `outreach replies list --unmatched`).",
+        )
     thread = get_thread(db, thread_id)
-    repo_incoming.update_incoming(db, row["id"], kind="reply", matched_by="hand", thread_id=thread["id"],
-                                  seat_id=thread["seat_id"])
+    repo_incoming.update_incoming(
+        db, row["id"], kind="reply", matched_by="hand", thread_id=thread["id"], seat_id=thread["seat_id"]
+    )
     if not thread["response_kind"]:
         from .replies import respond
+
         respond(db, thread, "reply", clock=clock, at=from_text(row["date_utc"]) if row["date_utc"] else None)
         repo_incoming.update_incoming(db, row["id"], made_response=1)
     return incoming_shape(repo_incoming.get_incoming(db, row["id"]))
@@ -360,10 +431,14 @@ def dismiss(db, *, incoming_id) -> dict:
     mail (I4), keeps none of its content; the candidate's follow-ups it held go at their own time again."""
     row = repo_incoming.get_incoming(db, incoming_id)
     if row["kind"] != "unmatched":
-        raise refuse(INVALID_STATE, f"Incoming mail {row['id']} is {row['kind']}; only unmatched mail can be "
-                                      "dismissed (see `outreach replies list --unmatched`).")
-    repo_incoming.update_incoming(db, row["id"], kind="ignored", from_address=None, from_name=None, subject=None,
-                                  date_utc=None, candidate_id=None)
+        raise refuse(
+            INVALID_STATE,
+            f"Incoming mail {row['id']} is {row['kind']}; only unmatched mail can be "
+            "dismissed (see `outreach replies list --unmatched`).",
+        )
+    repo_incoming.update_incoming(
+        db, row["id"], kind="ignored", from_address=None, from_name=None, subject=None, date_utc=None, candidate_id=None
+    )
     return incoming_shape(repo_incoming.get_incoming(db, row["id"]))
 
 
@@ -385,13 +460,20 @@ def reclassify(db, *, incoming_id, kind: str, clock) -> dict:
     if row["kind"] == kind:
         return {**incoming_shape(row), **changes}
     if row["kind"] in ("bounce", "opt_out"):
-        what = ("a bounce (it failed its message)" if row["kind"] == "bounce" else
-                "an opt-out (the candidate asked to stop)")
-        raise refuse(INVALID_STATE, f"Incoming mail {row['id']} is {what}; only replies, auto-replies, ignored and "
-                                      "unmatched mail can be reclassified.")
+        what = (
+            "a bounce (it failed its message)"
+            if row["kind"] == "bounce"
+            else "an opt-out (the candidate asked to stop)"
+        )
+        raise refuse(
+            INVALID_STATE,
+            f"Incoming mail {row['id']} is {what}; only replies, auto-replies, ignored and "
+            "unmatched mail can be reclassified.",
+        )
     fields: dict = {"kind": kind}
     if row["made_response"]:  # it is the thread's response: taking it away undoes what it did
         from .replies import withdraw
+
         thread = repo.get_thread(db, row["thread_id"])
         changes["credits_charged"], changes["rescheduled"] = withdraw(db, thread, clock=clock)
         fields["made_response"] = 0
@@ -407,8 +489,11 @@ def _apply_as_reply(db, row, clock, changes: dict) -> dict:
     """An auto-reply or ignored mail that was the candidate's answer after all: the response of its thread (I6), with
     the evidence a reply gives about delivery (I10). Mail that matched no thread names none to answer."""
     if row["thread_id"] is None:
-        how = ("attach it with `outreach replies assign INCOMING THREAD`" if row["kind"] == "unmatched" else
-               "record the answer with `outreach reply THREAD`")
+        how = (
+            "attach it with `outreach replies assign INCOMING THREAD`"
+            if row["kind"] == "unmatched"
+            else "record the answer with `outreach reply THREAD`"
+        )
         raise refuse(INVALID_STATE, f"Incoming mail {row['id']} matched no thread, so it answers none; {how}.")
     thread = repo.get_thread(db, row["thread_id"])
     if thread["response_kind"]:
@@ -418,6 +503,13 @@ def _apply_as_reply(db, row, clock, changes: dict) -> dict:
     if message is not None:
         _evidence_of_delivery(db, message, recorded)
     from .replies import respond
-    changes["refunded"] = respond(db, repo.get_thread(db, thread["id"]), "reply", clock=clock, replied_to=message,
-                                  at=from_text(row["date_utc"]) if row["date_utc"] else None)
+
+    changes["refunded"] = respond(
+        db,
+        repo.get_thread(db, thread["id"]),
+        "reply",
+        clock=clock,
+        replied_to=message,
+        at=from_text(row["date_utc"]) if row["date_utc"] else None,
+    )
     return {"made_response": 1}

@@ -1,11 +1,12 @@
 """A seat's mailbox: `mailbox set` and `mailbox show` (I1, D2). Settings are stored per seat as a kind and a JSON
 object of options; secrets only by reference (the name of an environment variable, or a password command)."""
+
 from __future__ import annotations
 
 import os
 
-from ..repo import incoming as repo_incoming
 from ..errors import INVALID_INPUT, refuse
+from ..repo import incoming as repo_incoming
 from .common import acting_seat, check_server_options, given_options, password_env_warning, use_case
 from .incoming import ALLOWED, IMAP_DEFAULTS, IMAP_PORTS, effective_settings, source_name
 
@@ -50,16 +51,25 @@ def _check_options(kind: str, options: dict, db=None, seat_id=None) -> list[str]
         if options.get(key):  # stored absolute: cron runs `tick` from another directory
             options[key] = os.path.abspath(os.path.expanduser(options[key]))
     if kind == "maildir" and not os.path.isdir(options["dir"]):  # I2: a typo is caught at once
-        raise refuse(INVALID_INPUT, f"There is no Maildir at {options['dir']}; give the folder that holds new/ "
-                                      "and cur/ (a mailbox that does not exist would hold the follow-ups).")
+        raise refuse(
+            INVALID_INPUT,
+            f"There is no Maildir at {options['dir']}; give the folder that holds new/ "
+            "and cur/ (a mailbox that does not exist would hold the follow-ups).",
+        )
     if kind == "mbox" and not os.path.exists(options["file"]):
-        raise refuse(INVALID_INPUT, f"There is no mbox file at {options['file']}; give the file your mail is "
-                                      "delivered to (a mailbox that does not exist would hold the follow-ups).")
+        raise refuse(
+            INVALID_INPUT,
+            f"There is no mbox file at {options['file']}; give the file your mail is "
+            "delivered to (a mailbox that does not exist would hold the follow-ups).",
+        )
     if kind == "maildir" and seat_id is not None:
         outbox = repo_incoming.find_outbox_dir(db, seat_id)
         if outbox and os.path.realpath(os.path.expanduser(outbox)) == os.path.realpath(options["dir"]):
-            raise refuse(INVALID_INPUT, f"{options['dir']} is the seat's outbox; its own messages would be read "
-                                          "back as replies (I8). Give the Maildir your mail arrives in.")
+            raise refuse(
+                INVALID_INPUT,
+                f"{options['dir']} is the seat's outbox; its own messages would be read "
+                "back as replies (I8). Give the Maildir your mail arrives in.",
+            )
     warnings = []
     if kind == "maildir" and not os.path.isdir(os.path.join(options["dir"], "new")):
         warnings.append(f"{options['dir']} is not a Maildir yet (it has no new/ folder); it is read once it is one.")
@@ -69,8 +79,12 @@ def _check_options(kind: str, options: dict, db=None, seat_id=None) -> list[str]
 
 
 def _check_imap(options: dict) -> None:
-    check_server_options(options, securities=tuple(IMAP_PORTS), default_security=IMAP_DEFAULTS["security"],
-                         carries="mail")
+    check_server_options(
+        options, securities=tuple(IMAP_PORTS), default_security=IMAP_DEFAULTS["security"], carries="mail"
+    )
     if bool(options.get("password_env")) == bool(options.get("password_command")):
-        raise refuse(INVALID_INPUT, "An IMAP mailbox needs exactly one of --password-env VAR or --password-command "
-                                      "CMD (the password itself is never stored).")
+        raise refuse(
+            INVALID_INPUT,
+            "An IMAP mailbox needs exactly one of --password-env VAR or --password-command "
+            "CMD (the password itself is never stored).",
+        )

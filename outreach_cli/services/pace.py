@@ -1,5 +1,6 @@
 """Pace (W4) and catch-up (W5): steps of the tick that move a message later, never cancel it, never refund it.
 Each move is reported as {id, from, to, reason} in the tick report's `moved` (W7)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -65,7 +66,8 @@ def _catch_up(db, seats, now: datetime, report: dict) -> None:
                 continue  # the window is open now: it goes in this tick, paced by W4
             to = to_text(placed)
             moves.append((to, to, row["id"]))
-            report.setdefault("moved", []).append({"id": row["id"], "from": row["due_at"], "to": to,
-                                                   "reason": "catch_up"})
+            report.setdefault("moved", []).append(
+                {"id": row["id"], "from": row["due_at"], "to": to, "reason": "catch_up"}
+            )
         if moves:
             repo_delivery.defer(db, moves)

@@ -2,6 +2,7 @@
 public holidays of the candidate's country when the seat has --holidays. The pure parts are window.py; this
 joins them to a seat's and a candidate's rows. The holidays package is imported only when a seat with
 --holidays actually places a message."""
+
 from __future__ import annotations
 
 import functools
@@ -25,6 +26,7 @@ def _zone_countries() -> dict:
     """Zone -> country from pytz's zone.tab; reading that file takes about 25 ms, so the map is kept in the user's
     cache directory too (per version of pytz)."""
     import pytz
+
     path = _cache_path("zones", pytz.__version__, "zone-countries.json")
     found = _read_cache(path)
     if isinstance(found, dict):
@@ -36,6 +38,7 @@ def _zone_countries() -> dict:
 
 def _cache_path(*parts: str) -> str:
     import os
+
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "outreach", *parts)
 
@@ -45,6 +48,7 @@ def _read_cache(path: str | None):
     if path is None:
         return _UNREAD
     import json
+
     try:
         with open(path, encoding="utf-8") as cached:
             return json.load(cached)
@@ -59,6 +63,7 @@ def _write_cache(path: str | None, value) -> None:
         return
     import json
     import os
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.{os.getpid()}.tmp"
@@ -79,6 +84,7 @@ def holiday_calendar(country: str):
     package knows no such country."""
     if country not in _CALENDARS:
         import holidays
+
         code, _, subdivision = country.upper().partition("-")
         try:
             _CALENDARS[country] = holidays.country_holidays(code, subdiv=subdivision or None)
@@ -108,6 +114,7 @@ def _package_version() -> str | None:
     if not _PACKAGE:
         import importlib.util
         import os
+
         spec = importlib.util.find_spec("holidays")
         found = None
         if spec is not None and spec.origin:
@@ -117,7 +124,7 @@ def _package_version() -> str | None:
             except OSError:
                 names = []
             if len(names) == 1:
-                found = names[0][len("holidays-"):-len(".dist-info")]
+                found = names[0][len("holidays-") : -len(".dist-info")]
         _PACKAGE.append(found)
     return _PACKAGE[0]
 
@@ -180,10 +187,12 @@ class Placer:
             if days is _UNREAD:
                 days = years[day.year] = holiday_days(country, day.year)
             return days is not None and day in days
+
         return closed
 
-    def place(self, instant: datetime, candidate_timezone, candidate_country, limit: datetime | None = None
-              ) -> tuple[datetime, str | None]:
+    def place(
+        self, instant: datetime, candidate_timezone, candidate_country, limit: datetime | None = None
+    ) -> tuple[datetime, str | None]:
         """The moment moved to the window's next opening (W2), with the reason ('window', 'holiday') or None."""
         if self.window is None:
             return instant, None
@@ -240,8 +249,10 @@ class FollowupPlace:
         """W7: the follow-up's move by the window, in the tick report's `moved`, when F3 rewrote its time."""
         if moved_text is not None and self.move is not None:
             from ..timeparse import to_text
-            report.setdefault("moved", []).append({"id": message_id, "from": to_text(self.move[0]),
-                                                   "to": moved_text, "reason": self.move[2]})
+
+            report.setdefault("moved", []).append(
+                {"id": message_id, "from": to_text(self.move[0]), "to": moved_text, "reason": self.move[2]}
+            )
 
 
 def followup_place(seat, candidate_timezone, candidate_country) -> FollowupPlace | None:
@@ -261,10 +272,12 @@ def place_retry(db, seat, claim_row, retry_text: str, report: dict) -> str:
     if placer is None:
         return retry_text
     from ..timeparse import from_text, to_text
+
     instant = from_text(retry_text)
     limit = None
     if claim_row["kind"] == "followup":
         from .. import repo
+
         initial = repo.find_initial_of(db, claim_row["thread_id"])
         if initial["sent_at_utc"]:
             limit = max(instant, from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX)
@@ -272,8 +285,9 @@ def place_retry(db, seat, claim_row, retry_text: str, report: dict) -> str:
     if reason is None or placed == instant:
         return retry_text
     placed_text = to_text(placed)
-    report.setdefault("moved", []).append({"id": claim_row["id"], "from": retry_text, "to": placed_text,
-                                           "reason": reason})
+    report.setdefault("moved", []).append(
+        {"id": claim_row["id"], "from": retry_text, "to": placed_text, "reason": reason}
+    )
     return placed_text
 
 
@@ -281,6 +295,7 @@ def place_message(db, message, instant: datetime) -> datetime:
     """W2 for one message the tool makes due again (`resolve --resend`, `replies reclassify`): the seat's window in
     the recipient's zone; a follow-up never past F2's 28 days after its initial went."""
     from .. import repo
+
     seat = repo.find_seat_by_id(db, message["seat_id"])
     placer = placer_of(seat)
     if placer is None:
@@ -291,5 +306,6 @@ def place_message(db, message, instant: datetime) -> datetime:
         initial = repo.find_initial_of(db, message["thread_id"])
         if initial["sent_at_utc"]:
             from ..timeparse import from_text
+
             limit = max(instant, from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX)
     return placer.place(instant, candidate["timezone"], candidate["country"], limit)[0]

@@ -1,5 +1,6 @@
 """reply: record a candidate's response and settle credits (R1, R2, C2-C4, F4). `respond` is the one place a
 response is settled, whether typed by the recruiter (`outreach reply`) or read from mail (I6)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,16 +21,27 @@ REFUND_WINDOW = timedelta(days=90)
 def reply(db, *, thread_id, decline: bool = False, clock: Clock) -> dict:
     thread = get_thread(db, thread_id)
     if thread["response_kind"]:
-        raise refuse(ALREADY_RESPONDED, f"Thread {thread['id']} already has a response ({thread['response_kind']}); "
-                                          "a thread has at most one.")
+        raise refuse(
+            ALREADY_RESPONDED,
+            f"Thread {thread['id']} already has a response ({thread['response_kind']}); a thread has at most one.",
+        )
     refunded = respond(db, thread, "decline" if decline else "accept", clock=clock)
     result = thread_shape(get_thread(db, thread["id"]), repo.thread_messages(db, thread["id"]))
     result["refunded"] = refunded
     return result
 
 
-def respond(db, thread, kind: str, *, clock, at: datetime | None = None, canceled: list | None = None,
-            replied_to=None, late: list | None = None) -> int:
+def respond(
+    db,
+    thread,
+    kind: str,
+    *,
+    clock,
+    at: datetime | None = None,
+    canceled: list | None = None,
+    replied_to=None,
+    late: list | None = None,
+) -> int:
     """Record the thread's response of `kind` (accept, decline, reply) inside the caller's transaction and
     settle credits; returns how many were refunded. The response happens at `at` (default: the clock's now),
     kept between the sent_at of the message it answers and now (I6). The follow-up it cancels is added to
@@ -39,7 +51,9 @@ def respond(db, thread, kind: str, *, clock, at: datetime | None = None, cancele
     messages = repo.thread_messages(db, thread["id"])
     sent = [m for m in messages if m["status"] == "sent" and from_text(m["sent_at_utc"]) <= now]
     if not sent:
-        raise refuse(INVALID_STATE, f"Nothing has been sent on thread {thread['id']} yet, so it cannot have a response.")
+        raise refuse(
+            INVALID_STATE, f"Nothing has been sent on thread {thread['id']} yet, so it cannot have a response."
+        )
     answered = _answered(sent, at, replied_to)
     moment = now if at is None else max(min(at, now), from_text(answered["sent_at_utc"]))
     at_text = to_text(moment)
@@ -64,8 +78,10 @@ def _answered(sent: list, at: datetime | None, replied_to=None):
     """R2: the latest message sent before the response. A mail's Date (I13) is the moment the candidate answered:
     a reply dated before the follow-up went, though read after, answers the message sent before that Date (the
     initial), unless the mail quotes a later one (the candidate's clock, not ours, is then wrong)."""
+
     def order(m):
         return (m["sent_at_utc"], m["kind"] == "followup")
+
     latest = max(sent, key=order)
     if at is None or at >= from_text(latest["sent_at_utc"]):
         return latest
@@ -81,6 +97,7 @@ def withdraw(db, thread, *, clock) -> tuple[int, list[int]]:
     has passed) and whatever it refunded is charged again (C1, C10: refused, and all rolled back, when the account
     cannot pay). Returns (credits charged, ids rescheduled)."""
     from .placement import place_message
+
     now = clock.now()
     now_text = to_text(now)
     again, rescheduled = [], []
@@ -107,7 +124,10 @@ def withdraw(db, thread, *, clock) -> tuple[int, list[int]]:
                 has, hint = f"seat {seat['name']} has {seat['balance']}", f"`outreach seats grant {seat['name']} N`"
             else:
                 has, hint = f"the contract pool has {repo.contract(db)['pool']}", "`outreach contract set --pool N`"
-            raise refuse(INSUFFICIENT_CREDITS, f"Taking the response of thread {thread['id']} away charges again "
-                                                 f"the {len(again)} credit(s) it refunded, but {has}; add credits "
-                                                 f"first ({hint}).") from None
+            raise refuse(
+                INSUFFICIENT_CREDITS,
+                f"Taking the response of thread {thread['id']} away charges again "
+                f"the {len(again)} credit(s) it refunded, but {has}; add credits "
+                f"first ({hint}).",
+            ) from None
     return len(again), rescheduled

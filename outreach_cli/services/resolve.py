@@ -1,9 +1,10 @@
 """resolve: settle a message whose delivery is `unknown` (D5): it went, send it again, or cancel it."""
+
 from __future__ import annotations
 
 from .. import repo
-from ..repo import delivery as repo_delivery
 from ..errors import ALREADY_RESPONDED, INVALID_INPUT, INVALID_STATE, refuse
+from ..repo import delivery as repo_delivery
 from ..shapes import message as message_shape
 from ..timeparse import to_text
 from .common import get_message, use_case
@@ -21,8 +22,9 @@ def resolve_chosen(db, *, message_id, sent: bool = False, resend: bool = False, 
     return resolve(db, message_id, chosen[0], clock=clock)
 
 
-def resolve_several(db, *, message_ids, sent: bool = False, resend: bool = False, cancel: bool = False,
-                    clock) -> dict | list:
+def resolve_several(
+    db, *, message_ids, sent: bool = False, resend: bool = False, cancel: bool = False, clock
+) -> dict | list:
     """D18: `resolve ID [ID ...]`: one message gives the message, several a list; all are settled in one
     transaction, or none is (a refusal of any of them changes nothing)."""
     if len(message_ids) == 1:
@@ -47,11 +49,17 @@ def _resolve(db, message_id, action: str, *, clock) -> dict:
         raise refuse(INVALID_INPUT, "Give one of --sent, --resend or --cancel.")
     message = get_message(db, message_id)
     if message["status"] != "unknown":
-        raise refuse(INVALID_STATE, f"Message {message['id']} is {message['status']}; only a message whose delivery "
-                                      "is unknown can be resolved.")
+        raise refuse(
+            INVALID_STATE,
+            f"Message {message['id']} is {message['status']}; only a message whose delivery "
+            "is unknown can be resolved.",
+        )
     if action == "resend" and repo.get_thread(db, message["thread_id"])["response_kind"]:
-        raise refuse(ALREADY_RESPONDED, f"Thread {message['thread_id']} has a response, so message {message['id']} "
-                                          "is not sent again; settle it with --sent or --cancel (I10).")
+        raise refuse(
+            ALREADY_RESPONDED,
+            f"Thread {message['thread_id']} has a response, so message {message['id']} "
+            "is not sent again; settle it with --sent or --cancel (I10).",
+        )
     now_text = to_text(clock.now())
     refunded = 0
     if action == "sent":
@@ -60,6 +68,7 @@ def _resolve(db, message_id, action: str, *, clock) -> dict:
         _move_followup(db, message, sent_at)
     elif action == "resend":
         from .placement import place_message  # W2: a message made due again waits for the seat's window
+
         repo_delivery.resolve_resend(db, message["id"], to_text(place_message(db, message, clock.now())))
     else:
         followup = repo.find_followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None

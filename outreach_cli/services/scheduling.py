@@ -1,4 +1,5 @@
 """schedule, reschedule and cancel (S1-S6, F1, F3, F5, F6, C1, C5, K3, K4, T4, T5)."""
+
 from __future__ import annotations
 
 import os
@@ -33,8 +34,14 @@ from .decision import cancellations
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 from .placement import FOLLOWUP_MAX, placer_of
 
-SYSTEM_REASONS = ("daily_limit", "sender_restricted", "recipient_unavailable", "automation_disabled", "followup_not_available",
-                  "initial_not_sent")
+SYSTEM_REASONS = (
+    "daily_limit",
+    "sender_restricted",
+    "recipient_unavailable",
+    "automation_disabled",
+    "followup_not_available",
+    "initial_not_sent",
+)
 
 
 class TimeChoice:
@@ -42,8 +49,10 @@ class TimeChoice:
 
     def __init__(self, when: str | None, tz: str, seat, now, past_means_now: bool = False):
         if tz is not None and not tz.strip():
-            raise refuse(UNKNOWN_TIMEZONE, "--tz is empty; give sender, recipient or an IANA zone such as "
-                                             "Europe/Paris, or leave --tz out.")
+            raise refuse(
+                UNKNOWN_TIMEZONE,
+                "--tz is empty; give sender, recipient or an IANA zone such as Europe/Paris, or leave --tz out.",
+            )
         self.when, self.tz, self.seat, self.now = when, tz or "sender", seat, now
         self.past_means_now = past_means_now
         self.explicit = None if self.tz in ("sender", "recipient") else get_zone(self.tz)
@@ -74,10 +83,15 @@ class TimeChoice:
                 self.warnings.append(warning)
             if instant < self.now:
                 if not self.past_means_now:
-                    raise refuse(TIME_IN_PAST, f"{self.when} in {zone_name} ({to_text(instant)}) is in the past "
-                                                 f"(now is {to_text(self.now)}); pick a later time or use --now.")
-                self.warnings.append(f"The template's time {self.when} in {zone_name} is in the past, "
-                                     "so the message is scheduled for now.")
+                    raise refuse(
+                        TIME_IN_PAST,
+                        f"{self.when} in {zone_name} ({to_text(instant)}) is in the past "
+                        f"(now is {to_text(self.now)}); pick a later time or use --now.",
+                    )
+                self.warnings.append(
+                    f"The template's time {self.when} in {zone_name} is in the past, "
+                    "so the message is scheduled for now."
+                )
                 instant = self.now
                 self.past_zones.add(zone_name)
             self._cache[zone_name] = instant
@@ -86,23 +100,31 @@ class TimeChoice:
 
 def _check_sender(seat) -> None:
     if seat["restricted"]:
-        raise refuse(SEAT_RESTRICTED, f"Seat {seat['name']} is restricted and cannot schedule messages; "
-                                        "drafts can still be composed.")
+        raise refuse(
+            SEAT_RESTRICTED,
+            f"Seat {seat['name']} is restricted and cannot schedule messages; drafts can still be composed.",
+        )
 
 
 def _check_recipient(seat, candidate) -> None:
     if candidate["opted_out"]:
-        raise refuse(CANDIDATE_OPTED_OUT, f"Candidate {candidate['handle']} has opted out of messages; "
-                                            "compose the draft again without them.")
+        raise refuse(
+            CANDIDATE_OPTED_OUT,
+            f"Candidate {candidate['handle']} has opted out of messages; compose the draft again without them.",
+        )
     if candidate["out_of_network"] and seat["plan"] == "lite":
-        raise refuse(OUT_OF_NETWORK, f"Candidate {candidate['handle']} is out of network, which a lite seat "
-                                       "cannot message; compose again without them, or from a recruiter seat.")
+        raise refuse(
+            OUT_OF_NETWORK,
+            f"Candidate {candidate['handle']} is out of network, which a lite seat "
+            "cannot message; compose again without them, or from a recruiter seat.",
+        )
 
 
 def sender_name(seat) -> str:
     """D14: `{sender_name}` is the display name of the seat's --from address when it has one, else the seat's name."""
     if seat["from_address"]:
         from ..mail import parse_address
+
         parsed = parse_address(seat["from_address"])
         if parsed and parsed[0].strip():
             return parsed[0].strip()
@@ -141,13 +163,23 @@ class _Texts:
             for handle, fields in self.missing:  # every candidate named, grouped by what they lack
                 by_fields.setdefault(fields, []).append(handle)
             shown = "; ".join(f"{fields} for {', '.join(handles)}" for fields, handles in by_fields.items())
-            problems.add(refuse(MISSING_VALUE, f"Some placeholders have no value and no fallback: {shown}. "
-                                                 "Fill in those candidates or add a fallback like {company|your team}."),
-                         f"some placeholders have no value and no fallback ({shown})")
+            problems.add(
+                refuse(
+                    MISSING_VALUE,
+                    f"Some placeholders have no value and no fallback: {shown}. "
+                    "Fill in those candidates or add a fallback like {company|your team}.",
+                ),
+                f"some placeholders have no value and no fallback ({shown})",
+            )
         if self.too_long:
             shown = ", ".join(dict.fromkeys(self.too_long[:5]))
-            problems.add(refuse(INVALID_MESSAGE, f"After personalisation the text for {shown} is empty or over the "
-                                                   f"limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters)."))
+            problems.add(
+                refuse(
+                    INVALID_MESSAGE,
+                    f"After personalisation the text for {shown} is empty or over the "
+                    f"limit (subject {SUBJECT_MAX}, body {BODY_MAX} characters).",
+                )
+            )
 
 
 class _Problems:
@@ -179,8 +211,11 @@ class _Problems:
         if self.found:
             clauses = [clause for _error, clause in self.found]
             listed = "; ".join(clauses[:-1]) + "; and " + clauses[-1]
-            raise Refusals(f"Draft {self.draft_id} cannot be scheduled: {listed}.", self.found[0][0].code,
-                           [{"code": error.code, "message": error.message} for error, _clause in self.found])
+            raise Refusals(
+                f"Draft {self.draft_id} cannot be scheduled: {listed}.",
+                self.found[0][0].code,
+                [{"code": error.code, "message": error.message} for error, _clause in self.found],
+            )
 
 
 def _message_ids(from_address: str | None):
@@ -189,6 +224,7 @@ def _message_ids(from_address: str | None):
     if not from_address:
         return lambda: f"<{os.urandom(16).hex()}@outreach.invalid>"
     from .. import mail
+
     return mail.message_id_maker(from_address)
 
 
@@ -199,23 +235,31 @@ def _check_addresses(db, seat, draft_id: int, problems: _Problems) -> None:
     if kind == "none":
         return
     from ..transports import EMAIL_KINDS
+
     if kind not in EMAIL_KINDS:
         return
     gaps = []
     if not seat["from_address"]:
-        gaps.append(f"seat {seat['name']} has no sender address (`outreach seats set {seat['name']} --from "
-                    "\"Name <address>\"`)")
+        gaps.append(
+            f'seat {seat["name"]} has no sender address (`outreach seats set {seat["name"]} --from "Name <address>"`)'
+        )
     missing = repo_delivery.recipients_without_email(db, draft_id)
     if missing:
         more = " and more" if len(missing) == 50 else ""
         gaps.append(f"email for {', '.join(missing)}{more} (`outreach candidates set HANDLE --email ADDRESS`)")
     if gaps:
-        problems.add(refuse(MISSING_VALUE, f"The seat's transport sends email, so: {'; '.join(gaps)}. Nothing was "
-                                             "scheduled."),
-                     "the seat's transport sends email, but " + " and ".join(
-                         [f"seat {seat['name']} has no sender address"] * (not seat["from_address"]) +
-                         [f"{', '.join(missing)}{' and more' if len(missing) == 50 else ''} "
-                          f"{'have' if len(missing) > 1 else 'has'} no email"] * bool(missing)))
+        problems.add(
+            refuse(MISSING_VALUE, f"The seat's transport sends email, so: {'; '.join(gaps)}. Nothing was scheduled."),
+            "the seat's transport sends email, but "
+            + " and ".join(
+                [f"seat {seat['name']} has no sender address"] * (not seat["from_address"])
+                + [
+                    f"{', '.join(missing)}{' and more' if len(missing) == 50 else ''} "
+                    f"{'have' if len(missing) > 1 else 'has'} no email"
+                ]
+                * bool(missing)
+            ),
+        )
 
 
 def _check_recipients(db, seat, draft_id: int, problems: _Problems) -> int:
@@ -231,15 +275,22 @@ def _check_recipients(db, seat, draft_id: int, problems: _Problems) -> int:
         if outside is not None:
             problems.check(_check_recipient, seat, outside)
     from ..repo.incoming import undeliverable_recipients
+
     bounced = undeliverable_recipients(db, draft_id)
     if bounced:  # I5: a hard bounce marked their email undeliverable
-        problems.add(refuse(MISSING_VALUE, f"The email of {', '.join(bounced)} bounced as undeliverable (email); "
-                                             "set a working one with `outreach candidates set HANDLE --email ADDRESS`."))
+        problems.add(
+            refuse(
+                MISSING_VALUE,
+                f"The email of {', '.join(bounced)} bounced as undeliverable (email); "
+                "set a working one with `outreach candidates set HANDLE --email ADDRESS`.",
+            )
+        )
     return count
 
 
-def schedule(db, *, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
-             clock: Clock) -> ScheduleResult:
+def schedule(
+    db, *, draft_id, at: str | None = None, tz: str | None = None, now_flag: bool = False, clock: Clock
+) -> ScheduleResult:
     """Schedule a draft for all its recipients in one transaction (C1), checks included: recipients are
     read, rendered and written a chunk at a time, and any refusal rolls the whole draft back. Then D15: when some
     local day of the seat holds more messages than its daily limit, one warning names each day and how many K2
@@ -271,18 +322,23 @@ def _crowded_days(db, seat, due_counts: dict, now) -> list:
 def _daily_limit_warning(db, crowded, clock) -> list[str]:
     """D15: the days `agenda` shows over the limit, among those the draft's messages fall on, in one line."""
     from .agenda import MAX_DAYS, agenda
+
     seat_name, days = crowded
     today = clock.now().astimezone(get_zone(repo.find_seat_by_name(db, seat_name)["timezone"])).date()
     span = min((days[-1] - today).days + 1, MAX_DAYS)
-    over = [(entry["date"], entry["over_limit"], entry["daily_limit"])
-            for entry in agenda(db, seat_name=seat_name, days=span, clock=clock)
-            if entry["over_limit"] and date.fromisoformat(entry["date"]) in days]
+    over = [
+        (entry["date"], entry["over_limit"], entry["daily_limit"])
+        for entry in agenda(db, seat_name=seat_name, days=span, clock=clock)
+        if entry["over_limit"] and date.fromisoformat(entry["date"]) in days
+    ]
     if not over:
         return []
     listed = ", ".join(f"{n} on {date.fromisoformat(d).strftime('%a')} {d}" for d, n, _limit in over)
-    return [f"Seat {seat_name}'s daily limit of {over[0][2]} means the tick would cancel and refund {listed} "
-            "(with the follow-up of each canceled initial); see `outreach agenda`, spread the messages over more "
-            f"days, or raise the limit with `outreach seats set {seat_name} --daily-limit N`."]
+    return [
+        f"Seat {seat_name}'s daily limit of {over[0][2]} means the tick would cancel and refund {listed} "
+        "(with the follow-up of each canceled initial); see `outreach agenda`, spread the messages over more "
+        f"days, or raise the limit with `outreach seats set {seat_name} --daily-limit N`."
+    ]
 
 
 @use_case
@@ -294,9 +350,14 @@ def _schedule(db, *, draft_id, at: str | None, tz: str | None, now_flag: bool, c
     count = _check_recipients(db, seat, draft["id"], problems)
     has_followup = draft["followup_body"] is not None
     if has_followup:
-        problems.check(check_followup_allowed, db, seat,
-                       clause=f"it has a follow-up, which seat {seat['name']} cannot send" if seat["plan"] != "recruiter"
-                       else "it has a follow-up, and automated follow-ups are turned off for this contract")
+        problems.check(
+            check_followup_allowed,
+            db,
+            seat,
+            clause=f"it has a follow-up, which seat {seat['name']} cannot send"
+            if seat["plan"] != "recruiter"
+            else "it has a follow-up, and automated follow-ups are turned off for this contract",
+        )
     now = clock.now()
     if now_flag and at:
         raise refuse(INVALID_INPUT, "Give either --at or --now, not both.")
@@ -307,6 +368,7 @@ def _schedule(db, *, draft_id, at: str | None, tz: str | None, now_flag: bool, c
         at, tz, from_template = draft["template_at"], (tz if tz is not None else draft["template_tz"]), True
     if at is not None and at.strip().lower() == "best":  # W6
         from .best import BestTime
+
         times = BestTime(db, seat, now)
     else:
         times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
@@ -318,10 +380,18 @@ def _schedule(db, *, draft_id, at: str | None, tz: str | None, now_flag: bool, c
     _insert_threads(db, draft, seat, times, texts, now, problems, due_counts)
     times.warnings += _outside_window_warning(seat, times)
     repo.update_draft(db, draft["id"], status="scheduled")
-    threads = Stream(count, lambda: (thread_shape(row, messages)
-                                     for row, messages in repo.iter_threads_of_draft(db, draft["id"])))
-    return ({"draft_id": draft["id"], "threads": threads, "credits_charged": count * per_thread,
-             "warnings": times.warnings}, _crowded_days(db, seat, due_counts, now))
+    threads = Stream(
+        count, lambda: (thread_shape(row, messages) for row, messages in repo.iter_threads_of_draft(db, draft["id"]))
+    )
+    return (
+        {
+            "draft_id": draft["id"],
+            "threads": threads,
+            "credits_charged": count * per_thread,
+            "warnings": times.warnings,
+        },
+        _crowded_days(db, seat, due_counts, now),
+    )
 
 
 def _insert_threads(db, draft, seat, times, texts, now, problems: _Problems, due_counts: dict) -> None:
@@ -349,8 +419,9 @@ def _insert_threads(db, draft, seat, times, texts, now, problems: _Problems, due
             rendered = texts.render(candidate)
             if not texts.ok or problems.found:
                 continue  # keep reading to name every problem; nothing of this draft will be kept
-            planned.append((candidate["id"], zone_name, source, initial_at, followup_at, rendered,
-                            times.best_text(candidate)))
+            planned.append(
+                (candidate["id"], zone_name, source, initial_at, followup_at, rendered, times.best_text(candidate))
+            )
         if not texts.ok or problems.found:
             continue
         thread_of = repo_scheduling.insert_threads(db, draft["id"], seat["id"], [p[0] for p in planned])
@@ -362,10 +433,25 @@ def _insert_threads(db, draft, seat, times, texts, now, problems: _Problems, due
                 due_counts[followup_at] = due_counts.get(followup_at, 0) + 1
             for kind, (subject, body) in zip(("initial", "followup"), rendered, strict=False):  # one or two messages
                 followup = kind == "followup"
-                message_rows.append((thread_id, kind, seat["id"], candidate_id, subject, body, "scheduled",
-                                     followup_at if followup else initial_at, zone_name, source,
-                                     delay if followup else None, account, "charged", new_id(),
-                                     None if followup else best))
+                message_rows.append(
+                    (
+                        thread_id,
+                        kind,
+                        seat["id"],
+                        candidate_id,
+                        subject,
+                        body,
+                        "scheduled",
+                        followup_at if followup else initial_at,
+                        zone_name,
+                        source,
+                        delay if followup else None,
+                        account,
+                        "charged",
+                        new_id(),
+                        None if followup else best,
+                    )
+                )
         message_ids += repo_scheduling.insert_messages(db, message_rows)
     texts.add_problems(problems)
     problems.refuse_if_any()
@@ -394,8 +480,10 @@ def _outside_window_warning(seat, times) -> list[str]:
     count = times.outside
     if not count:
         return []
-    return [f"{count} message{'s' if count != 1 else ''} will go outside seat {seat['name']}'s window "
-            f"({seat['send_window']}) at the time written, which is kept."]
+    return [
+        f"{count} message{'s' if count != 1 else ''} will go outside seat {seat['name']}'s window "
+        f"({seat['send_window']}) at the time written, which is kept."
+    ]
 
 
 # ---------------------------------------------------------------- cancel (C5)
@@ -433,6 +521,7 @@ def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) 
     if thread_id is not None:
         return cancel_thread(db, thread_id=thread_id, clock=clock)
     from .drafts import discard
+
     return discard(db, draft_id=draft_id)
 
 
@@ -440,8 +529,9 @@ def cancel(db, *, message_id=None, thread_id=None, draft_id=None, clock: Clock) 
 def cancel_message(db, *, message_id, clock: Clock) -> Canceled:
     message = get_message(db, message_id)
     if message["status"] != "scheduled":
-        raise refuse(INVALID_STATE, f"Message {message['id']} is {message['status']}; only scheduled messages "
-                                      "can be canceled.")
+        raise refuse(
+            INVALID_STATE, f"Message {message['id']} is {message['status']}; only scheduled messages can be canceled."
+        )
     at_text = to_text(clock.now())
     canceled: list = []
     followup = repo.find_followup_of(db, message["thread_id"]) if message["kind"] == "initial" else None
@@ -470,9 +560,12 @@ def _followup_delay(initial, instant) -> int:
     sent_at = from_text(initial["sent_at_utc"])
     delay = instant - sent_at
     if not timedelta(hours=DELAY_MIN_HOURS) <= delay <= timedelta(hours=DELAY_MAX_HOURS):
-        raise refuse(INVALID_DELAY, f"A follow-up goes 72 hours to 28 days after its initial message, which was "
-                                      f"sent at {to_text(sent_at)}; pick a time from {to_text(sent_at + timedelta(hours=DELAY_MIN_HOURS))} "
-                                      f"to {to_text(sent_at + timedelta(hours=DELAY_MAX_HOURS))}.")
+        raise refuse(
+            INVALID_DELAY,
+            f"A follow-up goes 72 hours to 28 days after its initial message, which was "
+            f"sent at {to_text(sent_at)}; pick a time from {to_text(sent_at + timedelta(hours=DELAY_MIN_HOURS))} "
+            f"to {to_text(sent_at + timedelta(hours=DELAY_MAX_HOURS))}.",
+        )
     return int(delay.total_seconds() // 3600)
 
 
@@ -480,40 +573,60 @@ def _check_reschedule_address(db, seat, candidate) -> None:
     """D17: a rescheduled message is refused as `schedule` would refuse its recipient: an email marked
     undeliverable by a bounce (I5), or, with an email transport, a missing sender address or recipient email (D3)."""
     if candidate["email_undeliverable"]:
-        raise refuse(MISSING_VALUE, f"The email of {candidate['handle']} bounced as undeliverable (email); set a "
-                                      "working one with `outreach candidates set HANDLE --email ADDRESS`.")
+        raise refuse(
+            MISSING_VALUE,
+            f"The email of {candidate['handle']} bounced as undeliverable (email); set a "
+            "working one with `outreach candidates set HANDLE --email ADDRESS`.",
+        )
     from ..transports import EMAIL_KINDS
+
     if repo_delivery.transport_kind(db, seat["id"]) in EMAIL_KINDS:
         if not seat["from_address"]:
-            raise refuse(MISSING_VALUE, f"Seat {seat['name']} has no sender address (`outreach seats set "
-                                          f"{seat['name']} --from \"Name <address>\"`); nothing was rescheduled.")
+            raise refuse(
+                MISSING_VALUE,
+                f"Seat {seat['name']} has no sender address (`outreach seats set "
+                f'{seat["name"]} --from "Name <address>"`); nothing was rescheduled.',
+            )
         if not (candidate["email"] or "").strip():
-            raise refuse(MISSING_VALUE, f"Candidate {candidate['handle']} has no email (`outreach candidates set "
-                                          f"{candidate['handle']} --email ADDRESS`); nothing was rescheduled.")
+            raise refuse(
+                MISSING_VALUE,
+                f"Candidate {candidate['handle']} has no email (`outreach candidates set "
+                f"{candidate['handle']} --email ADDRESS`); nothing was rescheduled.",
+            )
 
 
 @use_case
-def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False,
-               clock: Clock) -> RescheduleResult:
+def reschedule(
+    db, *, message_id, at: str | None = None, tz: str | None = None, now_flag: bool = False, clock: Clock
+) -> RescheduleResult:
     message = get_message(db, message_id)
     thread = get_thread(db, message["thread_id"])
     seat = repo.find_seat_by_id(db, message["seat_id"])
     if thread["response_kind"]:
         raise refuse(INVALID_STATE, f"Thread {thread['id']} already has a response; nothing more is sent.")
     if message["status"] == "failed":  # D17: a failed message goes again only as a new draft (charged, checked)
-        raise refuse(INVALID_STATE, f"Message {message['id']} failed; to send it again, compose and schedule a new "
-                                      "draft (it is charged and its address checked like any schedule).")
+        raise refuse(
+            INVALID_STATE,
+            f"Message {message['id']} failed; to send it again, compose and schedule a new "
+            "draft (it is charged and its address checked like any schedule).",
+        )
     if message["status"] not in ("scheduled", "canceled") or (
-            message["status"] == "canceled" and message["cancel_reason"] not in SYSTEM_REASONS):
-        raise refuse(INVALID_STATE, f"Message {message['id']} is {message['status']}; only scheduled messages or "
-                                      "messages the system canceled can be rescheduled.")
+        message["status"] == "canceled" and message["cancel_reason"] not in SYSTEM_REASONS
+    ):
+        raise refuse(
+            INVALID_STATE,
+            f"Message {message['id']} is {message['status']}; only scheduled messages or "
+            "messages the system canceled can be rescheduled.",
+        )
     if bool(at) == bool(now_flag):
         raise refuse(INVALID_INPUT, "Say when to send it: --at WHEN or --now.")
     initial = repo.find_initial_of(db, thread["id"])
     if message["kind"] == "followup":
         if initial["status"] != "sent":
-            raise refuse(INVALID_STATE, f"A follow-up's time follows its initial message; reschedule message "
-                                          f"{initial['id']} instead.")
+            raise refuse(
+                INVALID_STATE,
+                f"A follow-up's time follows its initial message; reschedule message {initial['id']} instead.",
+            )
         check_followup_allowed(db, seat)
     _check_sender(seat)
     candidate = repo.find_candidate_by_id(db, message["candidate_id"])
@@ -522,10 +635,18 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     _check_recipient(seat, candidate)
     _check_reschedule_address(db, seat, candidate)
     now = clock.now()
-    choice = tz if tz is not None else (message["timezone"] if message["timezone_source"] == "explicit" else
-                    ("recipient" if message["timezone_source"] == "recipient" else "sender"))
+    choice = (
+        tz
+        if tz is not None
+        else (
+            message["timezone"]
+            if message["timezone_source"] == "explicit"
+            else ("recipient" if message["timezone_source"] == "recipient" else "sender")
+        )
+    )
     if at is not None and at.strip().lower() == "best":  # W6
         from .best import BestTime
+
         times = BestTime(db, seat, now)
     else:
         times = TimeChoice(None if now_flag else at, choice, seat, now)
@@ -539,8 +660,10 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
             limit = from_text(initial["sent_at_utc"]) + FOLLOWUP_MAX if message["kind"] == "followup" else None
             instant = placer.place(instant, candidate["timezone"], candidate["country"], limit)[0]
         elif not placer.is_open(instant, candidate["timezone"], candidate["country"]):
-            warnings.append(f"Message {message['id']} will go outside seat {seat['name']}'s window "
-                            f"({seat['send_window']}) at the time written, which is kept.")
+            warnings.append(
+                f"Message {message['id']} will go outside seat {seat['name']}'s window "
+                f"({seat['send_window']}) at the time written, which is kept."
+            )
     if followup is not None and followup["status"] == "scheduled" and followup["credit"] == "refunded":
         revive.append(followup)  # D17: whatever goes again carries its charge
     elif followup is not None and followup["status"] == "canceled" and followup["cancel_reason"] == "initial_not_sent":
@@ -552,16 +675,30 @@ def reschedule(db, *, message_id, at: str | None = None, tz: str | None = None, 
     fields = {}
     if message["kind"] == "followup":
         fields["delay_hours"] = _followup_delay(initial, instant)
-    repo.set_message(db, message["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(instant),
-                     timezone=zone_name, timezone_source=source, best=times.best_text(candidate), **fields)
+    repo.set_message(
+        db,
+        message["id"],
+        status="scheduled",
+        cancel_reason=None,
+        send_at_utc=to_text(instant),
+        timezone=zone_name,
+        timezone_source=source,
+        best=times.best_text(candidate),
+        **fields,
+    )
     revived_ids = {m["id"] for m in revive}
     if followup is not None and (followup["status"] == "scheduled" or followup["id"] in revived_ids):
         followup_at = shift(instant, timedelta(hours=followup["delay_hours"]), "follow-up time")
         if placer is not None:
-            followup_at = placer.place(followup_at, candidate["timezone"], candidate["country"], instant + FOLLOWUP_MAX)[0]
+            followup_at = placer.place(
+                followup_at, candidate["timezone"], candidate["country"], instant + FOLLOWUP_MAX
+            )[0]
         repo.set_message(db, followup["id"], status="scheduled", cancel_reason=None, send_at_utc=to_text(followup_at))
     if revive:
         charge(db, seat, [m["id"] for m in revive], to_text(now))  # refuses, and rolls all back, if it cannot pay
     messages = repo.thread_messages(db, thread["id"])
-    return {"thread": thread_shape(get_thread(db, thread["id"]), messages),
-            "credits_charged": len(revive), "warnings": warnings}
+    return {
+        "thread": thread_shape(get_thread(db, thread["id"]), messages),
+        "credits_charged": len(revive),
+        "warnings": warnings,
+    }

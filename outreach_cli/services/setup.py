@@ -1,4 +1,5 @@
 """init, seats, contract and the clock (C9, K8)."""
+
 from __future__ import annotations
 
 import os
@@ -54,14 +55,23 @@ def check_count(value: int | None, what: str) -> int | None:
     return value
 
 
-def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | None, daily_limit: int,
-         simulated_clock: str | None, clock: Clock) -> InitResult:
+def init(
+    path: Path,
+    *,
+    seat: str,
+    plan: str,
+    tz: str | None,
+    credits: int | None,
+    daily_limit: int,
+    simulated_clock: str | None,
+    clock: Clock,
+) -> InitResult:
     check_plan(plan)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit")
     zone = get_zone(tz) if tz is not None else get_zone(local_zone_name())  # an empty --tz is refused
     real_now = clock.now()
-    now, warning = (parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None))
+    now, warning = parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None)
     check_name(seat, "seat")
     with dbmod.creating(path) as db:
         if not simulated_clock:  # P4: on PostgreSQL the real time is the server's, from the first record on
@@ -76,16 +86,21 @@ def init(path: Path, *, seat: str, plan: str, tz: str | None, credits: int | Non
             seat_id = _add_seat(db, seat, plan, zone.zone, credits, daily_limit, now)
             repo.set_setting(db, "default_seat_id", seat_id)
         kept = SimulatedClock(now, clock.real) if simulated_clock else clock
-        return {"db": str(path), "seat": seat_summary(db, seat_id), "clock": clock_state(db, clock=kept),
-                "warnings": [warning] if warning else []}
+        return {
+            "db": str(path),
+            "seat": seat_summary(db, seat_id),
+            "clock": clock_state(db, clock=kept),
+            "warnings": [warning] if warning else [],
+        }
 
 
 def _add_seat(db, name, plan, zone_name, credits, daily_limit, now, from_address=None) -> int:
     contract = repo.contract(db)
     first = next_refresh(contract["refresh_day"], zone_name, now)
     extra = {"from_address": from_address} if from_address is not None else {}
-    seat_id = repo.insert_seat(db, name=name, plan=plan, timezone=zone_name, daily_limit=daily_limit,
-                               next_refresh_utc=to_text(first), **extra)
+    seat_id = repo.insert_seat(
+        db, name=name, plan=plan, timezone=zone_name, daily_limit=daily_limit, next_refresh_utc=to_text(first), **extra
+    )
     amount = allotment(contract, plan) if credits is None else credits
     grant(db, seat_id, amount, to_text(now))
     return seat_id
@@ -93,6 +108,7 @@ def _add_seat(db, name, plan, zone_name, credits, daily_limit, now, from_address
 
 def seat_summary(db, seat_id):
     from ..shapes import seat
+
     return seat(repo.find_seat_by_id(db, seat_id))
 
 
@@ -102,6 +118,7 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
     check_plan(plan)
     if from_address is not None:
         from .delivery import check_from_address
+
         from_address = check_from_address(from_address)
     check_count(credits, "--credits")
     check_count(daily_limit, "--daily-limit")
@@ -114,10 +131,27 @@ def add_seat(db, *, name, plan, tz, credits, daily_limit, from_address=None, clo
 
 
 @use_case
-def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=None, signature_file=None,
-             no_signature: bool = False, list_unsubscribe: bool | None = None, window=None, no_window=False,
-             holidays=None, max_per_hour=None, catch_up=None, also_from=None, role=None, no_role=False,
-             clock: Clock) -> dict:
+def set_seat(
+    db,
+    *,
+    name,
+    tz=None,
+    daily_limit=None,
+    plan=None,
+    from_address=None,
+    signature_file=None,
+    no_signature: bool = False,
+    list_unsubscribe: bool | None = None,
+    window=None,
+    no_window=False,
+    holidays=None,
+    max_per_hour=None,
+    catch_up=None,
+    also_from=None,
+    role=None,
+    no_role=False,
+    clock: Clock,
+) -> dict:
     seat = get_seat(db, name)
     fields = _role_fields(db, role, no_role)
     if plan is not None:
@@ -138,6 +172,7 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
 
         from ..repo import incoming as repo_incoming
         from .delivery import check_from_address
+
         address = parseaddr(check_from_address(also_from))[1].strip().lower()
         repo_incoming.add_seat_address(db, seat["id"], address)
         if not fields and tz is None and daily_limit is None and plan is None and from_address is None:
@@ -150,16 +185,21 @@ def set_seat(db, *, name, tz=None, daily_limit=None, plan=None, from_address=Non
         fields["plan"] = check_plan(plan)
     if from_address is not None:
         from .delivery import check_from_address
+
         fields["from_address"] = check_from_address(from_address)
     if not fields:
-        raise refuse(INVALID_INPUT, "Nothing to change; give --tz, --daily-limit, --plan, --from, --signature-file, "
-                                      "--no-signature, --list-unsubscribe, --window, --holidays, --max-per-hour, "
-                                      "--catch-up, --also-from or --role.")
+        raise refuse(
+            INVALID_INPUT,
+            "Nothing to change; give --tz, --daily-limit, --plan, --from, --signature-file, "
+            "--no-signature, --list-unsubscribe, --window, --holidays, --max-per-hour, "
+            "--catch-up, --also-from or --role.",
+        )
     if "timezone" in fields:
         # The next refresh follows the seat's new midnight.
         now = clock.now()
-        fields["next_refresh_utc"] = to_text(next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now,
-                                                          seat["allotted_period"]))
+        fields["next_refresh_utc"] = to_text(
+            next_refresh(repo.contract(db)["refresh_day"], fields["timezone"], now, seat["allotted_period"])
+        )
     repo.update_seat(db, seat["id"], **fields)
     return seat_summary(db, seat["id"])
 
@@ -181,8 +221,11 @@ def _role_fields(db, role: str | None, no_role: bool) -> dict:
 
 def _roles_need_postgres(db, flag: str) -> None:
     if db.engine != "postgres":
-        raise refuse(INVALID_INPUT, f"{flag} needs a PostgreSQL database: SQLite has no database roles, and whoever "
-                                      "can open the file can do everything.")
+        raise refuse(
+            INVALID_INPUT,
+            f"{flag} needs a PostgreSQL database: SQLite has no database roles, and whoever "
+            "can open the file can do everything.",
+        )
 
 
 def check_role_name(role: str) -> str:
@@ -198,6 +241,7 @@ def read_signature(path) -> str:
     """M2: a signature file's text (final new lines dropped); at most SIGNATURE_MAX characters, tabs and new
     lines only. A leading `-- ` line in the file is dropped: the separator is added when a message is rendered."""
     from ..editing import read_body_file
+
     text = read_body_file(path).rstrip()
     if text.startswith("-- \n") or text.startswith("--\n"):
         text = text.split("\n", 1)[1]
@@ -217,6 +261,7 @@ def _right_time_fields(window, no_window, holidays, max_per_hour, catch_up) -> d
         raise refuse(INVALID_INPUT, "Give either --window or --no-window, not both.")
     if window is not None:
         from ..window import parse_window
+
         fields["send_window"] = parse_window(window).text
     if no_window:
         fields["send_window"] = None
@@ -247,8 +292,11 @@ def grant_seat(db, *, name: str, amount, clock: Clock) -> dict:
     seat = get_seat(db, name)
     check_admin(db, "grant credits")
     if seat["balance"] + count > MAX_COUNT:  # L2: a balance is a count too
-        raise refuse(INVALID_INPUT, f"Seat {seat['name']} has {seat['balance']:,} credits; adding {count:,} would "
-                                      "pass the limit of 1,000,000,000.")
+        raise refuse(
+            INVALID_INPUT,
+            f"Seat {seat['name']} has {seat['balance']:,} credits; adding {count:,} would "
+            "pass the limit of 1,000,000,000.",
+        )
     grant(db, seat["id"], count, to_text(clock.now()), "grant")
     return seat_summary(db, seat["id"])
 
@@ -263,22 +311,36 @@ def restrict_seat(db, *, name, restricted: bool) -> dict:
 
 def list_seats(db) -> list[dict]:
     from ..shapes import seat
+
     return [seat(row) for row in repo.seats(db)]
 
 
 def show_seat(db, *, name: str) -> dict:
     from ..shapes import seat
+
     return seat(get_seat(db, name))
 
 
 def contract_show(db) -> dict:
     from ..shapes import contract
+
     return contract(repo.contract(db), repo.seats(db))
 
 
 @use_case
-def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, for_seat=None,
-                 followups=None, refresh_day=None, admin=None, no_admin=False, clock: Clock) -> dict:
+def contract_set(
+    db,
+    *,
+    pool=None,
+    monthly_limit=None,
+    no_monthly_limit=False,
+    for_seat=None,
+    followups=None,
+    refresh_day=None,
+    admin=None,
+    no_admin=False,
+    clock: Clock,
+) -> dict:
     if (monthly_limit is not None or no_monthly_limit) and not for_seat:
         raise refuse(INVALID_INPUT, "Name the seat with --for SEAT when setting a monthly limit.")
     if monthly_limit is not None and no_monthly_limit:
@@ -294,9 +356,12 @@ def contract_set(db, *, pool=None, monthly_limit=None, no_monthly_limit=False, f
     if admin is not None or no_admin:
         _roles_need_postgres(db, "--admin" if admin is not None else "--no-admin")
     seat = get_seat(db, for_seat) if for_seat else None
-    if all(v is None for v in (pool, monthly_limit, followups, refresh_day, admin)) and not (no_monthly_limit or no_admin):
-        raise refuse(INVALID_INPUT, "Nothing to change; give --pool, --monthly-limit, --followups, --refresh-day or "
-                                      "--admin.")
+    if all(v is None for v in (pool, monthly_limit, followups, refresh_day, admin)) and not (
+        no_monthly_limit or no_admin
+    ):
+        raise refuse(
+            INVALID_INPUT, "Nothing to change; give --pool, --monthly-limit, --followups, --refresh-day or --admin."
+        )
     check_admin(db, "change the contract's settings")
     now = clock.now()
     if admin is not None:  # P6: the role that alone changes the contract from now on
@@ -335,8 +400,11 @@ def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
     check_admin(db, "move the contract's clock")
     seat_zone = acting_seat(db, None, act=False)["timezone"]  # WHEN is read in the default seat's zone
     if not clock.simulated and not simulate:
-        raise refuse(INVALID_STATE, "This database runs on the system clock, and a simulated clock would stop "
-                                      "cron's ticks from sending; add --simulate if that is what you want.")
+        raise refuse(
+            INVALID_STATE,
+            "This database runs on the system clock, and a simulated clock would stop "
+            "cron's ticks from sending; add --simulate if that is what you want.",
+        )
     target, warning = parse_when(when, get_zone(seat_zone), clock.now())
     if target < clock.now():
         raise refuse(INVALID_TIME, f"The clock never runs backwards; it is already {to_text(clock.now())}.")
@@ -344,8 +412,11 @@ def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
     due = repo_delivery.scheduled_before(db, target_text)  # a retry is due at its retry_at (D5)
     refreshes = repo.count_refreshes_before(db, target_text)
     if due or refreshes:
-        raise refuse(INVALID_STATE, f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
-                                      f"use `outreach tick --to {target_text}` to move the clock and send them.")
+        raise refuse(
+            INVALID_STATE,
+            f"{due} message(s) and {refreshes} refresh(es) are due before {target_text}; "
+            f"use `outreach tick --to {target_text}` to move the clock and send them.",
+        )
     if not clock.simulated:
         repo.set_setting(db, SWITCHED, to_text(clock.now()))
     repo.set_setting(db, "clock_mode", "simulated")
@@ -360,8 +431,11 @@ def clock_system(db, *, clock: Clock) -> dict:
     check_admin(db, "change the contract's clock")
     real = clock.real
     if clock.simulated and clock.now() > real.now():
-        raise refuse(INVALID_STATE, f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
-                                      "the clock never runs backwards, so wait until then.")
+        raise refuse(
+            INVALID_STATE,
+            f"The simulated clock ({to_text(clock.now())}) is ahead of the real time; "
+            "the clock never runs backwards, so wait until then.",
+        )
     repo.set_setting(db, "clock_mode", "system")
     repo.delete_setting(db, SWITCHED)
     return clock_state(db, clock=real)

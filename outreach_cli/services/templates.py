@@ -1,4 +1,5 @@
 """Saved one- and two-message templates (T1-T4), and drafts made from them."""
+
 from __future__ import annotations
 
 from .. import placeholders, repo
@@ -26,8 +27,9 @@ def _check_at(at: str | None, tz: str | None, now) -> tuple[str | None, str | No
         return None, None
     text = at.strip()
     if text.startswith("+"):
-        raise refuse(INVALID_TIME, "A template keeps a local date and time (e.g. 2026-12-01T09:00), "
-                                     "not a relative offset.")
+        raise refuse(
+            INVALID_TIME, "A template keeps a local date and time (e.g. 2026-12-01T09:00), not a relative offset."
+        )
     moment = parse_datetime(text, now.replace(tzinfo=None))  # L3: a zone name in the text is refused, never dropped
     check_wall_time(moment)
     if moment.tzinfo is not None:
@@ -39,8 +41,22 @@ def _check_at(at: str | None, tz: str | None, now) -> tuple[str | None, str | No
 
 
 @use_case
-def save(db, *, name: str, subject=None, body=None, followup_subject=None, followup_body=None, followup_after=None,
-         at=None, tz=None, from_draft=None, with_followup: bool = True, replace: bool = False, clock: Clock) -> dict:
+def save(
+    db,
+    *,
+    name: str,
+    subject=None,
+    body=None,
+    followup_subject=None,
+    followup_body=None,
+    followup_after=None,
+    at=None,
+    tz=None,
+    from_draft=None,
+    with_followup: bool = True,
+    replace: bool = False,
+    clock: Clock,
+) -> dict:
     check_name(name, "template")
     if from_draft is not None:
         if any(v is not None for v in (subject, body, followup_subject, followup_body, followup_after)):
@@ -61,6 +77,7 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
             if followup_body is None:
                 raise refuse(INVALID_MESSAGE, "A template's follow-up needs --followup-body.")
             from .drafts import reply_subject
+
             followup_subject = followup_subject or reply_subject(subject)
             check_text(followup_subject, followup_body, "follow-up")
             delay = parse_delay(followup_after)
@@ -69,20 +86,40 @@ def save(db, *, name: str, subject=None, body=None, followup_subject=None, follo
     if exists and not replace:
         raise refuse(TEMPLATE_EXISTS, f"A template named {name!r} exists; pass --replace to overwrite it.")
     now_text = to_text(clock.now())
-    repo_templates.save_template(db, name=name, subject=subject, body=body, at_local=at_local, at_tz=at_tz,
-                                 followup_subject=followup_subject, followup_body=followup_body,
-                                 followup_delay_hours=delay, created_utc=now_text)
+    repo_templates.save_template(
+        db,
+        name=name,
+        subject=subject,
+        body=body,
+        at_local=at_local,
+        at_tz=at_tz,
+        followup_subject=followup_subject,
+        followup_body=followup_body,
+        followup_delay_hours=delay,
+        created_utc=now_text,
+    )
     return show(db, name=name)
 
 
 def _shape(row, full: bool = False) -> dict:
-    shape = {"name": row["name"], "messages": 2 if row["followup_body"] is not None else 1,
-             "subject": row["subject"], "scheduled_at": row["at_local"], "timezone": row["at_tz"]}
+    shape = {
+        "name": row["name"],
+        "messages": 2 if row["followup_body"] is not None else 1,
+        "subject": row["subject"],
+        "scheduled_at": row["at_local"],
+        "timezone": row["at_tz"],
+    }
     if full:
         shape["body"] = row["body"]
-        shape["followup"] = None if row["followup_body"] is None else {
-            "subject": row["followup_subject"], "body": row["followup_body"],
-            "delay_hours": row["followup_delay_hours"]}
+        shape["followup"] = (
+            None
+            if row["followup_body"] is None
+            else {
+                "subject": row["followup_subject"],
+                "body": row["followup_body"],
+                "delay_hours": row["followup_delay_hours"],
+            }
+        )
     return shape
 
 
@@ -114,19 +151,29 @@ def compose_from_template(db, *, seat_name, handles, name, subject=None, body=No
     followup = None
     if row["followup_body"] is not None:
         followup = (row["followup_subject"], row["followup_body"], row["followup_delay_hours"])
-    return compose(db, seat_name=seat_name, handles=handles,
-                   subject=subject if subject is not None else row["subject"],
-                   body=body if body is not None else row["body"], followup=followup, template=row, clock=clock)
+    return compose(
+        db,
+        seat_name=seat_name,
+        handles=handles,
+        subject=subject if subject is not None else row["subject"],
+        body=body if body is not None else row["body"],
+        followup=followup,
+        template=row,
+        clock=clock,
+    )
 
 
-def compose_draft(db, *, seat_name, to: list[str], to_file=None, template=None, subject=None, body=None,
-                  clock: Clock) -> dict:
+def compose_draft(
+    db, *, seat_name, to: list[str], to_file=None, template=None, subject=None, body=None, clock: Clock
+) -> dict:
     """`compose`: recipients from --to and --to-file, the text from the command line or a template."""
     from .candidates import handles_from_file
+
     handles = list(to) + (handles_from_file(to_file) if to_file else [])
     if template:
-        return compose_from_template(db, seat_name=seat_name, handles=handles, name=template, subject=subject,
-                                     body=body, clock=clock)
+        return compose_from_template(
+            db, seat_name=seat_name, handles=handles, name=template, subject=subject, body=body, clock=clock
+        )
     if subject is None or body is None:
         raise refuse(INVALID_MESSAGE, "Give --subject and --body, or --template NAME.")
     return compose(db, seat_name=seat_name, handles=handles, subject=subject, body=body, clock=clock)
@@ -137,10 +184,14 @@ def preview(db, *, draft_id) -> dict:
     draft = get_draft(db, draft_id)
     seat = repo.find_seat_by_id(db, draft["seat_id"])
     from .scheduling import sender_name
+
     personal = placeholders.Personaliser.of_draft(draft, sender_name(seat), seat["signature"])
     recipients = []
     for candidate in repo.draft_recipients(db, draft["id"]):
         texts, missing = personal.render(candidate)
         recipients.append({"candidate": candidate["handle"], **texts, "missing": missing})
-    return {"draft_id": draft["id"], "recipients": recipients,
-            "missing": [r["candidate"] for r in recipients if r["missing"]]}
+    return {
+        "draft_id": draft["id"],
+        "recipients": recipients,
+        "missing": [r["candidate"] for r in recipients if r["missing"]],
+    }

@@ -12,20 +12,21 @@ claim (in the batch's transaction, the rules checked again there, D7: scheduled 
 next message). An outbox is idempotent by file name, so its messages are claimed a batch at a time; every
 other transport claims one message at a time.
 """
+
 from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
 
 from .. import repo
-from ..repo import delivery as repo_delivery
 from ..clock import SimulatedClock
 from ..errors import INVALID_INPUT, INVALID_STATE, INVALID_TIME, refuse
+from ..repo import delivery as repo_delivery
 from ..timeparse import from_text, get_zone, localize, parse_duration, parse_when, shift, to_text
 from . import decision
 from .common import acting_seat, load_clock
-from .placement import FOLLOWUP_MAX, followup_place, place_retry, placer_of
 from .credits import apply_refresh, refund_many
+from .placement import FOLLOWUP_MAX, followup_place, place_retry, placer_of
 
 BATCH = 2000
 CLAIM_BATCH = 200  # outbox messages claimed, written and recorded together (one commit, one directory sync)
@@ -44,8 +45,10 @@ def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
     if to is not None and by is not None:
         raise refuse(INVALID_INPUT, "Give either --to or --by, not both.")
     if (to is not None or by is not None) and not clock.simulated:
-        raise refuse(INVALID_STATE, "The clock is the system clock, so tick always runs to now; "
-                                      "--to and --by need a simulated clock.")
+        raise refuse(
+            INVALID_STATE,
+            "The clock is the system clock, so tick always runs to now; --to and --by need a simulated clock.",
+        )
     if by is not None:  # an empty --by is refused by parse_duration, never read as "not given"
         target = shift(now, parse_duration(by), "tick target")
     elif to is not None:
@@ -53,28 +56,43 @@ def resolve_target(db, clock, to: str | None, by: str | None) -> datetime:
     else:
         target = now
     if target < now:
-        raise refuse(INVALID_TIME, f"{to_text(target)} is before the clock's now ({to_text(now)}); "
-                                     "the clock never runs backwards.")
+        raise refuse(
+            INVALID_TIME,
+            f"{to_text(target)} is before the clock's now ({to_text(now)}); the clock never runs backwards.",
+        )
     pending = repo.find_setting(db, PENDING)
     if pending and from_text(pending) > target:
         target = from_text(pending)  # finish the work of a tick that was killed (K5)
     return target
 
 
-def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False, clock=None,
-         hold_followups_for=frozenset()) -> dict:
+def tick(
+    db, to: str | None = None, by: str | None = None, dry_run: bool = False, clock=None, hold_followups_for=frozenset()
+) -> dict:
     """`hold_followups_for`: seat ids whose follow-ups are not due in this tick (I2: their mailbox could not be
     read); they stay scheduled, untouched."""
     clock = clock or load_clock(db)
     start = clock.now()
     target = resolve_target(db, clock, to, by)
-    report = {"from": to_text(start), "to": to_text(target), "sent": [], "canceled": [], "refunded": 0,
-              "refreshes": [], "dry_run": dry_run, "retrying": [], "failed": [], "unknown": [], "delivered": 0}
+    report = {
+        "from": to_text(start),
+        "to": to_text(target),
+        "sent": [],
+        "canceled": [],
+        "refunded": 0,
+        "refreshes": [],
+        "dry_run": dry_run,
+        "retrying": [],
+        "failed": [],
+        "unknown": [],
+        "delivered": 0,
+    }
     if dry_run:  # a dry run changes nothing, so it reads no mail either (a fetch records what it reads)
         return rehearse(db, clock, target, report, held=hold_followups_for)
     held = frozenset(hold_followups_for)
     if repo.any_mailbox(db):  # the mail code is loaded only where a seat has a mailbox (start-up of cron's tick)
         from .incoming import fetch_before_tick  # I2: replies first, so one that arrived stops its follow-up
+
         fetched = fetch_before_tick(db, clock)
         report["incoming"] = fetched.incoming
         report["canceled"] += fetched.canceled  # a reply's follow-up (F4), a bounce's (I5): this tick's work too
@@ -85,14 +103,17 @@ def tick(db, to: str | None = None, by: str | None = None, dry_run: bool = False
             report.setdefault("warnings", []).extend(fetched.warnings)
         if fetched.late:  # I13: a reply read only after the follow-up went, dated before it
             from .incoming import late_warning
+
             report["late_followups"] = fetched.late
             report.setdefault("warnings", []).append(late_warning(fetched.late))
         held |= fetched.hold  # I2: a seat whose mail could not be read
     if not clock.simulated:  # W5: late messages of seats with a window wait for its next opening
         from .pace import catch_up
+
         catch_up(db, clock.now(), report, own_transaction=True)
     if repo.any_unmatched(db):  # I11: a candidate's mail that matched no single thread holds their follow-ups
         from .incoming import unmatched_holds
+
         holds, warning = unmatched_holds(db)
         held |= holds
         report.setdefault("warnings", []).append(warning)
@@ -145,7 +166,8 @@ def _warn_if_left_behind(db, clock, target: datetime, report: dict) -> None:
     if target < real:
         report.setdefault("warnings", []).append(
             f"The simulated clock ({to_text(target)}) is behind the real time; ticks send nothing new until it "
-            "catches up. Run `outreach clock system` to go back to the real clock.")
+            "catches up. Run `outreach clock system` to go back to the real clock."
+        )
 
 
 CLOCK_BEHIND_NOTED = "clock_behind_noted_utc"
@@ -164,34 +186,43 @@ def _warn_if_clock_behind(db, clock, report: dict) -> None:
         repo.set_setting(db, CLOCK_BEHIND_NOTED, latest)
     report.setdefault("warnings", []).append(
         f"The machine's clock ({to_text(clock.machine_now())}) is behind the latest time this database recorded "
-        f"({latest}), as after a clock set backwards; outreach takes {latest} as now until the clock catches up.")
+        f"({latest}), as after a clock set backwards; outreach takes {latest} as now until the clock catches up."
+    )
 
 
 def _warn_about_delivery(report: dict) -> None:
     """D8: one line on stderr per tick that made messages unknown or failed, naming them (cron mails it)."""
     parts = []
     if report["unknown"]:
-        parts.append(f"message(s) {_ids(report['unknown'])} may or may not have gone (unknown; settle them with "
-                     "`outreach resolve MESSAGE --sent|--resend|--cancel`)")
+        parts.append(
+            f"message(s) {_ids(report['unknown'])} may or may not have gone (unknown; settle them with "
+            "`outreach resolve MESSAGE --sent|--resend|--cancel`)"
+        )
     if report["failed"]:
         parts.append(f"message(s) {_ids(item['id'] for item in report['failed'])} failed and were refunded")
     for item in report.get("delivery_problems", ()):
         if item["problem"] == "hung":  # D18: why only one went unknown, and what became of the others
-            parts.append(f"seat {item['seat']}'s transport took message {_ids(item['ids'])} and did not answer, so "
-                         "its other due messages wait for the next tick")
+            parts.append(
+                f"seat {item['seat']}'s transport took message {_ids(item['ids'])} and did not answer, so "
+                "its other due messages wait for the next tick"
+            )
     if parts:
-        report.setdefault("warnings", []).append("Delivery: " + "; ".join(parts) +
-                                                 ". See `outreach inbox --folder attention`.")
+        report.setdefault("warnings", []).append(
+            "Delivery: " + "; ".join(parts) + ". See `outreach inbox --folder attention`."
+        )
     for item in report.get("delivery_problems", ()):  # D12, D18: one line each, every tick until it is fixed
         ids = _ids(item["ids"])
         if item["problem"] == "held":
-            line = (f"Delivery for seat {item['seat']} is not configured right: {item['reason']} Message(s) {ids} and "
-                    "the seat's other due messages were not attempted and stay scheduled until it is fixed.")
+            line = (
+                f"Delivery for seat {item['seat']} is not configured right: {item['reason']} Message(s) {ids} and "
+                "the seat's other due messages were not attempted and stay scheduled until it is fixed."
+            )
         elif item["problem"] == "hung":
             continue  # said in D8's line above
         else:
-            line = (f"Delivery for seat {item['seat']} needs a look: {item['reason']} (message(s) {ids} will be "
-                    "retried).")
+            line = (
+                f"Delivery for seat {item['seat']} needs a look: {item['reason']} (message(s) {ids} will be retried)."
+            )
         report.setdefault("warnings", []).append(line.replace("..", "."))
 
 
@@ -208,6 +239,7 @@ def rehearse(db, clock, target: datetime, report: dict, inspect=None, future: bo
     with db.rehearsal():
         if not clock.simulated:  # W5, W7: the dry run shows the catch-up a real tick would make
             from .pace import catch_up
+
             catch_up(db, clock.now(), report)
         if future and not clock.simulated:
             clock = SimulatedClock(clock.now(), clock.real)
@@ -254,6 +286,7 @@ def claim_owner() -> str:
     """`host:pid:start` of this process."""
     pid = os.getpid()
     import socket  # only when claiming: an idle tick does without it
+
     return f"{socket.gethostname()}:{pid}:{_process_start(pid) or '-'}"
 
 
@@ -266,6 +299,7 @@ def _claimer_runs(claimed_by: str | None) -> bool:
     except ValueError:
         return False
     import socket
+
     if host != socket.gethostname():
         return True
     if pid == os.getpid():
@@ -295,9 +329,16 @@ def _recover(db, clock, senders, report: dict) -> None:
                 continue
             delivered = senders.already_delivered(row)
             if delivered is None:
-                repo_delivery.record_unknown(db, [(
-                    f"The tick that was sending it ({row['claimed_by']}) stopped before it recorded the outcome; "
-                    "it may or may not have gone.", row["id"])])
+                repo_delivery.record_unknown(
+                    db,
+                    [
+                        (
+                            f"The tick that was sending it ({row['claimed_by']}) stopped before it recorded the outcome; "
+                            "it may or may not have gone.",
+                            row["id"],
+                        )
+                    ],
+                )
                 report["unknown"].append(row["id"])
             elif delivered:
                 senders.remove_orphans(row)
@@ -329,6 +370,7 @@ def _move_followup(db, initial, sent_text: str, report: dict | None = None) -> N
 
 class _Claim:
     """One claimed message: what its envelope needs, and its due moment."""
+
     __slots__ = ("row", "seat_id", "due_at", "attempt_at", "attempts", "first_attempt")
 
     def __init__(self, row, attempt_at: str):
@@ -354,17 +396,20 @@ class _Senders:
 
     def timeout(self, seat_id: int) -> int:
         from ..transports import DEFAULT_TIMEOUT
+
         return int(self.settings[seat_id].get("timeout") or DEFAULT_TIMEOUT)
 
     def claim_transport(self, seat_id: int) -> str:
         """D10: the kind and settings a claim records, as JSON."""
         import json
+
         return json.dumps(self.settings[seat_id], sort_keys=True)
 
     def cls(self, seat_id: int):
         """The class of the seat's transport (what it can do), or None for a seat without one."""
         if seat_id not in self.classes:
             from ..transports import transport_class
+
             settings = self.settings.get(seat_id)
             self.classes[seat_id] = transport_class(settings["kind"]) if settings else None
         return self.classes[seat_id]
@@ -372,7 +417,9 @@ class _Senders:
     def _claimed_with(self, row):
         """D10: the transport that made the claim decides, not the seat's current one."""
         import json
+
         from ..transports import transport_class
+
         settings = json.loads(row["claim_transport"]) if row["claim_transport"] else self.settings.get(row["seat_id"])
         return (transport_class(settings["kind"]), settings) if settings else (None, None)
 
@@ -391,6 +438,7 @@ class _Senders:
     def _transport(self, seat_id: int):
         if seat_id not in self.open:
             from ..transports import open_transport
+
             self.open[seat_id] = open_transport(self.settings[seat_id])
         return self.open[seat_id]
 
@@ -398,6 +446,7 @@ class _Senders:
         """[(claim, outcome, accepted_at)] in claim order: each seat's claims go to its transport in one
         `send_many` (a batch for a batchable one, one message for the others, D5)."""
         from ..transports import Permanent
+
         out: list = [None] * len(claims)
         by_seat: dict = {}
         for index, claim in enumerate(claims):
@@ -430,15 +479,22 @@ def _envelope(claim):
     """Built from the stored row alone: the same bytes on every retry of one delivery (D3). D11: Date is the first
     hand-over of the current delivery (first_attempt_utc, set at the claim; a resend starts a new delivery)."""
     from .. import mail, shapes
+
     row = claim.row
     message = shapes.message(row)
     name = " ".join(part for part in (row["first_name"], row["last_name"]) if part) or None
     zone = get_zone(row["seat_timezone"])
-    return mail.envelope(message=message, internet_message_id=row["internet_message_id"],
-                         from_address=row["from_address"], to_address=row["candidate_email"], to_name=name,
-                         sent_at=from_text(row["first_attempt_utc"] or row["send_at_utc"]), zone=zone,
-                         in_reply_to=row["initial_message_id"] if row["kind"] == "followup" else None,
-                         list_unsubscribe=bool(row["seat_list_unsubscribe"]))  # M3
+    return mail.envelope(
+        message=message,
+        internet_message_id=row["internet_message_id"],
+        from_address=row["from_address"],
+        to_address=row["candidate_email"],
+        to_name=name,
+        sent_at=from_text(row["first_attempt_utc"] or row["send_at_utc"]),
+        zone=zone,
+        in_reply_to=row["initial_message_id"] if row["kind"] == "followup" else None,
+        list_unsubscribe=bool(row["seat_list_unsubscribe"]),
+    )  # M3
 
 
 # ---------------------------------------------------------------- the batches
@@ -514,7 +570,9 @@ class _Run:
         self._advance(done or bound)
         # A batch that only claimed leaves the seats, the contract and the day counts (its claims included) as
         # a fresh read would find them, as long as each claim is recorded plainly sent on its day (record()).
-        self.keep = bool(self.to_claim) and not (self.sent or self.moved or self.deferred or self.canceled or self.refunds)
+        self.keep = bool(self.to_claim) and not (
+            self.sent or self.moved or self.deferred or self.canceled or self.refunds
+        )
         return True
 
     def _look_for_other_writers(self) -> None:
@@ -557,9 +615,14 @@ class _Run:
         initial_status = None
         if row["kind"] == "followup":
             initial_status = self.decided.get(row["other_id"], row["other_status"])
-        verdict = decision.decide(row, self.seats[row["seat_id"]], followups_on=self.followups_on,
-                                  initial_status=initial_status, sent_today=self._sent_today(row["seat_id"], sent_text),
-                                  held_seats=self.held)
+        verdict = decision.decide(
+            row,
+            self.seats[row["seat_id"]],
+            followups_on=self.followups_on,
+            initial_status=initial_status,
+            sent_today=self._sent_today(row["seat_id"], sent_text),
+            held_seats=self.held,
+        )
         if verdict.action == decision.HOLD:
             return
         if verdict.action == decision.CANCEL:
@@ -592,8 +655,9 @@ class _Run:
         key = (row["seat_id"], row["candidate_timezone"], row["candidate_country"])
         place = self.places.get(key, _UNREAD)
         if place is _UNREAD:
-            place = self.places[key] = followup_place(self.seats[row["seat_id"]], row["candidate_timezone"],
-                                                      row["candidate_country"])
+            place = self.places[key] = followup_place(
+                self.seats[row["seat_id"]], row["candidate_timezone"], row["candidate_country"]
+            )
         return place
 
     def _paced(self, row, sent_text: str) -> bool:
@@ -603,6 +667,7 @@ class _Run:
             return False
         if self.pace is None:
             from .pace import Pace
+
             self.pace = Pace(self.db)
         later = self.pace.hold(row["seat_id"], limit, sent_text)
         if later is None:
@@ -612,10 +677,12 @@ class _Run:
             bound = None
             if row["kind"] == "followup" and row["other_sent_at"]:  # F2: never past 28 days after the initial
                 bound = max(from_text(later), from_text(row["other_sent_at"]) + FOLLOWUP_MAX)
-            later = to_text(placer.place(from_text(later), row["candidate_timezone"], row["candidate_country"],
-                                         bound)[0])
-        self.report.setdefault("moved", []).append({"id": row["id"], "from": row["due_at"], "to": later,
-                                                    "reason": "pace"})
+            later = to_text(
+                placer.place(from_text(later), row["candidate_timezone"], row["candidate_country"], bound)[0]
+            )
+        self.report.setdefault("moved", []).append(
+            {"id": row["id"], "from": row["due_at"], "to": later, "reason": "pace"}
+        )
         self.decided[row["id"]] = "moved"
         self.deferred.append((later, later, row["id"]))
         return True
@@ -623,14 +690,18 @@ class _Run:
     def _cancel(self, row, reason: str, at_text: str) -> None:
         """Cancel and refund (C6); an initial takes its follow-up with it at the same moment (F5)."""
         followup = {"id": row["other_id"], "status": row["other_status"]} if row["other_id"] else None
-        paid = {row["id"]: (row["paid_by"], row["credit"]), row["other_id"]: (row["other_paid_by"], row["other_credit"])}
+        paid = {
+            row["id"]: (row["paid_by"], row["credit"]),
+            row["other_id"]: (row["other_paid_by"], row["other_credit"]),
+        }
         for why, message_id in decision.cancellations(row, reason, followup):
             self.decided[message_id] = "canceled"
             self.canceled.append((why, message_id))
             self.report["canceled"].append({"id": message_id, "reason": why})
             paid_by, credit = paid[message_id]
-            self.refunds.append({"id": message_id, "seat_id": row["seat_id"], "paid_by": paid_by, "credit": credit,
-                                 "at": at_text})
+            self.refunds.append(
+                {"id": message_id, "seat_id": row["seat_id"], "paid_by": paid_by, "credit": credit, "at": at_text}
+            )
 
     def _write(self) -> None:
         if self.sent:
@@ -656,12 +727,15 @@ class _Run:
         for row in self.to_claim:
             expires = to_text(real_now + timedelta(seconds=self.senders.timeout(row["seat_id"])) + CLAIM_GRACE)
             attempt_at = row["due_at"] if self.clock.simulated else to_text(real_now)
-            rows.append((self.senders.claim_transport(row["seat_id"]), owner, expires, attempt_at, attempt_at,
-                         row["id"]))
+            rows.append(
+                (self.senders.claim_transport(row["seat_id"]), owner, expires, attempt_at, attempt_at, row["id"])
+            )
         repo_delivery.claim(self.db, rows)
         attempt_at = {row[5]: row[3] for row in rows}
-        self.claims = [_Claim(self._final_message_id(row), attempt_at[row["id"]])
-                       for row in repo_delivery.claimed(self.db, [r["id"] for r in self.to_claim])]
+        self.claims = [
+            _Claim(self._final_message_id(row), attempt_at[row["id"]])
+            for row in repo_delivery.claimed(self.db, [r["id"] for r in self.to_claim])
+        ]
         order = {row["id"]: index for index, row in enumerate(self.to_claim)}
         self.claims.sort(key=lambda claim: order[claim.row["id"]])
 
@@ -669,8 +743,13 @@ class _Run:
         """D13: a message scheduled before the seat had a sender address takes its Message-ID's domain from the
         address at its first attempt by an email transport, in the claim's transaction; never after."""
         from .. import mail
-        if (row["attempts"] != 1 or not row["from_address"] or mail.FALLBACK_DOMAIN not in row["internet_message_id"]
-                or not self.senders.cls(row["seat_id"]).email):
+
+        if (
+            row["attempts"] != 1
+            or not row["from_address"]
+            or mail.FALLBACK_DOMAIN not in row["internet_message_id"]
+            or not self.senders.cls(row["seat_id"]).email
+        ):
             return row
         new_id = mail.new_message_id(row["from_address"])
         if mail.FALLBACK_DOMAIN in new_id:
@@ -689,8 +768,12 @@ class _Run:
                 continue
             if getattr(outcome, "setup", False):  # D18: unreachable, TLS, certificate or login: say so
                 self._note(claim, "setup", outcome.reason)
-            settled = decision.settle(outcome, attempts=claim.attempts, attempt_at=from_text(claim.attempt_at),
-                                      first_attempt=from_text(claim.first_attempt or claim.attempt_at))
+            settled = decision.settle(
+                outcome,
+                attempts=claim.attempts,
+                attempt_at=from_text(claim.attempt_at),
+                first_attempt=from_text(claim.first_attempt or claim.attempt_at),
+            )
             mid = claim.row["id"]
             if settled.status != "sent" or not self._same_day(claim, accepted_at):
                 self.keep = False  # K2's counts change otherwise: read them again at the next batch
@@ -711,14 +794,19 @@ class _Run:
                 report["unknown"].append(mid)
                 if self.senders.cls(claim.seat_id).pauses_on_unknown:
                     self._pause(claim, "hung", settled.failure)  # D18: one time-out and one unknown, not one each
-        for write, rows in ((repo_delivery.record_sent, sent), (repo_delivery.record_retry, retries),
-                            (repo_delivery.record_failed, failed), (repo_delivery.record_unknown, unknown),
-                            (repo_delivery.record_held, held)):
+        for write, rows in (
+            (repo_delivery.record_sent, sent),
+            (repo_delivery.record_retry, retries),
+            (repo_delivery.record_failed, failed),
+            (repo_delivery.record_unknown, unknown),
+            (repo_delivery.record_held, held),
+        ):
             if rows:
                 write(db, rows)
         for reason, mid in held:
-            repo_delivery.hold_due(db, next(c.seat_id for c, _o, _a in attempted if c.row["id"] == mid), reason,
-                                   self.target_text)
+            repo_delivery.hold_due(
+                db, next(c.seat_id for c, _o, _a in attempted if c.row["id"] == mid), reason, self.target_text
+            )
         rows = {claim.row["id"]: claim.row for claim, _outcome, _at in attempted}
         for accepted_at, _tid, mid in sent:
             if rows[mid]["followup_id"] is not None:  # F3; a thread without a follow-up needs no read
@@ -740,8 +828,9 @@ class _Run:
             if item["seat"] == seat and item["problem"] == why:
                 item["ids"].append(claim.row["id"])
                 return
-        self.report["delivery_problems"].append({"seat": seat, "problem": why, "reason": reason,
-                                                 "ids": [claim.row["id"]]})
+        self.report["delivery_problems"].append(
+            {"seat": seat, "problem": why, "reason": reason, "ids": [claim.row["id"]]}
+        )
 
     def _same_day(self, claim, accepted_at: str) -> bool:
         """Whether a message sent at `accepted_at` counts on the K2 day it was claimed for (on the system clock
@@ -753,6 +842,7 @@ class _Run:
     def _refund_failed(self, claim) -> None:
         """A failed message is refunded (C6); an initial's follow-up is canceled `initial_not_sent` and refunded."""
         from .scheduling import refund_failed
+
         message = repo.find_message_row(self.db, claim.row["id"])
         self.report["refunded"] += refund_failed(self.db, message, claim.attempt_at, self.report["canceled"])
 

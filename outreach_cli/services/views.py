@@ -1,4 +1,5 @@
 """inbox (V1), credits (C7, C10) and stats (R3)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -37,8 +38,13 @@ def credits(db, *, seat_name: str | None, ledger: bool = False, contract: bool =
     """The seat's balance and the pool; `ledger` adds the seat's rows, or with `contract` the pool's rows."""
     seat = acting_seat(db, seat_name)
     result = {
-        "seat": {"name": seat["name"], "balance": seat["balance"], "monthly_limit": seat["monthly_limit"],
-                 "used_this_period": seat["used_this_period"], "next_refresh": seat["next_refresh_utc"]},
+        "seat": {
+            "name": seat["name"],
+            "balance": seat["balance"],
+            "monthly_limit": seat["monthly_limit"],
+            "used_this_period": seat["used_this_period"],
+            "next_refresh": seat["next_refresh_utc"],
+        },
         "contract": {"pool": repo.contract(db)["pool"]},
     }
     if contract:
@@ -53,6 +59,7 @@ def credits(db, *, seat_name: str | None, ledger: bool = False, contract: bool =
 def _until(text: str, zone, now):
     """`--until` given as a date (YYYY-MM-DD) includes that whole day: the bound is the next local midnight."""
     from datetime import date
+
     try:
         day = date.fromisoformat(text.strip())
     except ValueError:
@@ -64,12 +71,17 @@ def stats(db, *, seat_name: str | None, since: str | None = None, until: str | N
     """R3: response rate = messages answered within 30 days / messages sent, in the period."""
     seat = acting_seat(db, seat_name)
     since_text, until_text = _period_bounds(seat, since, until, clock)
-    return {"seat": seat["name"], "since": since_text if since else None, "until": until_text if until else None,
-            **_figures(db, seat, since_text, until_text)}
+    return {
+        "seat": seat["name"],
+        "since": since_text if since else None,
+        "until": until_text if until else None,
+        **_figures(db, seat, since_text, until_text),
+    }
 
 
-def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, until: str | None = None,
-             clock: Clock) -> list[dict]:
+def stats_by(
+    db, *, seat_name: str | None, by: str, since: str | None = None, until: str | None = None, clock: Clock
+) -> list[dict]:
     """The figures of `stats` per week (from Monday) or calendar month, in the seat's zone, from the seat's
     first message or ledger row (or --since) to the clock's now (or --until)."""
     if by not in ("week", "month"):
@@ -88,8 +100,12 @@ def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, un
     start = _period_start(from_text(since_text), zone, by)
     while to_text(start) < until_text and len(periods) < 5000:
         end = _period_start(start + timedelta(days=32 if by == "month" else 7, hours=12), zone, by)
-        period = {"seat": seat["name"], "period_start": to_text(start), "period_end": to_text(end),
-                  "first_day": start.astimezone(zone).date().isoformat()}  # the local date the period starts
+        period = {
+            "seat": seat["name"],
+            "period_start": to_text(start),
+            "period_end": to_text(end),
+            "first_day": start.astimezone(zone).date().isoformat(),
+        }  # the local date the period starts
         period.update(_figures(db, seat, max(to_text(start), since_text), min(to_text(end), until_text)))
         periods.append(period)
         start = end
@@ -99,6 +115,7 @@ def stats_by(db, *, seat_name: str | None, by: str, since: str | None = None, un
 def _period_start(moment, zone, by: str):
     """00:00 local on the Monday (week) or the 1st (month) on or before `moment`."""
     from datetime import datetime
+
     local = moment.astimezone(zone).date()
     day = local - timedelta(days=local.weekday()) if by == "week" else local.replace(day=1)
     return localize(datetime(day.year, day.month, day.day), zone)[0]
@@ -138,5 +155,6 @@ def _figures(db, seat, since_text: str, until_text: str) -> dict:
 def thread(db, *, thread_id) -> dict:
     """`thread`: one thread, its messages and its response."""
     from ..shapes import thread as thread_shape
+
     row = get_thread(db, thread_id)
     return thread_shape(row, repo.thread_messages(db, row["id"]))

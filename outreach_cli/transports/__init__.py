@@ -6,12 +6,13 @@ message (outside any database transaction, D6) and `close()` at the end. `send` 
 delivery problem: it returns one of the four outcomes below. `check()` (D9) returns a plain sentence
 or raises an OutreachError with code `transport_error`.
 """
+
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
 from collections.abc import Callable
-from typing import Any, ClassVar, Union
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 DEFAULT_TIMEOUT = 60
 KINDS = ("none", "outbox", "smtp", "sendmail", "exec")
@@ -28,6 +29,7 @@ _TABLE = {  # name -> "module:Class", imported only when a seat uses it
 @dataclass(frozen=True)
 class Accepted:
     """The transport took the message (D4); `transport_id` is its reference, if it gave one."""
+
     transport_id: str | None = None
 
 
@@ -35,6 +37,7 @@ class Accepted:
 class Temporary:
     """Not delivered, worth retrying later (4xx, refused connection, TLS or login failure, exit 75). `setup`: the
     server could not be reached, or TLS, its certificate or the login failed (D18: the recruiter must look)."""
+
     reason: str
     setup: bool = field(default=False, compare=False)
 
@@ -42,12 +45,14 @@ class Temporary:
 @dataclass(frozen=True)
 class Permanent:
     """Not delivered, never will be (5xx, any other exit status)."""
+
     reason: str
 
 
 @dataclass(frozen=True)
 class Unknown:
     """It may or may not have gone (connection lost or time-out after the data was sent)."""
+
     reason: str
 
 
@@ -55,10 +60,11 @@ class Unknown:
 class NotConfigured:
     """A configuration error, not a server's answer (D12): a password variable not set, a password command that
     fails, a missing command. The message was not attempted and stays scheduled, with no attempt counted."""
+
     reason: str
 
 
-Outcome = Union[Accepted, Temporary, Permanent, Unknown, NotConfigured]
+Outcome = Accepted | Temporary | Permanent | Unknown | NotConfigured
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,7 @@ class Envelope:
     addresses (None when the seat has no sender address or the candidate no email); rfc822: the
     RFC 5322 bytes (None when an address is missing); message: the message's JSON object (for exec).
     """
+
     message_id: int
     internet_message_id: str
     sender: str | None
@@ -84,6 +91,7 @@ class Transport:
     address and the recipients' emails (D3);
     batchable: idempotent by name, so a tick claims its messages a batch at a time and sends them with one
     `send_many`; pauses_on_unknown: an `Unknown` outcome (a time-out) holds the seat's next messages (D18)."""
+
     kind: ClassVar[str]
     OPTIONS: ClassVar[tuple[str, ...]] = ()  # the options `delivery set KIND` takes (the CLI's names, no dashes)
     REQUIRED: ClassVar[str | None] = None  # the one it cannot do without
@@ -154,4 +162,5 @@ def open_transport(settings: dict) -> Transport:
 def transport_failure(sentence: str):
     """The D9 refusal: exit 1, `transport_error`, one sentence saying what failed."""
     from ..errors import TRANSPORT_ERROR, refuse
+
     return refuse(TRANSPORT_ERROR, sentence)

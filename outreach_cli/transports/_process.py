@@ -1,5 +1,6 @@
 """Running a transport's command: stdin in, stdout and stderr out, a time-out that kills the whole
 process group (a shell's children too, so a hung grandchild cannot keep the pipes open)."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,9 @@ class TimedOut(Exception):
 
 
 def run(argv: list[str], data: bytes, timeout: float, env: dict | None = None) -> tuple[int, bytes, bytes]:
-    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True, env=env)
+    process = subprocess.Popen(
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
+    )
     try:
         out, err = process.communicate(data, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -45,10 +47,15 @@ def last_line(data: bytes, limit: int = 300) -> str:
 def command_exists(word: str) -> bool:
     """A program on PATH (or a path), or a shell builtin or function."""
     import shutil
+
     if shutil.which(word):
         return True
     try:
-        return subprocess.run(["sh", "-c", 'command -v -- "$1" >/dev/null 2>&1', "sh", word],
-                              timeout=10, stdin=subprocess.DEVNULL).returncode == 0
+        return (
+            subprocess.run(
+                ["sh", "-c", 'command -v -- "$1" >/dev/null 2>&1', "sh", word], timeout=10, stdin=subprocess.DEVNULL
+            ).returncode
+            == 0
+        )
     except (OSError, subprocess.TimeoutExpired):
         return False

@@ -1,12 +1,13 @@
 """`exec --command CMD`: the command (run by `sh -c`) gets one JSON document on stdin (D1):
 `{"message": message, "rfc822": TEXT, "envelope": {"from": ADDR, "to": ADDR}}`. Exit 0 accepted
 (an `{"id": "..."}` on stdout is kept as transport_id), 75 temporary, other permanent, time-out unknown."""
+
 from __future__ import annotations
 
 import json
 import shlex
 
-from . import DEFAULT_TIMEOUT, Envelope, NotConfigured, Unknown, Permanent, Transport, transport_failure
+from . import DEFAULT_TIMEOUT, Envelope, NotConfigured, Permanent, Transport, Unknown, transport_failure
 from ._process import TimedOut, command_exists, run
 from .sendmail import exit_outcome
 
@@ -28,8 +29,11 @@ class ExecTransport(Transport):
     @staticmethod
     def document(envelope: Envelope) -> bytes:
         text = envelope.rfc822.decode("utf-8", "surrogateescape") if envelope.rfc822 is not None else None
-        doc = {"message": envelope.message, "rfc822": text,
-               "envelope": {"from": envelope.sender, "to": envelope.recipient}}
+        doc = {
+            "message": envelope.message,
+            "rfc822": text,
+            "envelope": {"from": envelope.sender, "to": envelope.recipient},
+        }
         return json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogateescape")
 
     def send(self, envelope: Envelope):
@@ -41,8 +45,10 @@ class ExecTransport(Transport):
             return Permanent(f"sh could not be run: {exc.strerror or exc}.")
         if code in (126, 127):  # D12: sh could not find or run the command: a configuration error
             detail = err.decode("utf-8", "replace").strip().splitlines()
-            return NotConfigured(f"The exec command could not be run ({detail[-1][:200] if detail else f'exit {code}'}); "
-                                 "fix `outreach delivery set exec --command`.")
+            return NotConfigured(
+                f"The exec command could not be run ({detail[-1][:200] if detail else f'exit {code}'}); "
+                "fix `outreach delivery set exec --command`."
+            )
         return exit_outcome("The command", code, err, _printed_id(out) if code == 0 else None)
 
     def check(self) -> str:

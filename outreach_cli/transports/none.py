@@ -1,4 +1,5 @@
 """`none`: a sent message is recorded only (K1)."""
+
 from __future__ import annotations
 
 from ..errors import NOT_CONFIGURED, refuse

@@ -4,12 +4,12 @@ Written into DIR/tmp, synced, renamed into DIR/new, and the directory synced, so
 always whole. The name is the message's internet_message_id without its angle brackets, plus
 `.eml`: a file already in new/ under that name means the message was delivered before (idempotent).
 """
+
 from __future__ import annotations
 
 import os
 import secrets
 from pathlib import Path
-
 from typing import Any
 
 from . import DEFAULT_TIMEOUT, Accepted, Envelope, Outcome, Permanent, Temporary, Transport, transport_failure
@@ -74,6 +74,7 @@ class OutboxTransport(Transport):
     def remove_orphans(cls, settings: dict[str, Any], internet_message_id: str) -> None:
         """Point 10 of issue 21: a killed write leaves `tmp/NAME.pid.random` (candidate text); it goes."""
         import glob
+
         try:
             name = cls.file_name(internet_message_id)
         except ValueError:
@@ -88,8 +89,10 @@ class OutboxTransport(Transport):
         """`send` without the directory sync: a tick writing a batch syncs new/ once (`sync()`) before it records
         any of them as sent."""
         if envelope.rfc822 is None:
-            return Permanent("The message has no email form (the seat has no sender address or the candidate "
-                             "no email), so it cannot go to an outbox.")
+            return Permanent(
+                "The message has no email form (the seat has no sender address or the candidate "
+                "no email), so it cannot go to an outbox."
+            )
         try:
             name = self.file_name(envelope.internet_message_id)
         except ValueError as exc:
@@ -140,7 +143,7 @@ def _write_synced(path: Path, data: bytes) -> None:
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)

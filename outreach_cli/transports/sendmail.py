@@ -1,10 +1,21 @@
 """`sendmail [--command CMD]`: the message is piped to `CMD -i -f FROM -- TO` (D1).
 Exit 0 accepted, 75 (EX_TEMPFAIL) temporary, any other exit permanent, a time-out unknown (D4)."""
+
 from __future__ import annotations
 
 import shlex
 
-from . import DEFAULT_TIMEOUT, Accepted, Envelope, NotConfigured, Permanent, Temporary, Unknown, Transport, transport_failure
+from . import (
+    DEFAULT_TIMEOUT,
+    Accepted,
+    Envelope,
+    NotConfigured,
+    Permanent,
+    Temporary,
+    Transport,
+    Unknown,
+    transport_failure,
+)
 from ._process import TimedOut, command_exists, last_line, run
 
 EX_TEMPFAIL = 75
@@ -39,8 +50,10 @@ class SendmailTransport(Transport):
         except TimedOut:
             return Unknown(f"{argv[0]} did not finish within {self.timeout} s; the message may have gone.")
         except (FileNotFoundError, PermissionError) as exc:  # D12: a missing command is a configuration error
-            return NotConfigured(f"The sendmail command {argv[0]} could not be run ({exc.strerror or exc}); "
-                                 "install it or fix `outreach delivery set sendmail --command`.")
+            return NotConfigured(
+                f"The sendmail command {argv[0]} could not be run ({exc.strerror or exc}); "
+                "install it or fix `outreach delivery set sendmail --command`."
+            )
         except OSError as exc:
             return Permanent(f"{argv[0]} could not be run: {exc.strerror or exc}.")
         return exit_outcome(argv[0], code, err)

@@ -5,6 +5,7 @@ the server dropped it between messages, and closed by `close()`. The D4 line bet
 and "unknown" is the message data: everything up to the server's 354 is a conversation we can
 safely repeat; once the data is on the wire, a lost connection or a time-out means we cannot know.
 """
+
 from __future__ import annotations
 
 import re
@@ -14,7 +15,17 @@ import ssl
 
 from .. import passwords
 from ..mail import PLAIN_ADDRESS
-from . import DEFAULT_TIMEOUT, Accepted, Envelope, NotConfigured, Permanent, Temporary, Unknown, Transport, transport_failure
+from . import (
+    DEFAULT_TIMEOUT,
+    Accepted,
+    Envelope,
+    NotConfigured,
+    Permanent,
+    Temporary,
+    Transport,
+    Unknown,
+    transport_failure,
+)
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
@@ -54,11 +65,17 @@ class SmtpTransport(Transport):
     @classmethod
     def effective(cls, options: dict) -> dict:
         security = options.get("security") or "starttls"
-        return {"host": options.get("host"), "port": options.get("port") or DEFAULT_PORTS.get(security, 587),
-                "security": security, "user": options.get("user"), "auth": options.get("auth") or "password",
-                "password_env": options.get("password_env"),
-                "password_command": options.get("password_command"), "ca_file": options.get("ca_file"),
-                "timeout": options.get("timeout") or DEFAULT_TIMEOUT}
+        return {
+            "host": options.get("host"),
+            "port": options.get("port") or DEFAULT_PORTS.get(security, 587),
+            "security": security,
+            "user": options.get("user"),
+            "auth": options.get("auth") or "password",
+            "password_env": options.get("password_env"),
+            "password_command": options.get("password_command"),
+            "ca_file": options.get("ca_file"),
+            "timeout": options.get("timeout") or DEFAULT_TIMEOUT,
+        }
 
     # ------------------------------------------------------------ the interface
 
@@ -140,8 +157,10 @@ class SmtpTransport(Transport):
             self._steps.append("greeted")
             if self.security == "starttls":
                 if not conn.has_extn("starttls"):
-                    raise _Failure(f"{self.where} does not offer STARTTLS, so outreach will not send a password or "
-                                   "a message to it unencrypted; use --security ssl if it speaks TLS from the start.")
+                    raise _Failure(
+                        f"{self.where} does not offer STARTTLS, so outreach will not send a password or "
+                        "a message to it unencrypted; use --security ssl if it speaks TLS from the start."
+                    )
                 try:
                     conn.starttls(context=context)
                 except BaseException as exc:  # noqa: B036
@@ -165,13 +184,17 @@ class SmtpTransport(Transport):
             return self._password
         what = "access token" if self.auth == "xoauth2" else "password"
         try:
-            secret = passwords.password(self.settings.get("password_env"), self.settings.get("password_command"),
-                                      self.timeout, self.environ)
+            secret = passwords.password(
+                self.settings.get("password_env"), self.settings.get("password_command"), self.timeout, self.environ
+            )
         except passwords.SecretError as exc:
             raise _Failure(f"No {what} to log in to {self.where} as {self.user}: {exc}", config=True) from None
         if secret is None:
-            raise _Failure(f"No {what} to log in to {self.where} as {self.user}; "
-                           "give --password-env VAR or --password-command CMD.", config=True)
+            raise _Failure(
+                f"No {what} to log in to {self.where} as {self.user}; "
+                "give --password-env VAR or --password-command CMD.",
+                config=True,
+            )
         if self.auth != "xoauth2":
             self._password = secret
         return secret
@@ -183,8 +206,9 @@ class SmtpTransport(Transport):
         try:
             conn.login(self.user, secret)
         except smtplib.SMTPAuthenticationError as exc:
-            raise _Failure(f"{self.where} refused the login as {self.user} ({_reply(exc)}); "
-                           "check the user and the password.") from None
+            raise _Failure(
+                f"{self.where} refused the login as {self.user} ({_reply(exc)}); check the user and the password."
+            ) from None
         except smtplib.SMTPNotSupportedError:
             raise _Failure(f"{self.where} does not offer login (AUTH) on this connection.") from None
         except smtplib.SMTPException as exc:
@@ -196,25 +220,33 @@ class SmtpTransport(Transport):
         command, or after an empty 334), then, should the server answer a 334 with its error details (Gmail and
         Outlook do), an empty line, after which the server gives its 535."""
         if "XOAUTH2" not in conn.esmtp_features.get("auth", "").upper().split():
-            raise _Failure(f"{self.where} does not offer XOAUTH2 login on this connection; use --auth password, or "
-                           "check the host and port.")
+            raise _Failure(
+                f"{self.where} does not offer XOAUTH2 login on this connection; use --auth password, or "
+                "check the host and port."
+            )
         response = passwords.xoauth2_response(self.user, token)
         try:
             conn.auth("XOAUTH2", lambda challenge=None: "" if challenge else response)
         except smtplib.SMTPAuthenticationError as exc:
-            raise _Failure(f"{self.where} refused the XOAUTH2 login as {self.user} ({_reply(exc)}); the access token "
-                           "may have expired or be for another account: check what --password-command prints.") from None
+            raise _Failure(
+                f"{self.where} refused the XOAUTH2 login as {self.user} ({_reply(exc)}); the access token "
+                "may have expired or be for another account: check what --password-command prints."
+            ) from None
         except UnicodeEncodeError:
-            raise _Failure(f"The user or the access token for {self.where} is not plain ASCII, so XOAUTH2 cannot "
-                           "carry it.", config=True) from None
+            raise _Failure(
+                f"The user or the access token for {self.where} is not plain ASCII, so XOAUTH2 cannot carry it.",
+                config=True,
+            ) from None
         except smtplib.SMTPException as exc:
             raise _Failure(f"Logging in to {self.where} as {self.user} with XOAUTH2 failed ({_why(exc)}).") from None
         self._steps.append(f"logged in as {self.user} (XOAUTH2)")
 
     def _describe(self, exc: BaseException, doing: str) -> str:
         if isinstance(exc, ssl.SSLCertVerificationError):
-            return (f"The certificate of {self.where} could not be verified ({exc.verify_message}); "
-                    "give --ca-file PEM if the server uses a private certificate authority.")
+            return (
+                f"The certificate of {self.where} could not be verified ({exc.verify_message}); "
+                "give --ca-file PEM if the server uses a private certificate authority."
+            )
         if isinstance(exc, ssl.SSLError):
             return f"TLS with {self.where} failed ({exc.reason or exc})."
         if isinstance(exc, ConnectionRefusedError):
@@ -260,8 +292,10 @@ class SmtpTransport(Transport):
             code, text = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
-            return Unknown(f"The connection to {self.where} was lost after the message data was sent ({_why(exc)}); "
-                           "it may have been delivered.")
+            return Unknown(
+                f"The connection to {self.where} was lost after the message data was sent ({_why(exc)}); "
+                "it may have been delivered."
+            )
         reply = _text(text)
         if 200 <= code < 300:
             return Accepted(reply)

@@ -1,4 +1,5 @@
 """agenda: the coming days against the daily limit (K2) and the refresh day (C9), decided as a tick would."""
+
 from tests.support.helpers import compose
 
 
@@ -16,8 +17,12 @@ def test_K2_agenda_marks_the_day_the_daily_limit_cancels_and_matches_the_tick(wo
     assert [d["date"] for d in days] == [f"2026-12-0{n}" for n in range(1, 8)]
     assert set(days[0]) >= {"date", "initials", "followups", "daily_limit", "over_limit", "refresh"}
     wednesday = _day(days, "2026-12-02")
-    assert (wednesday["initials"], wednesday["followups"], wednesday["daily_limit"], wednesday["over_limit"]) == \
-        (3, 0, 2, 1)
+    assert (wednesday["initials"], wednesday["followups"], wednesday["daily_limit"], wednesday["over_limit"]) == (
+        3,
+        0,
+        2,
+        1,
+    )
     saturday = _day(days, "2026-12-05")  # the canceled initial's follow-up is not due (F5)
     assert (saturday["followups"], saturday["over_limit"], saturday["canceled_other"]) == (2, 0, 1)
     assert sum(d["over_limit"] for d in days) == 1

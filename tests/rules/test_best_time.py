@@ -1,11 +1,12 @@
 """W6: --at best from the seat's own history, smoothed so that luck cannot win, and stats --by hour."""
-from datetime import datetime, timezone
 
-from tests.support.helpers import compose
+from datetime import UTC, datetime
+
 from outreach_cli.besttime import PRIOR_WEIGHT, Rates, best_moment
 from outreach_cli.timeparse import get_zone
+from tests.support.helpers import compose
 
-UTC = timezone.utc
+UTC = UTC
 NOW = datetime(2026, 12, 4, 10, tzinfo=UTC)  # a Friday
 LONDON = get_zone("Europe/London")
 
@@ -47,6 +48,7 @@ def test_W6_best_slot_respects_the_window(cli):
     """A slot that the window closes is never picked: the best open one is."""
     rates = _history((5, 10, 30, 25), (2, 14, 30, 20), (0, 10, 30, 1))  # Saturday 10h would win
     from outreach_cli.window import parse_window, place
+
     window = parse_window("Mon-Fri 09:00-17:00")
     moment, figures = best_moment(rates, NOW, LONDON, lambda instant: place(window, instant, LONDON)[0])
     assert (figures["weekday"], figures["hour"]) == ("Wed", 14) and moment == datetime(2026, 12, 9, 14, tzinfo=UTC)
@@ -72,8 +74,13 @@ def test_W6_at_best_from_the_seats_history_and_stats_by_hour(cli, monkeypatch):
     draft = compose(cli, "p6")
     message = cli.json("schedule", draft["id"], "--at", "best")["threads"][0]["messages"][0]
     assert message["send_at"] == "2026-12-09T14:00:00Z" and message["timezone_source"] == "best"
-    assert message["best"] == {"weekday": "Wed", "hour": 14, "sent": 3, "responses": 3,
-                               "rate": round((3 + PRIOR_WEIGHT * 0.5) / 13, 4)}
+    assert message["best"] == {
+        "weekday": "Wed",
+        "hour": 14,
+        "sent": 3,
+        "responses": 3,
+        "rate": round((3 + PRIOR_WEIGHT * 0.5) / 13, 4),
+    }
     moved = cli.json("reschedule", message["id"], "--at", "best")["thread"]["messages"][0]
     assert moved["send_at"] == "2026-12-09T14:00:00Z" and moved["best"]["hour"] == 14
 

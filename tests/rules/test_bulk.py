@@ -1,4 +1,5 @@
 """C1 at scale: a bulk schedule to 10,000 candidates is one transaction, all or nothing."""
+
 import pytest
 
 
@@ -10,8 +11,9 @@ def crowd(cli, tmp_path):
     rows += [f"p{i},P{i},Q{i},Co{i % 7},{zones[i % 3]}" for i in range(10_000)]
     (tmp_path / "crowd.csv").write_text("\n".join(rows) + "\n")
     assert cli.json("candidates", "import", tmp_path / "crowd.csv")["created"] == 10_000
-    draft = cli.json("compose", "--to-file", tmp_path / "crowd.csv", "--subject", "Hi {first_name}",
-                     "--body", "At {company}?")
+    draft = cli.json(
+        "compose", "--to-file", tmp_path / "crowd.csv", "--subject", "Hi {first_name}", "--body", "At {company}?"
+    )
     cli.json("followup", draft["id"], "--body", "Again {first_name}")
     return cli, draft
 

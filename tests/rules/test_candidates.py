@@ -1,4 +1,5 @@
 """Candidate profiles and CSV import (SPEC.md section 3, issue #3)."""
+
 import pytest
 
 
@@ -15,9 +16,12 @@ def seat(cli):
 
 
 def test_import_with_bom_quoted_commas_case_insensitive_header_and_extra_columns(seat, tmp_path):
-    path = _write(tmp_path, "\ufeffHandle,First_Name,LAST_NAME,Company,TimeZone,Notes\n"
-                            'ada,Ada,Lovelace,"Babbage, Ltd",Europe/London,x\n'
-                            "alan,Alan,Turing,,,y\n")
+    path = _write(
+        tmp_path,
+        "\ufeffHandle,First_Name,LAST_NAME,Company,TimeZone,Notes\n"
+        'ada,Ada,Lovelace,"Babbage, Ltd",Europe/London,x\n'
+        "alan,Alan,Turing,,,y\n",
+    )
     result = seat.json("candidates", "import", path)
     assert (result["created"], result["updated"]) == (2, 0)
     ada = seat.json("candidates", "show", "ada")
@@ -27,12 +31,15 @@ def test_import_with_bom_quoted_commas_case_insensitive_header_and_extra_columns
 
 def test_bad_rows_refuse_whole_file_naming_lines(seat, tmp_path):
     seat("candidates", "add", "ada", "--first-name", "Ada", "--last-name", "L")
-    path = _write(tmp_path, "handle,first_name,last_name,timezone\n"
-                            "bob,Bob,B,Mars/Base\n"  # line 2: bad zone
-                            "ada,Ada,L,\n"  # line 3: exists
-                            "cy,Cy,C,\n"
-                            "cy,Cy,C,\n"  # line 5: duplicate in file
-                            "dee,,D,\n")  # line 6: no first name
+    path = _write(
+        tmp_path,
+        "handle,first_name,last_name,timezone\n"
+        "bob,Bob,B,Mars/Base\n"  # line 2: bad zone
+        "ada,Ada,L,\n"  # line 3: exists
+        "cy,Cy,C,\n"
+        "cy,Cy,C,\n"  # line 5: duplicate in file
+        "dee,,D,\n",
+    )  # line 6: no first name
     message = seat.refused("candidates", "import", path, code="invalid_input")
     for line in ("line 2", "line 3", "line 5", "line 6"):
         assert line in message
@@ -50,8 +57,12 @@ def test_skip_bad_and_update(seat, tmp_path):
 
 def test_missing_handle_column_wrong_encoding_and_empty_file(seat, tmp_path):
     seat.refused("candidates", "import", _write(tmp_path, "name,email\nx,y\n"), code="invalid_input")
-    seat.refused("candidates", "import", _write(tmp_path, "handle,first_name,last_name\nzoë,Zoë,Z\n",
-                                                 encoding="latin-1"), code="invalid_input")
+    seat.refused(
+        "candidates",
+        "import",
+        _write(tmp_path, "handle,first_name,last_name\nzoë,Zoë,Z\n", encoding="latin-1"),
+        code="invalid_input",
+    )
     seat.refused("candidates", "import", _write(tmp_path, ""), code="invalid_input")
     seat.refused("candidates", "import", tmp_path / "absent.csv", code="invalid_input")
 
@@ -104,6 +115,7 @@ def test_short_row_with_a_missing_column_is_named(seat, tmp_path):
 def test_every_bad_row_is_named_by_line(seat, tmp_path):
     """SPEC: a bad row refuses the whole file, naming each bad row by its line number."""
     rows = "".join(f"p{i},P{i},\n" if i % 50 == 0 or 200 <= i < 260 else f"p{i},P{i},Q{i}\n" for i in range(300))
-    message = seat.refused("candidates", "import", _write(tmp_path, "handle,first_name,last_name\n" + rows),
-                           code="invalid_input")
+    message = seat.refused(
+        "candidates", "import", _write(tmp_path, "handle,first_name,last_name\n" + rows), code="invalid_input"
+    )
     assert "64 row(s) are bad (lines 2, 52, 102, 152, 202-261)" in message

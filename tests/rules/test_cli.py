@@ -1,5 +1,6 @@
 """The command-line layer: shared options anywhere on the line (L9), --quiet, --version, completion, output
 that cannot be written or encoded (L4), and SQLite errors mapped by their result code."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,13 @@ START = "2026-11-30T08:00"
 
 
 def outreach(*args, env=None, **kwargs):
-    return subprocess.run([sys.executable, "-m", "outreach_cli", *map(str, args)], capture_output=True, text=True,
-                          env=dict(os.environ, **(env or {})), **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "outreach_cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, **(env or {})),
+        **kwargs,
+    )
 
 
 @pytest.fixture
@@ -37,10 +43,15 @@ def test_L9_group_db_option_reaches_subcommand(two):
     assert cli.json("clock", "--db", other, "show")["now"] == "2026-12-05T00:00:00Z"
 
 
-@pytest.mark.parametrize("group, sub", [("seats", ["add", "zoe"]), ("candidates", ["add", "x", "--first-name", "X",
-                                                                                    "--last-name", "Y"]),
-                                        ("templates", ["save", "t", "--subject", "S", "--body", "B"]),
-                                        ("contract", ["set", "--pool", "7"])])
+@pytest.mark.parametrize(
+    "group, sub",
+    [
+        ("seats", ["add", "zoe"]),
+        ("candidates", ["add", "x", "--first-name", "X", "--last-name", "Y"]),
+        ("templates", ["save", "t", "--subject", "S", "--body", "B"]),
+        ("contract", ["set", "--pool", "7"]),
+    ],
+)
 def test_L9_every_group_passes_db_to_its_subcommands(two, group, sub):
     cli, other = two
     before = cli.snapshot()
@@ -68,8 +79,12 @@ def test_L9_two_different_db_values_are_refused(two):
 
 def test_L9_quiet_prints_nothing_on_success(two):
     cli, other = two
-    for args in (["--quiet", "tick", "--by", "1h"], ["tick", "--quiet"], ["seats", "--quiet", "list", "--json"],
-                 ["clock", "--quiet"]):
+    for args in (
+        ["--quiet", "tick", "--by", "1h"],
+        ["tick", "--quiet"],
+        ["seats", "--quiet", "list", "--json"],
+        ["clock", "--quiet"],
+    ):
         result = cli(*args)
         assert result.stdout == "" and result.stderr == "", args
     assert cli.json("clock")["now"] == "2026-11-30T09:00:00Z"
@@ -93,19 +108,19 @@ def test_L9_quiet_keeps_warnings_on_stderr(cli, tmp_path):
 
 def test_L9_version():
     from importlib.metadata import version
+
     result = outreach("--version")
     assert result.returncode == 0 and result.stdout == f"outreach {version('outreach')}\n"
 
 
 def test_L9_shell_completion_completes_subcommands():
-    result = outreach(env={"_OUTREACH_COMPLETE": "complete_bash", "COMP_WORDS": "outreach sche",
-                           "COMP_CWORD": "1"})
+    result = outreach(env={"_OUTREACH_COMPLETE": "complete_bash", "COMP_WORDS": "outreach sche", "COMP_CWORD": "1"})
     assert "schedule" in result.stdout.split()
-    result = outreach(env={"_OUTREACH_COMPLETE": "complete_bash", "COMP_WORDS": "outreach clock s",
-                           "COMP_CWORD": "2"})
+    result = outreach(env={"_OUTREACH_COMPLETE": "complete_bash", "COMP_WORDS": "outreach clock s", "COMP_CWORD": "2"})
     assert set(result.stdout.split()) >= {"set", "show", "system"}
-    result = outreach(env={"_OUTREACH_COMPLETE": "complete_bash", "COMP_WORDS": "outreach inbox --folder a",
-                           "COMP_CWORD": "3"})
+    result = outreach(
+        env={"_OUTREACH_COMPLETE": "complete_bash", "COMP_WORDS": "outreach inbox --folder a", "COMP_CWORD": "3"}
+    )
     assert set(result.stdout.split()) == {"awaiting-reply", "attention"}
     shown = outreach("--show-completion", "bash", env={"SHELL": "/bin/bash"})
     assert shown.returncode == 0 and "_OUTREACH_COMPLETE" in shown.stdout
@@ -120,10 +135,11 @@ def test_L4_committed_command_exits_0_when_reader_closes_pipe(cli, tmp_path, as_
     cli("candidates", "import", tmp_path / "c.csv")
     draft = cli.json("compose", "--to-file", tmp_path / "c.csv", "--subject", "Hi {first_name}", "--body", "B")
     flag = "--json" if as_json else ""
-    script = (f"{sys.executable} -m outreach_cli schedule {draft['id']} --now {flag} | head -c 1 >/dev/null; "
-              "echo ${PIPESTATUS[0]}")
-    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
-                            env=dict(os.environ, COLUMNS="80"))
+    script = (
+        f"{sys.executable} -m outreach_cli schedule {draft['id']} --now {flag} | head -c 1 >/dev/null; "
+        "echo ${PIPESTATUS[0]}"
+    )
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=dict(os.environ, COLUMNS="80"))
     assert result.stdout.strip() == "0" and "Traceback" not in result.stderr, result.stderr
     assert cli.json("credits")["seat"]["balance"] == 60
     # and with the read end closed before the first write, so that every write meets EPIPE
@@ -131,8 +147,12 @@ def test_L4_committed_command_exits_0_when_reader_closes_pipe(cli, tmp_path, as_
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
-        closed = subprocess.run([sys.executable, "-m", "outreach_cli", "schedule", str(draft["id"]), "--now",
-                                 *([flag] if flag else [])], stdout=write_end, stderr=subprocess.PIPE, text=True)
+        closed = subprocess.run(
+            [sys.executable, "-m", "outreach_cli", "schedule", str(draft["id"]), "--now", *([flag] if flag else [])],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     finally:
         os.close(write_end)
     assert closed.returncode == 0 and closed.stderr == "", closed.stderr
@@ -143,8 +163,12 @@ def test_L4_full_stdout_is_not_reported_as_a_database_error(cli):
     """A failed write to stdout (here /dev/full: ENOSPC) after the work is committed is no database error."""
     cli("init", "--simulated-clock", START)
     with open("/dev/full", "w") as full:
-        result = subprocess.run([sys.executable, "-m", "outreach_cli", "seats", "add", "zed"], stdout=full,
-                                stderr=subprocess.PIPE, text=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "outreach_cli", "seats", "add", "zed"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
     assert result.returncode == 0, result.stderr
     assert "database" not in result.stderr and "output could not be written" in result.stderr
     assert [s["name"] for s in cli.json("seats", "list")] == ["me", "zed"]
@@ -166,10 +190,19 @@ def test_output_survives_an_ascii_only_stdout(cli, as_json):
     assert refused.returncode == 1 and json.loads(refused.stdout)["error"]["code"] in ("not_found", "invalid_input")
 
 
-@pytest.mark.parametrize("code, expected", [("SQLITE_BUSY", "database_locked"), ("SQLITE_LOCKED", "database_locked"),
-                                            ("SQLITE_READONLY", "database_error"), ("SQLITE_CANTOPEN", "database_error"),
-                                            ("SQLITE_NOTADB", "database_error"), ("SQLITE_CORRUPT", "database_error"),
-                                            ("SQLITE_FULL", "database_error"), ("SQLITE_IOERR", "database_error")])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        ("SQLITE_BUSY", "database_locked"),
+        ("SQLITE_LOCKED", "database_locked"),
+        ("SQLITE_READONLY", "database_error"),
+        ("SQLITE_CANTOPEN", "database_error"),
+        ("SQLITE_NOTADB", "database_error"),
+        ("SQLITE_CORRUPT", "database_error"),
+        ("SQLITE_FULL", "database_error"),
+        ("SQLITE_IOERR", "database_error"),
+    ],
+)
 def test_sqlite_errors_are_mapped_by_their_code(code, expected):
     exc = sqlite3.OperationalError("some text that names nothing")
     exc.sqlite_errorcode = getattr(sqlite3, code)
@@ -219,8 +252,8 @@ def test_L10_damaged_page_is_database_error_by_code_through_the_command_line(cli
     cli("candidates", "add", "x", "--first-name", "X", "--last-name", "Y")
     conn = sqlite3.connect(cli.db_path)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    root, = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'candidates'").fetchone()
-    size, = conn.execute("PRAGMA page_size").fetchone()
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'candidates'").fetchone()
+    (size,) = conn.execute("PRAGMA page_size").fetchone()
     conn.close()
     with open(cli.db_path, "r+b") as handle:
         handle.seek((root - 1) * size)

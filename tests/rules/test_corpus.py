@@ -2,6 +2,7 @@
 this project wrote; ../shared/mail-corpus, manifest.json gives each sample's class) goes through the path a real
 mail takes (`replies import`: parse, classify, match, settle) against a thread of our own, and ends as its
 manifest entry says. See docs/rules.md ("Replies you can trust") for how a class is checked."""
+
 from __future__ import annotations
 
 import json
@@ -66,7 +67,7 @@ def _ours(raw: bytes, sample: dict, our_id: str) -> bytes:
     if sample["rewrite"] != "replace":
         return raw
     found = re.search(rb"\r?\n\r?\n", raw)
-    head, body = (raw[:found.start()], raw[found.start():]) if found else (raw, b"")
+    head, body = (raw[: found.start()], raw[found.start() :]) if found else (raw, b"")
     lines, current = [], b""
     for line in head.split(b"\n"):
         if line[:1] not in (b" ", b"\t"):

@@ -1,4 +1,5 @@
 """C1-C10: credit accounting."""
+
 from tests.support.helpers import balance, compose
 
 
@@ -43,8 +44,11 @@ def test_C3_reply_to_followup_refunds_one(world):
     start = balance(world)
     replied = world.json("reply", thread["id"], "--decline")
     assert replied["refunded"] == 1 and balance(world) == start + 1
-    assert replied["response"] == {"kind": "decline", "at": "2026-12-06T00:00:00Z",
-                                   "message_id": thread["messages"][1]["id"]}
+    assert replied["response"] == {
+        "kind": "decline",
+        "at": "2026-12-06T00:00:00Z",
+        "message_id": thread["messages"][1]["id"],
+    }
     refund = [r for r in _ledger(world) if r["reason"] == "refund"]
     assert [r["message_id"] for r in refund] == [thread["messages"][1]["id"]]
 
@@ -102,8 +106,12 @@ def test_C6_system_cancels_are_refunded(world):
     world("seats", "restrict", "ada")
     start = balance(world)
     tick = world.json("tick", "--to", "2026-12-03")
-    assert sorted(c["reason"] for c in tick["canceled"]) == ["initial_not_sent", "initial_not_sent",
-                                                             "sender_restricted", "sender_restricted"]
+    assert sorted(c["reason"] for c in tick["canceled"]) == [
+        "initial_not_sent",
+        "initial_not_sent",
+        "sender_restricted",
+        "sender_restricted",
+    ]
     assert tick["refunded"] == 4 and balance(world) == start + 4
 
 

@@ -1,5 +1,6 @@
 """delivery set / show / test through the CLI (D1, D2, D9), seats --from (D3), and the 0003_delivery
 migration (D5's states and columns)."""
+
 from __future__ import annotations
 
 import json
@@ -35,9 +36,19 @@ def test_D1_default_transport_is_none(seat):
 def test_D1_show_lists_every_effective_setting_with_defaults(seat):
     seat.json("delivery", "set", "smtp", "--host", "mail.example.com", "--user", "ada", "--password-env", "ADA_PW")
     assert seat.json("delivery", "show") == {
-        "seat": "ada", "kind": "smtp", "host": "mail.example.com", "port": 587, "security": "starttls",
-        "user": "ada", "auth": "password", "password_env": "ADA_PW", "password_command": None, "ca_file": None,
-        "timeout": 60, "from": None}
+        "seat": "ada",
+        "kind": "smtp",
+        "host": "mail.example.com",
+        "port": 587,
+        "security": "starttls",
+        "user": "ada",
+        "auth": "password",
+        "password_env": "ADA_PW",
+        "password_command": None,
+        "ca_file": None,
+        "timeout": 60,
+        "from": None,
+    }
     text = seat("delivery", "show").stdout
     assert "transport smtp" in text and "timeout: 60" in text and "port: 587" in text
 
@@ -66,23 +77,26 @@ def test_D1_seat_option_picks_the_seat(seat):
     assert seat.json("delivery", "show")["kind"] == "none"
 
 
-@pytest.mark.parametrize("args,words", [
-    (("smtp", "--host", "mail.example.com", "--security", "none"), "loopback"),
-    (("smtp", "--host", "10.0.0.1", "--security", "none"), "loopback"),
-    (("smtp",), "--host"),
-    (("outbox",), "--dir"),
-    (("exec",), "--command"),
-    (("carrier-pigeon",), "Unknown transport"),
-    (("outbox", "--dir", "x", "--host", "h"), "--host does not apply"),
-    (("smtp", "--host", "h", "--security", "tls"), "--security"),
-    (("smtp", "--host", "h", "--port", "70000"), "--port"),
-    (("smtp", "--host", "h", "--timeout", "0"), "--timeout"),
-    (("smtp", "--host", "h", "--user", "ada"), "--password-env"),
-    (("smtp", "--host", "h", "--password-env", "PW"), "--user"),
-    (("smtp", "--host", "h", "--user", "u", "--password-env", "PW", "--password-command", "pass x"), "not both"),
-    (("smtp", "--host", "h", "--user", "u", "--password-env", "my password"), "NAME"),
-    (("smtp", "--host", "h", "--ca-file", "/no/such.pem"), "not a file"),
-])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (("smtp", "--host", "mail.example.com", "--security", "none"), "loopback"),
+        (("smtp", "--host", "10.0.0.1", "--security", "none"), "loopback"),
+        (("smtp",), "--host"),
+        (("outbox",), "--dir"),
+        (("exec",), "--command"),
+        (("carrier-pigeon",), "Unknown transport"),
+        (("outbox", "--dir", "x", "--host", "h"), "--host does not apply"),
+        (("smtp", "--host", "h", "--security", "tls"), "--security"),
+        (("smtp", "--host", "h", "--port", "70000"), "--port"),
+        (("smtp", "--host", "h", "--timeout", "0"), "--timeout"),
+        (("smtp", "--host", "h", "--user", "ada"), "--password-env"),
+        (("smtp", "--host", "h", "--password-env", "PW"), "--user"),
+        (("smtp", "--host", "h", "--user", "u", "--password-env", "PW", "--password-command", "pass x"), "not both"),
+        (("smtp", "--host", "h", "--user", "u", "--password-env", "my password"), "NAME"),
+        (("smtp", "--host", "h", "--ca-file", "/no/such.pem"), "not a file"),
+    ],
+)
 def test_D1_delivery_set_refuses_bad_options(seat, args, words):
     message = seat.refused("delivery", "set", *args, code="invalid_input")
     assert words in message
@@ -108,8 +122,18 @@ def test_D3_seat_sender_address(seat):
     assert seat.json("delivery", "show")["from"] == "Ada Lovelace <ada@example.com>"
 
 
-@pytest.mark.parametrize("bad", ["ada", "ada@", "@example.com", "ada@localhost", "a@x.com, b@y.com", "ada@ex ample.com",
-                                 "Ada <ada@example.com>\nBcc: x@y.com"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "ada",
+        "ada@",
+        "@example.com",
+        "ada@localhost",
+        "a@x.com, b@y.com",
+        "ada@ex ample.com",
+        "Ada <ada@example.com>\nBcc: x@y.com",
+    ],
+)
 def test_D3_bad_sender_address_is_refused(seat, bad):
     assert "not an email address" in seat.refused("seats", "set", "ada", "--from", bad, code="invalid_input")
     seat.refused("seats", "add", "ben", "--from", bad, code="invalid_input")
@@ -124,18 +148,61 @@ def test_D2_password_is_never_stored_or_printed(seat, smtp_server, monkeypatch, 
     secret_file.write_text(SECRET + "\n")
     monkeypatch.setenv("ADA_PW", SECRET)
     outputs = []
-    for args in (("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-                  "--user", "ada", "--password-env", "ADA_PW"), ("delivery", "show"), ("delivery", "test")):
+    for args in (
+        (
+            "delivery",
+            "set",
+            "smtp",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            server.port,
+            "--security",
+            "none",
+            "--user",
+            "ada",
+            "--password-env",
+            "ADA_PW",
+        ),
+        ("delivery", "show"),
+        ("delivery", "test"),
+    ):
         for as_json in (False, True):
             result = seat(*args, *(["--json"] if as_json else []))
             outputs += [result.stdout, result.stderr]
-    seat("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-         "--user", "ada", "--password-command", f"cat '{secret_file}'")
+    seat(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        server.port,
+        "--security",
+        "none",
+        "--user",
+        "ada",
+        "--password-command",
+        f"cat '{secret_file}'",
+    )
     result = seat("delivery", "test")
     outputs += [result.stdout, result.stderr]
     monkeypatch.setenv("ADA_PW", "wrong-" + SECRET)
-    seat("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-         "--user", "ada", "--password-env", "ADA_PW")
+    seat(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        server.port,
+        "--security",
+        "none",
+        "--user",
+        "ada",
+        "--password-env",
+        "ADA_PW",
+    )
     result = seat("delivery", "test", code=1)
     outputs += [result.stdout, result.stderr]
     assert "refused the login as ada" in result.stderr
@@ -153,12 +220,33 @@ def test_D9_test_without_a_transport_is_not_configured(seat):
 def test_D9_smtp_test_through_the_cli(seat, smtp_server, certificates, monkeypatch):
     server = smtp_server(tls="starttls", user="ada", password="pw")
     monkeypatch.setenv("ADA_PW", "pw")
-    seat("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--ca-file", certificates.ca_file,
-         "--user", "ada", "--password-env", "ADA_PW", "--timeout", "5")
+    seat(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        server.port,
+        "--ca-file",
+        certificates.ca_file,
+        "--user",
+        "ada",
+        "--password-env",
+        "ADA_PW",
+        "--timeout",
+        "5",
+    )
     result = seat.json("delivery", "test")
-    assert result == {"seat": "ada", "kind": "smtp", "ok": True, "detail": (
-        f"Connected to 127.0.0.1:{server.port}; greeted; started TLS (certificate verified); logged in as ada; "
-        "quit without sending anything.")}
+    assert result == {
+        "seat": "ada",
+        "kind": "smtp",
+        "ok": True,
+        "detail": (
+            f"Connected to 127.0.0.1:{server.port}; greeted; started TLS (certificate verified); logged in as ada; "
+            "quit without sending anything."
+        ),
+    }
     assert server.messages() == []
     assert "OK" in seat("delivery", "test").stdout
 
@@ -214,12 +302,28 @@ def test_D5_migration_rebuilds_messages_with_new_states_and_keeps_ids(cli):
     assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     columns = {r[1] for r in conn.execute("PRAGMA table_info(messages)")}
-    assert {"internet_message_id", "attempts", "retry_at_utc", "first_attempt_utc", "failure", "transport_id",
-            "claimed_by", "claim_expires_utc"} <= columns
+    assert {
+        "internet_message_id",
+        "attempts",
+        "retry_at_utc",
+        "first_attempt_utc",
+        "failure",
+        "transport_id",
+        "claimed_by",
+        "claim_expires_utc",
+    } <= columns
     assert "from_address" in {r[1] for r in conn.execute("PRAGMA table_info(seats)")}
-    indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")}
-    assert {"messages_due", "messages_thread", "messages_seat_sent", "messages_seat_status",
-            "messages_internet_id", "messages_in_flight"} <= indexes
+    indexes = {
+        r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
+    }
+    assert {
+        "messages_due",
+        "messages_thread",
+        "messages_seat_sent",
+        "messages_seat_status",
+        "messages_internet_id",
+        "messages_in_flight",
+    } <= indexes
     first = after[0][0]
     for status in ("sending", "failed", "unknown", "sent"):
         conn.execute("UPDATE messages SET status = ? WHERE id = ?", (status, first))

@@ -1,24 +1,25 @@
 """Delivery, second pass (issue 21: D14 folding, D15 daily limits at schedule, D18, D19 addresses, D20 clock, and
 every problem of a draft at `schedule`), against real SMTP server processes (tests/support/smtpserver.py) and real files;
 smtplib is never mocked. Simulated clock from Tuesday 1 December 2026, 08:00 UTC unless a test says otherwise."""
+
 from __future__ import annotations
 
 import email
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email import policy as email_policy
 from email.header import decode_header, make_header
 from email.utils import parseaddr
 
 import pytest
 import pytz
-from hypothesis import example, given, settings, strategies as st
-
-from tests.support.helpers import compose
-from tests.rules.test_delivery_trust import row, schedule, use_smtp  # noqa: F401
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from outreach_cli import mail
+from tests.rules.test_delivery_trust import row, schedule, use_smtp  # noqa: F401
+from tests.support.helpers import compose
 
 FRENCH = "Relance : votre candidature chez Acme — rôle de développeuse backend senior à Paris, équipe paiements"
 LONG_NAME = "Marie-Hélène de la Tour du Pin Gouvernet Lévêque épouse Würtemberg-Saint Éloi"
@@ -43,16 +44,46 @@ _TEXT = st.characters(blacklist_characters="\r\n\u2028\u2029", blacklist_categor
 
 
 @settings(max_examples=1500, deadline=None)
-@given(subject=st.one_of(st.text(_TEXT, min_size=1, max_size=300),
-                         st.lists(st.sampled_from(["rôle", "Acme", "—", "de", "développeuse", "à", "Paris", "Re:",
-                                                   "=?utf-8?q?x?=", "", " ", "\t", "ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ", "a" * 90]),
-                                  min_size=1, max_size=30).map(" ".join)),
-       to_name=st.one_of(st.none(), st.text(_TEXT, max_size=120)))
+@given(
+    subject=st.one_of(
+        st.text(_TEXT, min_size=1, max_size=300),
+        st.lists(
+            st.sampled_from(
+                [
+                    "rôle",
+                    "Acme",
+                    "—",
+                    "de",
+                    "développeuse",
+                    "à",
+                    "Paris",
+                    "Re:",
+                    "=?utf-8?q?x?=",
+                    "",
+                    " ",
+                    "\t",
+                    "ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ",
+                    "a" * 90,
+                ]
+            ),
+            min_size=1,
+            max_size=30,
+        ).map(" ".join),
+    ),
+    to_name=st.one_of(st.none(), st.text(_TEXT, max_size=120)),
+)
 @example(subject=FRENCH, to_name=LONG_NAME)
 def test_D14_every_subject_decodes_back_to_exactly_what_was_written(subject, to_name):
-    raw = mail.build(from_address="Ada Lovelace <ada@example.com>", to_address="grace@example.org", to_name=to_name,
-                     subject=subject, body="Bonjour", sent_at=datetime(2026, 12, 1, 9, tzinfo=timezone.utc),
-                     zone=pytz.utc, internet_message_id="<fixed@example.com>")
+    raw = mail.build(
+        from_address="Ada Lovelace <ada@example.com>",
+        to_address="grace@example.org",
+        to_name=to_name,
+        subject=subject,
+        body="Bonjour",
+        sent_at=datetime(2026, 12, 1, 9, tzinfo=UTC),
+        zone=pytz.utc,
+        internet_message_id="<fixed@example.com>",
+    )
     assert max(raw) < 128 and all(len(line) <= 998 for line in raw.split(b"\r\n"))
     read_by_package, read_by_rfc2047, name = _decoded(raw)
     assert read_by_package == subject and read_by_rfc2047 == subject
@@ -98,8 +129,17 @@ def system_clock(cli, real_time):
     real_time("2026-12-01T12:00")
     cli("init", "--seat", "ada", "--tz", "Europe/London")
     cli("seats", "set", "ada", "--from", "Ada Lovelace <ada@example.com>")
-    cli("candidates", "add", "grace", "--first-name", "Grace", "--last-name", "Hopper",
-        "--email", "grace.hopper@mail.example.net")
+    cli(
+        "candidates",
+        "add",
+        "grace",
+        "--first-name",
+        "Grace",
+        "--last-name",
+        "Hopper",
+        "--email",
+        "grace.hopper@mail.example.net",
+    )
     draft = compose(cli, "grace", followup="Any thoughts, {first_name}?")
     cli.json("schedule", draft["id"], "--now")
     assert cli.json("tick")["sent"] == [1]
@@ -116,6 +156,7 @@ def test_D20_reply_after_the_clock_was_set_backwards_answers_the_sent_message(sy
 
 def test_D20_a_mail_reply_after_the_clock_was_set_backwards_is_applied(system_clock, tmp_path):
     from tests.rules.test_replies import fixture, maildir
+
     initial_id = row(system_clock, 1)["internet_message_id"]
     root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": initial_id}))
     system_clock("mailbox", "set", "maildir", "--dir", root)
@@ -136,8 +177,9 @@ def test_D20_tick_says_once_that_the_machines_clock_is_behind(system_clock, real
 
 
 def test_D20_commands_take_the_latest_recorded_time_as_now(system_clock):
-    system_clock("candidates", "add", "alan", "--first-name", "Alan", "--last-name", "Turing",
-                 "--email", "alan@example.org")
+    system_clock(
+        "candidates", "add", "alan", "--first-name", "Alan", "--last-name", "Turing", "--email", "alan@example.org"
+    )
     draft = compose(system_clock, "alan", subject="Another")
     result = system_clock.json("schedule", draft["id"], "--now")
     assert result["threads"][0]["messages"][0]["send_at"] == "2026-12-01T12:00:00Z"
@@ -148,17 +190,29 @@ def test_D20_commands_take_the_latest_recorded_time_as_now(system_clock):
 # ---------------------------------------------------------------- D19: addresses checked when written
 
 
-@pytest.mark.parametrize("address", ["grâce@exämple.net", "grâce@example.net", "grace@localhost", "grace@example.",
-                                     "Grace <grace@example.org>", "grace@@example.org", "grace@exa mple.org",
-                                     "grace@straße.de"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "grâce@exämple.net",
+        "grâce@example.net",
+        "grace@localhost",
+        "grace@example.",
+        "Grace <grace@example.org>",
+        "grace@@example.org",
+        "grace@exa mple.org",
+        "grace@straße.de",
+    ],
+)
 def test_D19_a_candidate_address_that_cannot_be_sent_to_is_refused_when_written(world, tmp_path, address):
     world.refused("candidates", "set", "grace", "--email", address, code="invalid_input")
     world.refused("candidates", "set", "grace", "--also-email", address, code="invalid_input")
-    world.refused("candidates", "add", "ada", "--first-name", "Ada", "--last-name", "L", "--email", address,
-                  code="invalid_input")
+    world.refused(
+        "candidates", "add", "ada", "--first-name", "Ada", "--last-name", "L", "--email", address, code="invalid_input"
+    )
     csv = tmp_path / "people.csv"
-    csv.write_text(f'handle,first_name,last_name,email\nbob,Bob,B,bob@example.org\neve,Eve,E,"{address}"\n',
-                   encoding="utf-8")
+    csv.write_text(
+        f'handle,first_name,last_name,email\nbob,Bob,B,bob@example.org\neve,Eve,E,"{address}"\n', encoding="utf-8"
+    )
     world.refused("candidates", "import", csv, code="invalid_input")
 
 

@@ -1,5 +1,6 @@
 """tick with a transport (D3, D5-D8), against a real aiosmtpd server process and real scripts; smtplib is
 never mocked. The database runs on a simulated clock that starts on Tuesday 1 December 2026, 08:00 UTC."""
+
 from __future__ import annotations
 
 import email
@@ -12,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import compose
 from tests.support.delivery_helpers import calls, schedule, script, use_smtp
+from tests.support.helpers import compose
 
 
 def _message(cli, message_id):
@@ -44,8 +45,10 @@ def test_D5_accepted_is_sent_with_server_reply_and_F3(ada, smtp_server):
     assert report["sent"] == [1, 2] and report["delivered"] == 2
     assert report["retrying"] == [] and report["failed"] == [] and report["unknown"] == []
     got = server.messages()
-    assert [m["message_id"] for m in got] == [_message(ada, 1)["internet_message_id"],
-                                               _message(ada, 2)["internet_message_id"]]
+    assert [m["message_id"] for m in got] == [
+        _message(ada, 1)["internet_message_id"],
+        _message(ada, 2)["internet_message_id"],
+    ]
     initial = _message(ada, 1)
     assert initial["status"] == "sent" and initial["sent_at_utc"] == "2026-12-01T09:00:00Z"  # the due moment (D5)
     assert initial["attempts"] == 1 and initial["transport_id"].startswith("2.0.0 Ok: queued")
@@ -220,10 +223,11 @@ def test_D7_restricted_and_opted_out_are_checked_at_the_claim(ada, smtp_server):
 
 
 @pytest.mark.sqlite_only  # the change is made by a script through sqlite3
-@pytest.mark.parametrize("change, reason", [("UPDATE seats SET daily_limit = 1", "daily_limit"),
-                                            ("UPDATE seats SET restricted = 1", "sender_restricted")])
-def test_D7_a_change_committed_while_a_message_is_in_flight_holds_for_the_next_claim(ada, tmp_path, change,
-                                                                                      reason):
+@pytest.mark.parametrize(
+    "change, reason",
+    [("UPDATE seats SET daily_limit = 1", "daily_limit"), ("UPDATE seats SET restricted = 1", "sender_restricted")],
+)
+def test_D7_a_change_committed_while_a_message_is_in_flight_holds_for_the_next_claim(ada, tmp_path, change, reason):
     """The rules are read again at each claim: another process's commit between two claims of one tick counts
     (the tick reuses what it read only while no other connection has written)."""
     command = tmp_path / "deliver"
@@ -261,8 +265,11 @@ def test_D7_daily_limit_counts_messages_in_flight(ada, smtp_server):
     try:
         conn = ada.db()
         with conn.transaction():
-            conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, "
-                         "claim_expires_utc = '2999-01-01T00:00:00Z', attempts = 1 WHERE id = 1", (_claim_of(sleeper.pid),))
+            conn.execute(
+                "UPDATE messages SET status = 'sending', claimed_by = ?, "
+                "claim_expires_utc = '2999-01-01T00:00:00Z', attempts = 1 WHERE id = 1",
+                (_claim_of(sleeper.pid),),
+            )
         conn.close()
         report = ada.json("tick", "--to", "2026-12-01 10:00")
         assert report["sent"] == [2] and report["canceled"] == [{"id": 3, "reason": "daily_limit"}]
@@ -287,9 +294,11 @@ def test_D6_stale_outbox_claims_are_settled_exactly(ada, tmp_path):
     dead.wait()
     conn = ada.db()
     with conn.transaction():
-        conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, "
-                     "claim_expires_utc = '2999-01-01T00:00:00Z', attempts = 1, last_attempt_utc = send_at_utc",
-                     (f"{socket.gethostname()}:{dead.pid}:1",))
+        conn.execute(
+            "UPDATE messages SET status = 'sending', claimed_by = ?, "
+            "claim_expires_utc = '2999-01-01T00:00:00Z', attempts = 1, last_attempt_utc = send_at_utc",
+            (f"{socket.gethostname()}:{dead.pid}:1",),
+        )
     name = conn.value("SELECT internet_message_id FROM messages WHERE id = 1")[1:-1] + ".eml"
     conn.close()
     (box / "new").mkdir(parents=True)
@@ -309,9 +318,11 @@ def test_D6_an_expired_claim_becomes_unknown_even_if_its_process_runs(ada, smtp_
     try:
         conn = ada.db()
         with conn.transaction():
-            conn.execute("UPDATE messages SET status = 'sending', claimed_by = ?, "
-                         "claim_expires_utc = '2000-01-01T00:00:00Z', attempts = 1 WHERE id = 1",
-                         (_claim_of(sleeper.pid),))
+            conn.execute(
+                "UPDATE messages SET status = 'sending', claimed_by = ?, "
+                "claim_expires_utc = '2000-01-01T00:00:00Z', attempts = 1 WHERE id = 1",
+                (_claim_of(sleeper.pid),),
+            )
         conn.close()
         assert ada.json("tick")["unknown"] == [1]
     finally:
@@ -394,6 +405,7 @@ def test_D3_every_message_gets_a_message_id_in_the_senders_domain(ada):
 
 def test_I2_tick_holds_followups_of_given_seats(ada):
     from outreach_cli.services.tick import tick
+
     schedule(ada, "grace", followup="Again")
     db = ada.db()
     try:

@@ -1,5 +1,6 @@
 """Delivery you can trust (issue 21, D10-D20), against real SMTP server processes (tests/support/smtpserver.py), real
 exec commands and real files; smtplib is never mocked. Simulated clock from Tuesday 1 December 2026, 08:00 UTC."""
+
 from __future__ import annotations
 
 import json
@@ -8,8 +9,8 @@ import sys
 
 import pytest
 
-from tests.support.helpers import SENDER, compose
 from tests.support.delivery_helpers import row, schedule, script, use_smtp
+from tests.support.helpers import SENDER, compose
 
 
 def sql(cli, statement, args=()):
@@ -21,7 +22,9 @@ def sql(cli, statement, args=()):
 
 
 def ledger_of(cli, message_id):
-    return [(r["reason"], r["delta"]) for r in cli.json("credits", "--ledger")["ledger"] if r["message_id"] == message_id]
+    return [
+        (r["reason"], r["delta"]) for r in cli.json("credits", "--ledger")["ledger"] if r["message_id"] == message_id
+    ]
 
 
 # ---------------------------------------------------------------- D17: reschedule never sends twice or for free
@@ -32,9 +35,11 @@ def test_D17_reschedule_while_sending_is_refused_and_the_message_goes_once(ada, 
     and the tick hands the message over once."""
     answer = tmp_path / "reschedule.json"
     command = tmp_path / "deliver.sh"
-    command.write_text(f"#!/bin/sh\ncat > {tmp_path}/stdin.$$\n"
-                       f"{sys.executable} -m outreach_cli reschedule 1 --now --json > {answer} 2>/dev/null\n"
-                       f"echo run >> {tmp_path}/runs\nexit 0\n")
+    command.write_text(
+        f"#!/bin/sh\ncat > {tmp_path}/stdin.$$\n"
+        f"{sys.executable} -m outreach_cli reschedule 1 --now --json > {answer} 2>/dev/null\n"
+        f"echo run >> {tmp_path}/runs\nexit 0\n"
+    )
     command.chmod(0o755)
     ada("delivery", "set", "exec", "--command", str(command))
     schedule(ada, "grace")
@@ -95,12 +100,17 @@ def test_D17_doctor_finds_a_message_sent_without_a_net_charge(ada):
     assert ada.json("doctor")["ok"]
     # What the old reschedule of a failed message left: charge, refund, and the message sent.
     sql(ada, "UPDATE messages SET credit = 'refunded' WHERE id = 1")
-    sql(ada, "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) "
-             "VALUES ('2026-12-01T09:00:00Z', 'seat', 1, 1, 'refund', 1)")
+    sql(
+        ada,
+        "INSERT INTO ledger (at_utc, account, seat_id, delta, reason, message_id) "
+        "VALUES ('2026-12-01T09:00:00Z', 'seat', 1, 1, 'refund', 1)",
+    )
     sql(ada, "UPDATE seats SET balance = balance + 1 WHERE id = 1")
     result = ada.json("doctor", code=1)
-    assert any(f["check"] == "charge" and "Message 1" in f["message"] and "no net charge" in f["message"]
-               for f in result["findings"]), result
+    assert any(
+        f["check"] == "charge" and "Message 1" in f["message"] and "no net charge" in f["message"]
+        for f in result["findings"]
+    ), result
 
 
 # ---------------------------------------------------------------- D10: a claim carries its transport
@@ -109,13 +119,18 @@ def test_D17_doctor_finds_a_message_sent_without_a_net_charge(ada):
 def _tick_process(cli):
     import os
     import subprocess
-    return subprocess.Popen([sys.executable, "-m", "outreach_cli", "tick", "--to", "2026-12-01 10:00", "--json"],
-                            env=dict(os.environ, OUTREACH_DB=str(cli.db_path)), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
+
+    return subprocess.Popen(
+        [sys.executable, "-m", "outreach_cli", "tick", "--to", "2026-12-01 10:00", "--json"],
+        env=dict(os.environ, OUTREACH_DB=str(cli.db_path)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_D10_a_smtp_claim_killed_mid_data_is_unknown_even_after_a_switch_to_an_outbox(ada, smtp_server, tmp_path):
     import time
+
     server = smtp_server(answer="hang")  # stores the data, never answers
     use_smtp(ada, server, timeout=60)
     schedule(ada, "grace")
@@ -160,8 +175,23 @@ def attention(cli):
 def test_D12_an_unset_password_variable_holds_the_message_and_says_so_every_tick(ada, smtp_server, monkeypatch):
     monkeypatch.setenv("OUTREACH_TEST_PW", "s3cret")
     server = smtp_server(user="ada", password="s3cret")
-    ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-        "--user", "ada", "--password-env", "OUTREACH_TEST_PW", "--timeout", "5")
+    ada(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        server.port,
+        "--security",
+        "none",
+        "--user",
+        "ada",
+        "--password-env",
+        "OUTREACH_TEST_PW",
+        "--timeout",
+        "5",
+    )
     monkeypatch.delenv("OUTREACH_TEST_PW")
     schedule(ada, "grace", "alan")
     for target in ("2026-12-01 10:00", "2026-12-02 10:00"):  # a day later: still held, never failed
@@ -212,6 +242,7 @@ def test_D18_a_server_that_takes_the_data_and_never_answers_costs_one_unknown(ad
 
 def test_D18_a_refused_connection_is_said_on_stderr_even_quiet(ada):
     from tests.support.delivery_helpers import free_port
+
     ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", free_port(), "--security", "none")
     schedule(ada, "grace")
     result = ada("tick", "--to", "2026-12-01 09:01", "--quiet")
@@ -237,6 +268,7 @@ def test_D18_resolve_takes_several_ids(ada, tmp_path):
 def test_D11_date_of_a_resent_message_is_the_moment_it_left_again(ada, smtp_server, tmp_path):
     import email
     from email.utils import parsedate_to_datetime
+
     hang = script(tmp_path, "hang", hang=True)
     ada("delivery", "set", "exec", "--command", str(hang), "--timeout", "1")
     schedule(ada, "grace")
@@ -254,19 +286,53 @@ def test_D11_date_of_a_resent_message_is_the_moment_it_left_again(ada, smtp_serv
 
 
 def test_D19_a_password_given_as_variable_name_is_refused_without_echo(ada):
-    message = ada.refused("delivery", "set", "smtp", "--host", "127.0.0.1", "--security", "none", "--user", "ada",
-                          "--password-env", "S3cr3t-hunter2", code="invalid_input")
+    message = ada.refused(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--security",
+        "none",
+        "--user",
+        "ada",
+        "--password-env",
+        "S3cr3t-hunter2",
+        code="invalid_input",
+    )
     assert "S3cr3t-hunter2" not in message and "hunter2" not in message
 
 
 def test_D19_an_unset_password_variable_is_warned_about_without_a_value(ada, monkeypatch):
     monkeypatch.delenv("abcdefghijklmnop", raising=False)
-    result = ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--security", "none", "--user", "ada",
-                 "--password-env", "abcdefghijklmnop")
+    result = ada(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--security",
+        "none",
+        "--user",
+        "ada",
+        "--password-env",
+        "abcdefghijklmnop",
+    )
     assert "abcdefghijklmnop is not set" in result.stderr
     monkeypatch.setenv("OUTREACH_TEST_PW", "the-value")
-    result = ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--security", "none", "--user", "ada",
-                 "--password-env", "OUTREACH_TEST_PW")
+    result = ada(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--security",
+        "none",
+        "--user",
+        "ada",
+        "--password-env",
+        "OUTREACH_TEST_PW",
+    )
     assert "not set" not in result.stderr and "the-value" not in result.stdout + result.stderr
 
 
@@ -275,11 +341,16 @@ def test_D19_an_unset_password_variable_is_warned_about_without_a_value(ada, mon
 
 @pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\r", "\n"])
 def test_D14_subjects_with_line_separators_are_refused_when_written(world, separator):
-    world.refused("compose", "--to", "grace", "--subject", f"Hello{separator}there", "--body", "Hi", code="invalid_message")
-    world.refused("templates", "save", "t", "--subject", f"Hello{separator}there", "--body", "Hi",
-                  code="invalid_message")
+    world.refused(
+        "compose", "--to", "grace", "--subject", f"Hello{separator}there", "--body", "Hi", code="invalid_message"
+    )
+    world.refused(
+        "templates", "save", "t", "--subject", f"Hello{separator}there", "--body", "Hi", code="invalid_message"
+    )
     draft = compose(world, "grace")
-    world.refused("followup", draft["id"], "--subject", f"Again{separator}there", "--body", "Hi", code="invalid_message")
+    world.refused(
+        "followup", draft["id"], "--subject", f"Again{separator}there", "--body", "Hi", code="invalid_message"
+    )
 
 
 def test_D14_a_followup_of_a_re_subject_gets_no_second_re(world):
@@ -303,6 +374,7 @@ def test_D14_sender_name_is_the_display_name_of_the_from_address(ada):
 
 def test_D13_a_message_scheduled_before_from_was_set_leaves_with_the_sender_domain(world, smtp_server):
     import email
+
     world("candidates", "set", "grace", "--email", "grace@example.org")
     schedule(world, "grace", followup="Still there?")  # no --from yet, transport none: allowed
     assert row(world, 1)["internet_message_id"].endswith("@outreach.invalid>")
@@ -323,15 +395,22 @@ def test_D13_a_message_scheduled_before_from_was_set_leaves_with_the_sender_doma
 def _outreach_bytes(tmp_path, *args, env=None):
     import os
     import subprocess
-    return subprocess.run([sys.executable.encode(), b"-m", b"outreach_cli", *args],
-                          env={**os.environ, **(env or {})}, capture_output=True, cwd=tmp_path)
+
+    return subprocess.run(
+        [sys.executable.encode(), b"-m", b"outreach_cli", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        cwd=tmp_path,
+    )
 
 
 def test_D15_non_utf8_bytes_in_arguments_are_invalid_input_not_a_traceback(world, tmp_path):
-    for args in ([b"compose", b"--to", b"grace", b"--subject", b"Caf\xe9", b"--body", b"x", b"--json"],
-                 [b"candidates", b"show", b"gr\xe2ce", b"--json"],
-                 [b"seats", b"show", b"\xff", b"--json"],
-                 [b"inbox", b"--db", b"/tmp/caf\xe9.db", b"--json"]):
+    for args in (
+        [b"compose", b"--to", b"grace", b"--subject", b"Caf\xe9", b"--body", b"x", b"--json"],
+        [b"candidates", b"show", b"gr\xe2ce", b"--json"],
+        [b"seats", b"show", b"\xff", b"--json"],
+        [b"inbox", b"--db", b"/tmp/caf\xe9.db", b"--json"],
+    ):
         done = _outreach_bytes(tmp_path, *args)
         assert done.returncode == 1, (args, done.stderr)
         assert b"Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
@@ -348,6 +427,7 @@ def test_D15_a_postgresql_db_gets_a_sentence_about_postgresql(cli, tmp_path):
 
 def test_D1_I1_help_documents_each_commands_own_ports_and_no_rule_ids(cli):
     import re
+
     smtp_help = cli("delivery", "set", "--help").stdout
     imap_help = cli("mailbox", "set", "--help").stdout
     assert "587" in smtp_help and "993" not in smtp_help and "143" not in smtp_help
@@ -359,13 +439,26 @@ def test_D6_an_outbox_write_killed_in_tmp_leaves_no_orphan_once_settled(ada, tmp
     import os
     import subprocess
     from pathlib import Path
+
     outbox = tmp_path / "outbox"
     ada("delivery", "set", "outbox", "--dir", outbox)
     schedule(ada, "grace")
     killpoint = Path(__file__).parents[1] / "support" / "killpoint.py"
-    done = subprocess.run([sys.executable, str(killpoint), "outreach_cli.transports.outbox:_write_synced", "after", "1",
-                           "--", "tick", "--to", "2026-12-01 10:00"], env=dict(os.environ, OUTREACH_DB=str(ada.db_path)),
-                          capture_output=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(killpoint),
+            "outreach_cli.transports.outbox:_write_synced",
+            "after",
+            "1",
+            "--",
+            "tick",
+            "--to",
+            "2026-12-01 10:00",
+        ],
+        env=dict(os.environ, OUTREACH_DB=str(ada.db_path)),
+        capture_output=True,
+    )
     assert done.returncode == -9 and list((outbox / "tmp").iterdir())  # the orphan, holding candidate text
     ada.json("tick", "--to", "2026-12-01 10:00")
     assert row(ada, 1)["status"] == "sent" and len(list((outbox / "new").iterdir())) == 1

@@ -1,11 +1,12 @@
 """The error contract of SPEC.md: exit codes, one sentence, the JSON error object, no change."""
+
 import json
 import os
 import sqlite3
 import stat
 
-import pytest
 import click
+import pytest
 import typer.main
 
 from outreach_cli.cli import app
@@ -81,12 +82,23 @@ def test_newer_schema_is_refused_not_damaged(world):
     assert "newer" in message
 
 
-@pytest.mark.parametrize("args", [
-    ("cancel", "abc"), ("cancel", "999"), ("reply", "x1"), ("schedule", "0"), ("followup", "77", "--body", "b"),
-    ("reschedule", "12", "--now"), ("thread", "3"), ("draft", "1.5"), ("seats", "show", "nobody"),
-    ("candidates", "show", "nobody"), ("compose", "--to", "nobody", "--subject", "s", "--body", "b"),
-    ("credits", "--seat", "nobody"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("cancel", "abc"),
+        ("cancel", "999"),
+        ("reply", "x1"),
+        ("schedule", "0"),
+        ("followup", "77", "--body", "b"),
+        ("reschedule", "12", "--now"),
+        ("thread", "3"),
+        ("draft", "1.5"),
+        ("seats", "show", "nobody"),
+        ("candidates", "show", "nobody"),
+        ("compose", "--to", "nobody", "--subject", "s", "--body", "b"),
+        ("credits", "--seat", "nobody"),
+    ],
+)
 def test_unknown_ids_are_not_found(world, args):
     world.refused(*args, code="not_found")
 
@@ -127,22 +139,72 @@ def test_json_output_is_one_document(world):
     assert set(doc) >= {"draft_id", "threads", "credits_charged"}
     thread = doc["threads"][0]
     assert set(thread) >= {"id", "seat", "candidate", "messages", "response"}
-    assert set(thread["messages"][1]) >= {"id", "thread_id", "kind", "seat", "candidate", "subject", "body",
-                                          "status", "cancel_reason", "send_at", "sent_at", "timezone",
-                                          "timezone_source", "delay_hours"}
+    assert set(thread["messages"][1]) >= {
+        "id",
+        "thread_id",
+        "kind",
+        "seat",
+        "candidate",
+        "subject",
+        "body",
+        "status",
+        "cancel_reason",
+        "send_at",
+        "sent_at",
+        "timezone",
+        "timezone_source",
+        "delay_hours",
+    }
     # D8: the delivery keys are always present (empty lists when no seat has a transport), plus a delivered count.
-    assert set(world.json("tick")) == {"from", "to", "sent", "canceled", "refunded", "refreshes", "dry_run",
-                                       "retrying", "failed", "unknown", "delivered"}
+    assert set(world.json("tick")) == {
+        "from",
+        "to",
+        "sent",
+        "canceled",
+        "refunded",
+        "refreshes",
+        "dry_run",
+        "retrying",
+        "failed",
+        "unknown",
+        "delivered",
+    }
     assert set(world.json("credits")) == {"seat", "contract"}
     assert set(world.json("credits")["seat"]) >= {"name", "balance", "monthly_limit", "used_this_period"}
     assert set(world.json("doctor")) == {"ok", "findings"}
     assert set(world.json("clock")) == {"now", "mode"}
-    assert set(world.json("candidates", "list")[0]) >= {"handle", "first_name", "last_name", "company", "title",
-                                                       "timezone", "email", "out_of_network", "opted_out"}
-    assert set(world.json("stats")) >= {"sent", "sent_initial", "sent_followup", "responses", "accepted",
-                                        "declined", "response_rate", "credits_charged", "credits_refunded"}
-    assert set(world.json("draft", draft["id"])) >= {"id", "seat", "recipients", "subject", "body", "followup",
-                                                     "template", "status"}
+    assert set(world.json("candidates", "list")[0]) >= {
+        "handle",
+        "first_name",
+        "last_name",
+        "company",
+        "title",
+        "timezone",
+        "email",
+        "out_of_network",
+        "opted_out",
+    }
+    assert set(world.json("stats")) >= {
+        "sent",
+        "sent_initial",
+        "sent_followup",
+        "responses",
+        "accepted",
+        "declined",
+        "response_rate",
+        "credits_charged",
+        "credits_refunded",
+    }
+    assert set(world.json("draft", draft["id"])) >= {
+        "id",
+        "seat",
+        "recipients",
+        "subject",
+        "body",
+        "followup",
+        "template",
+        "status",
+    }
 
 
 def _walk(group, path=()):
@@ -165,8 +227,24 @@ def test_every_command_has_help_text():
         for param in command.params:
             if param.param_type_name == "option":
                 assert (param.help or "").strip(), f"{' '.join(path)} {param.opts} has no help"
-    for core in ("compose", "followup", "schedule", "cancel", "tick", "init", "reschedule", "reply", "inbox",
-                 "credits", "stats", "doctor", "clock set", "seats add", "contract set", "candidates import"):
+    for core in (
+        "compose",
+        "followup",
+        "schedule",
+        "cancel",
+        "tick",
+        "init",
+        "reschedule",
+        "reply",
+        "inbox",
+        "credits",
+        "stats",
+        "doctor",
+        "clock set",
+        "seats add",
+        "contract set",
+        "candidates import",
+    ):
         assert core in names
 
 
@@ -174,6 +252,7 @@ def test_help_and_usage_errors_are_plain_text():
     """Help and usage errors are plain Click text at 80 columns: no Rich escapes, no cut-off summaries."""
     import subprocess
     import sys
+
     env = dict(__import__("os").environ, COLUMNS="80")
     top = subprocess.run([sys.executable, "-m", "outreach_cli", "--help"], capture_output=True, text=True, env=env)
     summaries = top.stdout.split("Commands:")[1].splitlines()
@@ -189,13 +268,17 @@ def test_reader_closing_the_pipe_early_is_not_an_error(cli, tmp_path):
     """`outreach ... --json | head`: a closed pipe stops the output quietly; the work stays done."""
     import subprocess
     import sys
+
     cli("init", "--tz", "UTC", "--credits", "5000", "--daily-limit", "5000", "--simulated-clock", "2026-11-30T08:00")
     rows = "".join(f"p{i},P{i},Q{i}\n" for i in range(3000))
     (tmp_path / "c.csv").write_text("handle,first_name,last_name\n" + rows)
     cli("candidates", "import", tmp_path / "c.csv")
     draft = cli.json("compose", "--to-file", tmp_path / "c.csv", "--subject", "Hi {first_name}", "--body", "B")
-    process = subprocess.Popen([sys.executable, "-m", "outreach_cli", "schedule", str(draft["id"]), "--now",
-                                "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "outreach_cli", "schedule", str(draft["id"]), "--now", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdout.read(100).startswith(b'{"draft_id": ')
     process.stdout.close()
     err = process.stderr.read().decode()

@@ -1,4 +1,5 @@
 """V1: inbox folders."""
+
 from tests.support.helpers import compose
 
 

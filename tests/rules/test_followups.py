@@ -1,4 +1,5 @@
 """F1-F6: follow-ups."""
+
 from tests.support.helpers import balance, compose
 
 
@@ -11,7 +12,9 @@ def test_F1_lite_seat_cannot_add_followup(world):
 def test_F2_delay_bounds_and_forms(world):
     draft = compose(world, "kat")
     for text, hours in (("72h", 72), ("3d", 72), ("3d12h", 84), ("1w", 168), ("28d", 672)):
-        assert world.json("followup", draft["id"], "--body", "Again", "--after", text)["followup"]["delay_hours"] == hours
+        assert (
+            world.json("followup", draft["id"], "--body", "Again", "--after", text)["followup"]["delay_hours"] == hours
+        )
     for text in ("71h", "2d", "29d", "5w", "3x", "90m"):
         world.refused("followup", draft["id"], "--after", text, code="invalid_delay")
 
@@ -52,6 +55,7 @@ def test_F3_delay_counts_from_actual_send(cli):
     moved = db.value("SELECT send_at_utc FROM messages WHERE id = ?", (followup["id"],))
     assert sent_at > initial["send_at"]
     from outreach_cli.timeparse import from_text
+
     assert from_text(moved) - from_text(sent_at) == timedelta(hours=72)
 
 

@@ -1,4 +1,5 @@
 """seats grant (C10, L2), credits --ledger --contract (C7, C10), candidates opt-in (K4)."""
+
 from tests.support.helpers import balance, compose
 
 

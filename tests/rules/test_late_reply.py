@@ -1,15 +1,16 @@
 """Replies, second pass (issue 20): a reply dated before the follow-up went but read only after it (I13), and
 `resolve --resend` of an answered thread (I10). Mail is real bytes in a real Maildir, read by real ticks on a
 simulated clock."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from tests.support.helpers import balance
 from tests.rules.test_replies import EMAILS, deliver, ledger_reasons, maildir, sent_thread  # noqa: F401
 from tests.rules.test_trust import note, unknown_thread  # noqa: F401
+from tests.support.helpers import balance
 
 GRACE = EMAILS["grace"]
 
@@ -24,8 +25,12 @@ def test_I13_a_reply_dated_before_the_followup_went_but_read_after_answers_the_i
     tick = people.json("tick", "--by", "8d")  # 2026-12-08 08:00: the follow-up goes, nothing in the mailbox yet
     assert followup["id"] in tick["sent"]
     # the candidate answered the initial on 3 December; their mail reaches the mailbox only now
-    reply = note(f"Grace Hopper <{GRACE}>", "Re: Hello Grace", message_id="<late-1@mail.example.net>",
-                 in_reply_to=initial["internet_message_id"] if threaded else None)
+    reply = note(
+        f"Grace Hopper <{GRACE}>",
+        "Re: Hello Grace",
+        message_id="<late-1@mail.example.net>",
+        in_reply_to=initial["internet_message_id"] if threaded else None,
+    )
     deliver(root, reply.replace(b"Date: Tue, 1 Dec 2026 09:00:00", b"Date: Thu, 3 Dec 2026 10:00:00"))
     result = people("tick", "--json")
     report = json.loads(result.stdout)
@@ -48,8 +53,12 @@ def test_I13_a_reply_dated_after_the_followup_went_answers_the_followup_only(peo
     thread = sent_thread(people, "grace")
     initial, followup = thread["messages"]
     people.json("tick", "--by", "8d")
-    reply = note(f"Grace Hopper <{GRACE}>", "Re: Hello Grace", message_id="<late-2@mail.example.net>",
-                 in_reply_to=initial["internet_message_id"])
+    reply = note(
+        f"Grace Hopper <{GRACE}>",
+        "Re: Hello Grace",
+        message_id="<late-2@mail.example.net>",
+        in_reply_to=initial["internet_message_id"],
+    )
     deliver(root, reply.replace(b"Date: Tue, 1 Dec 2026 09:00:00", b"Date: Tue, 8 Dec 2026 12:00:00"))
     result = people("tick", "--json")
     assert "late_followups" not in json.loads(result.stdout) and "went after" not in result.stderr

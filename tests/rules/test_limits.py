@@ -1,11 +1,11 @@
 """L1-L8 and K8's remembered switch: a hostile first day must not brick, corrupt or mis-send anything.
 Each test names its rule; every refusal goes through `Cli.refused`, which proves nothing changed."""
+
 import sqlite3
 
 import pytest
 
 from tests.support.helpers import START, balance, compose
-
 
 # ---------------------------------------------------------------- L1: times within 1970..2999, durations <= 10y
 
@@ -25,8 +25,17 @@ def test_L1_ten_years_is_the_longest_duration(world):
     assert world.json("tick", "--by", "3653d", "--dry-run")["to"] == "2036-12-01T08:00:00Z"
 
 
-@pytest.mark.parametrize("at", ["9999-12-31 23:59", "0001-01-01T00:00+01:00", "2027-01-01T09:00+25:00",
-                                "1969-12-31T23:00Z", "3000-01-01T00:00Z", "+99999999w"])
+@pytest.mark.parametrize(
+    "at",
+    [
+        "9999-12-31 23:59",
+        "0001-01-01T00:00+01:00",
+        "2027-01-01T09:00+25:00",
+        "1969-12-31T23:00Z",
+        "3000-01-01T00:00Z",
+        "+99999999w",
+    ],
+)
 def test_L1_reschedule_and_schedule_out_of_range_refused(world, at):
     draft = compose(world, "kat", followup="Again")
     world.refused("schedule", draft["id"], "--at", at, code="invalid_time")
@@ -46,21 +55,25 @@ def test_L1_init_simulated_clock_in_year_9999_leaves_no_file(cli):
 
 def test_L1_clock_set_and_template_time_out_of_range_refused(world):
     world.refused("clock", "set", "9999-12-31", code="invalid_time")
-    world.refused("templates", "save", "far", "--subject", "s", "--body", "b", "--at", "9999-01-01 09:00",
-                  code="invalid_time")
+    world.refused(
+        "templates", "save", "far", "--subject", "s", "--body", "b", "--at", "9999-01-01 09:00", code="invalid_time"
+    )
 
 
 # ---------------------------------------------------------------- L2: counts 0..1,000,000,000
 
 
-@pytest.mark.parametrize("args", [
-    ("seats", "set", "ada", "--daily-limit", "99999999999999999999"),
-    ("seats", "add", "bo", "--credits", "9223372036854775807"),
-    ("seats", "add", "bo", "--daily-limit", "1000000001"),
-    ("contract", "set", "--pool", "9223372036854775808"),
-    ("contract", "set", "--monthly-limit", "99999999999999999999", "--for", "ada"),
-    ("contract", "set", "--pool", "-1"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("seats", "set", "ada", "--daily-limit", "99999999999999999999"),
+        ("seats", "add", "bo", "--credits", "9223372036854775807"),
+        ("seats", "add", "bo", "--daily-limit", "1000000001"),
+        ("contract", "set", "--pool", "9223372036854775808"),
+        ("contract", "set", "--monthly-limit", "99999999999999999999", "--for", "ada"),
+        ("contract", "set", "--pool", "-1"),
+    ],
+)
 def test_L2_counts_over_a_billion_refused(world, args):
     world.refused(*args, code="invalid_input")
 
@@ -83,8 +96,13 @@ def test_L2_K2_a_daily_limit_of_zero_pauses_the_seat(world):
     world.refused("seats", "set", "ada", "--daily-limit", "-1", code="invalid_input")
 
 
-@pytest.mark.parametrize("args", [("seats", "add", "bo", "--daily-limit", "0", "--credits", "0"),
-                                  ("contract", "set", "--monthly-limit", "0", "--for", "ada")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("seats", "add", "bo", "--daily-limit", "0", "--credits", "0"),
+        ("contract", "set", "--monthly-limit", "0", "--for", "ada"),
+    ],
+)
 def test_L2_zero_is_a_count_for_seats_add_and_the_monthly_limit(world, args):
     world.json(*args)
 
@@ -102,8 +120,9 @@ def test_L2_L4_init_with_a_huge_count_leaves_no_file(cli, option):
 # ---------------------------------------------------------------- L3: zone names inside --at
 
 
-@pytest.mark.parametrize("at", ["Dec 3 2027 5pm EST", "Dec 3 2027 9am PST", "2027-12-03 17:00 CET",
-                                "Dec 3 2027 5pm GMT+3"])
+@pytest.mark.parametrize(
+    "at", ["Dec 3 2027 5pm EST", "Dec 3 2027 9am PST", "2027-12-03 17:00 CET", "Dec 3 2027 5pm GMT+3"]
+)
 def test_L3_written_zone_abbreviation_refused_with_hint(world, at):
     draft = compose(world, "kat")
     message = world.refused("schedule", draft["id"], "--at", at, code="invalid_time")
@@ -126,8 +145,9 @@ def test_L3_no_dateutil_warning_leaks(world):
 
 
 def test_L3_template_time_with_zone_name_refused(world):
-    world.refused("templates", "save", "t", "--subject", "s", "--body", "b", "--at", "Dec 3 2027 5pm EST",
-                  code="invalid_time")
+    world.refused(
+        "templates", "save", "t", "--subject", "s", "--body", "b", "--at", "Dec 3 2027 5pm EST", code="invalid_time"
+    )
 
 
 # ---------------------------------------------------------------- L4: a failed init leaves no file
@@ -138,6 +158,7 @@ def test_L4_init_failing_while_building_leaves_no_file(cli, monkeypatch):
 
     def broken(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
+
     with monkeypatch.context() as patched:
         patched.setattr(setup, "_add_seat", broken)
         cli("init", "--simulated-clock", START, code=1)
@@ -201,12 +222,14 @@ def test_L4_connection_is_synchronous_full(world, monkeypatch):
     SQLite defaults to FULL, but a build with SQLITE_DEFAULT_WAL_SYNCHRONOUS=1 (NORMAL) does not: the
     connection must set it itself."""
     from outreach_cli import db as dbmod
+
     connect = sqlite3.connect
 
     def normal_by_default(*args, **kwargs):
         conn = connect(*args, **kwargs)
         conn.execute("PRAGMA synchronous = NORMAL")
         return conn
+
     monkeypatch.setattr(dbmod.sqlite3, "connect", normal_by_default)
     db = world.db()
     try:
@@ -329,6 +352,7 @@ def test_L10_damaged_messages_page_is_a_doctor_finding(world):
     doctor = world("doctor", "--json", code=1)
     assert '"check": "integrity"' in doctor.stdout and "Traceback" not in doctor.stderr
     from outreach_cli.cli import app
+
     inbox = world.runner.invoke(app, ["inbox", "--folder", "scheduled"])
     assert inbox.exit_code in (0, 1) and "Traceback" not in inbox.stderr
 
@@ -349,6 +373,7 @@ def test_L10_missing_clock_setting_is_database_error(world):
 def test_valid_database_in_read_only_directory_names_the_real_cause(world):
     import os
     import subprocess
+
     directory = str(world.db_path.parent)
     if os.geteuid() == 0:  # root ignores permission bits: make the directory immutable instead
         if subprocess.run(["chattr", "+i", directory], capture_output=True).returncode != 0:
@@ -380,8 +405,9 @@ def test_R1_already_responded_wording(world):
 def test_removed_handles_show_and_add_agree(world):
     world.json("candidates", "remove", "kat")
     shown = world.refused("candidates", "show", "removed-3", code="not_found")
-    added = world.refused("candidates", "add", "removed-3", "--first-name", "A", "--last-name", "B",
-                          code="invalid_input")
+    added = world.refused(
+        "candidates", "add", "removed-3", "--first-name", "A", "--last-name", "B", code="invalid_input"
+    )
     assert "removed" in shown and "removed" in added
     world.refused("candidates", "add", "removed-99", "--first-name", "A", "--last-name", "B", code="invalid_input")
 
@@ -391,8 +417,20 @@ def test_empty_tz_and_empty_by_are_refused(world):
     world.refused("schedule", draft["id"], "--at", "+1d", "--tz", "", code="unknown_timezone")
     world.refused("tick", "--by", "", code="invalid_time")
     world.refused("tick", "--to", "", code="invalid_time")
-    world.refused("templates", "save", "t", "--subject", "s", "--body", "b", "--at", "2027-01-01 09:00", "--tz", "",
-                  code="unknown_timezone")
+    world.refused(
+        "templates",
+        "save",
+        "t",
+        "--subject",
+        "s",
+        "--body",
+        "b",
+        "--at",
+        "2027-01-01 09:00",
+        "--tz",
+        "",
+        code="unknown_timezone",
+    )
 
 
 def test_L4_init_with_empty_tz_is_refused_and_leaves_no_file(cli):
@@ -448,10 +486,12 @@ def test_L10_missing_default_seat_setting_is_database_error(world):
 
 def test_L3_abbreviation_hint_suggests_its_own_zone(world):
     draft = compose(world, "kat")
-    assert "--tz America/Los_Angeles" in world.refused("schedule", draft["id"], "--at", "Dec 3 2027 9am PST",
-                                                       code="invalid_time")
-    assert "--tz Europe/Paris" in world.refused("schedule", draft["id"], "--at", "Dec 3 2027 9am CET",
-                                                code="invalid_time")
+    assert "--tz America/Los_Angeles" in world.refused(
+        "schedule", draft["id"], "--at", "Dec 3 2027 9am PST", code="invalid_time"
+    )
+    assert "--tz Europe/Paris" in world.refused(
+        "schedule", draft["id"], "--at", "Dec 3 2027 9am CET", code="invalid_time"
+    )
 
 
 def test_L2_grant_cannot_push_a_balance_past_the_limit(world):
@@ -485,6 +525,7 @@ def test_L10_a_file_cut_short_is_a_doctor_finding_not_a_refusal(world):
         world.db_path.with_name(world.db_path.name + side).unlink(missing_ok=True)
     result = world("doctor", "--json", code=1)
     import json
+
     doc = json.loads(result.stdout)
     assert doc["ok"] is False and doc["findings"][0]["check"] == "integrity", doc
     assert "error" not in doc and "Traceback" not in result.stderr
@@ -495,6 +536,7 @@ def _damage(path, how):
     """Damage a real database file the ways disks and people do: pages 3-6 zeroed or random, a garbage
     header, the file cut in half, or garbage from the first byte."""
     import os
+
     conn = sqlite3.connect(path)
     page_size = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -502,11 +544,11 @@ def _damage(path, how):
     data = path.read_bytes()
     pages = {"zeros": bytes(4 * page_size), "random": os.urandom(4 * page_size)}
     if how in pages:
-        data = data[:2 * page_size] + pages[how] + data[6 * page_size:]
+        data = data[: 2 * page_size] + pages[how] + data[6 * page_size :]
     elif how == "header":
         data = os.urandom(100) + data[100:]
     elif how == "half":
-        data = data[:len(data) // 2]
+        data = data[: len(data) // 2]
     else:
         data = os.urandom(len(data))
     path.write_bytes(data)
@@ -518,6 +560,7 @@ def test_L10_doctor_on_a_damaged_file_reports_a_finding_and_what_to_do(world, ho
     world.json("schedule", draft["id"], "--at", "+1d")
     _damage(world.db_path, how)
     import json
+
     result = world("doctor", "--json", code=1)
     doc = json.loads(result.stdout)
     assert doc["ok"] is False and "error" not in doc and "Traceback" not in result.stderr, doc

@@ -1,5 +1,6 @@
 """Migrations (STYLE.md): the first released schema upgrades with its data intact; each migration is
 applied in one transaction with its record; a newer database is refused, not damaged."""
+
 import shutil
 import sqlite3
 from pathlib import Path
@@ -21,15 +22,17 @@ def _rows(path, sql):
 
 def test_first_released_schema_upgrades_with_data_intact(cli):
     shutil.copy(FIXTURE, cli.db_path)
-    before = {t: _rows(cli.db_path, f"SELECT * FROM {t}") for t in
-              ("seats", "candidates", "drafts", "threads", "messages", "ledger", "templates", "contract")}
+    before = {
+        t: _rows(cli.db_path, f"SELECT * FROM {t}")
+        for t in ("seats", "candidates", "drafts", "threads", "messages", "ledger", "templates", "contract")
+    }
     assert len(before["messages"]) == 7 and len(before["templates"]) == 1
     assert cli.json("doctor") == {"ok": True, "findings": []}
     names = [r[0] for r in _rows(cli.db_path, "SELECT name FROM _outreach_migrations ORDER BY name")]
     assert names == [n for n, _ in MIGRATIONS]
     for table, rows in before.items():  # every row as it was (new columns, if any, come last)
         after = _rows(cli.db_path, f"SELECT * FROM {table}")
-        assert [row[:len(rows[0])] for row in after] == rows, table
+        assert [row[: len(rows[0])] for row in after] == rows, table
     # The upgraded database keeps working: the story goes on.
     assert cli.json("credits")["seat"]["name"] == "ada"
     assert [t["name"] for t in cli.json("templates", "list")] == ["Backend"]

@@ -1,4 +1,5 @@
 """W4 pace and W5 catch-up: the tick moves messages later, never cancels or refunds them, and says so."""
+
 from tests.support.helpers import balance, compose
 
 
@@ -24,7 +25,9 @@ def test_W4_pace_across_an_hour_boundary(cli):
     report = cli.json("tick", "--to", "2026-12-01T12:00")
     assert sorted(report["sent"]) == ids and report["canceled"] == [] and report["refunded"] == 0
     sent = {m["id"]: m["sent_at"] for m in cli.json("inbox", "--folder", "sent")}
-    assert sorted(sent.values()) == ["2026-12-01T09:40:00Z"] * 2 + ["2026-12-01T10:00:00Z"] * 2 + ["2026-12-01T11:00:00Z"]
+    assert sorted(sent.values()) == ["2026-12-01T09:40:00Z"] * 2 + ["2026-12-01T10:00:00Z"] * 2 + [
+        "2026-12-01T11:00:00Z"
+    ]
     reasons = {(m["id"], m["to"], m["reason"]) for m in report["moved"]}
     assert ("2026-12-01T10:00:00Z", "pace") in {(to, why) for _id, to, why in reasons}
     assert balance(cli) == credits
@@ -51,13 +54,15 @@ def test_W5_catch_up_after_a_3_day_gap_on_the_system_clock(cli, real_time):
     real_time("2026-12-07T08:00")
     report = cli.json("tick")
     assert report["sent"] == []
-    assert report["moved"] == [{"id": i, "from": "2026-12-04T16:30:00Z", "to": "2026-12-07T09:00:00Z",
-                                "reason": "catch_up"} for i in ids]
+    assert report["moved"] == [
+        {"id": i, "from": "2026-12-04T16:30:00Z", "to": "2026-12-07T09:00:00Z", "reason": "catch_up"} for i in ids
+    ]
     real_time("2026-12-07T09:05")
     report = cli.json("tick")
     assert report["sent"] == ids[:2]
-    assert report["moved"] == [{"id": ids[2], "from": "2026-12-07T09:00:00Z", "to": "2026-12-07T10:00:00Z",
-                                "reason": "pace"}]
+    assert report["moved"] == [
+        {"id": ids[2], "from": "2026-12-07T09:00:00Z", "to": "2026-12-07T10:00:00Z", "reason": "pace"}
+    ]
 
 
 def test_W5_catch_up_threshold_is_set_per_seat(cli, real_time):
@@ -97,7 +102,8 @@ def test_W4_W2_a_message_paced_past_the_windows_closing_waits_for_its_next_openi
     ids = _schedule(cli, _people(cli, 3), "2026-12-04T16:30")
     report = cli.json("tick", "--to", "2026-12-07T12:00")
     assert sorted(report["sent"]) == ids
-    assert report["moved"] == [{"id": ids[2], "from": "2026-12-04T16:30:00Z", "to": "2026-12-07T09:00:00Z",
-                                "reason": "pace"}]
+    assert report["moved"] == [
+        {"id": ids[2], "from": "2026-12-04T16:30:00Z", "to": "2026-12-07T09:00:00Z", "reason": "pace"}
+    ]
     sent = {m["id"]: m["sent_at"] for m in cli.json("inbox", "--folder", "sent")}
     assert sent[ids[2]] == "2026-12-07T09:00:00Z"

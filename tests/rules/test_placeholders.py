@@ -1,10 +1,16 @@
 """T5: placeholders, fallbacks, literal braces, safe rendering."""
+
 from tests.support.helpers import compose
 
 
 def test_T5_rendered_per_recipient_and_stored_rendered(world):
-    draft = compose(world, "grace", "kat", subject="{first_name}, a role at {company|our team}",
-                    body="Dear {full_name} ({title|engineer}) from {sender_name}: {{not a field}}")
+    draft = compose(
+        world,
+        "grace",
+        "kat",
+        subject="{first_name}, a role at {company|our team}",
+        body="Dear {full_name} ({title|engineer}) from {sender_name}: {{not a field}}",
+    )
     threads = world.json("schedule", draft["id"], "--at", "+1d")["threads"]
     got = {t["candidate"]: t["messages"][0] for t in threads}
     assert got["grace"]["subject"] == "Grace, a role at Navy"
@@ -14,8 +20,9 @@ def test_T5_rendered_per_recipient_and_stored_rendered(world):
 
 
 def test_T5_unknown_placeholder_refused_when_saved(world):
-    message = world.refused("compose", "--to", "kat", "--subject", "Hi {nickname}", "--body", "x",
-                            code="unknown_placeholder")
+    message = world.refused(
+        "compose", "--to", "kat", "--subject", "Hi {nickname}", "--body", "x", code="unknown_placeholder"
+    )
     assert "{nickname}" in message
     world.refused("compose", "--to", "kat", "--subject", "Hi", "--body", "a { b", code="unknown_placeholder")
     draft = compose(world, "kat")
@@ -41,8 +48,17 @@ def test_T5_missing_value_names_every_candidate_in_a_bulk_draft(world, tmp_path)
     rows = "".join(f"p{i},P{i},Q{i}\n" for i in range(40))
     (tmp_path / "c.csv").write_text("handle,first_name,last_name\n" + rows)
     world("candidates", "import", tmp_path / "c.csv")
-    draft = world.json("compose", "--to-file", tmp_path / "c.csv", "--to", "grace", "--subject", "Hi",
-                       "--body", "At {company}, {title}")
+    draft = world.json(
+        "compose",
+        "--to-file",
+        tmp_path / "c.csv",
+        "--to",
+        "grace",
+        "--subject",
+        "Hi",
+        "--body",
+        "At {company}, {title}",
+    )
     message = world.refused("schedule", draft["id"], "--at", "+1d", code="missing_value")
     assert "company, title for " + ", ".join(f"p{i}" for i in range(40)) in message
     assert "grace" not in message

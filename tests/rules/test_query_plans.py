@@ -1,5 +1,6 @@
 """K1/K6 at scale: what a tick reads follows what is due, not the history. Every query a tick runs
 searches an index; none scans messages, threads, candidates or the ledger (see bench/ for the figures)."""
+
 import pytest
 
 from outreach_cli import repo
@@ -23,7 +24,8 @@ def _tick_queries():
         "next refresh": (tick_service.NEXT_REFRESH, ()),
         "due, some seats' follow-ups held (I2)": (
             repo_delivery.DUE.format(op="<=", held=" AND NOT (m.kind = 'followup' AND m.seat_id IN (?))"),
-            (now, 1, tick_service.BATCH)),
+            (now, 1, tick_service.BATCH),
+        ),
         "in flight at the start (D6)": (repo_delivery.IN_FLIGHT, ()),
         "sending of a seat (K2, D7)": (repo_delivery.SENDING_OF_SEAT, (1,)),
         "scheduled before (clock set, doctor)": (repo_delivery.SCHEDULED_BEFORE, (now,)),
@@ -52,18 +54,25 @@ def test_start_up_imports_nothing_heavy(world, tmp_path, args):
     import os
     import subprocess
     import sys
+
     out = tmp_path / "modules.json"
-    code = ("import atexit, json, sys\n"
-            "import outreach_cli.cli as cli\n"
-            "converted, convert = [], cli.convert\n"  # what this run converts to Click, recorded by the test itself
-            "cli.convert = lambda name, info: (converted.append(name), convert(name, info))[1]\n"
-            "def built():\n"
-            "    return sorted(converted)\n"
-            f"atexit.register(lambda: open({str(out)!r}, 'w').write(json.dumps([sorted(sys.modules), built()])))\n"
-            f"sys.argv = ['outreach', *{args!r}]\n"
-            "from outreach_cli.cli import main\nmain()\n")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=dict(os.environ, OUTREACH_DB=str(world.db_path)))
+    code = (
+        "import atexit, json, sys\n"
+        "import outreach_cli.cli as cli\n"
+        "converted, convert = [], cli.convert\n"  # what this run converts to Click, recorded by the test itself
+        "cli.convert = lambda name, info: (converted.append(name), convert(name, info))[1]\n"
+        "def built():\n"
+        "    return sorted(converted)\n"
+        f"atexit.register(lambda: open({str(out)!r}, 'w').write(json.dumps([sorted(sys.modules), built()])))\n"
+        f"sys.argv = ['outreach', *{args!r}]\n"
+        "from outreach_cli.cli import main\nmain()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, OUTREACH_DB=str(world.db_path)),
+    )
     assert result.returncode == 0, result.stderr[-500:]
     modules, built = json.loads(out.read_text())
     modules = set(modules)

@@ -1,10 +1,11 @@
 """I12: `replies reclassify INCOMING --as reply|auto_reply|ignored`, the undo of a wrong reading of mail. Mail is real
 bytes in a real Maildir, read by real ticks on a simulated clock; credits are checked against the ledger and doctor."""
+
 from __future__ import annotations
 
-from tests.support.helpers import balance, compose
 from tests.rules.test_replies import EMAILS, deliver, fixture, ledger_reasons, maildir, sent_thread  # noqa: F401
 from tests.rules.test_trust import note
+from tests.support.helpers import balance, compose
 
 GRACE = EMAILS["grace"]
 
@@ -16,8 +17,16 @@ def answered_by_mail(cli, tmp_path, raw: bytes | None = None) -> tuple[dict, dic
     cli("mailbox", "set", "maildir", "--dir", root)
     thread = sent_thread(cli, "grace")
     initial = thread["messages"][0]
-    deliver(root, raw or note(f"Grace Hopper <{GRACE}>", "Re: Hello Grace", body="I am travelling this week.",
-                              in_reply_to=initial["internet_message_id"]))
+    deliver(
+        root,
+        raw
+        or note(
+            f"Grace Hopper <{GRACE}>",
+            "Re: Hello Grace",
+            body="I am travelling this week.",
+            in_reply_to=initial["internet_message_id"],
+        ),
+    )
     report = cli.json("tick")
     [mail] = cli.json("replies", "list")
     return cli.json("thread", thread["id"]), mail, report
@@ -119,12 +128,27 @@ def test_I12_unknown_mail_same_kind_and_what_cannot_be_reclassified(people, tmp_
     assert (same["kind"], same["credits_charged"], same["refunded"], same["rescheduled"]) == ("reply", 0, 0, [])
     assert people.snapshot() == before
     other = sent_thread(people, "alan")
-    bounce = people.json("replies", "import", str(_write(tmp_path / "b.eml", fixture(
-        "bounce-postfix.eml", **{"6": other["messages"][0]["internet_message_id"]}))))["incoming"][0]
+    bounce = people.json(
+        "replies",
+        "import",
+        str(
+            _write(
+                tmp_path / "b.eml", fixture("bounce-postfix.eml", **{"6": other["messages"][0]["internet_message_id"]})
+            )
+        ),
+    )["incoming"][0]
     assert bounce["kind"] == "bounce"
     people.refused("replies", "reclassify", bounce["id"], "--as", "auto_reply", code="invalid_state")
-    stranger = people.json("replies", "import", str(_write(tmp_path / "s.eml", note(
-        "Someone <someone@elsewhere.example.org>", "Hi", message_id="<s1@elsewhere.example.org>"))))["incoming"][0]
+    stranger = people.json(
+        "replies",
+        "import",
+        str(
+            _write(
+                tmp_path / "s.eml",
+                note("Someone <someone@elsewhere.example.org>", "Hi", message_id="<s1@elsewhere.example.org>"),
+            )
+        ),
+    )["incoming"][0]
     assert stranger["kind"] == "ignored"
     text = people.refused("replies", "reclassify", stranger["id"], "--as", "reply", code="invalid_state")
     assert "outreach reply THREAD" in text

@@ -1,6 +1,7 @@
 """Incoming mail, phase two, through the CLI (I1-I7, R1-R3, C2-C4, F4): the realistic fixtures of tests/support/mail,
 their placeholder ids (`<outreach-N.abc@example.com>`) replaced at test time by the ids of messages we really
 sent, read from a Maildir, an mbox, stdin and a real Dovecot; and one run end to end with a real SMTP server."""
+
 from __future__ import annotations
 
 import json
@@ -17,6 +18,8 @@ import pytest
 from tests.support.helpers import EMAILS, compose
 
 MAIL = Path(__file__).parents[1] / "support" / "mail"
+
+
 def sent_thread(cli, handle: str, followup: bool = True) -> dict:
     """A thread whose initial went now (its follow-up 7 days later, still scheduled)."""
     draft = compose(cli, handle, followup="Any thoughts, {first_name}?" if followup else None)
@@ -61,14 +64,20 @@ def rows(cli, sql: str) -> list:
 
 # -- I2/I6 a reply from a Maildir ------------------------------------------------------------------
 
+
 def test_I6_maildir_reply_stops_the_followup_and_refunds_both_credits(people, tmp_path):
     thread = sent_thread(people, "grace")
     initial, followup = thread["messages"]
     root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": initial["internet_message_id"]}))
     people("mailbox", "set", "maildir", "--dir", root)
     [mail] = people.json("replies", "fetch")["incoming"]
-    assert (mail["kind"], mail["matched_by"], mail["thread_id"], mail["message"], mail["new"]) == \
-        ("reply", "in_reply_to", thread["id"], initial["id"], True)
+    assert (mail["kind"], mail["matched_by"], mail["thread_id"], mail["message"], mail["new"]) == (
+        "reply",
+        "in_reply_to",
+        thread["id"],
+        initial["id"],
+        True,
+    )
     assert set(mail) >= {"id", "seat", "message_id", "from", "subject", "date", "kind", "thread_id", "matched_by"}
     assert mail["from"] == EMAILS["grace"] and mail["seat"] == "ada" and mail["subject"] == "Re: Grace, a backend role"
     after = people.json("thread", thread["id"])
@@ -88,8 +97,11 @@ def test_I6_reply_date_is_kept_between_the_answered_messages_sent_at_and_now(peo
     assert people.json("thread", thread["id"])["response"]["at"] == thread["messages"][0]["sent_at"]
     # a Date in the future of the clock is the clock's now
     other = sent_thread(people, "alan")
-    future = fixture("reply-gmail.eml", **{"1": other["messages"][0]["internet_message_id"]}).replace(
-        b"Message-ID: <", b"Message-ID: <future.", 1).replace(b"Date: ", b"Date: Fri, 1 Jan 2027 09:00:00 +0000\nX-Old: ", 1)
+    future = (
+        fixture("reply-gmail.eml", **{"1": other["messages"][0]["internet_message_id"]})
+        .replace(b"Message-ID: <", b"Message-ID: <future.", 1)
+        .replace(b"Date: ", b"Date: Fri, 1 Jan 2027 09:00:00 +0000\nX-Old: ", 1)
+    )
     imported = people.json("replies", "import", write(tmp_path / "future.eml", future))["incoming"][0]
     assert imported["date"] == "2027-01-01T09:00:00Z"
     assert people.json("thread", other["id"])["response"]["at"] == people.json("clock")["now"]
@@ -115,8 +127,11 @@ def test_C3_reply_to_the_followup_refunds_one_credit(people, tmp_path):
 
 def test_I2_second_fetch_of_the_same_maildir_changes_nothing(people, tmp_path):
     thread = sent_thread(people, "grace")
-    root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]}),
-                   (MAIL / "newsletter-unknown.eml").read_bytes())
+    root = maildir(
+        tmp_path,
+        fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]}),
+        (MAIL / "newsletter-unknown.eml").read_bytes(),
+    )
     people("mailbox", "set", "maildir", "--dir", root)
     assert len(people.json("replies", "fetch")["incoming"]) == 2
     before = people.snapshot()
@@ -138,17 +153,26 @@ def test_I4_references_only_reply_and_mail_from_a_candidate_without_ids(people, 
 
 # -- I3 once only; the procmail pipe --------------------------------------------------------------
 
+
 def test_I3_import_from_stdin_as_procmail_does_twice_returns_the_known_mail(people, tmp_path):
     thread = sent_thread(people, "grace")
-    path = write(tmp_path / "incoming.eml", fixture("reply-outlook.eml", **{"2": thread["messages"][0]["internet_message_id"]}))
+    path = write(
+        tmp_path / "incoming.eml", fixture("reply-outlook.eml", **{"2": thread["messages"][0]["internet_message_id"]})
+    )
     env = dict(os.environ, OUTREACH_DB=str(people.db_path))
 
     def pipe():
         with open(path, "rb") as stdin:
-            done = subprocess.run([sys.executable, "-m", "outreach_cli", "replies", "import", "-", "--json"],
-                                  stdin=stdin, capture_output=True, env=env, timeout=60)
+            done = subprocess.run(
+                [sys.executable, "-m", "outreach_cli", "replies", "import", "-", "--json"],
+                stdin=stdin,
+                capture_output=True,
+                env=env,
+                timeout=60,
+            )
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)["incoming"]
+
     [first] = pipe()
     assert (first["kind"], first["matched_by"], first["new"]) == ("reply", "in_reply_to", True)
     before = people.snapshot()
@@ -173,6 +197,7 @@ def test_I3_empty_or_missing_import_is_refused(people, tmp_path):
 
 
 # -- I4 unmatched, assigned by hand; ignored mail keeps nothing ------------------------------------
+
 
 def test_I4_mail_from_a_candidate_with_two_open_threads_is_unmatched_until_assigned(people, tmp_path):
     first = sent_thread(people, "grace")
@@ -219,14 +244,22 @@ def test_I3_malformed_mail_from_a_candidate_is_her_reply_at_the_clocks_now(peopl
 
 # -- I5 bounces and auto-replies -------------------------------------------------------------------
 
-@pytest.mark.parametrize("name,number", [("bounce-postfix.eml", "6"), ("bounce-exim.eml", "8"),
-                                         ("bounce-gmail.eml", "9"), ("bounce-exchange.eml", "10")])
+
+@pytest.mark.parametrize(
+    "name,number",
+    [("bounce-postfix.eml", "6"), ("bounce-exim.eml", "8"), ("bounce-gmail.eml", "9"), ("bounce-exchange.eml", "10")],
+)
 def test_I5_hard_bounce_fails_the_message_refunds_it_and_its_followup(people, tmp_path, name, number):
     thread = sent_thread(people, "grace")
     initial, followup = thread["messages"]
     path = write(tmp_path / "bounce.eml", fixture(name, **{number: initial["internet_message_id"]}))
     [mail] = people.json("replies", "import", path)["incoming"]
-    assert (mail["kind"], mail["hard"], mail["matched_by"], mail["message"]) == ("bounce", True, "bounce", initial["id"])
+    assert (mail["kind"], mail["hard"], mail["matched_by"], mail["message"]) == (
+        "bounce",
+        True,
+        "bounce",
+        initial["id"],
+    )
     after = people.json("thread", thread["id"])
     assert after["messages"][0]["status"] == "failed" and after["messages"][0]["failure"].startswith("bounced: ")
     assert (after["messages"][1]["status"], after["messages"][1]["cancel_reason"]) == ("canceled", "initial_not_sent")
@@ -241,8 +274,11 @@ def test_I5_hard_bounce_fails_the_message_refunds_it_and_its_followup(people, tm
 
 def test_I5_undeliverable_email_refuses_schedule_until_changed(people, tmp_path):
     thread = sent_thread(people, "grace")
-    people.json("replies", "import", write(tmp_path / "b.eml", fixture(
-        "bounce-postfix.eml", **{"6": thread["messages"][0]["internet_message_id"]})))
+    people.json(
+        "replies",
+        "import",
+        write(tmp_path / "b.eml", fixture("bounce-postfix.eml", **{"6": thread["messages"][0]["internet_message_id"]})),
+    )
     draft = compose(people, "grace", "alan")
     message = people.refused("schedule", draft["id"], "--now", code="missing_value")
     assert "grace" in message and "alan" not in message
@@ -257,7 +293,9 @@ def test_I5_soft_bounce_and_auto_reply_are_recorded_and_the_followup_still_goes(
     thread = sent_thread(people, "grace")
     initial, followup = thread["messages"]
     ours = initial["internet_message_id"]
-    root = maildir(tmp_path, fixture("bounce-postfix-delayed.eml", **{"7": ours}), fixture("ooo-gmail.eml", **{"1": ours}))
+    root = maildir(
+        tmp_path, fixture("bounce-postfix-delayed.eml", **{"7": ours}), fixture("ooo-gmail.eml", **{"1": ours})
+    )
     people("mailbox", "set", "maildir", "--dir", root)
     found = sorted((m["kind"], m["hard"]) for m in people.json("replies", "fetch")["incoming"])
     assert found == [("auto_reply", None), ("bounce", False)]
@@ -271,14 +309,18 @@ def test_I6_a_thread_that_already_has_a_response_only_records_the_mail(people, t
     thread = sent_thread(people, "grace")
     people.json("reply", thread["id"], "--decline")
     before = ledger_reasons(people)
-    [mail] = people.json("replies", "import", write(tmp_path / "r.eml", fixture(
-        "reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]})))["incoming"]
+    [mail] = people.json(
+        "replies",
+        "import",
+        write(tmp_path / "r.eml", fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]})),
+    )["incoming"]
     assert mail["kind"] == "reply" and mail["thread_id"] == thread["id"]
     assert people.json("thread", thread["id"])["response"]["kind"] == "decline"
     assert ledger_reasons(people) == before
 
 
 # -- mbox --------------------------------------------------------------------------------------------
+
 
 def test_I2_mbox_fetch_reads_only_what_was_appended(people, tmp_path):
     grace, alan = sent_thread(people, "grace"), sent_thread(people, "alan")
@@ -297,6 +339,7 @@ def test_I2_mbox_fetch_reads_only_what_was_appended(people, tmp_path):
 
 
 # -- tick reads mail first (I2) -----------------------------------------------------------------------
+
 
 def test_I2_tick_reads_the_mailbox_before_sending_so_a_reply_stops_the_followup(people, tmp_path):
     thread = sent_thread(people, "grace")
@@ -331,7 +374,9 @@ def test_I2_tick_holds_the_followups_of_a_seat_whose_mailbox_cannot_be_read(peop
     maildir(tmp_path).rename(tmp_path / "not-a-maildir")  # a Maildir now: the next tick sends them
     result = people("tick", "--json")
     assert result.stderr == ""
-    assert sorted(json.loads(result.stdout)["sent"]) == sorted([thread["messages"][1]["id"], other["messages"][1]["id"]])
+    assert sorted(json.loads(result.stdout)["sent"]) == sorted(
+        [thread["messages"][1]["id"], other["messages"][1]["id"]]
+    )
 
 
 def test_I2_dry_run_reads_no_mail(people, tmp_path):
@@ -346,35 +391,75 @@ def test_I2_dry_run_reads_no_mail(people, tmp_path):
 
 def test_I2_tick_without_mailboxes_keeps_its_report_shape(people):
     """No mailbox: no `incoming` key (the delivery keys of D8 are always there, as empty lists)."""
-    assert set(people.json("tick")) == {"from", "to", "sent", "canceled", "refunded", "refreshes", "dry_run",
-                                        "delivered", "retrying", "failed", "unknown"}
+    assert set(people.json("tick")) == {
+        "from",
+        "to",
+        "sent",
+        "canceled",
+        "refunded",
+        "refreshes",
+        "dry_run",
+        "delivered",
+        "retrying",
+        "failed",
+        "unknown",
+    }
 
 
 # -- mailbox set / show (I1, D2) ------------------------------------------------------------------------
 
+
 def test_I1_mailbox_show_lists_every_effective_setting_and_nothing_secret(people, monkeypatch):
     assert people.json("mailbox", "show") == {"seat": "ada", "kind": "none"}
     monkeypatch.setenv("IMAP_PASSWORD", "s3cret-value")
-    shown = people.json("mailbox", "set", "imap", "--host", "imap.gmail.com", "--user", "ada@example.com",
-                        "--password-env", "IMAP_PASSWORD")
-    assert shown == people.json("mailbox", "show") == {
-        "seat": "ada", "kind": "imap", "host": "imap.gmail.com", "port": 993, "security": "ssl",
-        "user": "ada@example.com", "auth": "password", "password_env": "IMAP_PASSWORD", "password_command": None,
-        "folder": "INBOX", "ca_file": None, "timeout": 60}
+    shown = people.json(
+        "mailbox",
+        "set",
+        "imap",
+        "--host",
+        "imap.gmail.com",
+        "--user",
+        "ada@example.com",
+        "--password-env",
+        "IMAP_PASSWORD",
+    )
+    assert (
+        shown
+        == people.json("mailbox", "show")
+        == {
+            "seat": "ada",
+            "kind": "imap",
+            "host": "imap.gmail.com",
+            "port": 993,
+            "security": "ssl",
+            "user": "ada@example.com",
+            "auth": "password",
+            "password_env": "IMAP_PASSWORD",
+            "password_command": None,
+            "folder": "INBOX",
+            "ca_file": None,
+            "timeout": 60,
+        }
+    )
     assert "s3cret-value" not in str(people.snapshot())
     people.json("mailbox", "set", "none")
     assert people.json("mailbox", "show")["kind"] == "none"
 
 
-@pytest.mark.parametrize("args", [
-    ["imap", "--host", "imap.example.com", "--user", "u", "--password-env", "P", "--security", "none"],
-    ["imap", "--host", "imap.example.com", "--user", "u"],
-    ["imap", "--host", "imap.example.com", "--user", "u", "--password-env", "P", "--password-command", "pass x"],
-    ["imap", "--host", "imap.example.com", "--user", "u", "--password-env", "not a name"],
-    ["imap", "--host", "imap.example.com", "--user", "u", "--password-env", "P", "--port", "70000"],
-    ["imap", "--user", "u", "--password-env", "P"],
-    ["maildir"], ["mbox", "--dir", "x"], ["pop3"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["imap", "--host", "imap.example.com", "--user", "u", "--password-env", "P", "--security", "none"],
+        ["imap", "--host", "imap.example.com", "--user", "u"],
+        ["imap", "--host", "imap.example.com", "--user", "u", "--password-env", "P", "--password-command", "pass x"],
+        ["imap", "--host", "imap.example.com", "--user", "u", "--password-env", "not a name"],
+        ["imap", "--host", "imap.example.com", "--user", "u", "--password-env", "P", "--port", "70000"],
+        ["imap", "--user", "u", "--password-env", "P"],
+        ["maildir"],
+        ["mbox", "--dir", "x"],
+        ["pop3"],
+    ],
+)
 def test_I1_mailbox_set_refuses_unsafe_or_incomplete_settings(people, args):
     people.refused("mailbox", "set", *args, code="invalid_input")
 
@@ -392,17 +477,37 @@ def test_I2_unreadable_mailbox_is_a_transport_error_and_changes_nothing(people, 
 
 # -- IMAP against a real Dovecot -----------------------------------------------------------------------
 
+
 def test_I1_imap_fetch_then_a_second_fetch_changes_nothing_and_a_bad_login_is_a_transport_error(people, monkeypatch):
     from tests.support.dovecot import DOVECOT_SKIP, Dovecot
+
     if DOVECOT_SKIP:
         pytest.skip(DOVECOT_SKIP)
     thread = sent_thread(people, "grace")
     with Dovecot() as server:
-        server.append("INBOX", fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]}),
-                      (MAIL / "spam-unknown.eml").read_bytes())
+        server.append(
+            "INBOX",
+            fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]}),
+            (MAIL / "spam-unknown.eml").read_bytes(),
+        )
         monkeypatch.setenv("OUTREACH_IMAP_PASSWORD", server.password)
-        people("mailbox", "set", "imap", "--host", server.host, "--port", server.port, "--security", "none",
-               "--user", server.user, "--password-env", "OUTREACH_IMAP_PASSWORD", "--timeout", "10")
+        people(
+            "mailbox",
+            "set",
+            "imap",
+            "--host",
+            server.host,
+            "--port",
+            server.port,
+            "--security",
+            "none",
+            "--user",
+            server.user,
+            "--password-env",
+            "OUTREACH_IMAP_PASSWORD",
+            "--timeout",
+            "10",
+        )
         kinds = sorted(m["kind"] for m in people.json("replies", "fetch")["incoming"])
         assert kinds == ["ignored", "reply"]
         assert people.json("thread", thread["id"])["response"]["kind"] == "reply"
@@ -420,6 +525,7 @@ def test_I1_imap_fetch_then_a_second_fetch_changes_nothing_and_a_bad_login_is_a_
 
 
 # -- end to end with a real SMTP server ------------------------------------------------------------------
+
 
 def test_C2_end_to_end_reply_by_mail_stops_the_followup_and_refunds_both(people, tmp_path, smtp_server):
     """Schedule with a follow-up, send the initial through a real SMTP server, the candidate's reply arrives in
@@ -439,11 +545,17 @@ def test_C2_end_to_end_reply_by_mail_stops_the_followup_and_refunds_both(people,
         from outreach_cli import mail
         from outreach_cli.timeparse import from_text, get_zone
         from outreach_cli.transports import Accepted, open_transport
+
         sent = people.json("thread", thread["id"])["messages"][0]
-        envelope = mail.envelope(message=sent, internet_message_id=sent["internet_message_id"],
-                                 from_address="Ada Lovelace <ada@example.com>", to_address=EMAILS["grace"],
-                                 to_name="Grace Hopper", sent_at=from_text(sent["sent_at"]),
-                                 zone=get_zone("Europe/London"))
+        envelope = mail.envelope(
+            message=sent,
+            internet_message_id=sent["internet_message_id"],
+            from_address="Ada Lovelace <ada@example.com>",
+            to_address=EMAILS["grace"],
+            to_name="Grace Hopper",
+            sent_at=from_text(sent["sent_at"]),
+            zone=get_zone("Europe/London"),
+        )
         transport = open_transport(people.json("delivery", "show"))
         try:
             assert isinstance(transport.send(envelope), Accepted)
@@ -451,6 +563,7 @@ def test_C2_end_to_end_reply_by_mail_stops_the_followup_and_refunds_both(people,
             transport.close()
     [delivered] = server.messages()
     from email import message_from_bytes
+
     sent_id = message_from_bytes(delivered["raw"])["Message-ID"]
     assert sent_id == initial["internet_message_id"]
     deliver(root, fixture("reply-gmail.eml", **{"1": sent_id}))  # Grace answers; her mail lands in the Maildir
@@ -499,12 +612,22 @@ assert not heavy, heavy
 
 def test_I3_two_fetches_at_once_record_each_mail_once(people, tmp_path):
     thread = sent_thread(people, "grace")
-    root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]}),
-                   *[(MAIL / name).read_bytes() for name in ("newsletter-unknown.eml", "spam-unknown.eml")])
+    root = maildir(
+        tmp_path,
+        fixture("reply-gmail.eml", **{"1": thread["messages"][0]["internet_message_id"]}),
+        *[(MAIL / name).read_bytes() for name in ("newsletter-unknown.eml", "spam-unknown.eml")],
+    )
     people("mailbox", "set", "maildir", "--dir", root)
     env = dict(os.environ, OUTREACH_DB=str(people.db_path))
-    runs = [subprocess.Popen([sys.executable, "-m", "outreach_cli", "replies", "fetch", "--json"], env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(3)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "outreach_cli", "replies", "fetch", "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
     outputs = [run.communicate(timeout=60) for run in runs]
     assert all(run.returncode == 0 for run in runs), outputs
     assert len(rows(people, "SELECT id FROM incoming")) == 3
@@ -515,12 +638,17 @@ def test_I3_two_fetches_at_once_record_each_mail_once(people, tmp_path):
 def test_I4_every_query_of_a_fetch_searches_an_index(people, tmp_path):
     """Matching looks mail up by Message-ID and by sender; none of it scans the big tables."""
     grace, alan = sent_thread(people, "grace"), sent_thread(people, "alan")
-    root = maildir(tmp_path, fixture("reply-gmail.eml", **{"1": grace["messages"][0]["internet_message_id"]}),
-                   fixture("bounce-postfix.eml", **{"6": alan["messages"][0]["internet_message_id"]}),
-                   (MAIL / "reply-no-in-reply-to.eml").read_bytes(), (MAIL / "spam-unknown.eml").read_bytes())
+    root = maildir(
+        tmp_path,
+        fixture("reply-gmail.eml", **{"1": grace["messages"][0]["internet_message_id"]}),
+        fixture("bounce-postfix.eml", **{"6": alan["messages"][0]["internet_message_id"]}),
+        (MAIL / "reply-no-in-reply-to.eml").read_bytes(),
+        (MAIL / "spam-unknown.eml").read_bytes(),
+    )
     people("mailbox", "set", "maildir", "--dir", root)
     from outreach_cli.services.common import load_clock
     from outreach_cli.services.incoming import fetch
+
     db = people.db()
     statements = []
     db.conn.set_trace_callback(statements.append)
@@ -538,8 +666,11 @@ def test_I4_every_query_of_a_fetch_searches_an_index(people, tmp_path):
 
 def test_I5_a_csv_import_that_changes_the_email_clears_the_undeliverable_mark(people, tmp_path):
     thread = sent_thread(people, "grace")
-    people.json("replies", "import", write(tmp_path / "b.eml", fixture(
-        "bounce-gmail.eml", **{"9": thread["messages"][0]["internet_message_id"]})))
+    people.json(
+        "replies",
+        "import",
+        write(tmp_path / "b.eml", fixture("bounce-gmail.eml", **{"9": thread["messages"][0]["internet_message_id"]})),
+    )
     assert people.json("candidates", "show", "grace")["email_undeliverable"] is True
     (tmp_path / "people.csv").write_text("handle,email\ngrace,grace@navy.example.mil\n")
     people("candidates", "import", tmp_path / "people.csv", "--update")

@@ -1,4 +1,5 @@
 """R1-R3: responses and the response rate."""
+
 from tests.support.helpers import compose
 
 

@@ -1,4 +1,5 @@
 """S1-S6: scheduling times, zones, DST and message limits."""
+
 from tests.support.helpers import compose
 
 
@@ -39,7 +40,8 @@ def test_S2_recipient_zone_falls_back_to_sender_per_recipient(world):
 def test_S2_explicit_zone(world):
     draft = compose(world, "kat")
     message = world.json("schedule", draft["id"], "--at", "2026-12-03 09:00", "--tz", "Asia/Tokyo")["threads"][0][
-        "messages"][0]
+        "messages"
+    ][0]
     assert message["send_at"] == "2026-12-03T00:00:00Z"
     assert message["timezone_source"] == "explicit"
 
@@ -71,6 +73,7 @@ def test_S4_spring_forward_gap_moves_forward_with_warning(world):
     draft = compose(world, "kat")
     result = world("schedule", draft["id"], "--at", "2027-03-28 01:30", "--json")  # London skips 01:00-02:00
     import json
+
     doc = json.loads(result.stdout)
     assert doc["threads"][0]["messages"][0]["send_at"] == "2027-03-28T01:30:00Z"  # = 02:30 BST
     assert "does not exist" in result.stderr and "02:30" in result.stderr
@@ -87,13 +90,15 @@ def test_S4_southern_hemisphere_gap_and_fold(world):
     world("tick", "--to", "2027-03-01T00:00")
     draft = compose(world, "kat")
     # Sydney falls back on 2027-04-04 at 03:00 AEDT -> 02:00 AEST: 02:30 happens twice; first is AEDT (+11).
-    message = world.json("schedule", draft["id"], "--at", "2027-04-04 02:30", "--tz", "Australia/Sydney")[
-        "threads"][0]["messages"][0]
+    message = world.json("schedule", draft["id"], "--at", "2027-04-04 02:30", "--tz", "Australia/Sydney")["threads"][0][
+        "messages"
+    ][0]
     assert message["send_at"] == "2027-04-03T15:30:00Z"
     # Sydney springs forward on 2027-10-03 at 02:00 -> 03:00: 02:30 moves to 03:30 AEDT (+11) = 16:30Z.
     draft = compose(world, "kat")
-    message = world.json("schedule", draft["id"], "--at", "2027-10-03 02:30", "--tz", "Australia/Sydney")[
-        "threads"][0]["messages"][0]
+    message = world.json("schedule", draft["id"], "--at", "2027-10-03 02:30", "--tz", "Australia/Sydney")["threads"][0][
+        "messages"
+    ][0]
     assert message["send_at"] == "2027-10-02T16:30:00Z"
 
 
@@ -137,5 +142,7 @@ def test_S4_zone_names_are_zones_only(world):
     """Only real zone files are zones: pytz's data folder also holds tables, which are refused."""
     for name in ("zone.tab", "tzdata.zi", "leapseconds", "Europe", "../zoneinfo/UTC"):
         world.refused("seats", "set", "ada", "--tz", name, code="unknown_timezone")
-    assert world.json("seats", "set", "ada", "--tz", "america/argentina/buenos_aires")["timezone"] == \
-        "America/Argentina/Buenos_Aires"
+    assert (
+        world.json("seats", "set", "ada", "--tz", "america/argentina/buenos_aires")["timezone"]
+        == "America/Argentina/Buenos_Aires"
+    )

@@ -1,4 +1,7 @@
 """stats --by week|month: R3's figures per period, in the seat's zone."""
+
+import itertools
+
 from tests.support.helpers import compose
 
 
@@ -16,7 +19,7 @@ def test_R3_stats_by_week_adds_up_to_stats(world):
     periods = world.json("stats", "--by", "week")
     whole = world.json("stats")
     assert periods[0]["period_start"] == "2026-11-30T00:00:00Z"  # the Monday, 00:00 London (GMT)
-    for before, after in zip(periods, periods[1:]):
+    for before, after in itertools.pairwise(periods):
         assert before["period_end"] == after["period_start"]
     for field in ("sent", "sent_initial", "sent_followup", "responses", "credits_charged", "credits_refunded"):
         assert sum(p[field] for p in periods) == whole[field], field
@@ -50,8 +53,17 @@ def test_R3_stats_by_refusals(world):
 
 def test_R3_stats_by_names_each_period_by_its_local_first_day_in_any_zone(cli):
     """A seat west of UTC: its weeks start at local midnight, a UTC time of day, shown as the local date."""
-    cli("init", "--seat", "bea", "--tz", "America/Argentina/Buenos_Aires", "--credits", "10",
-        "--simulated-clock", "2026-12-01T09:00")
+    cli(
+        "init",
+        "--seat",
+        "bea",
+        "--tz",
+        "America/Argentina/Buenos_Aires",
+        "--credits",
+        "10",
+        "--simulated-clock",
+        "2026-12-01T09:00",
+    )
     cli("candidates", "add", "kat", "--first-name", "Katherine", "--last-name", "Johnson")
     draft = cli.json("compose", "--to", "kat", "--subject", "Hi", "--body", "Hello")
     cli.json("schedule", draft["id"], "--at", "2026-12-02T10:00")

@@ -1,4 +1,5 @@
 """T1-T4 (and S2 through templates): saved one- and two-message templates."""
+
 from tests.support.helpers import compose
 
 SUBJECT = "{first_name}, a backend role"
@@ -10,8 +11,18 @@ def _save(cli, name="Backend", *extra):
 
 
 def test_T1_template_with_two_messages_and_saved_time(world):
-    saved = _save(world, "Backend", "--followup-body", "Any thoughts?", "--followup-after", "4d",
-                  "--at", "2026-12-03 09:00", "--tz", "recipient")
+    saved = _save(
+        world,
+        "Backend",
+        "--followup-body",
+        "Any thoughts?",
+        "--followup-after",
+        "4d",
+        "--at",
+        "2026-12-03 09:00",
+        "--tz",
+        "recipient",
+    )
     assert saved["messages"] == 2
     assert saved["scheduled_at"] == "2026-12-03T09:00" and saved["timezone"] == "recipient"
     assert saved["followup"] == {"subject": "Re: " + SUBJECT, "body": "Any thoughts?", "delay_hours": 96}
@@ -28,13 +39,38 @@ def test_T1_unique_name_and_replace(world):
 def test_T1_template_validation(world):
     world.refused("templates", "save", "T", "--subject", "", "--body", "y", code="invalid_message")
     world.refused("templates", "save", "T", "--subject", "s", "--body", "{salary}", code="unknown_placeholder")
-    world.refused("templates", "save", "T", "--subject", "s", "--body", "b", "--followup-body", "f",
-                  "--followup-after", "2d", code="invalid_delay")
+    world.refused(
+        "templates",
+        "save",
+        "T",
+        "--subject",
+        "s",
+        "--body",
+        "b",
+        "--followup-body",
+        "f",
+        "--followup-after",
+        "2d",
+        code="invalid_delay",
+    )
     world.refused("templates", "save", "T", "--subject", "s", "--body", "b", "--at", "+2d", code="invalid_time")
-    world.refused("templates", "save", "T", "--subject", "s", "--body", "b", "--at", "2026-12-01T09:00+02:00",
-                  code="invalid_time")
-    world.refused("templates", "save", "T", "--subject", "s", "--body", "b", "--at", "2026-12-01 9:00",
-                  "--tz", "Nowhere/Land", code="unknown_timezone")
+    world.refused(
+        "templates", "save", "T", "--subject", "s", "--body", "b", "--at", "2026-12-01T09:00+02:00", code="invalid_time"
+    )
+    world.refused(
+        "templates",
+        "save",
+        "T",
+        "--subject",
+        "s",
+        "--body",
+        "b",
+        "--at",
+        "2026-12-01 9:00",
+        "--tz",
+        "Nowhere/Land",
+        code="unknown_timezone",
+    )
     world.refused("templates", "show", "nope", code="not_found")
 
 
@@ -66,8 +102,18 @@ def test_T3_search_every_word_any_case_and_badge(world):
 
 def test_T4_schedule_with_no_at_uses_saved_time_per_recipient(world):
     """A 2-message template for a bulk message to candidates in three zones, one without a zone (S2)."""
-    _save(world, "Backend", "--followup-body", "Any thoughts, {first_name}?", "--followup-after", "3d",
-          "--at", "2026-12-03 09:00", "--tz", "recipient")
+    _save(
+        world,
+        "Backend",
+        "--followup-body",
+        "Any thoughts, {first_name}?",
+        "--followup-after",
+        "3d",
+        "--at",
+        "2026-12-03 09:00",
+        "--tz",
+        "recipient",
+    )
     draft = world.json("compose", "--template", "Backend", "--to", "grace", "--to", "alan", "--to", "kat")
     assert draft["template"] == "Backend" and draft["followup"]["delay_hours"] == 72
     result = world.json("schedule", draft["id"])
@@ -86,6 +132,7 @@ def test_T4_saved_time_in_the_past_means_now_and_says_so(world):
     draft = world.json("compose", "--template", "Old", "--to", "kat")
     result = world("schedule", draft["id"], "--json")
     import json
+
     doc = json.loads(result.stdout)
     assert doc["threads"][0]["messages"][0]["send_at"] == "2026-12-01T08:00:00Z"
     assert "in the past" in result.stderr

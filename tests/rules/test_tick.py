@@ -1,4 +1,5 @@
 """K1-K8: tick and the clock."""
+
 from tests.support.helpers import balance, compose
 
 
@@ -89,6 +90,7 @@ def test_K5_second_tick_does_not_resend(world):
 def test_K5_interrupted_tick_is_finished_by_the_next(world):
     """A tick killed after its first batch leaves its target recorded; a plain tick finishes."""
     from outreach_cli import repo
+
     draft = compose(world, "grace", "alan", "kat")
     world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
     db = world.db()
@@ -136,11 +138,13 @@ def test_K7_refresh_happens_in_order_with_messages(cli):
     assert balance(cli) == 595
     cli.json("tick", "--to", "2027-02-17")
     rows = [(r["at"], r["reason"], r["delta"]) for r in cli.json("credits", "--ledger")["ledger"]][-5:]
-    assert rows == [("2027-02-14T12:00:00Z", "refund", 1),
-                    ("2027-02-15T00:00:00Z", "allotment", 150),  # the same instant as b: the refresh first
-                    ("2027-02-15T00:00:00Z", "expire", -146),     # 596 + 150 cut to 600
-                    ("2027-02-15T00:00:00Z", "refund", 1),
-                    ("2027-02-16T12:00:00Z", "refund", 1)]
+    assert rows == [
+        ("2027-02-14T12:00:00Z", "refund", 1),
+        ("2027-02-15T00:00:00Z", "allotment", 150),  # the same instant as b: the refresh first
+        ("2027-02-15T00:00:00Z", "expire", -146),  # 596 + 150 cut to 600
+        ("2027-02-15T00:00:00Z", "refund", 1),
+        ("2027-02-16T12:00:00Z", "refund", 1),
+    ]
     assert balance(cli) == 602
 
 
@@ -150,8 +154,11 @@ def test_K8_clock_never_runs_backwards(world, real_time):
     draft = compose(world, "kat")
     world.json("schedule", draft["id"], "--at", "2026-12-02T09:00")
     world.refused("clock", "set", "2026-12-03", code="invalid_state")
-    assert world.json("clock", "set", "2026-12-02T08:00") == {"now": "2026-12-02T08:00:00Z", "mode": "simulated",
-                                                              "warnings": []}
+    assert world.json("clock", "set", "2026-12-02T08:00") == {
+        "now": "2026-12-02T08:00:00Z",
+        "mode": "simulated",
+        "warnings": [],
+    }
     world.refused("clock", "system", code="invalid_state")  # simulated clock is ahead of the real one
     real_time("2026-12-02T08:00:01")  # the real time passes the simulated clock: now it may switch
     assert world.json("clock", "system")["mode"] == "system"

@@ -1,5 +1,6 @@
 """Replies you can trust (issue 20): each finding of the hostile trial, by its rule (I2, I4, I5, I8-I11, I14, I15,
 and the erasure of `candidates remove`). Mail is real bytes read from real Maildirs, mbox files and stdin."""
+
 from __future__ import annotations
 
 import json
@@ -12,16 +13,28 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.helpers import compose
 from tests.rules.test_replies import EMAILS, MAIL, deliver, fixture, maildir, rows, sent_thread, write  # noqa: F401
+from tests.support.helpers import compose
 
 GRACE = EMAILS["grace"]
 
 
-def note(sender: str, subject: str, *, in_reply_to: str | None = None, message_id: str = "<n1@mail.example.net>",
-         headers: str = "", body: str = "Thanks, I am interested.") -> bytes:
-    lines = [f"From: {sender}", "To: Ada Lovelace <ada@example.com>", f"Subject: {subject}",
-             "Date: Tue, 1 Dec 2026 09:00:00 +0000", f"Message-ID: {message_id}"]
+def note(
+    sender: str,
+    subject: str,
+    *,
+    in_reply_to: str | None = None,
+    message_id: str = "<n1@mail.example.net>",
+    headers: str = "",
+    body: str = "Thanks, I am interested.",
+) -> bytes:
+    lines = [
+        f"From: {sender}",
+        "To: Ada Lovelace <ada@example.com>",
+        f"Subject: {subject}",
+        "Date: Tue, 1 Dec 2026 09:00:00 +0000",
+        f"Message-ID: {message_id}",
+    ]
     if in_reply_to:
         lines.append(f"In-Reply-To: {in_reply_to}")
     return ("\n".join(lines) + "\n" + headers + "\n" + body + "\n").encode()
@@ -33,6 +46,7 @@ def imported(cli, tmp_path: Path, raw: bytes) -> dict:
 
 
 # -- I14 an mbox rewritten by a mail client -----------------------------------------------------------------------
+
 
 def test_I14_a_reply_at_the_offset_of_deleted_mail_in_a_rewritten_mbox_is_read(people, tmp_path):
     thread = sent_thread(people, "grace")
@@ -57,8 +71,13 @@ def test_I14_import_on_a_locked_database_exits_75_so_the_mta_retries(people, tmp
     lock.execute("BEGIN EXCLUSIVE")
     try:
         env = {**os.environ, "OUTREACH_DB": str(people.db_path), "OUTREACH_BUSY_TIMEOUT_MS": "200"}
-        result = subprocess.run([sys.executable, "-m", "outreach_cli", "replies", "import", "-"],
-                                input=note(f"Grace <{GRACE}>", "Re: hello"), capture_output=True, env=env, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "outreach_cli", "replies", "import", "-"],
+            input=note(f"Grace <{GRACE}>", "Re: hello"),
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
     finally:
         lock.rollback()
         lock.close()
@@ -66,16 +85,21 @@ def test_I14_import_on_a_locked_database_exits_75_so_the_mta_retries(people, tmp
     assert b"Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("raw, subject", [
-    (b"Subject: Offer \x96 caf\xe9\n", "Offer \u2013 caf\u00e9"),
-    (b"Subject: =?iso-8859-1?Q?Offer_=96_caf=E9?=\n", "Offer \u2013 caf\u00e9"),
-])
+@pytest.mark.parametrize(
+    "raw, subject",
+    [
+        (b"Subject: Offer \x96 caf\xe9\n", "Offer \u2013 caf\u00e9"),
+        (b"Subject: =?iso-8859-1?Q?Offer_=96_caf=E9?=\n", "Offer \u2013 caf\u00e9"),
+    ],
+)
 def test_I14_windows_1252_headers_are_decoded_as_mail_clients_do(raw, subject):
     from outreach_cli.incoming.parse import parse
+
     assert parse(b"From: a@mail.example.net\n" + raw + b"\nbody\n").subject == subject
 
 
 # -- I10 evidence about delivery --------------------------------------------------------------------------------
+
 
 def unknown_thread(cli, tmp_path: Path) -> dict:
     """A thread whose initial is `unknown`: the exec transport timed out after taking it."""
@@ -143,18 +167,27 @@ def test_I5_a_gave_up_dsn_action_failed_with_a_4xx_status_is_a_bounce(people, tm
 
 # -- I8 our own mail ----------------------------------------------------------------------------------------------
 
+
 def test_I8_our_own_message_read_back_is_ignored_and_a_note_from_the_seat_cancels_nothing(people, tmp_path):
     people("seats", "set", "ada", "--from", "Ada Lovelace <ada@example.com>")
     thread = sent_thread(people, "grace")
     initial = thread["messages"][0]
     own = note("Ada Lovelace <ada@example.com>", "hello", message_id=initial["internet_message_id"])
     assert imported(people, tmp_path, own)["kind"] == "ignored"
-    memo = note("Ada Lovelace <ada@example.com>", "Re: hello", in_reply_to=initial["internet_message_id"],
-                message_id="<memo@example.com>")
+    memo = note(
+        "Ada Lovelace <ada@example.com>",
+        "Re: hello",
+        in_reply_to=initial["internet_message_id"],
+        message_id="<memo@example.com>",
+    )
     assert imported(people, tmp_path, memo)["kind"] == "ignored"
     people("seats", "set", "ada", "--also-from", "ada.private@mail.example.org")
-    private = note("ada.private@mail.example.org", "Re: hello", in_reply_to=initial["internet_message_id"],
-                   message_id="<memo2@example.com>")
+    private = note(
+        "ada.private@mail.example.org",
+        "Re: hello",
+        in_reply_to=initial["internet_message_id"],
+        message_id="<memo2@example.com>",
+    )
     assert imported(people, tmp_path, private)["kind"] == "ignored"
     after = people.json("thread", thread["id"])
     assert after["response"] is None and after["messages"][1]["status"] == "scheduled"
@@ -169,13 +202,17 @@ def test_I8_mailbox_set_refuses_the_seats_outbox(people, tmp_path):
 
 # -- I9 lists and robots ------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("subject, headers, kind", [
-    ("Re: hello", "List-Id: <jobs.lists.example.org>\nPrecedence: list\n", "ignored"),
-    ("Automatic reply: hello", "", "auto_reply"),
-    ("Out of Office: hello", "", "auto_reply"),
-    ("Abwesenheitsnotiz: hello", "", "auto_reply"),
-    ("[Verify] Please confirm your email", "", "auto_reply"),
-])
+
+@pytest.mark.parametrize(
+    "subject, headers, kind",
+    [
+        ("Re: hello", "List-Id: <jobs.lists.example.org>\nPrecedence: list\n", "ignored"),
+        ("Automatic reply: hello", "", "auto_reply"),
+        ("Out of Office: hello", "", "auto_reply"),
+        ("Abwesenheitsnotiz: hello", "", "auto_reply"),
+        ("[Verify] Please confirm your email", "", "auto_reply"),
+    ],
+)
 def test_I9_lists_and_robots_do_not_stop_the_followup(people, tmp_path, subject, headers, kind):
     thread = sent_thread(people, "grace")
     mail = imported(people, tmp_path, note(f"Grace <{GRACE}>", subject, headers=headers))
@@ -185,6 +222,7 @@ def test_I9_lists_and_robots_do_not_stop_the_followup(people, tmp_path, subject,
 
 
 # -- I11 mail that matches no single thread ----------------------------------------------------------------------
+
 
 def two_threads(cli) -> tuple[dict, dict]:
     first = sent_thread(cli, "grace")
@@ -196,8 +234,11 @@ def two_threads(cli) -> tuple[dict, dict]:
 
 def test_I11_a_reply_with_a_rewritten_in_reply_to_matches_by_subject(people, tmp_path):
     first, second = two_threads(people)
-    mail = imported(people, tmp_path, note(f"Grace <{GRACE}>", "RE: AW: Another role, Grace",
-                                           in_reply_to="<rewritten@outlook.example.com>"))
+    mail = imported(
+        people,
+        tmp_path,
+        note(f"Grace <{GRACE}>", "RE: AW: Another role, Grace", in_reply_to="<rewritten@outlook.example.com>"),
+    )
     assert (mail["kind"], mail["matched_by"], mail["thread_id"]) == ("reply", "subject", second["id"])
     assert people.json("thread", first["id"])["response"] is None
 
@@ -233,6 +274,7 @@ def test_I4_an_answered_thread_does_not_count_as_open(people, tmp_path):
 
 # -- I2 a mailbox that does not exist ----------------------------------------------------------------------------
 
+
 def test_I2_mailbox_set_refuses_a_path_that_does_not_exist_and_a_missing_one_holds_followups(people, tmp_path):
     message = people.refused("mailbox", "set", "maildir", "--dir", tmp_path / "typo", code="invalid_input")
     assert str(tmp_path / "typo") in message
@@ -248,6 +290,7 @@ def test_I2_mailbox_set_refuses_a_path_that_does_not_exist_and_a_missing_one_hol
 
 # -- I15 what the mail a tick read did ---------------------------------------------------------------------------
 
+
 def test_I15_a_tick_reports_a_message_failed_by_a_bounce_in_failed_and_on_stderr(people, tmp_path):
     thread = sent_thread(people, "grace")
     initial = thread["messages"][0]
@@ -262,10 +305,18 @@ def test_I15_a_tick_reports_a_message_failed_by_a_bounce_in_failed_and_on_stderr
 
 # -- candidates remove -------------------------------------------------------------------------------------------
 
+
 def test_erasure_candidates_remove_erases_incoming_mail_and_doctor_finds_any_left(people, tmp_path):
     thread = sent_thread(people, "grace")
-    imported(people, tmp_path, note(f"Renee Phone <{GRACE}>", "Re: call me on +44 7700 900123",
-                                    in_reply_to=thread["messages"][0]["internet_message_id"]))
+    imported(
+        people,
+        tmp_path,
+        note(
+            f"Renee Phone <{GRACE}>",
+            "Re: call me on +44 7700 900123",
+            in_reply_to=thread["messages"][0]["internet_message_id"],
+        ),
+    )
     people("candidates", "remove", "grace")
     [mail] = people.json("replies", "list")
     assert (mail["from"], mail["from_name"], mail["subject"]) == (None, None, None)

@@ -1,14 +1,15 @@
 """W1-W3: send windows in the recipient's zone, the moments they place, and public holidays."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 
-from tests.support.helpers import compose
 from outreach_cli.errors import OutreachError
 from outreach_cli.timeparse import get_zone
 from outreach_cli.window import parse_window, place
+from tests.support.helpers import compose
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(text: str) -> datetime:
@@ -68,14 +69,17 @@ def test_W2_followup_is_never_placed_past_28_days():
 
 def test_W2_DST_window_across_changes_in_both_hemispheres():
     # New York springs forward on Sunday 2027-03-14: 02:00 does not exist, the opening moves to 03:00 EDT (S4).
-    assert place(parse_window("Sun 02:00-04:00"), at("2027-03-13T12:00"), get_zone("America/New_York"))[0] == \
-        at("2027-03-14T07:00")
+    assert place(parse_window("Sun 02:00-04:00"), at("2027-03-13T12:00"), get_zone("America/New_York"))[0] == at(
+        "2027-03-14T07:00"
+    )
     # Sydney falls back on Sunday 2027-04-04 03:00 AEDT: 02:00 happens twice, the opening is the first (AEDT).
-    assert place(parse_window("Sun 02:00-04:00"), at("2027-04-03T00:00"), get_zone("Australia/Sydney"))[0] == \
-        at("2027-04-03T15:00")
+    assert place(parse_window("Sun 02:00-04:00"), at("2027-04-03T00:00"), get_zone("Australia/Sydney"))[0] == at(
+        "2027-04-03T15:00"
+    )
     # Sydney springs forward on Sunday 2026-10-04: 02:00 does not exist, the opening is 03:00 AEDT.
-    assert place(parse_window("Sun 02:00-04:00"), at("2026-10-03T00:00"), get_zone("Australia/Sydney"))[0] == \
-        at("2026-10-03T16:00")
+    assert place(parse_window("Sun 02:00-04:00"), at("2026-10-03T00:00"), get_zone("Australia/Sydney"))[0] == at(
+        "2026-10-03T16:00"
+    )
 
 
 def _times(doc):
@@ -104,16 +108,20 @@ def test_W2_auckland_and_honolulu_in_one_bulk(cli):
     cli("candidates", "add", "kai", "--first-name", "Kai", "--last-name", "Kealoha", "--tz", "Pacific/Honolulu")
     draft = compose(cli, "mere", "kai", followup="Again", after="3d")
     assert _times(cli.json("schedule", draft["id"], "--now")) == {
-        ("mere", "initial"): "2026-12-06T20:00:00Z", ("mere", "followup"): "2026-12-09T20:00:00Z",
-        ("kai", "initial"): "2026-12-04T19:00:00Z", ("kai", "followup"): "2026-12-07T19:00:00Z"}
+        ("mere", "initial"): "2026-12-06T20:00:00Z",
+        ("mere", "followup"): "2026-12-09T20:00:00Z",
+        ("kai", "initial"): "2026-12-04T19:00:00Z",
+        ("kai", "followup"): "2026-12-07T19:00:00Z",
+    }
 
 
 def test_W2_explicit_at_is_kept_with_one_warning(world):
     world("seats", "set", "ada", "--window", "Mon-Fri 09:00-17:00")
     draft = compose(world, "kat", "alan")
     result = world("schedule", draft["id"], "--at", "2026-12-05T10:00", "--json")  # a Saturday
-    assert {m["send_at"] for t in __import__("json").loads(result.stdout)["threads"] for m in t["messages"]} == \
-        {"2026-12-05T10:00:00Z"}
+    assert {m["send_at"] for t in __import__("json").loads(result.stdout)["threads"] for m in t["messages"]} == {
+        "2026-12-05T10:00:00Z"
+    }
     lines = [line for line in result.stderr.splitlines() if "window" in line]
     assert len(lines) == 1 and "2 messages" in lines[0] and "kept" in lines[0]
 
@@ -141,7 +149,9 @@ def test_W3_holiday_in_the_candidates_country_not_the_seats(cli):
     cli("candidates", "add", "ada2", "--first-name", "Ada", "--last-name", "King", "--tz", "Europe/London")
     draft = compose(cli, "grace", "ada2")
     assert _times(cli.json("schedule", draft["id"], "--now")) == {
-        ("grace", "initial"): "2027-01-19T14:00:00Z", ("ada2", "initial"): "2027-01-18T09:00:00Z"}
+        ("grace", "initial"): "2027-01-19T14:00:00Z",
+        ("ada2", "initial"): "2027-01-18T09:00:00Z",
+    }
 
 
 def test_W3_subdivision_holiday_US_CA(cli):
@@ -149,21 +159,37 @@ def test_W3_subdivision_holiday_US_CA(cli):
     cli("init", "--seat", "ada", "--tz", "America/Los_Angeles", "--simulated-clock", "2027-03-31T02:00Z")
     cli("seats", "set", "ada", "--window", "Mon-Fri 09:00-17:00", "--holidays")
     for handle, country in (("cal", "US-CA"), ("tex", "US")):
-        cli("candidates", "add", handle, "--first-name", handle, "--last-name", "X", "--tz", "America/Los_Angeles",
-            "--country", country)
+        cli(
+            "candidates",
+            "add",
+            handle,
+            "--first-name",
+            handle,
+            "--last-name",
+            "X",
+            "--tz",
+            "America/Los_Angeles",
+            "--country",
+            country,
+        )
     draft = compose(cli, "cal", "tex")
     assert _times(cli.json("schedule", draft["id"], "--now")) == {
-        ("cal", "initial"): "2027-04-01T16:00:00Z", ("tex", "initial"): "2027-03-31T16:00:00Z"}
+        ("cal", "initial"): "2027-04-01T16:00:00Z",
+        ("tex", "initial"): "2027-03-31T16:00:00Z",
+    }
 
 
 def test_W3_import_reads_a_country_column(cli, tmp_path):
     cli("init", "--seat", "ada", "--tz", "Europe/London", "--simulated-clock", "2026-12-01T08:00")
     path = tmp_path / "people.csv"
-    path.write_text("handle,first_name,last_name,timezone,country\nkim,Kim,Lee,America/Los_Angeles,us-ca\n"
-                    "bad,Bad,Row,,Narnia\n", encoding="utf-8")
+    path.write_text(
+        "handle,first_name,last_name,timezone,country\nkim,Kim,Lee,America/Los_Angeles,us-ca\nbad,Bad,Row,,Narnia\n",
+        encoding="utf-8",
+    )
     cli.refused("candidates", "import", path, code="invalid_input")
-    path.write_text("handle,first_name,last_name,timezone,country\nkim,Kim,Lee,America/Los_Angeles,us-ca\n",
-                    encoding="utf-8")
+    path.write_text(
+        "handle,first_name,last_name,timezone,country\nkim,Kim,Lee,America/Los_Angeles,us-ca\n", encoding="utf-8"
+    )
     cli("candidates", "import", path)
     assert cli.json("candidates", "show", "kim")["country"] == "US-CA"
 
@@ -171,6 +197,7 @@ def test_W3_import_reads_a_country_column(cli, tmp_path):
 def test_W2_resolve_resend_waits_for_the_window(world, tmp_path):
     """A message left unknown on a Friday evening and resent then goes at Monday's opening (grace: New York)."""
     from tests.support.delivery_helpers import script
+
     world("seats", "set", "ada", "--from", "Ada <ada@example.com>")
     world("candidates", "set", "grace", "--email", "grace@example.org")
     world("delivery", "set", "exec", "--command", str(script(tmp_path, "hang", hang=True)), "--timeout", "1")
@@ -185,10 +212,15 @@ def test_W2_resolve_resend_waits_for_the_window(world, tmp_path):
 def test_W3_country_flag_of_add_and_set_is_an_ISO_country_with_a_known_subdivision(world):
     """ISO 3166 alpha-2 (tzdata's iso3166.tab), with a subdivision the holiday calendar knows; anything else is
     refused in one sentence and changes nothing."""
-    assert world.json("candidates", "add", "ines", "--first-name", "Ines", "--last-name", "Sa", "--country",
-                      "pt")["country"] == "PT"
-    message = world.refused("candidates", "add", "zed", "--first-name", "Zed", "--last-name", "Z", "--country", "XX",
-                            code="invalid_input")
+    assert (
+        world.json("candidates", "add", "ines", "--first-name", "Ines", "--last-name", "Sa", "--country", "pt")[
+            "country"
+        ]
+        == "PT"
+    )
+    message = world.refused(
+        "candidates", "add", "zed", "--first-name", "Zed", "--last-name", "Z", "--country", "XX", code="invalid_input"
+    )
     assert "XX is no ISO 3166 country" in message
     assert "US-ZZ" in world.refused("candidates", "set", "grace", "--country", "US-ZZ", code="invalid_input")
     world.refused("candidates", "set", "grace", "--country", "USA", code="invalid_input")
@@ -224,8 +256,10 @@ def test_W3_subdivision_holiday_through_the_country_flag_of_import_and_set(cli, 
     cli("candidates", "set", "nyc", "--country", "US-NY")
     draft = compose(cli, "cal", "set", "nyc")
     assert _times(cli.json("schedule", draft["id"], "--now")) == {
-        ("cal", "initial"): "2027-04-01T16:00:00Z", ("set", "initial"): "2027-04-01T16:00:00Z",
-        ("nyc", "initial"): "2027-03-31T16:00:00Z"}
+        ("cal", "initial"): "2027-04-01T16:00:00Z",
+        ("set", "initial"): "2027-04-01T16:00:00Z",
+        ("nyc", "initial"): "2027-03-31T16:00:00Z",
+    }
 
 
 def test_W3_holidays_are_kept_per_country_and_year_in_the_cache_directory(tmp_path, monkeypatch):
@@ -234,6 +268,7 @@ def test_W3_holidays_are_kept_per_country_and_year_in_the_cache_directory(tmp_pa
     from datetime import date
 
     from outreach_cli.services import placement
+
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(placement, "_YEARS", {})
     days = placement.holiday_days("US-CA", 2027)

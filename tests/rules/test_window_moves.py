@@ -1,6 +1,7 @@
 """W2 for what the tick picks (a D5 retry, a follow-up's F3 moment) and W7: the window's and the holidays' moves
 in `tick --dry-run`, `agenda` and the tick report. The world's clock is simulated and starts on Tuesday
 1 December 2026, 08:00 UTC; kat has no zone, so she gets the seat's (Europe/London: UTC in winter, GB)."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,7 @@ def mailing(world, smtp_server):
     world("seats", "set", "ada", "--from", SENDER, "--window", "Mon-Fri 09:00-17:00")
     world("candidates", "set", "kat", "--email", "kat@example.org")
     server = smtp_server(answer="451")
-    world("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-          "--timeout", 5)
+    world("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none", "--timeout", 5)
     return world, server
 
 
@@ -40,8 +40,9 @@ def test_W2_D5_retry_outside_the_window_waits_for_the_next_opening(mailing, smtp
     message = _schedule(world, "kat", "2026-12-04 16:58")[0]
     report = world.json("tick", "--to", "2026-12-04 23:00")
     assert report["retrying"] == [message["id"]]
-    assert report["moved"] == [{"id": message["id"], "from": "2026-12-04T17:03:00Z", "to": "2026-12-07T09:00:00Z",
-                                "reason": "window"}]
+    assert report["moved"] == [
+        {"id": message["id"], "from": "2026-12-04T17:03:00Z", "to": "2026-12-07T09:00:00Z", "reason": "window"}
+    ]
     assert _row(world, message["id"])["retry_at_utc"] == "2026-12-07T09:00:00Z"
     assert len(server.messages()) == 1  # nothing attempted at night or over the weekend
     server.stop()
@@ -76,8 +77,9 @@ def test_W2_D5_retry_on_a_holiday_moves_past_it(mailing):
     world("seats", "set", "ada", "--holidays")
     message = _schedule(world, "kat", "2026-12-24 16:58")[0]
     report = world.json("tick", "--to", "2026-12-24 23:00")
-    assert report["moved"] == [{"id": message["id"], "from": "2026-12-24T17:03:00Z", "to": "2026-12-29T09:00:00Z",
-                                "reason": "holiday"}]
+    assert report["moved"] == [
+        {"id": message["id"], "from": "2026-12-24T17:03:00Z", "to": "2026-12-29T09:00:00Z", "reason": "holiday"}
+    ]
 
 
 def _move_lines(text: str) -> list[str]:
@@ -95,7 +97,8 @@ def test_W7_dry_run_agenda_and_tick_show_a_window_move(world):
     move = {"id": followup["id"], "from": "2026-12-05T10:00:00Z", "to": "2026-12-07T09:00:00Z", "reason": "window"}
     assert world.json("tick", "--dry-run", "--to", "2026-12-01 12:00")["moved"] == [move]
     assert _move_lines(world("tick", "--dry-run", "--to", "2026-12-01 12:00").stdout) == [
-        f"would move message {followup['id']} 2026-12-05 10:00Z -> 2026-12-07 09:00Z (window)"]
+        f"would move message {followup['id']} 2026-12-05 10:00Z -> 2026-12-07 09:00Z (window)"
+    ]
     days = {day["date"]: day for day in world.json("agenda", "--days", "7")}
     assert days["2026-12-05"]["moved"] == [move]
     assert all(day["moved"] == [] for date, day in days.items() if date != "2026-12-05")
@@ -118,7 +121,8 @@ def test_W7_dry_run_agenda_and_tick_show_a_holiday_move(world):
     move = {"id": followup["id"], "from": "2026-12-25T10:00:00Z", "to": "2026-12-29T09:00:00Z", "reason": "holiday"}
     assert world.json("tick", "--dry-run", "--to", "2026-12-22 12:00")["moved"] == [move]
     assert _move_lines(world("tick", "--dry-run", "--to", "2026-12-22 12:00").stdout) == [
-        f"would move message {followup['id']} 2026-12-25 10:00Z -> 2026-12-29 09:00Z (holiday)"]
+        f"would move message {followup['id']} 2026-12-25 10:00Z -> 2026-12-29 09:00Z (holiday)"
+    ]
     days = {day["date"]: day for day in world.json("agenda", "--days", "5")}
     assert days["2026-12-25"]["moved"] == [move]
     assert "moved: 1 holiday" in world("agenda", "--days", "5").stdout

@@ -1,6 +1,7 @@
 """Helpers for the delivery tests: a real SMTP server in its own process (tests/support/smtpserver.py) on a
 free 127.0.0.1 port, trustme certificates, and small scripts that play sendmail or an exec command.
 Its fixtures, `certificates` and `smtp_server`, are registered in tests/conftest.py."""
+
 from __future__ import annotations
 
 import base64
@@ -25,6 +26,7 @@ class Certificates:
 
     def __init__(self, directory: Path):
         import trustme
+
         ca = trustme.CA()
         cert = ca.issue_cert("127.0.0.1", "localhost")
         self.ca_file = directory / "ca.pem"
@@ -49,14 +51,39 @@ class Certificates:
 class SmtpServer:
     """One server process; `messages()` reads back what it received."""
 
-    def __init__(self, directory: Path, certificates: Certificates | None = None, *, tls="none", answer="accept",
-                 user=None, password=None, idle=300, cert=None, key=None, port=None, refuse_rcpt=None,
-                 xoauth2_token=None):
+    def __init__(
+        self,
+        directory: Path,
+        certificates: Certificates | None = None,
+        *,
+        tls="none",
+        answer="accept",
+        user=None,
+        password=None,
+        idle=300,
+        cert=None,
+        key=None,
+        port=None,
+        refuse_rcpt=None,
+        xoauth2_token=None,
+    ):
         self.port = port or free_port()
         self.record = directory / f"smtp-{self.port}.jsonl"
         self.record.touch()
-        args = [sys.executable, str(SERVER), "--port", str(self.port), "--record", str(self.record),
-                "--tls", tls, "--answer", answer, "--idle", str(idle)]
+        args = [
+            sys.executable,
+            str(SERVER),
+            "--port",
+            str(self.port),
+            "--record",
+            str(self.record),
+            "--tls",
+            tls,
+            "--answer",
+            answer,
+            "--idle",
+            str(idle),
+        ]
         if tls != "none":
             args += ["--cert", str(cert or certificates.cert_file), "--key", str(key or certificates.key_file)]
         if user and xoauth2_token:
@@ -65,7 +92,7 @@ class SmtpServer:
             args += ["--user", user, "--password", password]
         if refuse_rcpt:
             args += ["--refuse-rcpt", refuse_rcpt]
-        self.log = open(directory / f"smtp-{self.port}.log", "wb")
+        self.log = open(directory / f"smtp-{self.port}.log", "wb")  # noqa: SIM115 - the server writes it while it runs; closed by stop()
         self.process = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_ready()
 
@@ -131,12 +158,24 @@ def calls(path: Path) -> list[dict]:
 
 def use_smtp(cli, server, timeout=5):
     """The seat's transport: the test's SMTP server on loopback, no TLS."""
-    cli("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-        "--timeout", timeout)
+    cli(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        server.port,
+        "--security",
+        "none",
+        "--timeout",
+        timeout,
+    )
 
 
 def schedule(cli, *handles, at="2026-12-01 09:00", followup=None, after="3d"):
     from tests.support.helpers import compose
+
     draft = compose(cli, *handles, followup=followup, after=after)
     return cli.json("schedule", draft["id"], "--at", at, "--tz", "UTC")
 
@@ -144,6 +183,7 @@ def schedule(cli, *handles, at="2026-12-01 09:00", followup=None, after="3d"):
 def row(cli, message_id):
     """The message's row in the SQLite file, every column."""
     import sqlite3
+
     conn = sqlite3.connect(cli.db_path)
     conn.row_factory = sqlite3.Row
     found = dict(conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone())

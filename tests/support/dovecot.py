@@ -13,6 +13,7 @@ and the log live in a fresh directory. Run as root (CI), the mail is owned by th
 `dovecot`/`nobody` user; run as anybody else, everything runs as that user. `DOVECOT_SKIP` says
 in one line why the tests cannot run (Dovecot not installed), else it is None.
 """
+
 from __future__ import annotations
 
 import grp
@@ -29,8 +30,11 @@ from pathlib import Path
 
 # OUTREACH_DOVECOT names another dovecot binary (a non-existent path makes the IMAP tests skip).
 DOVECOT = os.environ.get("OUTREACH_DOVECOT") or shutil.which("dovecot") or "/usr/sbin/dovecot"
-DOVECOT_SKIP = None if os.access(DOVECOT, os.X_OK) else \
-    f"Dovecot is not installed ({DOVECOT} not found; apt-get install dovecot-imapd), so the IMAP tests were skipped."
+DOVECOT_SKIP = (
+    None
+    if os.access(DOVECOT, os.X_OK)
+    else f"Dovecot is not installed ({DOVECOT} not found; apt-get install dovecot-imapd), so the IMAP tests were skipped."
+)
 
 USER, PASSWORD = "ada", "correct horse battery staple"
 
@@ -66,7 +70,7 @@ class Dovecot:
         self.ssl_port = free_port() if tls else None
         self.process = None
 
-    def __enter__(self) -> "Dovecot":
+    def __enter__(self) -> Dovecot:
         for attempt in range(3):  # a free port may be taken by another process before Dovecot binds it
             try:
                 self.start()
@@ -92,14 +96,19 @@ class Dovecot:
         home.mkdir()
         os.chown(home, mail_user.pw_uid, mail_user.pw_gid)
         (self.root / "passwd").write_text(
-            f"{USER}:{{PLAIN}}{PASSWORD}:{mail_user.pw_uid}:{mail_user.pw_gid}::{home}::\n")
+            f"{USER}:{{PLAIN}}{PASSWORD}:{mail_user.pw_uid}:{mail_user.pw_gid}::{home}::\n"
+        )
         if self.oauth2_introspection_url:
             (self.root / "dovecot-oauth2.conf.ext").write_text(self._oauth2_config())
         config = self.root / "dovecot.conf"
         config.write_text(self._config(mail_user))
         self.log = self.root / "dovecot.log"
-        self.process = subprocess.Popen([DOVECOT, "-F", "-c", str(config)], stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(config)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         self._wait_until_it_answers()
 
     def stop(self) -> None:
@@ -118,7 +127,9 @@ class Dovecot:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                why = self.process.stderr.read().decode()[-2000:] + (self.log.read_text()[-2000:] if self.log.exists() else "")
+                why = self.process.stderr.read().decode()[-2000:] + (
+                    self.log.read_text()[-2000:] if self.log.exists() else ""
+                )
                 self.stop()
                 raise RuntimeError(f"Dovecot exited: {why}")
             try:
@@ -145,8 +156,11 @@ ssl_key = <{self.root}/server.pem
 """
         else:
             tls = "ssl = no\n"
-        imaps = f"  inet_listener imaps {{\n    address = {self.host}\n    port = {self.ssl_port}\n    ssl = yes\n  }}\n" \
-            if self.tls else "  inet_listener imaps {\n    port = 0\n  }\n"
+        imaps = (
+            f"  inet_listener imaps {{\n    address = {self.host}\n    port = {self.ssl_port}\n    ssl = yes\n  }}\n"
+            if self.tls
+            else "  inet_listener imaps {\n    port = 0\n  }\n"
+        )
         return f"""# A throw-away Dovecot for outreach's tests.
 base_dir = {self.root}/run
 state_dir = {self.root}/state

@@ -1,5 +1,6 @@
 """What the tests share besides fixtures: the `Cli` a test drives outreach with, the `world`'s start time,
 `compose` and `balance` (tests/conftest.py registers the fixtures)."""
+
 from __future__ import annotations
 
 import json
@@ -38,14 +39,17 @@ class Cli:
 
     def db(self):
         from outreach_cli.db import open_existing
+
         return open_existing(self.db_path)
 
     def snapshot(self):
         """Every row of every table, to prove a refusal changed nothing; a missing file stays missing and
         a file that is not an outreach database stays byte for byte the same."""
         import sqlite3
+
         if isinstance(self.db_path, str):  # a PostgreSQL URI (the `engine` fixture)
             from tests.support.postgres import snapshot
+
             return snapshot(self.db_path)
         if not self.db_path.is_file():
             return ("no file", self.db_path.exists())
@@ -60,13 +64,13 @@ class Cli:
             return self.db_path.read_bytes()
 
 
-EMAILS = {"grace": "grace.hopper@mail.example.net", "alan": "alan.turing@example.net",
-          "kat": "kat.johnson@example.org"}
+EMAILS = {"grace": "grace.hopper@mail.example.net", "alan": "alan.turing@example.net", "kat": "kat.johnson@example.org"}
 SENDER = "Ada Lovelace <ada@example.com>"
 
 
-def compose(cli, *handles, subject="Hello {first_name}", body="A role for you, {first_name}.", followup=None,
-            after=None):
+def compose(
+    cli, *handles, subject="Hello {first_name}", body="A role for you, {first_name}.", followup=None, after=None
+):
     args = ["compose"]
     for handle in handles:
         args += ["--to", handle]

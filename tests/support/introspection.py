@@ -5,6 +5,7 @@ passdb POSTs `token=...` to it and reads the JSON answer. One token is active (f
     with Introspection(token="ya29.good", username="ada") as endpoint:
         Dovecot(oauth2_introspection_url=endpoint.url)
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ class Introspection:
         self.token, self.username = token, username
         self.seen: list[str] = []  # the tokens asked about, in order
 
-    def __enter__(self) -> "Introspection":
+    def __enter__(self) -> Introspection:
         endpoint = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -27,8 +28,9 @@ class Introspection:
                 form = parse_qs(self.rfile.read(length).decode("ascii", "replace"))
                 token = (form.get("token") or [""])[0]
                 endpoint.seen.append(token)
-                answer = {"active": True, "username": endpoint.username} if token == endpoint.token \
-                    else {"active": False}
+                answer = (
+                    {"active": True, "username": endpoint.username} if token == endpoint.token else {"active": False}
+                )
                 body = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

@@ -6,6 +6,7 @@ MODULE:ATTRIBUTE names a function or a method (`outreach_cli.services.tick:_Run.
 as the Nth call starts) or `after` (kill as the Nth call returns, before its caller goes on, e.g. inside the
 transaction it runs in). The process dies as a power cut or `kill -9` would stop it: no cleanup, no commit.
 """
+
 import functools
 import importlib
 import os
@@ -32,6 +33,7 @@ def _patch(target: str, when: str, n: int) -> None:
         if when == "after" and calls == n:
             os.kill(os.getpid(), signal.SIGKILL)
         return result
+
     setattr(owner, name, killing)
 
 
@@ -40,5 +42,6 @@ if __name__ == "__main__":
     assert separator == "--" and when in ("before", "after")
     _patch(target, when, int(n))
     from outreach_cli.cli import app
+
     sys.argv = ["outreach", *arguments]
     app()

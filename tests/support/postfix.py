@@ -10,6 +10,7 @@ ours is bounced by Postfix's own error agent, which writes a real DSN back to th
 `server.address` is delivered by the `virtual` agent into `server.maildir`. `POSTFIX_SKIP` says in one line
 why the tests cannot run (not installed, not root), else it is None.
 """
+
 from __future__ import annotations
 
 import os
@@ -104,7 +105,7 @@ class Postfix:
     host = "127.0.0.1"
     address = f"ada@{DOMAIN}"
 
-    def __enter__(self) -> "Postfix":
+    def __enter__(self) -> Postfix:
         self.root = Path(tempfile.mkdtemp(prefix="outreach-postfix-"))
         os.chmod(self.root, 0o755)
         self.port = free_port()
@@ -114,13 +115,18 @@ class Postfix:
         shutil.chown(self.root / "data", "postfix", "postfix")
         shutil.chown(self.root / "mail", owner.pw_uid, owner.pw_gid)
         self.conf = self.root / "conf"
-        (self.conf / "main.cf").write_text(MAIN.format(root=self.root, domain=DOMAIN, uid=owner.pw_uid,
-                                                       gid=owner.pw_gid))
+        (self.conf / "main.cf").write_text(
+            MAIN.format(root=self.root, domain=DOMAIN, uid=owner.pw_uid, gid=owner.pw_gid)
+        )
         (self.conf / "master.cf").write_text(MASTER.format(port=self.port))
         self.maildir = self.root / "mail" / "ada"
         self.log = open(self.root / "maillog", "wb")  # start-fg logs to its stdout (maillog_file = /dev/stdout)
-        self.process = subprocess.Popen([POSTFIX, "-c", str(self.conf), "start-fg"], stdin=subprocess.DEVNULL,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [POSTFIX, "-c", str(self.conf), "start-fg"],
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
@@ -148,8 +154,9 @@ class Postfix:
         raise AssertionError(f"Postfix delivered no mail to {self.maildir}; its log:\n{log[-3000:]}")
 
     def __exit__(self, *exc) -> None:
-        subprocess.run([POSTFIX, "-c", str(self.conf), "stop"], stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=30)
+        subprocess.run(
+            [POSTFIX, "-c", str(self.conf), "stop"], stdin=subprocess.DEVNULL, capture_output=True, timeout=30
+        )
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -4,6 +4,7 @@
 directory on a high port (no TCP). PostgreSQL refuses to run as root, so as root the cluster belongs to the
 `postgres` system user and is started through runuser. `available()` says in one line why not, when not.
 Every test gets a database of its own (`fresh_uri()`), dropped with the cluster at the end of the session."""
+
 from __future__ import annotations
 
 import itertools
@@ -27,6 +28,7 @@ def why_unavailable() -> str | None:
     if os.geteuid() == 0:
         try:
             import pwd
+
             pwd.getpwnam("postgres")
         except KeyError:
             return "running as root and there is no `postgres` system user to run the server; PostgreSQL tests skipped"
@@ -58,14 +60,17 @@ class Cluster:
         env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith(("FAKETIME", "DONT_FAKE"))}
         return subprocess.run(command, check=check, capture_output=True, text=True, cwd="/", env=env)
 
-    def start(self) -> "Cluster":
+    def start(self) -> Cluster:
         if self.as_root:
             shutil.chown(self.dir, "postgres", "postgres")
         os.chmod(self.dir, 0o755)
-        self._run(BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                  "--locale=C", "--no-sync")
-        options = (f"-k {self.dir} -p {self.port} -c listen_addresses='' -c fsync=off "
-                   "-c full_page_writes=off -c synchronous_commit=off -c max_connections=100")
+        self._run(
+            BIN / "initdb", "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"
+        )
+        options = (
+            f"-k {self.dir} -p {self.port} -c listen_addresses='' -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off -c max_connections=100"
+        )
         self._run(BIN / "pg_ctl", "-D", self.data, "-o", options, "-l", self.dir / "log", "-w", "start")
         return self
 
@@ -74,6 +79,7 @@ class Cluster:
 
     def admin(self):
         import psycopg
+
         if self._admin is None or self._admin.closed:
             self._admin = psycopg.connect(self.uri(), autocommit=True)
         return self._admin
@@ -104,7 +110,12 @@ def database_of(uri: str) -> str:
 def snapshot(uri: str):
     """Every row of every table of a database, to prove a refusal changed nothing (as Cli.snapshot on SQLite)."""
     import psycopg
+
     with psycopg.connect(uri, autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename"
+            )
+        ]
         return {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}

@@ -5,6 +5,7 @@ what it prints. `$ export NAME=VALUE` sets a variable, `$ cat FILE` shows (and s
 uses, `$ echo $?` shows the exit code of the command before it (0 when not shown), and `$ outreach ...`
 runs outreach. `python tests/support/readme_tour.py --write` runs both tours in fresh directories at 80 columns and
 writes the real output back into the files."""
+
 from __future__ import annotations
 
 import os
@@ -77,8 +78,14 @@ def run(found: list[Step], directory: Path, on_step=None) -> list[tuple[int, str
         elif step.command == "echo $?":
             result = (0, str(last[0]))
         elif words[0] == "outreach":
-            done = subprocess.run([sys.executable, "-m", "outreach_cli", *words[1:]], cwd=directory, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            done = subprocess.run(
+                [sys.executable, "-m", "outreach_cli", *words[1:]],
+                cwd=directory,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
             output = "\n".join(line.rstrip() for line in done.stdout.splitlines()).strip("\n")
             result = last = (done.returncode, output)
         else:
@@ -94,13 +101,13 @@ def write(paths: list[Path]) -> None:
     with tempfile.TemporaryDirectory() as directory:
         results = run(found, Path(directory))
     blocks: dict = {}
-    for step, (_code, output) in zip(found, results):
+    for step, (_code, output) in zip(found, results, strict=False):
         blocks.setdefault((step.path, step.block), []).append(f"$ {step.command}\n" + (output + "\n" if output else ""))
     for path in paths:
         text = path.read_text(encoding="utf-8")
         pieces, last = [], 0
         for number, block in enumerate(BLOCK.finditer(text)):
-            pieces.append(text[last:block.start(1)])
+            pieces.append(text[last : block.start(1)])
             pieces.append("\n".join(blocks[path, number]) if (path, number) in blocks else block.group(1))
             last = block.end(1)
         pieces.append(text[last:])

@@ -13,6 +13,7 @@ error, and after the client's empty line, 535. Every message whose data arrived 
 record file as one JSON line (message id, envelope, base64 bytes, answer), flushed and fsynced
 before the server answers, so tests can count deliveries exactly.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,10 +43,15 @@ class Recorder:
         parsed = email.message_from_bytes(raw)
         if self.path == "-":  # the benchmark's server: no record, nothing synced
             return "250 2.0.0 Ok: queued"
-        entry = {"message_id": parsed.get("Message-ID"), "mail_from": envelope.mail_from,
-                 "rcpt_tos": envelope.rcpt_tos, "raw": base64.b64encode(raw).decode(), "answer": self.answer,
-                 "login": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
-                 "tls": server.transport.get_extra_info("ssl_object") is not None}
+        entry = {
+            "message_id": parsed.get("Message-ID"),
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": envelope.rcpt_tos,
+            "raw": base64.b64encode(raw).decode(),
+            "answer": self.answer,
+            "login": session.auth_data.login.decode() if isinstance(session.auth_data, LoginPassword) else None,
+            "tls": server.transport.get_extra_info("ssl_object") is not None,
+        }
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(entry) + "\n")
             out.flush()
@@ -92,6 +98,7 @@ class XOAuth2Recorder(Recorder):
 class XOAuth2Server(SMTP):
     """aiosmtpd's SMTP with room for a bearer token on the AUTH line, as real servers have (Microsoft's tokens run
     past 2,000 characters; aiosmtpd's own limits are RFC 5321's 512 for a command and 1,001 for a line)."""
+
     line_length_limit = 16384
 
     def __init__(self, *args, **kwargs):
@@ -101,9 +108,13 @@ class XOAuth2Server(SMTP):
 
 def authenticator_for(user: str, password: str):
     def authenticate(server, session, envelope, mechanism, auth_data):
-        ok = (isinstance(auth_data, LoginPassword) and auth_data.login == user.encode()
-              and auth_data.password == password.encode())
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == user.encode()
+            and auth_data.password == password.encode()
+        )
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
+
     return authenticate
 
 
@@ -119,8 +130,9 @@ def main() -> None:
     parser.add_argument("--password")
     parser.add_argument("--xoauth2-token", help="with --user: require AUTH XOAUTH2 with this bearer token")
     parser.add_argument("--answer", choices=("accept", "451", "550", "hang", "drop"), default="accept")
-    parser.add_argument("--refuse-rcpt", help="refuse recipients starting with this (451 if 'later' is in the "
-                                              "address, else 550)")
+    parser.add_argument(
+        "--refuse-rcpt", help="refuse recipients starting with this (451 if 'later' is in the address, else 550)"
+    )
     parser.add_argument("--idle", type=float, default=300, help="close a connection idle this many seconds")
     args = parser.parse_args()
 
@@ -128,23 +140,33 @@ def main() -> None:
     if args.tls != "none":
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(args.cert, args.key)
-    recorder = XOAuth2Recorder(args.record, args.answer, args.refuse_rcpt, args.user, args.xoauth2_token) \
-        if args.xoauth2_token else Recorder(args.record, args.answer, args.refuse_rcpt)
+    recorder = (
+        XOAuth2Recorder(args.record, args.answer, args.refuse_rcpt, args.user, args.xoauth2_token)
+        if args.xoauth2_token
+        else Recorder(args.record, args.answer, args.refuse_rcpt)
+    )
     options = {"timeout": args.idle, "hostname": "outreach-test-server"}
     if args.tls == "starttls":
         options.update(tls_context=context, require_starttls=True)
     if args.xoauth2_token:
         options.update(auth_required=True, auth_require_tls=False, auth_exclude_mechanism=["LOGIN", "PLAIN"])
     elif args.user:
-        options.update(authenticator=authenticator_for(args.user, args.password or ""), auth_required=True,
-                       auth_require_tls=False)
+        options.update(
+            authenticator=authenticator_for(args.user, args.password or ""), auth_required=True, auth_require_tls=False
+        )
 
     server_class = XOAuth2Server if args.xoauth2_token else SMTP
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    server = loop.run_until_complete(loop.create_server(
-        lambda: server_class(recorder, loop=loop, **options), args.host, args.port,
-        ssl=context if args.tls == "ssl" else None, reuse_address=True))
+    server = loop.run_until_complete(
+        loop.create_server(
+            lambda: server_class(recorder, loop=loop, **options),
+            args.host,
+            args.port,
+            ssl=context if args.tls == "ssl" else None,
+            reuse_address=True,
+        )
+    )
     loop.add_signal_handler(signal.SIGTERM, loop.stop)
     loop.add_signal_handler(signal.SIGINT, loop.stop)
     try:

@@ -1,4 +1,5 @@
 """K5 under real concurrency: several `tick` processes at once never send or charge twice."""
+
 import json
 import os
 import subprocess
@@ -10,14 +11,30 @@ from tests.support.helpers import compose
 
 
 def _run(*args, env=None):
-    return subprocess.Popen([sys.executable, "-m", "outreach_cli", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "outreach_cli", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def _backlog(cli, tmp_path, count=500):
     """`count` candidates over two seats, each thread an initial and a follow-up: 2 x count messages."""
-    cli("init", "--seat", "ada", "--tz", "Europe/London", "--credits", "5000", "--daily-limit", "300",
-        "--simulated-clock", "2026-12-01T08:00")
+    cli(
+        "init",
+        "--seat",
+        "ada",
+        "--tz",
+        "Europe/London",
+        "--credits",
+        "5000",
+        "--daily-limit",
+        "300",
+        "--simulated-clock",
+        "2026-12-01T08:00",
+    )
     cli("seats", "add", "bo", "--tz", "America/Sao_Paulo", "--credits", "5000", "--daily-limit", "1000")
     rows = ["handle,first_name,last_name,timezone"]
     zones = ["Europe/Paris", "Asia/Tokyo", "America/Chicago", "Australia/Sydney", ""]
@@ -58,11 +75,14 @@ def test_K5_eight_concurrent_ticks_send_everything_exactly_once(cli, tmp_path):
     db = cli.db()
     assert db.value("SELECT count(*) FROM messages WHERE status = 'scheduled'") == 0
     assert db.value("SELECT count(*) FROM messages WHERE status = 'sent'") == len(sent)
-    assert len(sent) + len(canceled) + db.value(
-        "SELECT count(*) FROM messages WHERE cancel_reason = 'responded'") == 2000
+    assert (
+        len(sent) + len(canceled) + db.value("SELECT count(*) FROM messages WHERE cancel_reason = 'responded'") == 2000
+    )
     # ada (London) may send 300 a day; 400 of her initials fall on 2 December, so some are capped.
-    per_day = db.all("SELECT s.name, substr(m.sent_at_utc, 1, 10) AS day, count(*) AS n FROM messages m "
-                     "JOIN seats s ON s.id = m.seat_id WHERE m.status = 'sent' GROUP BY 1, 2")
+    per_day = db.all(
+        "SELECT s.name, substr(m.sent_at_utc, 1, 10) AS day, count(*) AS n FROM messages m "
+        "JOIN seats s ON s.id = m.seat_id WHERE m.status = 'sent' GROUP BY 1, 2"
+    )
     assert all(row["n"] <= 300 for row in per_day if row["name"] == "ada")
     assert db.value("SELECT count(*) FROM messages WHERE cancel_reason = 'daily_limit'") > 0
     assert cli.json("doctor") == {"ok": True, "findings": []}

@@ -1,5 +1,6 @@
 """K5 and C1 under SIGKILL: a killed tick, run again, ends exactly where an uninterrupted one does;
 a killed bulk schedule leaves all or nothing. Each case ends with `doctor`."""
+
 import os
 import shutil
 import signal
@@ -10,26 +11,33 @@ import time
 
 import pytest
 
-from tests.support.helpers import Cli
 from outreach_cli.cli import app
+from tests.support.helpers import Cli
 
 TARGET = "2026-12-20"
 
 
 def _outreach(db, *args):
     env = dict(os.environ, OUTREACH_DB=str(db))
-    return subprocess.Popen([sys.executable, "-m", "outreach_cli", *map(str, args)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "outreach_cli", *map(str, args)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _state(db):
     """Everything a tick decides: statuses, times, credit states, the ledger (as a multiset), balances."""
     conn = sqlite3.connect(db)
     state = {
-        "messages": conn.execute("SELECT id, status, cancel_reason, send_at_utc, sent_at_utc, credit "
-                                 "FROM messages ORDER BY id").fetchall(),
-        "ledger": sorted(conn.execute("SELECT at_utc, account, seat_id, delta, reason, message_id "
-                                      "FROM ledger").fetchall(), key=repr),
+        "messages": conn.execute(
+            "SELECT id, status, cancel_reason, send_at_utc, sent_at_utc, credit FROM messages ORDER BY id"
+        ).fetchall(),
+        "ledger": sorted(
+            conn.execute("SELECT at_utc, account, seat_id, delta, reason, message_id FROM ledger").fetchall(), key=repr
+        ),
         "seats": conn.execute("SELECT id, balance, used_this_period, next_refresh_utc FROM seats").fetchall(),
         "pool": conn.execute("SELECT pool FROM contract").fetchall(),
         "clock": conn.execute("SELECT value FROM settings WHERE key = 'clock_now_utc'").fetchall(),
@@ -45,8 +53,13 @@ BATCH = "outreach_cli.services.tick:_Run.batch"
 def _killed_at(db, target, when, n, *args):
     """Run outreach and SIGKILL it at an exact point (tests/support/killpoint.py); it must have died there."""
     env = dict(os.environ, OUTREACH_DB=str(db))
-    process = subprocess.run([sys.executable, KILLPOINT, target, when, str(n), "--", *map(str, args)], env=env,
-                             capture_output=True, text=True, timeout=300)
+    process = subprocess.run(
+        [sys.executable, KILLPOINT, target, when, str(n), "--", *map(str, args)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert process.returncode == -signal.SIGKILL, (target, when, n, process.stderr)
 
 
@@ -63,8 +76,19 @@ def backlog(tmp_path_factory):
     db = base / "backlog.db"
     os.environ["OUTREACH_DB"] = str(db)
     cli = Cli(db)
-    cli("init", "--seat", "ada", "--tz", "Europe/London", "--credits", "20000", "--daily-limit", "2500",
-        "--simulated-clock", "2026-11-30T08:00")
+    cli(
+        "init",
+        "--seat",
+        "ada",
+        "--tz",
+        "Europe/London",
+        "--credits",
+        "20000",
+        "--daily-limit",
+        "2500",
+        "--simulated-clock",
+        "2026-11-30T08:00",
+    )
     cli("seats", "add", "bo", "--tz", "Australia/Sydney", "--credits", "0")
     cli("contract", "set", "--pool", "10000", "--monthly-limit", "10000", "--for", "bo")
     zones = ["America/New_York", "Australia/Sydney", "", "Asia/Kolkata"]
@@ -98,9 +122,11 @@ def backlog(tmp_path_factory):
 # kill as batch N returns is inside its transaction (the batch is lost), a kill as batch N starts is just after
 # batch N-1 committed; inside a batch, before and after its writes and as it moves the clock. 12 exact moments.
 TICK = "outreach_cli.services.tick:_Run."
-KILL_MOMENTS = ([(TICK + "batch", when, n) for n in (1, 2, 3) for when in ("before", "after")]
-                + [(TICK + "_write", when, n) for n in (1, 2) for when in ("before", "after")]
-                + [(TICK + "_advance", "after", n) for n in (1, 2)])
+KILL_MOMENTS = (
+    [(TICK + "batch", when, n) for n in (1, 2, 3) for when in ("before", "after")]
+    + [(TICK + "_write", when, n) for n in (1, 2) for when in ("before", "after")]
+    + [(TICK + "_advance", "after", n) for n in (1, 2)]
+)
 
 
 @pytest.mark.slow
@@ -151,10 +177,12 @@ def test_C1_killed_bulk_schedule_is_all_or_nothing(tmp_path):
         os.environ.pop("OUTREACH_DB")
     # Killed while the recipients are written a chunk at a time, as the charge (the last step before the
     # commit) returns, and while the committed result is being printed.
-    moments = [("outreach_cli.repo:iter_draft_recipients", "after", 1),
-               ("outreach_cli.placeholders:render", "before", 9000),
-               ("outreach_cli.services.scheduling:charge", "after", 1),
-               ("outreach_cli.services.scheduling:thread_shape", "before", 10)]
+    moments = [
+        ("outreach_cli.repo:iter_draft_recipients", "after", 1),
+        ("outreach_cli.placeholders:render", "before", 9000),
+        ("outreach_cli.services.scheduling:charge", "after", 1),
+        ("outreach_cli.services.scheduling:thread_shape", "before", 10),
+    ]
     outcomes = []
     for index, (target, when, n) in enumerate(moments):
         copy = tmp_path / f"s{index}.db"

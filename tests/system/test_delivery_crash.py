@@ -3,6 +3,7 @@ process) is SIGKILLed at random moments (seeded, so a run can be repeated), rest
 nothing is due. Afterwards no Message-ID reached the server twice, every message is `sent` (and was received)
 or `unknown` (at most one per kill and process), and once each unknown is resolved (--sent when the server has
 it, --resend when it has not) and a last tick has run, every message was received exactly once."""
+
 from __future__ import annotations
 
 import collections
@@ -22,8 +23,13 @@ SEED = 20261201
 
 
 def _outreach(db, *args):
-    return subprocess.Popen([sys.executable, "-m", "outreach_cli", *map(str, args)], env=dict(os.environ, OUTREACH_DB=str(db)),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "outreach_cli", *map(str, args)],
+        env=dict(os.environ, OUTREACH_DB=str(db)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _setup(tmp_path, server, engine=None):
@@ -31,15 +37,39 @@ def _setup(tmp_path, server, engine=None):
     cli = Cli(db)
     os.environ["OUTREACH_DB"] = str(db)
     try:
-        cli("init", "--seat", "ada", "--tz", "UTC", "--credits", "1000", "--daily-limit", "1000",
-            "--simulated-clock", "2026-12-01T09:00")
+        cli(
+            "init",
+            "--seat",
+            "ada",
+            "--tz",
+            "UTC",
+            "--credits",
+            "1000",
+            "--daily-limit",
+            "1000",
+            "--simulated-clock",
+            "2026-12-01T09:00",
+        )
         cli("seats", "set", "ada", "--from", "Ada <ada@example.com>")
-        cli("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-            "--timeout", "5")
+        cli(
+            "delivery",
+            "set",
+            "smtp",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            server.port,
+            "--security",
+            "none",
+            "--timeout",
+            "5",
+        )
         lines = ["handle,first_name,last_name,email"] + [f"p{i},P{i},Q{i},p{i}@example.org" for i in range(COUNT)]
         (tmp_path / "people.csv").write_text("\n".join(lines) + "\n")
         cli("candidates", "import", tmp_path / "people.csv")
-        draft = cli.json("compose", "--to-file", tmp_path / "people.csv", "--subject", "Hi {first_name}", "--body", "A role")
+        draft = cli.json(
+            "compose", "--to-file", tmp_path / "people.csv", "--subject", "Hi {first_name}", "--body", "A role"
+        )
         cli.json("schedule", draft["id"], "--now")
     finally:
         os.environ.pop("OUTREACH_DB")
@@ -48,6 +78,7 @@ def _setup(tmp_path, server, engine=None):
 
 def _rows(db):
     from outreach_cli.db import open_existing, target_of
+
     conn = open_existing(target_of(str(db)))
     rows = [tuple(r) for r in conn.all("SELECT id, status, internet_message_id FROM messages ORDER BY id")]
     conn.close()
@@ -71,11 +102,14 @@ def _kill_until_done(db, server, rng, parallel: int) -> int:
         seen = server.record.stat().st_size
         processes = [_outreach(db, "tick", "--json") for _ in range(parallel)]
         started = time.monotonic()
-        while server.record.stat().st_size == seen and time.monotonic() - started < 10 \
-                and any(p.poll() is None for p in processes):
+        while (
+            server.record.stat().st_size == seen
+            and time.monotonic() - started < 10
+            and any(p.poll() is None for p in processes)
+        ):
             time.sleep(0.002)
         deadlines = sorted(time.monotonic() + rng.uniform(0.0, 0.03) for _ in processes)
-        for process, deadline in zip(processes, deadlines):
+        for process, deadline in zip(processes, deadlines, strict=True):
             time.sleep(max(0.0, deadline - time.monotonic()))
             if process.poll() is None:
                 process.send_signal(signal.SIGKILL)

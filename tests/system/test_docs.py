@@ -1,4 +1,5 @@
 """docs/rules.md: the project describes every rule it names itself, so a clone needs nothing outside it."""
+
 import re
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """examples/send-to-list.sh run as a real process: its output on success, and on a refusal one sentence,
 no traceback, and nothing left behind (the draft it made is discarded), as its comment promises."""
+
 import os
 import subprocess
 import sys
@@ -11,10 +12,14 @@ SCRIPT = Path(__file__).parents[2] / "examples" / "send-to-list.sh"
 
 
 def _run(cli, handles_file, when):
-    env = {**os.environ, "OUTREACH_DB": str(cli.db_path),
-           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(["bash", str(SCRIPT), str(handles_file), when], capture_output=True, text=True,
-                          env=env, timeout=120)
+    env = {
+        **os.environ,
+        "OUTREACH_DB": str(cli.db_path),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    return subprocess.run(
+        ["bash", str(SCRIPT), str(handles_file), when], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 @pytest.fixture
@@ -40,5 +45,6 @@ def test_C1_send_to_list_refusal_is_one_sentence_and_leaves_no_draft(world, hand
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert world.json("inbox", "--folder", "drafts") == []
     after = world.snapshot()
-    assert {t: rows for t, rows in after.items() if t != "sqlite_sequence"} == \
-           {t: rows for t, rows in before.items() if t != "sqlite_sequence"}
+    assert {t: rows for t, rows in after.items() if t != "sqlite_sequence"} == {
+        t: rows for t, rows in before.items() if t != "sqlite_sequence"
+    }

@@ -1,4 +1,5 @@
 """The IMAP source against a real Dovecot (tests/support/dovecot.py): imaplib talks to a real server, nothing is faked (I1)."""
+
 from __future__ import annotations
 
 import socket
@@ -6,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.dovecot import DOVECOT_SKIP, Dovecot, free_port
 from outreach_cli.errors import OutreachError
 from outreach_cli.incoming.imap import ImapSource, resolve_password
 from outreach_cli.incoming.parse import parse
+from tests.support.dovecot import DOVECOT_SKIP, Dovecot, free_port
 
 if DOVECOT_SKIP:
     pytest.skip(DOVECOT_SKIP, allow_module_level=True)
@@ -31,8 +32,14 @@ def password(monkeypatch):
 
 
 def source(server, **overrides) -> ImapSource:
-    settings = dict(host=server.host, port=server.port, security="none", user=server.user,
-                    password_env="OUTREACH_TEST_IMAP_PASSWORD", timeout=10)
+    settings = dict(
+        host=server.host,
+        port=server.port,
+        security="none",
+        user=server.user,
+        password_env="OUTREACH_TEST_IMAP_PASSWORD",
+        timeout=10,
+    )
     settings.update(overrides)
     return ImapSource(**settings)
 
@@ -60,8 +67,9 @@ def test_I1_imap_fetch_reads_every_message_and_sets_no_flag(server):
     before = flags(server)
     batch = source(server).fetch()
     fetched = list(batch)
-    assert [parse(item.raw).message_id for item in fetched] == \
-        [parse((MAIL / name).read_bytes()).message_id for name in NAMES]
+    assert [parse(item.raw).message_id for item in fetched] == [
+        parse((MAIL / name).read_bytes()).message_id for name in NAMES
+    ]
     assert all(b"\\Seen" not in line for line in flags(server))
     assert flags(server) == before
     validity = batch.cursor.split(":")[0]
@@ -129,8 +137,9 @@ def test_I1_imap_silent_server_times_out_with_one_sentence():
     listener.listen(1)  # accepts the connection in its backlog, never greets
     port = listener.getsockname()[1]
     try:
-        message = refusal(lambda: list(ImapSource(host="127.0.0.1", port=port, security="none", user="ada",
-                                                  timeout=0.5).fetch()))
+        message = refusal(
+            lambda: list(ImapSource(host="127.0.0.1", port=port, security="none", user="ada", timeout=0.5).fetch())
+        )
     finally:
         listener.close()
     assert message == f"The IMAP server 127.0.0.1:{port} did not answer within 0.5 seconds."
@@ -168,6 +177,7 @@ def test_I1_imap_password_command_logs_in(server):
 
 # -- TLS -----------------------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory):
     trustme = pytest.importorskip("trustme")
@@ -193,8 +203,9 @@ def test_I1_imap_starttls_with_ca_file(tls_server):
 def test_I1_imaps_unknown_certificate_is_one_sentence(tls_server, monkeypatch):
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     message = refusal(lambda: list(source(tls_server, port=tls_server.ssl_port, security="ssl").fetch()))
-    assert message.startswith(f"The certificate of the IMAP server {tls_server.host}:{tls_server.ssl_port} "
-                              "could not be verified: ")
+    assert message.startswith(
+        f"The certificate of the IMAP server {tls_server.host}:{tls_server.ssl_port} could not be verified: "
+    )
 
 
 def test_I1_imap_many_messages_are_fetched_in_chunks_in_uid_order(server):

@@ -5,6 +5,7 @@ Against real servers that check the token: aiosmtpd in its own process with an `
 accepts one user and one token (tests/support/smtpserver.py), and Dovecot with an `oauth2` passdb whose introspection
 URL is a small HTTP server on 127.0.0.1 (tests/support/introspection.py). Nothing of smtplib or imaplib is faked.
 Simulated clock from Tuesday 1 December 2026, 08:00 UTC."""
+
 from __future__ import annotations
 
 import itertools
@@ -14,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.support.delivery_helpers import row
-from tests.support.helpers import SENDER, compose
 from tests.support.dovecot import DOVECOT_SKIP, Dovecot
+from tests.support.helpers import SENDER, compose
 from tests.support.introspection import Introspection
 
 USER = "ada@example.com"
@@ -51,8 +52,25 @@ def runs(token_file: Path) -> int:
 
 
 def use_xoauth2(cli, server, command: str):
-    return cli.json("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-                    "--user", USER, "--auth", "xoauth2", "--password-command", command, "--timeout", "5")
+    return cli.json(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        server.port,
+        "--security",
+        "none",
+        "--user",
+        USER,
+        "--auth",
+        "xoauth2",
+        "--password-command",
+        command,
+        "--timeout",
+        "5",
+    )
 
 
 def schedule(cli, *handles, at="2026-12-01 09:00"):
@@ -70,6 +88,7 @@ def bytes_on_disk(path: Path) -> bytes:
 
 def test_M4_xoauth2_response_is_user_and_bearer_token_separated_by_ctrl_a():
     from outreach_cli.passwords import xoauth2_response
+
     assert xoauth2_response("ada@example.com", "ya29.T") == "user=ada@example.com\x01auth=Bearer ya29.T\x01\x01"
 
 
@@ -85,8 +104,19 @@ def test_M4_show_lists_auth_and_password_stays_the_default(ada, smtp_server, tok
     assert "  auth: xoauth2" in ada("delivery", "show").stdout
     ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none")
     assert ada.json("delivery", "show")["auth"] == "password"
-    ada("mailbox", "set", "imap", "--host", "imap.gmail.com", "--user", USER, "--auth", "XOAUTH2",
-        "--password-command", "oama access ada@example.com")
+    ada(
+        "mailbox",
+        "set",
+        "imap",
+        "--host",
+        "imap.gmail.com",
+        "--user",
+        USER,
+        "--auth",
+        "XOAUTH2",
+        "--password-command",
+        "oama access ada@example.com",
+    )
     shown = ada.json("mailbox", "show")
     assert shown["auth"] == "xoauth2" and shown["password_command"] == "oama access ada@example.com"
     assert "  auth: xoauth2" in ada("mailbox", "show").stdout
@@ -95,21 +125,28 @@ def test_M4_show_lists_auth_and_password_stays_the_default(ada, smtp_server, tok
 
 
 @pytest.mark.parametrize("command", ["delivery", "mailbox"])
-@pytest.mark.parametrize("extra, says", [
-    (["--auth", "xoauth2", "--password-command", "oama access ada@example.com"], "needs --user"),
-    (["--auth", "xoauth2", "--user", USER], "needs --user"),
-    (["--auth", "xoauth2", "--user", USER, "--password-env", "TOKEN"], "not --password-env"),
-    (["--auth", "kerberos", "--user", USER, "--password-command", "x"], "password or xoauth2"),
-])
+@pytest.mark.parametrize(
+    "extra, says",
+    [
+        (["--auth", "xoauth2", "--password-command", "oama access ada@example.com"], "needs --user"),
+        (["--auth", "xoauth2", "--user", USER], "needs --user"),
+        (["--auth", "xoauth2", "--user", USER, "--password-env", "TOKEN"], "not --password-env"),
+        (["--auth", "kerberos", "--user", USER, "--password-command", "x"], "password or xoauth2"),
+    ],
+)
 def test_M4_xoauth2_needs_a_user_and_a_token_command(ada, command, extra, says):
-    args = (["delivery", "set", "smtp"] if command == "delivery" else ["mailbox", "set", "imap"]) + \
-        ["--host", "mail.example.com"] + extra
+    args = (
+        (["delivery", "set", "smtp"] if command == "delivery" else ["mailbox", "set", "imap"])
+        + ["--host", "mail.example.com"]
+        + extra
+    )
     assert says in ada.refused(*args, code="invalid_input")
 
 
 def test_M4_auth_does_not_apply_to_other_kinds(ada, tmp_path):
-    message = ada.refused("delivery", "set", "outbox", "--dir", tmp_path / "out", "--auth", "xoauth2",
-                          code="invalid_input")
+    message = ada.refused(
+        "delivery", "set", "outbox", "--dir", tmp_path / "out", "--auth", "xoauth2", code="invalid_input"
+    )
     assert message == "--auth does not apply to the outbox transport."
 
 
@@ -149,8 +186,10 @@ def test_M4_smtp_wrong_token_is_a_temporary_login_failure_said_on_stderr(ada, sm
     assert ada.json("tick", "--to", "2026-12-01 10:00")["sent"] == [1] and len(server.messages()) == 1
 
 
-@pytest.mark.parametrize("command, says", [("exit 1", "The password command exited with status 1."),
-                                           ("true", "The password command printed nothing.")])
+@pytest.mark.parametrize(
+    "command, says",
+    [("exit 1", "The password command exited with status 1."), ("true", "The password command printed nothing.")],
+)
 def test_M4_smtp_failing_token_command_holds_the_message_with_one_sentence(ada, smtp_server, command, says):
     server = smtp_server(user=USER, xoauth2_token=TOKEN)
     use_xoauth2(ada, server, command)
@@ -169,15 +208,33 @@ def test_M4_smtp_server_without_xoauth2_is_one_sentence(ada, smtp_server, token_
     server = smtp_server(user=USER, password="a password")  # LOGIN and PLAIN only
     use_xoauth2(ada, server, token_command(token_file))
     message = ada.refused("delivery", "test", code="transport_error")
-    assert message == (f"127.0.0.1:{server.port} does not offer XOAUTH2 login on this connection; use --auth "
-                       "password, or check the host and port.")
+    assert message == (
+        f"127.0.0.1:{server.port} does not offer XOAUTH2 login on this connection; use --auth "
+        "password, or check the host and port."
+    )
 
 
 def test_M4_smtp_xoauth2_over_starttls(ada, smtp_server, certificates, token_file):
     server = smtp_server(tls="starttls", user=USER, xoauth2_token=TOKEN)
-    ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--ca-file",
-        certificates.ca_file, "--user", USER, "--auth", "xoauth2", "--password-command", token_command(token_file),
-        "--timeout", "5")
+    ada(
+        "delivery",
+        "set",
+        "smtp",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        server.port,
+        "--ca-file",
+        certificates.ca_file,
+        "--user",
+        USER,
+        "--auth",
+        "xoauth2",
+        "--password-command",
+        token_command(token_file),
+        "--timeout",
+        "5",
+    )
     schedule(ada, "grace")
     assert ada.json("tick", "--to", "2026-12-01 10:00")["sent"] == [1]
     [delivered] = server.messages()
@@ -187,9 +244,27 @@ def test_M4_smtp_xoauth2_over_starttls(ada, smtp_server, certificates, token_fil
 def test_M4_token_never_in_the_database_show_or_output(ada, smtp_server, token_file):
     server = smtp_server(user=USER, xoauth2_token=TOKEN)
     outputs = []
-    for args in (("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", server.port, "--security", "none",
-                  "--user", USER, "--auth", "xoauth2", "--password-command", token_command(token_file)),
-                 ("delivery", "show"), ("delivery", "test")):
+    for args in (
+        (
+            "delivery",
+            "set",
+            "smtp",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            server.port,
+            "--security",
+            "none",
+            "--user",
+            USER,
+            "--auth",
+            "xoauth2",
+            "--password-command",
+            token_command(token_file),
+        ),
+        ("delivery", "show"),
+        ("delivery", "test"),
+    ):
         for as_json in (False, True):
             result = ada(*args, *(["--json"] if as_json else []))
             outputs += [result.stdout, result.stderr]
@@ -215,8 +290,10 @@ def oauth_dovecot():
     endpoint, which calls only TOKEN active (for the user ada)."""
     if DOVECOT_SKIP:
         pytest.skip(DOVECOT_SKIP)
-    with Introspection(token=TOKEN, username=Dovecot.user) as endpoint, \
-            Dovecot(oauth2_introspection_url=endpoint.url) as server:
+    with (
+        Introspection(token=TOKEN, username=Dovecot.user) as endpoint,
+        Dovecot(oauth2_introspection_url=endpoint.url) as server,
+    ):
         server.endpoint = endpoint
         yield server
 
@@ -235,9 +312,27 @@ def reply_to(thread: dict) -> bytes:
 
 
 def use_imap_xoauth2(cli, server, command: str):
-    return cli.json("mailbox", "set", "imap", "--host", server.host, "--port", server.port, "--security", "none",
-                    "--user", server.user, "--auth", "xoauth2", "--password-command", command, "--timeout", "10",
-                    "--folder", cli.folder)
+    return cli.json(
+        "mailbox",
+        "set",
+        "imap",
+        "--host",
+        server.host,
+        "--port",
+        server.port,
+        "--security",
+        "none",
+        "--user",
+        server.user,
+        "--auth",
+        "xoauth2",
+        "--password-command",
+        command,
+        "--timeout",
+        "10",
+        "--folder",
+        cli.folder,
+    )
 
 
 FOLDERS = itertools.count(1)
@@ -273,8 +368,10 @@ def test_M4_imap_wrong_token_is_a_login_failure_and_tick_holds_the_followups(peo
     token_file.write_text(WRONG + "\n")
     use_imap_xoauth2(people, oauth_dovecot, token_command(token_file))
     message = people.refused("replies", "fetch", code="transport_error")
-    assert message.startswith(f"The IMAP server {oauth_dovecot.host}:{oauth_dovecot.port} refused the XOAUTH2 "
-                              "login for user ada ([AUTHENTICATIONFAILED]")
+    assert message.startswith(
+        f"The IMAP server {oauth_dovecot.host}:{oauth_dovecot.port} refused the XOAUTH2 "
+        "login for user ada ([AUTHENTICATIONFAILED]"
+    )
     assert WRONG not in message and WRONG in oauth_dovecot.endpoint.seen  # the server did check it, and said no
     result = people("tick", "--by", "8d", "--json")
     assert "refused the XOAUTH2 login" in result.stderr and WRONG not in result.stderr
@@ -282,15 +379,18 @@ def test_M4_imap_wrong_token_is_a_login_failure_and_tick_holds_the_followups(peo
     assert people.json("thread", thread["id"])["response"] is None
 
 
-@pytest.mark.parametrize("command, says", [("exit 1", "The password command exited with status 1."),
-                                           ("true", "The password command printed nothing.")])
+@pytest.mark.parametrize(
+    "command, says",
+    [("exit 1", "The password command exited with status 1."), ("true", "The password command printed nothing.")],
+)
 def test_M4_imap_failing_token_command_is_one_sentence_and_asks_nothing(people, oauth_dovecot, command, says):
     thread = sent_thread(people, "grace")
     use_imap_xoauth2(people, oauth_dovecot, command)
     before = len(oauth_dovecot.endpoint.seen)
     message = people.refused("replies", "fetch", code="transport_error")
-    assert message == (f"No access token to log in to the IMAP server {oauth_dovecot.host}:{oauth_dovecot.port} "
-                       f"as ada: {says}")
+    assert message == (
+        f"No access token to log in to the IMAP server {oauth_dovecot.host}:{oauth_dovecot.port} as ada: {says}"
+    )
     result = people("tick", "--by", "8d")
     assert says in result.stderr
     assert people.json("thread", thread["id"])["messages"][1]["status"] == "scheduled"
@@ -302,7 +402,23 @@ def test_M4_imap_password_login_still_works_beside_xoauth2(people, oauth_dovecot
     thread = sent_thread(people, "grace")
     oauth_dovecot.append(people.folder, reply_to(thread))
     monkeypatch.setenv("OUTREACH_TEST_IMAP_PASSWORD", oauth_dovecot.password)
-    people("mailbox", "set", "imap", "--host", oauth_dovecot.host, "--port", oauth_dovecot.port, "--security",
-           "none", "--user", oauth_dovecot.user, "--password-env", "OUTREACH_TEST_IMAP_PASSWORD", "--timeout", "10",
-           "--folder", people.folder)
+    people(
+        "mailbox",
+        "set",
+        "imap",
+        "--host",
+        oauth_dovecot.host,
+        "--port",
+        oauth_dovecot.port,
+        "--security",
+        "none",
+        "--user",
+        oauth_dovecot.user,
+        "--password-env",
+        "OUTREACH_TEST_IMAP_PASSWORD",
+        "--timeout",
+        "10",
+        "--folder",
+        people.folder,
+    )
     assert [m["kind"] for m in people.json("replies", "fetch")["incoming"]] == ["reply"]

@@ -1,6 +1,7 @@
 """D8, I5, I15 against a real Postfix (tests/support/postfix.py): a message Postfix accepts by smtp or by its sendmail and
 then cannot deliver comes back as Postfix's own DSN; the tick that reads it fails and refunds the message, lists
 it in `failed` and says so on stderr, so cron tells the recruiter."""
+
 from __future__ import annotations
 
 import json
@@ -30,7 +31,9 @@ def test_I15_postfix_dsn_for_a_rejected_address_fails_the_message_in_the_tick_re
     draft = compose(world, "grace", followup="Any thoughts?")
     thread = world.json("schedule", draft["id"], "--now")["threads"][0]
     sent = world("tick", "--json")
-    assert json.loads(sent.stdout)["sent"] == [thread["messages"][0]["id"]], world.json("thread", thread["id"])["messages"][0]["failure"]  # Postfix took it
+    assert json.loads(sent.stdout)["sent"] == [thread["messages"][0]["id"]], world.json("thread", thread["id"])[
+        "messages"
+    ][0]["failure"]  # Postfix took it
     [dsn] = postfix.wait_for_mail()
     assert b"report-type=delivery-status" in dsn.read_bytes()
     world("mailbox", "set", "maildir", "--dir", postfix.maildir)

@@ -1,12 +1,13 @@
 """A team on one database (P1-P5): PostgreSQL URIs, its migrations and refusals, several processes on one
 contract pool, server time, and `db copy` both ways. The cluster is real and throw-away (tests/support/postgres.py)."""
+
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,12 +23,23 @@ def pg(pg_cluster, monkeypatch):
 
 
 def _outreach(*args, env=None):
-    return subprocess.run([sys.executable, "-m", "outreach_cli", *map(str, args)], capture_output=True, text=True,
-                          env=env or dict(os.environ), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "outreach_cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env or dict(os.environ),
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize("uri", ["postgresql://ada:secret@localhost/team", "postgres://ada:@db.example/team",
-                                 "postgresql://ada@localhost/team?password=secret"])
+@pytest.mark.parametrize(
+    "uri",
+    [
+        "postgresql://ada:secret@localhost/team",
+        "postgres://ada:@db.example/team",
+        "postgresql://ada@localhost/team?password=secret",
+    ],
+)
 def test_P1_a_uri_with_a_password_is_refused_pointing_to_pgpass(cli, uri, monkeypatch):
     message = cli.refused("--db", uri, "credits", code="invalid_input")
     assert ".pgpass" in message and "PGPASSFILE" in message and "secret" not in message
@@ -80,11 +92,13 @@ def test_P2_init_on_an_empty_database_and_its_refusals(pg, pg_cluster):
     assert pg.json("doctor") == {"ok": True, "findings": []}
     applied = [r[0] for r in pg.db().all("SELECT name FROM _outreach_migrations ORDER BY name")]
     from outreach_cli.schema import MIGRATIONS
+
     assert applied == [name for name, _ in MIGRATIONS]
 
 
 def test_P2_a_database_not_made_by_outreach_is_refused_unchanged(pg_cluster, monkeypatch):
     import psycopg
+
     uri = pg_cluster.fresh_uri()
     with psycopg.connect(uri, autocommit=True) as conn:
         conn.execute("CREATE TABLE payroll (id int PRIMARY KEY, amount int)")
@@ -99,6 +113,7 @@ def test_P2_a_database_not_made_by_outreach_is_refused_unchanged(pg_cluster, mon
 def test_P2_every_migration_has_its_postgresql_form():
     from outreach_cli.engines.postgres_schema import MIGRATIONS as POSTGRES
     from outreach_cli.schema import MIGRATIONS
+
     assert list(POSTGRES) == [name for name, _ in MIGRATIONS]
 
 
@@ -107,6 +122,7 @@ def test_P2_a_failed_init_leaves_the_database_empty(pg, monkeypatch):
     import psycopg
 
     from outreach_cli.engines.postgres import WRITE_LOCK
+
     monkeypatch.setenv("OUTREACH_BUSY_TIMEOUT_MS", "200")
     with psycopg.connect(pg.db_path) as holder:
         holder.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
@@ -120,6 +136,7 @@ def test_P1_a_lock_held_too_long_is_database_locked(pg, monkeypatch):
     import psycopg
 
     from outreach_cli.engines.postgres import WRITE_LOCK
+
     pg("init", "--seat", "ada", "--tz", "UTC", "--credits", "5")
     monkeypatch.setenv("OUTREACH_BUSY_TIMEOUT_MS", "200")
     with psycopg.connect(pg.db_path) as holder:
@@ -132,11 +149,13 @@ def test_P4_init_records_the_servers_time_not_the_machines(pg, monkeypatch):
     """A machine whose clock is years ahead of the server: `init` records its first rows (the seat's grant) at the
     server's time, so D20's floor does not hold every later command at the machine's wrong year."""
     import outreach_cli.clock
+
     machine = outreach_cli.clock.wall_now
-    monkeypatch.setattr("outreach_cli.clock.wall_now", lambda: datetime(2045, 1, 1, tzinfo=timezone.utc))
+    monkeypatch.setattr("outreach_cli.clock.wall_now", lambda: datetime(2045, 1, 1, tzinfo=UTC))
     pg("init", "--seat", "ada", "--tz", "UTC")
     monkeypatch.setattr("outreach_cli.clock.wall_now", machine)
     import psycopg
+
     with psycopg.connect(str(pg.db_path)) as conn:
         real = conn.execute("SELECT now()").fetchone()[0]
         granted = conn.execute("SELECT max(at_utc) FROM ledger").fetchone()[0]
@@ -148,8 +167,9 @@ def test_P4_init_records_the_servers_time_not_the_machines(pg, monkeypatch):
 def test_P4_the_real_time_is_the_servers(pg, monkeypatch):
     """A machine whose clock is 20 years behind still reads the server's time on the system clock."""
     pg("init", "--seat", "ada", "--tz", "UTC")
-    monkeypatch.setattr("outreach_cli.clock.wall_now", lambda: datetime(2006, 1, 1, tzinfo=timezone.utc))
+    monkeypatch.setattr("outreach_cli.clock.wall_now", lambda: datetime(2006, 1, 1, tzinfo=UTC))
     import psycopg
+
     with psycopg.connect(str(pg.db_path)) as conn:  # the server's own time (the test's process may be faked)
         real = conn.execute("SELECT now()").fetchone()[0]
     shown = datetime.fromisoformat(pg.json("clock")["now"].replace("Z", "+00:00"))
@@ -188,8 +208,12 @@ def test_P3_eight_processes_schedule_and_cancel_against_one_pool(cli, tmp_path):
         cli("candidates", "add", f"c{k}", "--first-name", f"C{k}", "--last-name", "Q")
     (tmp_path / "racer.py").write_text(RACER)
     env = dict(os.environ, OUTREACH_DB=str(cli.db_path), OUTREACH_BUSY_TIMEOUT_MS="60000")
-    racers = [subprocess.Popen([sys.executable, str(tmp_path / "racer.py"), f"s{i}", "3"], env=env,
-                               stderr=subprocess.PIPE, text=True) for i in range(8)]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, str(tmp_path / "racer.py"), f"s{i}", "3"], env=env, stderr=subprocess.PIPE, text=True
+        )
+        for i in range(8)
+    ]
     for racer in racers:
         _out, err = racer.communicate(timeout=600)
         assert racer.returncode == 0, err
@@ -201,21 +225,39 @@ def test_P3_eight_processes_schedule_and_cancel_against_one_pool(cli, tmp_path):
     assert pool["contract"]["pool"] == 60 - charged
     assert charged > 0 and db.value("SELECT count(*) FROM messages WHERE credit = 'refunded'") > 0
     for row in db.all("SELECT id, balance FROM seats"):
-        assert row["balance"] == db.value("SELECT coalesce(sum(delta), 0) FROM ledger WHERE account = 'seat' "
-                                          "AND seat_id = ?", (row["id"],))
+        assert row["balance"] == db.value(
+            "SELECT coalesce(sum(delta), 0) FROM ledger WHERE account = 'seat' AND seat_id = ?", (row["id"],)
+        )
 
 
-VIEWS = (("credits",), ("credits", "--ledger"), ("credits", "--ledger", "--contract"), ("seats", "list"),
-         ("contract", "show"), ("candidates", "list"), ("inbox", "scheduled"), ("inbox", "sent"),
-         ("inbox", "canceled"), ("thread", "1"), ("thread", "2"), ("clock",), ("templates", "list"), ("stats",),
-         ("agenda",))
+VIEWS = (
+    ("credits",),
+    ("credits", "--ledger"),
+    ("credits", "--ledger", "--contract"),
+    ("seats", "list"),
+    ("contract", "show"),
+    ("candidates", "list"),
+    ("inbox", "scheduled"),
+    ("inbox", "sent"),
+    ("inbox", "canceled"),
+    ("thread", "1"),
+    ("thread", "2"),
+    ("clock",),
+    ("templates", "list"),
+    ("stats",),
+    ("agenda",),
+)
 
 
 def _views(cli, db):
     """Each view's exit status and JSON (a view may refuse, the same way on both)."""
     from outreach_cli.cli import app
-    return {view: (r.exit_code, r.stdout) for view in VIEWS
-            for r in [cli.runner.invoke(app, ["--db", str(db), *view, "--json"])]}
+
+    return {
+        view: (r.exit_code, r.stdout)
+        for view in VIEWS
+        for r in [cli.runner.invoke(app, ["--db", str(db), *view, "--json"])]
+    }
 
 
 def test_P5_db_copy_to_postgresql_and_back(world, tmp_path, pg_cluster):
@@ -244,8 +286,10 @@ def test_P5_db_copy_to_postgresql_and_back(world, tmp_path, pg_cluster):
     assert _views(world, back) == before
     # ids go on from where the source's counters were, on both engines (L8)
     for target in (team, back):
-        assert world.json("--db", target, "compose", "--to", "kat", "--subject", "S", "--body", "B")["id"] == \
-            discarded["id"] + 2
+        assert (
+            world.json("--db", target, "compose", "--to", "kat", "--subject", "S", "--body", "B")["id"]
+            == discarded["id"] + 2
+        )
 
 
 def test_P5_db_copy_refuses_a_target_that_is_not_empty(world, tmp_path, pg_cluster):

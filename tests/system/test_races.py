@@ -1,5 +1,6 @@
 """K5/C10 beyond tick: commands racing on the same message, thread or draft act once. Each use case reads
 and writes inside one BEGIN IMMEDIATE transaction, so the second process sees the first one's result."""
+
 import json
 import os
 import subprocess
@@ -15,8 +16,16 @@ RACERS = 8
 
 def _race(db_path, *args):
     env = dict(os.environ, OUTREACH_DB=str(db_path), OUTREACH_BUSY_TIMEOUT_MS="60000")
-    procs = [subprocess.Popen([sys.executable, "-m", "outreach_cli", *map(str, args), "--json"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(RACERS)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "outreach_cli", *map(str, args), "--json"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(RACERS)
+    ]
     results = []
     for process in procs:
         out, err = process.communicate(timeout=120)

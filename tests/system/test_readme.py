@@ -1,5 +1,6 @@
 """The manual's tour (docs/tour.md and the transcripts of docs/scripts.md, sending.md, replies.md) and the README's
 quick start: every `$ outreach ...` line can be pasted into a shell and does what the page shows."""
+
 from pathlib import Path
 
 from tests.support.readme_tour import QUICK_START, README, ROOT, TOUR, expected_codes, run, steps
@@ -17,7 +18,9 @@ def _runs_as_shown(paths, directory: Path, at_least: int):
             assert output == step.shown, (
                 f"`{step.command}` prints something else than {step.path.name} shows; if the change is meant, "
                 f"regenerate the transcripts with `python tests/support/readme_tour.py --write`.\n--- shown\n{step.shown}\n"
-                f"--- printed\n{output}")
+                f"--- printed\n{output}"
+            )
+
     run(found, directory, check)
 
 
@@ -34,4 +37,6 @@ def test_the_readme_is_a_front_door_that_points_at_the_manual():
     assert len(text.splitlines()) <= 200
     assert "../shared" not in text and "docs/rules.md" in text and "docs/tour.md" in text
     for path in [README, *ROOT.joinpath("docs").glob("*.md")]:  # the project names nothing outside itself
-        assert "SPEC.md" not in path.read_text(encoding="utf-8") and "STYLE.md" not in path.read_text(encoding="utf-8"), path
+        assert "SPEC.md" not in path.read_text(encoding="utf-8") and "STYLE.md" not in path.read_text(
+            encoding="utf-8"
+        ), path

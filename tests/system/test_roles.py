@@ -1,6 +1,7 @@
 """P6: on PostgreSQL each recruiter to their own seat, enforced by the database (grants, row-level security,
 guard triggers), so a recruiter with psql can do no more than with outreach. The cluster is the session's real,
 throw-away one (tests/support/postgres.py); the roles ada, bob and boss log in without a password (trust)."""
+
 from __future__ import annotations
 
 import pytest
@@ -60,6 +61,7 @@ def _schedule(cli, seat, to="grace", at="2026-12-01T10:00"):
 
 def _connect(cli):
     import psycopg
+
     return psycopg.connect(cli.db_path, autocommit=True)
 
 
@@ -79,12 +81,16 @@ def test_P6_a_recruiter_schedules_and_ticks_for_her_own_seat_only(team):
 def test_P6_outreach_refuses_acting_for_another_seat(team):
     ada, bob = team["ada"], team["bob"]
     draft = bob.json("compose", "--seat", "bob", "--to", "grace", "--subject", "Hi", "--body", "A role")
-    for args in (("compose", "--seat", "bob", "--to", "grace", "--subject", "Hi", "--body", "B"),
-                 ("seats", "set", "bob", "--tz", "Europe/Paris"),
-                 ("credits", "--seat", "bob")):
+    for args in (
+        ("compose", "--seat", "bob", "--to", "grace", "--subject", "Hi", "--body", "B"),
+        ("seats", "set", "bob", "--tz", "Europe/Paris"),
+        ("credits", "--seat", "bob"),
+    ):
         assert "belongs to the database role bob" in ada.refused(*args, code="permission_denied")
     # the default seat (init's) is ada's: bob names his own
-    assert "--seat" in bob.refused("compose", "--to", "grace", "--subject", "Hi", "--body", "B", code="permission_denied")
+    assert "--seat" in bob.refused(
+        "compose", "--to", "grace", "--subject", "Hi", "--body", "B", code="permission_denied"
+    )
     # bob's draft is not even visible to ada: the database hides it
     ada.refused("schedule", draft["id"], "--at", "2026-12-01T10:00", code="not_found")
 
@@ -92,14 +98,16 @@ def test_P6_outreach_refuses_acting_for_another_seat(team):
 def test_P6_psql_as_a_recruiter_cannot_do_more_than_outreach(team):
     """What outreach refuses, the database refuses too: ada connected with psycopg (as with psql)."""
     import psycopg
+
     ada, bob, owner = team["ada"], team["bob"], team["owner"]
     mine = _schedule(ada, "ada")
     theirs = _schedule(bob, "bob", to="alan")
     before = owner.snapshot()
     with _connect(ada) as conn:
         assert conn.execute("UPDATE messages SET status = 'canceled' WHERE id = %s", (theirs["id"],)).rowcount == 0
-        assert conn.execute("DELETE FROM messages WHERE seat_id = (SELECT id FROM seats WHERE name = 'bob')"
-                            ).rowcount == 0
+        assert (
+            conn.execute("DELETE FROM messages WHERE seat_id = (SELECT id FROM seats WHERE name = 'bob')").rowcount == 0
+        )
         assert conn.execute("SELECT count(*) FROM messages WHERE id = %s", (theirs["id"],)).fetchone()[0] == 0
         assert conn.execute("UPDATE seats SET restricted = 1, timezone = 'Asia/Tokyo' WHERE name = 'bob'").rowcount == 0
         assert conn.execute("UPDATE settings SET value = 'system' WHERE key = 'clock_mode'").rowcount == 0
@@ -165,7 +173,8 @@ def test_P6_a_recruiters_refresh_keeps_the_cap(team):
     team["boss"]("seats", "grant", "ada", "700")
     report = team["ada"].json("tick", "--to", "2027-01-02")
     assert [r for r in report["refreshes"] if r["seat"] != "carl"] == [  # carl's seat is bound to no role: hers too
-        {"seat": "ada", "at": "2027-01-01T00:00:00Z", "allotment": 150, "expired": 260}]
+        {"seat": "ada", "at": "2027-01-01T00:00:00Z", "allotment": 150, "expired": 260}
+    ]
     ledger = team["ada"].json("credits", "--seat", "ada", "--ledger")
     assert ledger["seat"]["balance"] == 600 == sum(row["delta"] for row in ledger["ledger"])
     assert [row["reason"] for row in ledger["ledger"]][-2:] == ["allotment", "expire"]
@@ -174,10 +183,16 @@ def test_P6_a_recruiters_refresh_keeps_the_cap(team):
 
 def test_P6_only_the_admin_changes_the_contract_grants_and_restricts(team):
     ada, boss = team["ada"], team["boss"]
-    for args in (("contract", "set", "--pool", "500"), ("contract", "set", "--followups", "off"),
-                 ("contract", "set", "--admin", "ada"), ("seats", "grant", "ada", "5"),
-                 ("seats", "restrict", "bob"), ("seats", "add", "eve", "--tz", "UTC"),
-                 ("seats", "set", "ada", "--plan", "lite"), ("seats", "set", "ada", "--no-role")):
+    for args in (
+        ("contract", "set", "--pool", "500"),
+        ("contract", "set", "--followups", "off"),
+        ("contract", "set", "--admin", "ada"),
+        ("seats", "grant", "ada", "5"),
+        ("seats", "restrict", "bob"),
+        ("seats", "add", "eve", "--tz", "UTC"),
+        ("seats", "set", "ada", "--plan", "lite"),
+        ("seats", "set", "ada", "--no-role"),
+    ):
         assert "boss" in ada.refused(*args, code="permission_denied")
     assert boss.json("contract", "set", "--pool", "500")["pool"] == 500
     assert boss.json("seats", "grant", "ada", "5")["balance"] == 15
@@ -216,8 +231,7 @@ def test_P6_a_role_outreach_granted_nothing_is_permission_denied(team):
 
 
 def test_P6_a_role_that_does_not_exist_is_refused(team):
-    assert "CREATE ROLE" in team["owner"].refused("seats", "set", "ada", "--role", "nobody_here",
-                                                  code="invalid_input")
+    assert "CREATE ROLE" in team["owner"].refused("seats", "set", "ada", "--role", "nobody_here", code="invalid_input")
 
 
 def test_P6_sqlite_has_no_roles(cli):
@@ -230,10 +244,13 @@ def test_P6_sqlite_has_no_roles(cli):
 def test_P6_every_table_with_a_seat_has_row_level_security(team):
     """A seat-owned table added later must be protected too, or binding a role would open it to every role."""
     with _connect(team["owner"]) as conn:
-        unprotected = [r[0] for r in conn.execute(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relrowsecurity AND EXISTS "
-            "(SELECT 1 FROM information_schema.columns i WHERE i.table_name = c.relname "
-            "AND i.column_name IN ('seat_id', 'draft_id'))")]
+        unprotected = [
+            r[0]
+            for r in conn.execute(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND NOT c.relrowsecurity AND EXISTS "
+                "(SELECT 1 FROM information_schema.columns i WHERE i.table_name = c.relname "
+                "AND i.column_name IN ('seat_id', 'draft_id'))"
+            )
+        ]
     assert unprotected == []
-

@@ -1,35 +1,60 @@
 """Transports against real servers and real commands (D1-D4, D9): an aiosmtpd server in its own
 process, trustme certificates, and small scripts that play sendmail or an exec command. smtplib is
 never mocked."""
+
 from __future__ import annotations
 
 import email
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.policy import default as default_policy
 
 import pytest
 import pytz
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tests.support.delivery_helpers import calls, free_port, script
 from outreach_cli import mail, passwords
 from outreach_cli.errors import OutreachError
-from outreach_cli.transports import (Accepted, Envelope, Permanent, Temporary, Unknown, effective_settings,
-                                     open_transport)
+from outreach_cli.transports import (
+    Accepted,
+    Envelope,
+    Permanent,
+    Temporary,
+    Unknown,
+    effective_settings,
+    open_transport,
+)
 from outreach_cli.transports.outbox import OutboxTransport
+from tests.support.delivery_helpers import calls, free_port, script
 
 SENDER = "Ada Lovelace <ada@example.com>"
-SENT_AT = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+SENT_AT = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 LONDON = pytz.timezone("Europe/London")
 
 
 def envelope(subject="Hello Grace", body="A role for you, Grace.", number=1, in_reply_to=None, to="grace@navy.example"):
-    message = {"id": number, "thread_id": 1, "kind": "followup" if in_reply_to else "initial", "seat": "ada",
-               "candidate": "grace", "subject": subject, "body": body, "status": "sending"}
-    return mail.envelope(message=message, internet_message_id=mail.new_message_id(SENDER), from_address=SENDER,
-                         to_address=to, to_name="Grace Hopper", sent_at=SENT_AT, zone=LONDON, in_reply_to=in_reply_to)
+    message = {
+        "id": number,
+        "thread_id": 1,
+        "kind": "followup" if in_reply_to else "initial",
+        "seat": "ada",
+        "candidate": "grace",
+        "subject": subject,
+        "body": body,
+        "status": "sending",
+    }
+    return mail.envelope(
+        message=message,
+        internet_message_id=mail.new_message_id(SENDER),
+        from_address=SENDER,
+        to_address=to,
+        to_name="Grace Hopper",
+        sent_at=SENT_AT,
+        zone=LONDON,
+        in_reply_to=in_reply_to,
+    )
 
 
 def _text(parsed) -> str:
@@ -37,8 +62,13 @@ def _text(parsed) -> str:
 
 
 def smtp(server, **options):
-    settings = {"kind": "smtp", "host": "127.0.0.1", "port": server.port if server else options.pop("port"),
-                "security": "none", "timeout": 5}
+    settings = {
+        "kind": "smtp",
+        "host": "127.0.0.1",
+        "port": server.port if server else options.pop("port"),
+        "security": "none",
+        "timeout": 5,
+    }
     settings.update(options)
     return open_transport(settings)
 
@@ -47,13 +77,17 @@ def smtp(server, **options):
 
 
 def test_D3_headers_parse_back_with_the_email_package():
-    initial = envelope(subject="Un rôle pour vous, Grâce ✨", body="Bonjour Grâce,\n.une ligne qui commence par un point\n— Ada")
+    initial = envelope(
+        subject="Un rôle pour vous, Grâce ✨", body="Bonjour Grâce,\n.une ligne qui commence par un point\n— Ada"
+    )
     parsed = email.message_from_bytes(initial.rfc822, policy=default_policy)
     assert parsed["From"].addresses[0].addr_spec == "ada@example.com"
     assert parsed["From"].addresses[0].display_name == "Ada Lovelace"
     assert parsed["To"].addresses[0].addr_spec == "grace@navy.example"
     assert parsed["Subject"] == "Un rôle pour vous, Grâce ✨"
-    assert parsed["Date"].datetime == SENT_AT and parsed["Date"].datetime.utcoffset().total_seconds() == 0  # London, GMT
+    assert (
+        parsed["Date"].datetime == SENT_AT and parsed["Date"].datetime.utcoffset().total_seconds() == 0
+    )  # London, GMT
     assert parsed["Message-ID"] == initial.internet_message_id
     assert initial.internet_message_id.endswith("@example.com>")
     assert _text(parsed) == "Bonjour Grâce,\n.une ligne qui commence par un point\n— Ada\n"
@@ -66,17 +100,34 @@ def test_D3_headers_parse_back_with_the_email_package():
 
 
 def test_D3_date_is_the_sent_time_in_the_seats_zone():
-    summer = datetime(2026, 7, 1, 8, 0, tzinfo=timezone.utc)
-    raw = mail.build(from_address=SENDER, to_address="g@navy.example", to_name=None, subject="s", body="b",
-                     sent_at=summer, zone=pytz.timezone("Australia/Sydney"), internet_message_id="<x@example.com>")
+    summer = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
+    raw = mail.build(
+        from_address=SENDER,
+        to_address="g@navy.example",
+        to_name=None,
+        subject="s",
+        body="b",
+        sent_at=summer,
+        zone=pytz.timezone("Australia/Sydney"),
+        internet_message_id="<x@example.com>",
+    )
     date = email.message_from_bytes(raw, policy=default_policy)["Date"]
     assert date.datetime == summer and date.datetime.utcoffset().total_seconds() == 10 * 3600  # AEST in July
     assert "+1000" in str(date)
 
 
 def test_D3_same_inputs_give_the_same_bytes_on_every_retry():
-    options = dict(from_address=SENDER, to_address="g@navy.example", to_name="Grace", subject="Sujet é", body="Corps é",
-                   sent_at=SENT_AT, zone=LONDON, internet_message_id="<fixed@example.com>", in_reply_to="<i@example.com>")
+    options = dict(
+        from_address=SENDER,
+        to_address="g@navy.example",
+        to_name="Grace",
+        subject="Sujet é",
+        body="Corps é",
+        sent_at=SENT_AT,
+        zone=LONDON,
+        internet_message_id="<fixed@example.com>",
+        in_reply_to="<i@example.com>",
+    )
     assert mail.build(**options) == mail.build(**options)
 
 
@@ -85,8 +136,17 @@ def _both_ways(name, addr, to_address, to_name, subject, body, zone, message_id,
     date = mail._date_header(SENT_AT, zone)
     fast = mail._build_plain(name, addr, to_address, to_name or "", subject, body, date, message_id, in_reply_to)
     try:
-        slow = mail._build_with_email(name=name, addr=addr, to_address=to_address, to_name=to_name, subject=subject,
-                                      body=body, date=date, internet_message_id=message_id, in_reply_to=in_reply_to)
+        slow = mail._build_with_email(
+            name=name,
+            addr=addr,
+            to_address=to_address,
+            to_name=to_name,
+            subject=subject,
+            body=body,
+            date=date,
+            internet_message_id=message_id,
+            in_reply_to=in_reply_to,
+        )
     except ValueError as exc:  # e.g. a line break in a header: the package refuses it, so must the writer
         slow = exc
     return fast, slow
@@ -97,35 +157,48 @@ _ATOM = st.text(alphabet=st.sampled_from("aZ09!#$%&'*+/=?^_`{|}~-"), min_size=1,
 
 
 @settings(max_examples=1500, deadline=None)
-@given(name=st.one_of(st.just(""), _WORD, st.lists(_ATOM, max_size=4).map(" ".join)),
-       to_name=st.one_of(st.none(), st.just(""), _WORD, st.lists(_ATOM, min_size=1, max_size=8).map(" ".join)),
-       local=st.one_of(_ATOM, st.lists(_ATOM, min_size=1, max_size=3).map(".".join)),
-       domain=st.sampled_from(["example.com", "a-b.example.org", "x.y", "EXAMPLE.COM", "a" * 40 + ".example.com"]),
-       subject=st.one_of(st.text(max_size=90), st.lists(st.text(alphabet=st.characters(min_codepoint=33,
-                         max_codepoint=126), min_size=1, max_size=15), max_size=9).map(" ".join)),
-       body=st.one_of(st.text(max_size=300), st.text(alphabet=st.sampled_from("a .=\t\r\n\x0b\x85é€"), max_size=300)),
-       zone=st.sampled_from([pytz.utc, LONDON, pytz.timezone("Asia/Kolkata"), pytz.timezone("America/St_Johns")]),
-       follow=st.booleans(), long_id=st.booleans())
-def test_D3_plain_messages_are_written_in_the_email_packages_very_bytes(name, to_name, local, domain, subject, body,
-                                                                        zone, follow, long_id):
+@given(
+    name=st.one_of(st.just(""), _WORD, st.lists(_ATOM, max_size=4).map(" ".join)),
+    to_name=st.one_of(st.none(), st.just(""), _WORD, st.lists(_ATOM, min_size=1, max_size=8).map(" ".join)),
+    local=st.one_of(_ATOM, st.lists(_ATOM, min_size=1, max_size=3).map(".".join)),
+    domain=st.sampled_from(["example.com", "a-b.example.org", "x.y", "EXAMPLE.COM", "a" * 40 + ".example.com"]),
+    subject=st.one_of(
+        st.text(max_size=90),
+        st.lists(
+            st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=15), max_size=9
+        ).map(" ".join),
+    ),
+    body=st.one_of(st.text(max_size=300), st.text(alphabet=st.sampled_from("a .=\t\r\n\x0b\x85é€"), max_size=300)),
+    zone=st.sampled_from([pytz.utc, LONDON, pytz.timezone("Asia/Kolkata"), pytz.timezone("America/St_Johns")]),
+    follow=st.booleans(),
+    long_id=st.booleans(),
+)
+def test_D3_plain_messages_are_written_in_the_email_packages_very_bytes(
+    name, to_name, local, domain, subject, body, zone, follow, long_id
+):
     """The direct writer either declines or gives exactly the bytes of the `email` package (so a retry made by an
     older or newer outreach sends the same bytes, D3)."""
     addr = f"{local}@{domain}"
     message_id = f"<{'f' * (70 if long_id else 32)}@example.com>"
-    fast, slow = _both_ways(name, "ada@example.com", addr, to_name, subject, body, zone, message_id,
-                            "<i.1@example.com>" if follow else None)
+    fast, slow = _both_ways(
+        name, "ada@example.com", addr, to_name, subject, body, zone, message_id, "<i.1@example.com>" if follow else None
+    )
     assert fast is None or fast == slow
     fast, slow = _both_ways(name, addr, "grace@navy.example", to_name, subject, body, zone, message_id, None)
     assert fast is None or fast == slow
 
 
 @settings(max_examples=1000, deadline=None)
-@given(local=st.lists(_ATOM, min_size=1, max_size=3).map(".".join),
-       domain=st.lists(st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,6}[A-Za-z0-9])?", fullmatch=True), min_size=2,
-                       max_size=4).map(".".join))
+@given(
+    local=st.lists(_ATOM, min_size=1, max_size=3).map(".".join),
+    domain=st.lists(
+        st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,6}[A-Za-z0-9])?", fullmatch=True), min_size=2, max_size=4
+    ).map(".".join),
+)
 def test_D3_a_plain_address_reads_as_the_email_package_reads_it(local, domain):
     """parse_address and the SMTP transport skip the parsers for a plain bare address; the parsers agree."""
     import smtplib
+
     address = f"{local}@{domain}"
     assert mail.PLAIN_ADDRESS.match(address)
     assert mail.parse_address(address) == mail._parse_with_email(address) == ("", address)
@@ -135,13 +208,28 @@ def test_D3_a_plain_address_reads_as_the_email_package_reads_it(local, domain):
 def test_D3_an_ordinary_message_takes_the_direct_writer():
     """Names, subjects and ids as a recruiter writes them need no quoting or encoding, so they skip the `email`
     package; accents, quotes and long subjects go through it."""
-    assert mail._MAX_LINE == email.policy.SMTP.max_line_length
-    ordinary = ("Ada Lovelace", "ada@example.com", "grace@navy.example", "Grace O'Hopper", "Hi Grace, a role?",
-                "Line one.\n\n.dot and = sign é\n" + "x" * 120 + " ", LONDON, "<abc@example.com>", "<i@example.com>")
+    assert email.policy.SMTP.max_line_length == mail._MAX_LINE
+    ordinary = (
+        "Ada Lovelace",
+        "ada@example.com",
+        "grace@navy.example",
+        "Grace O'Hopper",
+        "Hi Grace, a role?",
+        "Line one.\n\n.dot and = sign é\n" + "x" * 120 + " ",
+        LONDON,
+        "<abc@example.com>",
+        "<i@example.com>",
+    )
     fast, slow = _both_ways(*ordinary)
     assert fast is not None and fast == slow
-    for changed in ({3: "Grace H. Hopper"}, {3: "José"}, {4: "Sujet é"}, {4: "x" * 80}, {0: 'Ada "the" L'},
-                    {4: "=?utf-8?q?x?="}):
+    for changed in (
+        {3: "Grace H. Hopper"},
+        {3: "José"},
+        {4: "Sujet é"},
+        {4: "x" * 80},
+        {0: 'Ada "the" L'},
+        {4: "=?utf-8?q?x?="},
+    ):
         case = list(ordinary)
         for index, value in changed.items():
             case[index] = value
@@ -242,7 +330,9 @@ def test_D4_smtp_one_connection_serves_a_tick_and_reconnects_once_when_dropped(s
 def test_D4_smtp_451_is_temporary(smtp_server):
     server = smtp_server(answer="451")
     outcome = smtp(server).send(envelope())
-    assert outcome == Temporary(f"127.0.0.1:{server.port} deferred the message: 451 4.3.0 Mailbox busy, try again later")
+    assert outcome == Temporary(
+        f"127.0.0.1:{server.port} deferred the message: 451 4.3.0 Mailbox busy, try again later"
+    )
 
 
 def test_D4_smtp_550_is_permanent_and_keeps_the_servers_answer(smtp_server):
@@ -289,6 +379,7 @@ def test_D4_smtp_refused_connection_is_temporary():
 
 def test_D4_smtp_server_that_never_greets_is_temporary():
     import socket
+
     with socket.socket() as silent:  # accepts connections (the kernel does) and never says a word
         silent.bind(("127.0.0.1", 0))
         silent.listen()
@@ -347,8 +438,9 @@ def test_D1_smtp_implicit_ssl(smtp_server, certificates):
 def test_D2_smtp_login_with_the_password_from_an_environment_variable(smtp_server, certificates, monkeypatch):
     server = smtp_server(tls="starttls", user="ada", password="s3cret-pw")
     monkeypatch.setenv("OUTREACH_TEST_PW", "s3cret-pw")
-    transport = smtp(server, security="starttls", ca_file=str(certificates.ca_file), user="ada",
-                     password_env="OUTREACH_TEST_PW")
+    transport = smtp(
+        server, security="starttls", ca_file=str(certificates.ca_file), user="ada", password_env="OUTREACH_TEST_PW"
+    )
     assert isinstance(transport.send(envelope()), Accepted)
     transport.close()
     assert server.messages()[0]["login"] == "ada"
@@ -372,6 +464,7 @@ def test_D4_smtp_login_failure_is_temporary_and_never_shows_the_password(smtp_se
 
 def test_D2_D12_missing_password_variable_is_named_not_guessed(smtp_server, monkeypatch):
     from outreach_cli.transports import NotConfigured
+
     server = smtp_server(user="ada", password="pw")
     monkeypatch.delenv("OUTREACH_NO_SUCH_PW", raising=False)
     outcome = smtp(server, user="ada", password_env="OUTREACH_NO_SUCH_PW").send(envelope())
@@ -394,10 +487,13 @@ def test_D2_password_command_output_loses_only_its_trailing_newline():
 def test_D9_smtp_check_connects_greets_starts_tls_logs_in_and_quits(smtp_server, certificates, monkeypatch):
     server = smtp_server(tls="starttls", user="ada", password="pw")
     monkeypatch.setenv("OUTREACH_TEST_PW", "pw")
-    detail = smtp(server, security="starttls", ca_file=str(certificates.ca_file), user="ada",
-                  password_env="OUTREACH_TEST_PW").check()
-    assert detail == (f"Connected to 127.0.0.1:{server.port}; greeted; started TLS (certificate verified); "
-                      "logged in as ada; quit without sending anything.")
+    detail = smtp(
+        server, security="starttls", ca_file=str(certificates.ca_file), user="ada", password_env="OUTREACH_TEST_PW"
+    ).check()
+    assert detail == (
+        f"Connected to 127.0.0.1:{server.port}; greeted; started TLS (certificate verified); "
+        "logged in as ada; quit without sending anything."
+    )
     assert server.messages() == []
 
 
@@ -475,15 +571,24 @@ def test_D1_exec_gets_one_json_document_and_its_printed_id_is_kept(tmp_path):
     [call] = calls(fake)
     assert call["argv"] == ["--flag"]
     doc = json.loads(call["stdin"])
-    assert doc == {"message": sent.message, "rfc822": sent.rfc822.decode(),
-                   "envelope": {"from": "ada@example.com", "to": "grace@navy.example"}}
+    assert doc == {
+        "message": sent.message,
+        "rfc822": sent.rfc822.decode(),
+        "envelope": {"from": "ada@example.com", "to": "grace@navy.example"},
+    }
 
 
 def test_D1_exec_without_addresses_gets_nulls(tmp_path):
     fake = script(tmp_path, "deliver", 0, stdout="not json")
     message = {"id": 7, "subject": "s", "body": "b"}
-    bare = Envelope(message_id=7, internet_message_id="<x@outreach.invalid>", sender=None, recipient=None,
-                    rfc822=None, message=message)
+    bare = Envelope(
+        message_id=7,
+        internet_message_id="<x@outreach.invalid>",
+        sender=None,
+        recipient=None,
+        rfc822=None,
+        message=message,
+    )
     assert open_transport({"kind": "exec", "command": str(fake)}).send(bare) == Accepted(None)
     doc = json.loads(calls(fake)[0]["stdin"])
     assert doc == {"message": message, "rfc822": None, "envelope": {"from": None, "to": None}}
@@ -503,8 +608,16 @@ def test_D4_exec_time_out_is_unknown_even_when_a_child_holds_the_pipe(tmp_path):
 
 def test_D1_effective_settings_fill_in_defaults():
     assert effective_settings("smtp", {"host": "mail.example.com"}) == {
-        "host": "mail.example.com", "port": 587, "security": "starttls", "user": None, "auth": "password",
-        "password_env": None, "password_command": None, "ca_file": None, "timeout": 60}
+        "host": "mail.example.com",
+        "port": 587,
+        "security": "starttls",
+        "user": None,
+        "auth": "password",
+        "password_env": None,
+        "password_command": None,
+        "ca_file": None,
+        "timeout": 60,
+    }
     assert effective_settings("smtp", {"host": "h", "security": "ssl"})["port"] == 465
     assert effective_settings("outbox", {"dir": "/x"}) == {"dir": "/x", "timeout": 60}
     assert effective_settings("none", {}) == {}
@@ -514,6 +627,7 @@ def test_D1_each_transport_declares_what_delivery_set_and_the_tick_ask_of_it():
     """D1/D3: the one declaration is the transport's class: its kind, its options and the one it needs; the
     cheap list of email kinds (read without importing the transports) says what the classes say."""
     from outreach_cli.transports import EMAIL_KINDS, KINDS, Transport, transport_class
+
     classes = {kind: transport_class(kind) for kind in KINDS}
     assert all(issubclass(cls, Transport) and cls.kind == kind for kind, cls in classes.items())
     assert {kind for kind, cls in classes.items() if cls.email} == set(EMAIL_KINDS)

@@ -3,6 +3,7 @@
     commands/ -> services/ -> repo/ (the repository package), db.py -> SQLite
 
 Each test names the rule it checks; a failure lists every file and line that breaks it."""
+
 from __future__ import annotations
 
 import ast
@@ -15,8 +16,21 @@ PACKAGE = Path(__file__).resolve().parents[2] / "outreach_cli"
 SQL_ALLOWED_FOR_NOW: dict[str, str] = {}
 
 SQL_HOMES = ("db.py", "schema.py", "engines/postgres.py", "engines/postgres_schema.py")
-SQL_WORDS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "CREATE ", "DROP ", "ALTER ", "PRAGMA ", "BEGIN",
-             "COMMIT", "ROLLBACK", "WITH ", "REPLACE INTO")
+SQL_WORDS = (
+    "SELECT ",
+    "INSERT ",
+    "UPDATE ",
+    "DELETE ",
+    "CREATE ",
+    "DROP ",
+    "ALTER ",
+    "PRAGMA ",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "WITH ",
+    "REPLACE INTO",
+)
 
 
 def _modules():
@@ -34,7 +48,7 @@ def _imports(name: str, tree: ast.AST):
                 yield node.lineno, alias.name
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = ".".join(package[:len(package) - node.level + 1])
+                base = ".".join(package[: len(package) - node.level + 1])
                 module = f"{base}.{node.module}" if node.module else base
             else:
                 module = node.module or ""
@@ -62,9 +76,12 @@ def _breaks(select, forbidden) -> list[str]:
 
 def test_services_import_no_sqlite_rich_typer_or_cli():
     """Services hold the rules: no SQL driver, no terminal, no command line (they return data, never print)."""
-    found = _breaks(lambda n: n.startswith("services/"),
-                    lambda m: _starts(m, ("sqlite3", "rich", "typer", "click", "outreach_cli.commands",
-                                          "outreach_cli.cli", "outreach_cli.render")))
+    found = _breaks(
+        lambda n: n.startswith("services/"),
+        lambda m: _starts(
+            m, ("sqlite3", "rich", "typer", "click", "outreach_cli.commands", "outreach_cli.cli", "outreach_cli.render")
+        ),
+    )
     assert found == [], "\n".join(found)
 
 
@@ -76,9 +93,21 @@ def test_commands_import_no_repository():
 
 def test_repository_imports_no_layer_above():
     """repo/ (the repository package), db.py and schema.py know nothing of services, commands or the terminal."""
-    found = _breaks(lambda n: n in SQL_HOMES or n.startswith("repo/"),
-                    lambda m: _starts(m, ("rich", "typer", "click", "outreach_cli.services", "outreach_cli.commands",
-                                          "outreach_cli.cli", "outreach_cli.render")))
+    found = _breaks(
+        lambda n: n in SQL_HOMES or n.startswith("repo/"),
+        lambda m: _starts(
+            m,
+            (
+                "rich",
+                "typer",
+                "click",
+                "outreach_cli.services",
+                "outreach_cli.commands",
+                "outreach_cli.cli",
+                "outreach_cli.render",
+            ),
+        ),
+    )
     assert found == [], "\n".join(found)
 
 

@@ -4,6 +4,7 @@ refusal it printed) lives on an object that run owns, never in a module or class
 CliRunner tests run many commands in one process, so module state leaks from one command into the next.
 Read from the files (ast), not by running them; each test names what it checks, and a failure lists every
 file and line."""
+
 from __future__ import annotations
 
 import ast
@@ -20,8 +21,24 @@ MEMO_CACHES: dict[str, set[str]] = {
     "window.py": {"_PARSED", "_AT", "_OPENINGS", "_OFFSETS", "_AHEAD"},
 }
 
-MUTATORS = {"append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "add", "discard",
-            "setdefault", "sort", "reverse", "appendleft", "extendleft", "move_to_end"}
+MUTATORS = {
+    "append",
+    "extend",
+    "insert",
+    "remove",
+    "pop",
+    "popitem",
+    "clear",
+    "update",
+    "add",
+    "discard",
+    "setdefault",
+    "sort",
+    "reverse",
+    "appendleft",
+    "extendleft",
+    "move_to_end",
+}
 
 
 def _modules():
@@ -71,8 +88,12 @@ def _imported_modules(tree: ast.Module) -> set[str]:
 
 
 def test_no_global_statements():
-    found = [f"{name}:{node.lineno} global {', '.join(node.names)}" for name, tree in _modules()
-             for node in ast.walk(tree) if isinstance(node, ast.Global)]
+    found = [
+        f"{name}:{node.lineno} global {', '.join(node.names)}"
+        for name, tree in _modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Global)
+    ]
     assert found == [], "keep the value on an object the run owns, or in a functools.cache:\n" + "\n".join(found)
 
 
@@ -85,15 +106,23 @@ def test_no_assignment_to_another_modules_or_a_classs_attributes():
         classes = {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
         for node in ast.walk(tree):
             for target in _targets(node):
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
-                        target.value.id in modules:
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id in modules
+                ):
                     found.append(f"{name}:{node.lineno} assigns {target.value.id}.{target.attr}")
         for function in _functions(tree):
             for node in ast.walk(function):
                 for target in _targets(node):
-                    if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and \
-                            target.value.id in classes:
-                        found.append(f"{name}:{node.lineno} assigns the class attribute {target.value.id}.{target.attr}")
+                    if (
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id in classes
+                    ):
+                        found.append(
+                            f"{name}:{node.lineno} assigns the class attribute {target.value.id}.{target.attr}"
+                        )
     assert found == [], "\n".join(sorted(set(found)))
 
 
@@ -106,14 +135,20 @@ def test_no_module_level_mutable_is_changed_by_a_function():
         for function in _functions(tree):
             for node in ast.walk(function):
                 for target in _targets(node):
-                    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and \
-                            target.value.id in mutables:
+                    if (
+                        isinstance(target, ast.Subscript)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id in mutables
+                    ):
                         found.append(f"{name}:{node.lineno} changes the module's {target.value.id}")
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
-                        node.func.attr in MUTATORS and isinstance(node.func.value, ast.Name) and \
-                        node.func.value.id in mutables:
-                    found.append(f"{name}:{node.lineno} changes the module's {node.func.value.id} "
-                                 f"(.{node.func.attr})")
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in MUTATORS
+                    and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id in mutables
+                ):
+                    found.append(f"{name}:{node.lineno} changes the module's {node.func.value.id} (.{node.func.attr})")
     assert found == [], "keep it on an object the run owns:\n" + "\n".join(sorted(set(found)))
 
 

@@ -1,14 +1,15 @@
 """The clock handed in (STYLE.md): services are called with a clock a test constructs, no fake mode strings."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from outreach_cli.clock import DamagedClock, SimulatedClock, SystemClock
 from outreach_cli.errors import OutreachError
 from outreach_cli.services import drafts, scheduling
 from outreach_cli.services.common import load_clock
 
-AT = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def test_clocks_share_one_protocol():
@@ -35,8 +36,9 @@ def test_S1_services_take_the_clock_they_are_handed(world):
     """A draft composed, scheduled and answered with clocks the test builds: the times are theirs."""
     db = world.db()
     assert load_clock(db).simulated
-    draft = drafts.compose(db, seat_name=None, handles=["grace"], subject="Hi", body="A role?",
-                           clock=SimulatedClock(AT))
+    draft = drafts.compose(
+        db, seat_name=None, handles=["grace"], subject="Hi", body="A role?", clock=SimulatedClock(AT)
+    )
     assert db.value("SELECT created_utc FROM drafts WHERE id = ?", (draft["id"],)) == "2026-12-01T09:00:00Z"
     result = scheduling.schedule(db, draft_id=draft["id"], now_flag=True, clock=SimulatedClock(AT))
     thread = next(iter(result["threads"]))

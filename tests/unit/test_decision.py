@@ -1,7 +1,8 @@
 """The tick's decisions without a database (services/decision.py): rows built by hand."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -9,14 +10,29 @@ from outreach_cli.services import decision
 from outreach_cli.transports import Accepted, Permanent, Temporary, Unknown
 
 SEAT = {"id": 1, "plan": "recruiter", "restricted": 0, "daily_limit": 100}
-T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 def row(**fields):
-    base = {"id": 1, "thread_id": 1, "kind": "initial", "seat_id": 1, "due_at": "2026-12-01T09:00:00Z",
-            "paid_by": "seat", "credit": "charged", "response_kind": None, "opted_out": 0, "removed": 0,
-            "out_of_network": 0, "other_id": 2, "other_status": "scheduled", "other_delay": 72,
-            "other_send_at": "2026-12-04T09:00:00Z", "other_paid_by": "seat", "other_credit": "charged"}
+    base = {
+        "id": 1,
+        "thread_id": 1,
+        "kind": "initial",
+        "seat_id": 1,
+        "due_at": "2026-12-01T09:00:00Z",
+        "paid_by": "seat",
+        "credit": "charged",
+        "response_kind": None,
+        "opted_out": 0,
+        "removed": 0,
+        "out_of_network": 0,
+        "other_id": 2,
+        "other_status": "scheduled",
+        "other_delay": 72,
+        "other_send_at": "2026-12-04T09:00:00Z",
+        "other_paid_by": "seat",
+        "other_credit": "charged",
+    }
     base.update(fields)
     return base
 
@@ -31,12 +47,15 @@ def test_K1_a_due_initial_is_sent():
     assert decide(row()) == decision.Decision("send")
 
 
-@pytest.mark.parametrize("change, seat_change, reason", [
-    ({"opted_out": 1}, {}, "recipient_unavailable"),
-    ({"removed": 1}, {}, "recipient_unavailable"),
-    ({"out_of_network": 1}, {"plan": "lite"}, "recipient_unavailable"),
-    ({}, {"restricted": 1}, "sender_restricted"),
-])
+@pytest.mark.parametrize(
+    "change, seat_change, reason",
+    [
+        ({"opted_out": 1}, {}, "recipient_unavailable"),
+        ({"removed": 1}, {}, "recipient_unavailable"),
+        ({"out_of_network": 1}, {"plan": "lite"}, "recipient_unavailable"),
+        ({}, {"restricted": 1}, "sender_restricted"),
+    ],
+)
 def test_K3_K4_L6_unavailable_or_restricted_is_canceled(change, seat_change, reason):
     assert decide(row(**change), {**SEAT, **seat_change}) == decision.Decision("cancel", reason)
 
@@ -46,13 +65,16 @@ def test_K2_D7_daily_limit_counts_sent_and_sending():
     assert decide(row(), {**SEAT, "daily_limit": 3}, sent_today=3) == decision.Decision("cancel", "daily_limit")
 
 
-@pytest.mark.parametrize("change, kw, seat_change, reason", [
-    ({"response_kind": "accept"}, {"initial_status": "sent"}, {}, "responded"),
-    ({}, {"initial_status": "canceled"}, {}, "initial_not_sent"),
-    ({}, {"initial_status": "failed"}, {}, "initial_not_sent"),
-    ({}, {"initial_status": "sent", "followups_on": False}, {}, "automation_disabled"),
-    ({}, {"initial_status": "sent"}, {"plan": "lite"}, "followup_not_available"),
-])
+@pytest.mark.parametrize(
+    "change, kw, seat_change, reason",
+    [
+        ({"response_kind": "accept"}, {"initial_status": "sent"}, {}, "responded"),
+        ({}, {"initial_status": "canceled"}, {}, "initial_not_sent"),
+        ({}, {"initial_status": "failed"}, {}, "initial_not_sent"),
+        ({}, {"initial_status": "sent", "followups_on": False}, {}, "automation_disabled"),
+        ({}, {"initial_status": "sent"}, {"plan": "lite"}, "followup_not_available"),
+    ],
+)
 def test_F4_F5_F6_L6_followup_cancels(change, kw, seat_change, reason):
     followup = row(id=2, kind="followup", other_id=1, **change)
     assert decide(followup, {**SEAT, **seat_change}, **kw) == decision.Decision("cancel", reason)
@@ -76,7 +98,9 @@ def test_I2_held_seat_followups_are_not_due_but_initials_go():
 def test_F5_C5_cancel_takes_the_scheduled_followup_once():
     initial = {"id": 1, "kind": "initial"}
     assert decision.cancellations(initial, "daily_limit", {"id": 2, "status": "scheduled"}) == [
-        ("daily_limit", 1), ("initial_not_sent", 2)]
+        ("daily_limit", 1),
+        ("initial_not_sent", 2),
+    ]
     assert decision.cancellations(initial, "canceled", {"id": 2, "status": "sent"}) == [("canceled", 1)]
     assert decision.cancellations({"id": 2, "kind": "followup"}, "canceled", None) == [("canceled", 2)]
 
@@ -88,7 +112,10 @@ def test_F3_followup_moves_from_the_actual_sent_time():
 
 def test_D5_retry_gaps_then_four_hours_each():
     assert [decision.retry_gap(n) for n in range(1, 8)] == [
-        timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1)] + [timedelta(hours=4)] * 4
+        timedelta(minutes=5),
+        timedelta(minutes=15),
+        timedelta(hours=1),
+    ] + [timedelta(hours=4)] * 4
 
 
 def test_D5_outcomes_settle_the_message():
@@ -96,11 +123,15 @@ def test_D5_outcomes_settle_the_message():
     assert decision.settle(Accepted("q1"), attempts=1, first_attempt=first, attempt_at=first).status == "sent"
     retry = decision.settle(Temporary("451 busy"), attempts=1, first_attempt=first, attempt_at=first)
     assert (retry.status, retry.retry_at, retry.failure) == ("scheduled", "2026-12-01T09:05:00Z", "451 busy")
-    late = decision.settle(Temporary("451 busy"), attempts=9, first_attempt=first, attempt_at=first + timedelta(hours=24))
+    late = decision.settle(
+        Temporary("451 busy"), attempts=9, first_attempt=first, attempt_at=first + timedelta(hours=24)
+    )
     assert late.status == "failed" and late.failure.startswith("451 busy")
-    just_before = decision.settle(Temporary("451"), attempts=9, first_attempt=first,
-                                  attempt_at=first + timedelta(hours=23, minutes=59))
+    just_before = decision.settle(
+        Temporary("451"), attempts=9, first_attempt=first, attempt_at=first + timedelta(hours=23, minutes=59)
+    )
     assert just_before.status == "scheduled"
-    assert decision.settle(Permanent("550 no"), attempts=1, first_attempt=first, attempt_at=first) == \
-        decision.Settled("failed", failure="550 no")
+    assert decision.settle(Permanent("550 no"), attempts=1, first_attempt=first, attempt_at=first) == decision.Settled(
+        "failed", failure="550 no"
+    )
     assert decision.settle(Unknown("lost"), attempts=1, first_attempt=first, attempt_at=first).status == "unknown"

@@ -2,6 +2,7 @@
 codes the section lists; the section has no rule id of its own): every code is a constant of outreach_cli/errors.py,
 each constant is in the manual's list (docs/rules.md, "JSON output"), and the source raises no code that is not
 one of them. Read from the files (ast), not by running commands."""
+
 from __future__ import annotations
 
 import ast
@@ -14,11 +15,34 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "outreach_cli"
 
 # The codes SPEC.md's "Errors and exit codes" lists, in its order.
-SPEC_CODES = ("already_initialized not_initialized not_found invalid_state time_in_past unknown_timezone invalid_time "
-              "invalid_delay invalid_message followup_not_available automation_disabled insufficient_credits "
-              "monthly_limit_reached seat_restricted candidate_opted_out out_of_network already_responded "
-              "unknown_placeholder missing_value template_exists invalid_input database_locked database_error "
-              "transport_error not_configured permission_denied").split()
+SPEC_CODES = [
+    "already_initialized",
+    "not_initialized",
+    "not_found",
+    "invalid_state",
+    "time_in_past",
+    "unknown_timezone",
+    "invalid_time",
+    "invalid_delay",
+    "invalid_message",
+    "followup_not_available",
+    "automation_disabled",
+    "insufficient_credits",
+    "monthly_limit_reached",
+    "seat_restricted",
+    "candidate_opted_out",
+    "out_of_network",
+    "already_responded",
+    "unknown_placeholder",
+    "missing_value",
+    "template_exists",
+    "invalid_input",
+    "database_locked",
+    "database_error",
+    "transport_error",
+    "not_configured",
+    "permission_denied",
+]
 
 # Files that still write a code as a literal string, named rather than skipped (none now):
 # an entry whose file writes no literal code any more fails test_the_named_literal_exceptions_still_exist.
@@ -51,14 +75,21 @@ def _code_positions(tree: ast.AST):
         elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "code" for t in node.targets):
             yield node.value
         elif isinstance(node, ast.Dict):
-            for key, value in zip(node.keys, node.values):
+            for key, value in zip(node.keys, node.values, strict=True):
                 if isinstance(key, ast.Constant) and key.value == "code":
                     yield value
-                if isinstance(value, ast.Tuple) and len(value.elts) == 2 and isinstance(value.elts[1], (ast.Constant,
-                                                                                                      ast.JoinedStr)):
+                if (
+                    isinstance(value, ast.Tuple)
+                    and len(value.elts) == 2
+                    and isinstance(value.elts[1], (ast.Constant, ast.JoinedStr))
+                ):
                     first = value.elts[0]
-                    if isinstance(first, ast.Name) and first.id.isupper() or \
-                            isinstance(first, ast.Constant) and first.value in SPEC_CODES:
+                    if (
+                        isinstance(first, ast.Name)
+                        and first.id.isupper()
+                        or isinstance(first, ast.Constant)
+                        and first.value in SPEC_CODES
+                    ):
                         yield first
         elif isinstance(node, ast.Compare):
             sides = [node.left, *node.comparators]
@@ -68,7 +99,9 @@ def _code_positions(tree: ast.AST):
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             positional = node.args.args
             defaults = [None] * (len(positional) - len(node.args.defaults)) + list(node.args.defaults)
-            for arg, default in zip(positional + node.args.kwonlyargs, defaults + list(node.args.kw_defaults)):
+            for arg, default in zip(
+                positional + node.args.kwonlyargs, defaults + list(node.args.kw_defaults), strict=False
+            ):
                 if default is not None and "code" in arg.arg:
                     yield default
 
@@ -103,7 +136,7 @@ def test_errors_and_exit_codes_every_spec_code_is_a_constant_of_errors_py():
 def test_errors_and_exit_codes_every_constant_is_in_the_manuals_list():
     listed = _manual_codes()
     missing = sorted(set(_constants().values()) - set(listed))
-    assert missing == [], f"add these codes to docs/rules.md's list under \"JSON output\": {missing}"
+    assert missing == [], f'add these codes to docs/rules.md\'s list under "JSON output": {missing}'
     assert sorted(set(listed) - set(_constants().values())) == [], "the manual lists a code errors.py does not have"
 
 

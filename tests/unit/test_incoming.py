@@ -1,18 +1,20 @@
 """Incoming mail, phase one: parse, classify (I5) and match (I4) every fixture in tests/support/mail, and
 read Maildir and mbox sources without changing them (I1). See tests/support/mail/README.md."""
+
 from __future__ import annotations
 
 import hashlib
 import mailbox
 import os
 import time
-from datetime import datetime, timezone
-from email.parser import BytesParser
+from datetime import UTC, datetime
 from email import policy
+from email.parser import BytesParser
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from outreach_cli.errors import OutreachError
 from outreach_cli.incoming.classify import classify, is_automatic
@@ -21,8 +23,12 @@ from outreach_cli.incoming.parse import HASH_PREFIX, parse
 from outreach_cli.incoming.source import open_source
 
 MAIL = Path(__file__).parents[1] / "support" / "mail"
-GRACE, MARIE, ALAN, KAT = ("grace.hopper@mail.example.net", "marie.curie@example.org",
-                           "alan.turing@example.net", "kat.johnson@example.org")
+GRACE, MARIE, ALAN, KAT = (
+    "grace.hopper@mail.example.net",
+    "marie.curie@example.org",
+    "alan.turing@example.net",
+    "kat.johnson@example.org",
+)
 OURS = {f"<outreach-{n}.abc@example.com>": f"message {n}" for n in range(1, 12)}
 # address -> one list of open threads per candidate with that address
 OPEN_THREADS = {GRACE: [["thread grace"]], MARIE: [["thread marie"]], ALAN: [["thread alan"]], KAT: [["thread kat"]]}
@@ -46,6 +52,7 @@ def decide(name: str, threads=OPEN_THREADS, ours=by_message_id):
 
 
 # -- I4 matching ---------------------------------------------------------------------------------
+
 
 def test_I4_gmail_reply_matched_by_in_reply_to():
     assert triple(decide("reply-gmail.eml")) == ("reply", "in_reply_to", "message 1")
@@ -106,9 +113,17 @@ def test_I4_mail_from_nobody_we_wrote_to_is_ignored(name):
     assert triple(decide(name))[:2] == ("ignored", None)
 
 
-@pytest.mark.parametrize("name, number", [
-    ("bounce-postfix.eml", 6), ("bounce-postfix-delayed.eml", 7), ("bounce-exim.eml", 8),
-    ("bounce-gmail.eml", 9), ("bounce-exchange.eml", 10), ("bounce-postmaster-plain.eml", 11)])
+@pytest.mark.parametrize(
+    "name, number",
+    [
+        ("bounce-postfix.eml", 6),
+        ("bounce-postfix-delayed.eml", 7),
+        ("bounce-exim.eml", 8),
+        ("bounce-gmail.eml", 9),
+        ("bounce-exchange.eml", 10),
+        ("bounce-postmaster-plain.eml", 11),
+    ],
+)
 def test_I4_bounce_matched_by_returned_message_id(name, number):
     assert triple(decide(name)) == ("bounce", "bounce", f"message {number}")
 
@@ -129,9 +144,17 @@ def test_I4_an_id_match_wins_over_the_sender():
 
 # -- I5 classification ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, status", [
-    ("bounce-postfix.eml", "5.1.1"), ("bounce-exim.eml", "5.1.1"), ("bounce-gmail.eml", "5.1.1"),
-    ("bounce-exchange.eml", "5.1.10"), ("bounce-postmaster-plain.eml", "5.1.1")])
+
+@pytest.mark.parametrize(
+    "name, status",
+    [
+        ("bounce-postfix.eml", "5.1.1"),
+        ("bounce-exim.eml", "5.1.1"),
+        ("bounce-gmail.eml", "5.1.1"),
+        ("bounce-exchange.eml", "5.1.10"),
+        ("bounce-postmaster-plain.eml", "5.1.1"),
+    ],
+)
 def test_I5_bounce_with_5xx_status_is_hard_bounce(name, status):
     verdict = classify(mail(name))
     assert (verdict.kind, verdict.hard, verdict.status) == ("bounce", True, status)
@@ -141,8 +164,9 @@ def test_I5_postfix_bounce_is_hard_bounce():
     parsed = mail("bounce-postfix.eml")
     assert classify(parsed).kind == "bounce" and classify(parsed).hard
     assert parsed.failed_recipient == "nobody.here@example.org"
-    assert parsed.diagnostic_codes == ("smtp; 550 5.1.1 <nobody.here@example.org>: Recipient address rejected: "
-                                       "User unknown in virtual mailbox table",)
+    assert parsed.diagnostic_codes == (
+        "smtp; 550 5.1.1 <nobody.here@example.org>: Recipient address rejected: User unknown in virtual mailbox table",
+    )
 
 
 def test_I5_postfix_delay_is_soft_bounce_recorded_only():
@@ -159,8 +183,9 @@ def test_I5_exim_plain_text_bounce_found_by_x_failed_recipients_and_quoted_heade
 
 def test_I5_the_returned_message_text_is_not_read_as_the_report():
     raw = (MAIL / "bounce-gmail.eml").read_bytes()
-    raw = raw.replace(b"Status: 5.1.1\n", b"").replace(b"Hi, your work caught my eye.",
-                                                       b"Message-ID: <quoted@elsewhere> 5.7.1 permanent error")
+    raw = raw.replace(b"Status: 5.1.1\n", b"").replace(
+        b"Hi, your work caught my eye.", b"Message-ID: <quoted@elsewhere> 5.7.1 permanent error"
+    )
     parsed = parse(raw)
     assert parsed.returned_message_ids == ("<outreach-9.abc@example.com>",)
     assert "5.7.1" not in parsed.dsn_statuses
@@ -173,30 +198,54 @@ def test_I5_bounce_wins_over_auto_submitted():
         assert classify(parsed).kind == "bounce", name
 
 
-@pytest.mark.parametrize("name", ["ooo-exchange.eml", "ooo-gmail.eml", "auto-reply-x-autorespond.eml",
-                                  "newsletter-unknown.eml"])
+@pytest.mark.parametrize(
+    "name", ["ooo-exchange.eml", "ooo-gmail.eml", "auto-reply-x-autorespond.eml", "newsletter-unknown.eml"]
+)
 def test_I5_out_of_office_and_bulk_mail_is_auto_reply(name):
     assert classify(mail(name)).kind == "auto_reply"
 
 
-@pytest.mark.parametrize("name", ["reply-gmail.eml", "reply-outlook.eml", "reply-apple-mail.eml",
-                                  "reply-references-only.eml", "reply-rewritten-id.eml",
-                                  "reply-no-in-reply-to.eml", "spam-unknown.eml", "malformed.eml"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "reply-gmail.eml",
+        "reply-outlook.eml",
+        "reply-apple-mail.eml",
+        "reply-references-only.eml",
+        "reply-rewritten-id.eml",
+        "reply-no-in-reply-to.eml",
+        "spam-unknown.eml",
+        "malformed.eml",
+    ],
+)
 def test_I5_anything_else_is_reply(name):
     assert classify(mail(name)).kind == "reply"
 
 
-@pytest.mark.parametrize("headers, automatic", [
-    ({"auto-submitted": "no"}, False), ({"auto-submitted": "No ; comment"}, False),
-    ({"auto-submitted": "auto-generated"}, True), ({"auto-submitted": "auto-replied"}, True),
-    ({"auto-submitted": "auto-notified"}, True), ({"x-autoreply": "yes"}, True), ({"x-autorespond": ""}, True),
-    ({"precedence": "bulk"}, True), ({"precedence": "JUNK"}, True), ({"precedence": "auto_reply"}, True),
-    ({"precedence": "list"}, False), ({"x-auto-response-suppress": "All"}, True), ({}, False)])
+@pytest.mark.parametrize(
+    "headers, automatic",
+    [
+        ({"auto-submitted": "no"}, False),
+        ({"auto-submitted": "No ; comment"}, False),
+        ({"auto-submitted": "auto-generated"}, True),
+        ({"auto-submitted": "auto-replied"}, True),
+        ({"auto-submitted": "auto-notified"}, True),
+        ({"x-autoreply": "yes"}, True),
+        ({"x-autorespond": ""}, True),
+        ({"precedence": "bulk"}, True),
+        ({"precedence": "JUNK"}, True),
+        ({"precedence": "auto_reply"}, True),
+        ({"precedence": "list"}, False),
+        ({"x-auto-response-suppress": "All"}, True),
+        ({}, False),
+    ],
+)
 def test_I5_automatic_reply_headers(headers, automatic):
     assert is_automatic(headers) is automatic
 
 
 # -- parsing -------------------------------------------------------------------------------------
+
 
 def test_I7_gmail_reply_fields():
     parsed = mail("reply-gmail.eml")
@@ -204,7 +253,7 @@ def test_I7_gmail_reply_fields():
     assert not parsed.message_id_is_hash
     assert (parsed.from_address, parsed.from_name) == (GRACE, "Grace Hopper")
     assert parsed.subject == "Re: Grace, a backend role"
-    assert parsed.date == datetime(2026, 12, 1, 10, 42, 5, tzinfo=timezone.utc)
+    assert parsed.date == datetime(2026, 12, 1, 10, 42, 5, tzinfo=UTC)
     assert parsed.in_reply_to == parsed.references == ("<outreach-1.abc@example.com>",)
     assert parsed.as_dict()["date"] == "2026-12-01T10:42:05Z"
 
@@ -221,9 +270,11 @@ def test_I7_crlf_mail_parses_like_lf_mail():
     assert b"\r\n" in raw
     crlf, lf = parse(raw), parse(raw.replace(b"\r\n", b"\n"))
     assert crlf.message_id == lf.message_id and crlf.subject == lf.subject and crlf.date == lf.date
-    assert (crlf.returned_message_ids, crlf.dsn_statuses, crlf.failed_recipients) == \
-        (lf.returned_message_ids, lf.dsn_statuses, lf.failed_recipients) == \
-        (("<outreach-10.abc@example.com>",), ("5.1.10",), ("resigned.person@contoso.example.com",))
+    assert (
+        (crlf.returned_message_ids, crlf.dsn_statuses, crlf.failed_recipients)
+        == (lf.returned_message_ids, lf.dsn_statuses, lf.failed_recipients)
+        == (("<outreach-10.abc@example.com>",), ("5.1.10",), ("resigned.person@contoso.example.com",))
+    )
 
 
 def test_I3_mail_without_message_id_gets_a_marked_hash_of_its_bytes():
@@ -249,8 +300,20 @@ def test_I3_hostile_ids_are_bounded():
     assert len(parsed.references) == 100 and parsed.references[-1] == "<r999@example.com>"
 
 
-HEADER_NAMES = ["From", "Subject", "Date", "Message-ID", "In-Reply-To", "References", "Content-Type",
-                "Auto-Submitted", "Precedence", "X-Failed-Recipients", "Content-Transfer-Encoding", "To"]
+HEADER_NAMES = [
+    "From",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Content-Type",
+    "Auto-Submitted",
+    "Precedence",
+    "X-Failed-Recipients",
+    "Content-Transfer-Encoding",
+    "To",
+]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -261,14 +324,26 @@ def test_I3_random_bytes_never_crash_parse(raw):
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(HEADER_NAMES),
-                          st.one_of(st.binary(max_size=80), st.text(max_size=80).map(str.encode))), max_size=12),
-       st.binary(max_size=500), st.booleans())
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(HEADER_NAMES), st.one_of(st.binary(max_size=80), st.text(max_size=80).map(str.encode))
+        ),
+        max_size=12,
+    ),
+    st.binary(max_size=500),
+    st.booleans(),
+)
 def test_I3_random_headers_never_crash_parse(headers, body, report):
     head = b"".join(name.encode() + b": " + value + b"\n" for name, value in headers)
     if report:  # send it down the whole-message path too
-        head = b"From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n" + head
-        body = b"--b\nContent-Type: message/delivery-status\n\n" + body + b"\n--b\nContent-Type: message/rfc822\n\n" + body
+        head = (
+            b"From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n"
+            + head
+        )
+        body = (
+            b"--b\nContent-Type: message/delivery-status\n\n" + body + b"\n--b\nContent-Type: message/rfc822\n\n" + body
+        )
     parsed = parse(head + b"\n" + body)
     assert parsed.message_id
     assert parsed.date is None or parsed.date.tzinfo is not None
@@ -285,8 +360,11 @@ def snapshot(root: Path) -> dict:
     result = {}
     for path in sorted(root.rglob("*")):
         stat = path.stat()
-        result[str(path.relative_to(root))] = (path.read_bytes() if path.is_file() else None, stat.st_mode,
-                                               stat.st_mtime_ns)
+        result[str(path.relative_to(root))] = (
+            path.read_bytes() if path.is_file() else None,
+            stat.st_mode,
+            stat.st_mtime_ns,
+        )
     return result
 
 
@@ -355,7 +433,7 @@ def test_I1_maildir_keys_are_those_of_the_mailbox_module(tmp_path):
     (root / "cur" / "subfolder").mkdir()
     fetched = {item.key: item.raw for item in open_source("maildir", dir=str(root)).fetch()}
     stdlib = mailbox.Maildir(root, create=False)
-    assert fetched == {key: stdlib.get_bytes(key) for key in stdlib.keys() if not key.startswith(".")}
+    assert fetched == {key: stdlib.get_bytes(key) for key in stdlib.keys() if not key.startswith(".")}  # noqa: SIM118 - a Mailbox iterates over its messages, not its keys
 
 
 def test_I2_a_missing_maildir_and_a_folder_without_new_are_transport_errors(tmp_path):
@@ -383,7 +461,7 @@ def test_I1_mbox_is_read_without_changing_a_byte(tmp_path):
     fetched = list(open_source("mbox", file=str(path)).fetch())
     assert snapshot(tmp_path) == before
     stdlib = mailbox.mbox(path, create=False)
-    assert [item.raw for item in fetched] == [stdlib.get_bytes(key) for key in stdlib.keys()]
+    assert [item.raw for item in fetched] == [stdlib.get_bytes(key) for key in stdlib.keys()]  # noqa: SIM118 - a Mailbox iterates over messages
     assert len(fetched) == len(FIXTURES)
 
 
@@ -415,6 +493,7 @@ def test_I2_a_missing_mbox_and_an_unreadable_one_are_transport_errors(tmp_path):
 
 # -- speed ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_I2_reading_10000_maildir_messages_within_2x_a_stdlib_header_loop(tmp_path):
     """Fetch and parse 10,000 messages (1 in 20 a bounce, parsed whole) against a bare loop that
@@ -426,7 +505,9 @@ def test_I2_reading_10000_maildir_messages_within_2x_a_stdlib_header_loop(tmp_pa
         (tmp_path / "Maildir" / sub).mkdir(parents=True)
     for n in range(10_000):
         raw = bounces[n // 20 % len(bounces)] if n % 20 == 0 else replies[n % len(replies)]
-        (new / f"{1796000000 + n}.M{n}P1.host").write_bytes(raw.replace(b"Message-ID: <", f"Message-ID: <{n}.".encode(), 1))
+        (new / f"{1796000000 + n}.M{n}P1.host").write_bytes(
+            raw.replace(b"Message-ID: <", f"Message-ID: <{n}.".encode(), 1)
+        )
     files = sorted(new.iterdir())
     parser = BytesParser(policy=policy.default)
 
@@ -454,11 +535,15 @@ def test_I2_an_idle_second_fetch_opens_no_mail_and_imports_no_mail_parser(tmp_pa
     """What cron's tick pays when nothing arrived: two stat() calls for a Maildir, one for an mbox."""
     import subprocess
     import sys
+
     root = make_maildir(tmp_path)
     settle(root / "new", root / "cur")
     path = tmp_path / "inbox.mbox"
     make_mbox(path, ["reply-gmail.eml"])
-    maildir_batch, mbox_batch = open_source("maildir", dir=str(root)).fetch(), open_source("mbox", file=str(path)).fetch()
+    maildir_batch, mbox_batch = (
+        open_source("maildir", dir=str(root)).fetch(),
+        open_source("mbox", file=str(path)).fetch(),
+    )
     list(maildir_batch), list(mbox_batch)
     code = f"""
 import sys
@@ -476,15 +561,24 @@ def test_I1_mbox_being_written_is_left_for_next_time(tmp_path):
     """A delivery agent appending holds an exclusive lock; the fetch waits 2 s, then says so."""
     import subprocess
     import sys
+
     path = tmp_path / "inbox.mbox"
     make_mbox(path, ["reply-gmail.eml"])
-    holder = subprocess.Popen([sys.executable, "-c", f"""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
 import fcntl, sys, time
 handle = open({str(path)!r}, "r+b")
 fcntl.lockf(handle, fcntl.LOCK_EX)
 print("locked", flush=True)
 time.sleep(30)
-"""], stdout=subprocess.PIPE, text=True)
+""",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(OutreachError) as caught:

@@ -2,6 +2,7 @@
 Python's standard library, which it would shadow for any script run from its folder (`secrets.py` did, beside
 transports/outbox.py's `import secrets` of the standard library). The exceptions are named, printed, and fail
 once stale."""
+
 from __future__ import annotations
 
 import sys
@@ -17,8 +18,9 @@ STDLIB_NAMES_ALLOWED_FOR_NOW = {
 
 
 def _stdlib_named() -> list[str]:
-    return sorted(path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
-                  if path.stem in sys.stdlib_module_names)
+    return sorted(
+        path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py") if path.stem in sys.stdlib_module_names
+    )
 
 
 def test_no_module_is_named_like_a_standard_library_module():
