@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/right_time.py $(BENCH_ARGS) | tee bench/results-right-time.txt
 	$(BIN)/pip install --quiet -e '.[test,bench,postgres]'
 	$(BIN)/python bench/postgres.py $(BENCH_ARGS) | tee bench/results-postgres.txt
+	$(BIN)/python bench/readme.py
 
 clean:
 	rm -rf $(VENV)

@@ -40,3 +40,19 @@ def test_the_readme_is_a_front_door_that_points_at_the_manual():
         assert "SPEC.md" not in path.read_text(encoding="utf-8") and "STYLE.md" not in path.read_text(
             encoding="utf-8"
         ), path
+
+
+def test_the_readmes_speed_table_is_what_make_bench_wrote():
+    """#19.6: the README's figures come from bench/results* (bench/readme.py writes them), never by hand."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "readme.py"), "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    table = README.read_text(encoding="utf-8").split("<!-- bench:", 1)[1].split("<!-- /bench -->", 1)[0]
+    assert (
+        "| start-up: tick vs a do-nothing Typer app |" in table
+        and "| dispatch (tick past N initials), 10,000 |" in table
+    )
