@@ -421,16 +421,19 @@ def connect(uri: str):
 
 
 def _cannot_connect(uri: str, exc) -> OutreachError:
-    text = str(exc).strip().splitlines()
-    detail = text[-1] if text else type(exc).__name__
-    for line in text:
-        if "FATAL" in line or "does not exist" in line or "password" in line:
-            detail = line.strip()
-            break
+    """One plain sentence from libpq's message: its lines are 'connection to server ... failed: WHY' and tab-indented
+    hints ('Is the server running ...?'); a FATAL line (a missing database, a wrong password) is the reason."""
+    lines = [" ".join(line.split()) for line in str(exc).splitlines() if line.strip()]
+    detail = next((line for line in lines if "FATAL" in line or "does not exist" in line or "password" in line), "")
+    detail = detail.replace("FATAL: ", "") or (lines[0].rsplit("failed: ", 1)[-1] if lines else type(exc).__name__)
+    hints = [line for line in lines[1:] if line.endswith("?")]
+    detail, end = detail.rstrip("."), "."
+    if hints and hints[0] != detail:
+        detail, end = detail + "; " + hints[0][0].lower() + hints[0][1:-1], "?"
     hint = ""
     if "password" in detail:
         hint = " Put the password in ~/.pgpass (or the file $PGPASSFILE names)."
-    return refuse(DATABASE_ERROR, f"Cannot connect to the PostgreSQL database {uri} ({detail}).{hint}")
+    return refuse(DATABASE_ERROR, f"Cannot connect to the PostgreSQL database {uri}: {detail}{end}{hint}")
 
 
 def _tables(raw) -> set[str]:

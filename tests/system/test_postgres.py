@@ -84,6 +84,16 @@ def test_P1_a_server_that_cannot_be_reached_is_a_database_error(cli, pg_cluster)
     assert "nosuchdb" in cli.refused("--db", uri, "credits", code="database_error")
 
 
+def test_P1_a_refused_connection_is_one_plain_sentence(cli):
+    """libpq's message is two lines, the second tab-indented; the refusal is one sentence without either."""
+    message = cli.refused("--db", "postgresql://u@127.0.0.1:1/db", "clock", code="database_error")
+    assert "\t" not in message and "\n" not in message.strip() and "(" not in message
+    assert message.startswith(
+        "Cannot connect to the PostgreSQL database postgresql://u@127.0.0.1:1/db: Connection refused"
+    )
+    assert message.endswith("accepting TCP/IP connections?")
+
+
 def test_P2_init_on_an_empty_database_and_its_refusals(pg, pg_cluster):
     pg.refused("credits", code="not_initialized")
     doc = pg.json("init", "--seat", "ada", "--tz", "Europe/London", "--credits", "20")
