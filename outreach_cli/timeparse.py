@@ -163,6 +163,7 @@ def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
     raw = (text or "").strip()
     if raw.startswith("+"):
         return shift(now, parse_duration(raw[1:], "offset")), None
+    _refuse_a_bare_offset(raw)
     parsed = _parse_datetime(raw, zone, now)
     if parsed.tzinfo is not None and parsed.utcoffset() is not None:
         try:
@@ -174,6 +175,24 @@ def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
         return check_instant(instant), None
     instant, warning = localize(parsed.replace(tzinfo=None), zone)
     return check_instant(instant), warning
+
+
+def _refuse_a_bare_offset(raw: str) -> None:
+    """S3's offsets start with `+`. dateutil would read `30m` or `2h` as a clock time today, `3` as the 3rd of this
+    month and `-10` as the 10th: never what a recruiter who left out the `+` meant, so these are refused."""
+    text = raw.lower()
+    unsigned = text[1:] if text.startswith("-") else text
+    if unsigned and _DURATION.match(unsigned) and not unsigned.isdigit():
+        if text.startswith("-"):
+            raise refuse(
+                INVALID_TIME, f"{raw!r} is a time before now; a time from now is written with a plus: +{unsigned}."
+            )
+        raise refuse(INVALID_TIME, f"{raw!r} is not a time; a time from now is written with a plus: +{raw}.")
+    if unsigned.isdigit() and len(unsigned) <= 4:  # 20270302 is ISO 8601's basic date, read as such
+        raise refuse(
+            INVALID_TIME,
+            f"Cannot tell which time {raw!r} means; write a date and time (2026-12-01T09:00) or a time from now (+{unsigned}h).",
+        )
 
 
 def _parse_datetime(raw: str, zone, now: datetime) -> datetime:

@@ -68,6 +68,20 @@ def test_S3_unreadable_time_is_invalid_time(world):
         world.refused("schedule", draft["id"], "--at", text, code="invalid_time")
 
 
+def test_S3_an_offset_without_its_plus_is_refused_not_read_as_a_clock_time(world):
+    """dateutil reads `30m` and `2h` as clock times today, `3` as the 3rd and `-10` as the 10th; S3's offsets are
+    `+2h`, so a recruiter who left out the plus is told so (and charged nothing) instead of scheduled elsewhere."""
+    draft = compose(world, "kat")
+    before = world.json("credits")
+    for text, hint in (("30m", "+30m"), ("2h", "+2h"), ("1w", "+1w"), ("-1h", "+1h"), ("3", "+3h"), ("-10", "+10h")):
+        assert hint in world.refused("schedule", draft["id"], "--at", text, code="invalid_time"), text
+        assert hint in world.refused("tick", "--to", text, code="invalid_time"), text
+    assert world.json("credits") == before
+    # a date in ISO 8601's basic form is still a date
+    got = world.json("schedule", draft["id"], "--at", "20261203")["threads"][0]["messages"][0]["send_at"]
+    assert got == "2026-12-03T00:00:00Z"
+
+
 def test_S4_spring_forward_gap_moves_forward_with_warning(world):
     world("tick", "--to", "2027-03-01T00:00")
     draft = compose(world, "kat")
