@@ -18,7 +18,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.parser import BytesHeaderParser, BytesParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
 
@@ -186,20 +186,57 @@ def _text(value: str) -> str:
     """An RFC 2047 header decoded to one line of text; undecodable words are kept as written."""
     value = _unfold(value)
     if "=?" in value:
-        try:  # I14: text labelled ISO-8859-1 is read as Windows-1252, as mail clients do (Outlook's dashes)
-            value = str(
-                make_header(
-                    [
-                        (chunk, _WINDOWS.get(charset.lower(), charset) if charset else charset)
-                        for chunk, charset in decode_header(value)
-                    ]
-                )
-            )
-        except Exception:
-            pass
+        value = _decode_words(value)
     if not value.isprintable():  # control characters, tabs included, become spaces
         value = "".join(ch if ch.isprintable() else " " for ch in value)
     return value.strip()
+
+
+_ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([qQbB])\?([^?\s]*)\?=")
+
+
+def _decode_words(value: str) -> str:
+    """RFC 2047's encoded words decoded in place, the text around them kept as it is (I14: a header may mix
+    encoded words with raw 8-bit UTF-8, which email.header.decode_header turns into escapes). Adjacent words
+    of one charset are joined before decoding (a character may be split across them), the white space between
+    two words is dropped, and text labelled ISO-8859-1 is read as Windows-1252, as mail clients do."""
+    out: list[str] = []
+    pending: tuple[str, bytes] | None = None  # (charset, bytes) of adjacent encoded words not yet decoded
+    last = 0
+
+    def flush() -> None:
+        nonlocal pending
+        if pending is not None:
+            charset, data = pending
+            try:
+                out.append(data.decode(charset, "replace"))
+            except LookupError:  # an unknown charset: the bytes as UTF-8, the nearest guess
+                out.append(data.decode("utf-8", "replace"))
+            pending = None
+
+    for word in _ENCODED_WORD.finditer(value):
+        between = value[last : word.start()]
+        if between.strip() or pending is None:
+            flush()
+            out.append(between)
+        charset = word.group(1).split("*")[0].lower()  # RFC 2231's language suffix goes
+        charset = _WINDOWS.get(charset, charset)
+        try:
+            [(data, _charset)] = decode_header(f"=?{word.group(1)}?{word.group(2)}?{word.group(3)}?=")
+        except Exception:  # a malformed word is kept as written
+            flush()
+            out.append(word.group(0))
+            last = word.end()
+            continue
+        if not isinstance(data, bytes):
+            data = data.encode("utf-8", "replace")
+        if pending is not None and pending[0] != charset:
+            flush()
+        pending = (charset, (pending[1] if pending else b"") + data)
+        last = word.end()
+    flush()
+    out.append(value[last:])
+    return "".join(out)
 
 
 def is_daemon(name: str, address: str | None, header: str) -> bool:

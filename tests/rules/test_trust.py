@@ -98,6 +98,25 @@ def test_I14_windows_1252_headers_are_decoded_as_mail_clients_do(raw, subject):
     assert parse(b"From: a@mail.example.net\n" + raw + b"\nbody\n").subject == subject
 
 
+@pytest.mark.parametrize(
+    "raw, subject, name",
+    [
+        (b"Subject: =?utf-8?q?caf=C3=A9?= \xe2\x80\x94 raw\n", "caf\u00e9 \u2014 raw", "x"),
+        (b"Subject: Re: =?utf-8?q?Caf=C3=A9?= \xe2\x80\x94 role\n", "Re: Caf\u00e9 \u2014 role", "x"),
+        (b"Subject: =?utf-8?b?4oA=?= =?utf-8?b?lA==?= split\n", "\u2014 split", "x"),  # one character, two words
+    ],
+)
+def test_I14_a_header_mixing_encoded_words_and_raw_utf8_is_decoded_whole(raw, subject, name):
+    """decode_header turned the raw part of such a header into a literal backslash-u escape, so the subject of a
+    reply no longer matched its thread (I11) and was held as unmatched."""
+    from outreach_cli.incoming.parse import parse
+
+    mail = parse(b"From: x <g@mail.example.org>\n" + raw + b"\nbody\n")
+    assert mail.subject == subject and mail.from_name == name
+    mixed = parse(b"From: Ren\xc3\xa9 =?utf-8?q?M=C3=BCller?= <g@mail.example.org>\nSubject: s\n\nbody\n")
+    assert mixed.from_name == "Ren\u00e9 M\u00fcller"
+
+
 # -- I10 evidence about delivery --------------------------------------------------------------------------------
 
 
