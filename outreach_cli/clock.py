@@ -21,6 +21,9 @@ class Clock(Protocol):
     @property
     def real(self) -> Clock: ...
 
+    @property
+    def mode(self) -> str: ...  # its stored name: "system" or "simulated"
+
     def now(self) -> datetime: ...
 
 
