@@ -24,7 +24,7 @@ LEAD = timedelta(hours=1)  # W6: at or after one hour from now
 class Rates:
     """Per (weekday, hour): sent and answered; and the smoothed rate of each slot."""
 
-    def __init__(self, rows):
+    def __init__(self, rows) -> None:
         self.sent: dict[tuple[int, int], int] = {}
         self.answered: dict[tuple[int, int], int] = {}
         for weekday, hour, answered in rows:

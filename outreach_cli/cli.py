@@ -70,7 +70,7 @@ class Commands(PlainGroup):
     """The root group: its commands come from the command modules, each converted when first asked for (`built`:
     what this run converted; a test checks that a single command converts only itself)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         share_options(self)
         self._table: dict | None = None

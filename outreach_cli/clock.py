@@ -7,7 +7,7 @@ and passes it down as the keyword `clock`."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -21,6 +21,9 @@ class Clock(Protocol):
     @property
     def real(self) -> Clock: ...
 
+    @property
+    def mode(self) -> str: ...  # its stored name: "system" or "simulated"
+
     def now(self) -> datetime: ...
 
 
@@ -33,8 +36,8 @@ def wall_now() -> datetime:
 class SystemClock:
     simulated = False
     mode = "system"
-    offset = None  # P4: on PostgreSQL, how far the database server's clock is ahead of this machine's
-    floor = None  # D20: the latest instant the database recorded; now never goes behind it
+    offset: timedelta | None = None  # P4: on PostgreSQL, how far the database server's clock is ahead of this machine's
+    floor: datetime | None = None  # D20: the latest instant the database recorded; now never goes behind it
 
     @property
     def real(self) -> SystemClock:
@@ -72,7 +75,7 @@ class SimulatedClock:
     simulated = True
     mode = "simulated"
 
-    def __init__(self, at: datetime, real: Clock | None = None):
+    def __init__(self, at: datetime, real: Clock | None = None) -> None:
         self.at = at
         self.real = real if real is not None else SystemClock()
 
@@ -87,7 +90,7 @@ class DamagedClock:
     """The clock of a file whose clock setting could not be read (L10): it refuses when asked, so commands that
     never need the time still run, and `doctor` reports the damage instead of stopping on it."""
 
-    def __init__(self, error: Exception, real: SystemClock | None = None):
+    def __init__(self, error: Exception, real: SystemClock | None = None) -> None:
         self.error = error
         self._real = real if real is not None else SystemClock()
 
@@ -112,4 +115,8 @@ def make_clock(
 ) -> SystemClock | SimulatedClock:
     """A clock by its stored mode name; `real` is the one real clock of the command (`run` builds it)."""
     real = real if real is not None else SystemClock()
-    return SimulatedClock(simulated_now, real) if mode == "simulated" else real
+    if mode != "simulated":
+        return real
+    if simulated_now is None:
+        raise ValueError("a simulated clock needs the time it has reached")
+    return SimulatedClock(simulated_now, real)

@@ -6,6 +6,7 @@ import os
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 from .errors import (
@@ -18,6 +19,9 @@ from .errors import (
     refuse,
 )
 from .schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    from .engines import postgres
 
 DatabaseError = sqlite3.DatabaseError  # what a damaged file raises, for layers that import no sqlite3
 MIGRATIONS_TABLE = "_outreach_migrations"
@@ -47,7 +51,7 @@ def default_path():
 class Database:
     """One connection in autocommit mode; `transaction()` is the only way to write."""
 
-    engine = "sqlite"
+    engine: Literal["sqlite"] = "sqlite"
     for_update_skip_locked = ""  # one writer at a time already: a due row is never another's (P3)
     acting_seats = ""  # P6 is PostgreSQL's: on a file every seat is everyone's
     balances_moved_by_database = False
@@ -189,7 +193,7 @@ def _publish(temporary: Path, path: Path) -> None:
         os.replace(temporary, path)
 
 
-def open_existing(path) -> Database:
+def open_existing(path) -> Database | postgres.Database:
     """Open an outreach database; a missing or foreign file is refused and left untouched."""
     if is_uri(path):
         from .engines import postgres
@@ -243,7 +247,7 @@ def _cannot_open(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     return refuse(DATABASE_ERROR, f"{path} could not be opened ({exc}).")
 
 
-def migrate(db: Database, migrations=None) -> None:
+def migrate(db: Database | postgres.Database, migrations=None) -> None:
     """Apply the migrations not yet recorded, in order, each in one transaction with its record."""
     migrations = MIGRATIONS if migrations is None else migrations
     known = [name for name, _ in migrations]

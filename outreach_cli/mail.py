@@ -196,9 +196,10 @@ def _b_encoded(data: bytes) -> str:
 def encoded_words(text: str, first: int) -> list[str]:
     """`text` as UTF-8 encoded words, the first at most `first` characters long and the others 75 (RFC 2047), each
     holding whole characters; Q or B encoding, whichever writes the text shorter."""
-    best = None
+    best: list[str] = []  # the shorter of the Q and B encodings (each holds at least one word)
     for kind, encode in (("q", _q_encoded), ("b", _b_encoded)):
-        words, chunk = [], ""
+        words: list[str] = []
+        chunk = ""
         for ch in text:
             limit = first if not words else _LINE - 1
             if chunk and len(encode((chunk + ch).encode("utf-8"))) + 12 > limit:
@@ -207,7 +208,7 @@ def encoded_words(text: str, first: int) -> list[str]:
             else:
                 chunk += ch
         words.append(f"=?utf-8?{kind}?{encode(chunk.encode('utf-8'))}?=")
-        if best is None or sum(map(len, words)) < sum(map(len, best)):
+        if not best or sum(map(len, words)) < sum(map(len, best)):
             best = words
     return best
 
@@ -337,7 +338,7 @@ def envelope(
     sender = parse_address(from_address)
     recipient = parse_address(to_address)
     rfc822 = None
-    if sender and recipient:
+    if from_address and sender and recipient:  # a sender parsed, so from_address is one
         rfc822 = build(
             from_address=from_address,
             to_address=recipient[1],

@@ -40,6 +40,10 @@ class ClockState(TypedDict):
     mode: str  # "simulated" or "system"
 
 
+class ClockSetResult(ClockState):
+    warnings: list[str]  # S4: the time read in a DST gap, moved
+
+
 class InitResult(TypedDict):
     db: str
     seat: dict

@@ -6,9 +6,21 @@ Instants are aware UTC datetimes in memory and `YYYY-MM-DDTHH:MM:SSZ` text in th
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, cast, overload
 
 from .errors import INVALID_TIME, UNKNOWN_TIMEZONE, refuse
+
+if TYPE_CHECKING:
+
+    class Zone(tzinfo):
+        """A pytz zone, as this code uses one (pytz ships no type stubs): a tzinfo with its IANA name and
+        `localize`, which reads a wall time in the zone (is_dst=None refuses a gap or a fold)."""
+
+        zone: str
+
+        def localize(self, dt: datetime, is_dst: bool | None = False) -> datetime: ...
+
 
 UTC = UTC
 _DURATION = re.compile(r"^(?:(\d{1,9})w)?(?:(\d{1,9})d)?(?:(\d{1,9})h)?(?:(\d{1,9})m)?$")
@@ -57,6 +69,12 @@ def to_text(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@overload
+def from_text(text: str) -> datetime: ...
+@overload
+def from_text(text: None) -> None: ...
+@overload
+def from_text(text: str | None) -> datetime | None: ...
 def from_text(text: str | None) -> datetime | None:
     """The instant of a stored `...Z` text (fromisoformat reads the Z as UTC, and is fast)."""
     if text is None:
@@ -64,10 +82,10 @@ def from_text(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text)
 
 
-_ZONES: dict = {}
+_ZONES: dict[str, Zone] = {}
 
 
-def get_zone(name: str):
+def get_zone(name: str) -> Zone:
     """A pytz zone by IANA name; unknown names are refused with a close match."""
     if not name or not name.strip():
         raise refuse(UNKNOWN_TIMEZONE, "A time zone is required; use an IANA name such as Europe/Paris.")
@@ -77,20 +95,20 @@ def get_zone(name: str):
     import pytz
 
     try:
-        return pytz.timezone(name)
+        return cast("Zone", pytz.timezone(name))
     except (pytz.UnknownTimeZoneError, ValueError, AttributeError, UnicodeError):
         pass
     import difflib
 
     by_lower = {z.lower(): z for z in pytz.all_timezones}
     if name.lower() in by_lower:
-        return pytz.timezone(by_lower[name.lower()])
+        return cast("Zone", pytz.timezone(by_lower[name.lower()]))
     close = difflib.get_close_matches(name.lower(), by_lower.keys(), n=1, cutoff=0.6)
     hint = f" Did you mean {by_lower[close[0]]}?" if close else " Use an IANA name such as Europe/Paris."
     raise refuse(UNKNOWN_TIMEZONE, f"Unknown time zone {name!r}.{hint}")
 
 
-def _load_zone(name: str):
+def _load_zone(name: str) -> Zone | None:
     """The one zone file, read directly. pytz.timezone() first builds its case-insensitive index of
     every zone, opening ~600 files (8 ms in each process); an exact name needs only its own file.
     Anything else (other spellings, unknown names) takes the slow path with its suggestions."""
@@ -98,13 +116,13 @@ def _load_zone(name: str):
     from pytz.tzfile import build_tzinfo
 
     if name.upper() == "UTC":
-        return pytz.utc
+        return cast("Zone", pytz.utc)
     try:
         with pytz.open_resource(name) as resource:
             if resource.read(4) != b"TZif":  # pytz's data folder also holds zone.tab, tzdata.zi...
                 return None
             resource.seek(0)
-            zone = build_tzinfo(name, resource)
+            zone = cast("Zone", build_tzinfo(name, resource))
     except (OSError, ValueError, UnicodeError):
         return None
     _ZONES[name] = zone
@@ -133,7 +151,7 @@ def parse_duration(text: str, what: str = "duration") -> timedelta:
     return delta
 
 
-def localize(naive: datetime, zone) -> tuple[datetime, str | None]:
+def localize(naive: datetime, zone: Zone) -> tuple[datetime, str | None]:
     """Read a wall time in `zone` (S4): a gap moves forward by its length, a fold takes
     its first occurrence. Returns the UTC instant and a warning, if any."""
     import pytz
@@ -157,7 +175,7 @@ def localize(naive: datetime, zone) -> tuple[datetime, str | None]:
         return instant, warning
 
 
-def parse_when(text: str, zone, now: datetime) -> tuple[datetime, str | None]:
+def parse_when(text: str, zone: Zone, now: datetime) -> tuple[datetime, str | None]:
     """Parse `--at`/`--to` (S3): ISO 8601, written dates, or `+2h` from now.
     A naive time is read in `zone`; an explicit offset is that instant."""
     raw = (text or "").strip()
@@ -195,7 +213,7 @@ def _refuse_a_bare_offset(raw: str) -> None:
         )
 
 
-def _parse_datetime(raw: str, zone, now: datetime) -> datetime:
+def _parse_datetime(raw: str, zone: Zone, now: datetime) -> datetime:
     if not raw:
         raise refuse(INVALID_TIME, "A time is required, for example 2026-12-01T09:00 or +2h.")
     return parse_datetime(raw, now.astimezone(zone).replace(tzinfo=None))
@@ -244,7 +262,7 @@ def parse_written(raw: str, default: datetime) -> datetime:
             "write the offset alone (+03:00), or choose the zone with --tz.",
         )
 
-    def zone_in_text(name, offset):
+    def zone_in_text(name: str | None, offset: int | None) -> int | None:
         if name is None or (name.upper() in _ZERO_OFFSET_NAMES and not offset):
             if offset is None:
                 return None
@@ -260,7 +278,8 @@ def parse_written(raw: str, default: datetime) -> datetime:
         )
 
     try:
-        return parser.parse(raw, default=default, tzinfos=zone_in_text)
+        parsed: datetime = parser.parse(raw, default=default, tzinfos=zone_in_text)
+        return parsed
     except (ValueError, OverflowError, parser.ParserError, TypeError):
         raise refuse(
             INVALID_TIME, f"Cannot read the time {raw!r}; write it like 2026-12-01T09:00, 'Dec 1 2026 9am' or +2h."

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .errors import INVALID_INPUT, refuse
+
+if TYPE_CHECKING:
+    from .timeparse import Zone
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_INDEX = {d.lower(): i for i, d in enumerate(DAYS)}
@@ -159,7 +163,7 @@ def _at(day: date, minute: int, zone) -> datetime:
 
 
 _OPENINGS: dict = {}
-_OFFSETS: dict = {}
+_OFFSETS: dict[tuple[str, int], timedelta] = {}
 _HOUR = timedelta(hours=1)
 
 
@@ -176,7 +180,7 @@ def _openings(window: Window, day: date, zone) -> list:
     return found
 
 
-def _local(instant: datetime, zone) -> datetime:
+def _local(instant: datetime, zone: Zone) -> datetime:
     """`instant` (UTC) as a wall time of `zone` (its date, weekday, hour and minute). The zone's offset is read
     once per UTC hour and kept, unless the offset changes inside that hour (then it is read for the instant)."""
     hour = int(instant.timestamp()) // 3600
@@ -185,7 +189,7 @@ def _local(instant: datetime, zone) -> datetime:
     if offset is None:
         start = datetime.fromtimestamp(hour * 3600, instant.tzinfo)
         offset = start.astimezone(zone).utcoffset()
-        if (start + _HOUR - timedelta(microseconds=1)).astimezone(zone).utcoffset() != offset:
+        if offset is None or (start + _HOUR - timedelta(microseconds=1)).astimezone(zone).utcoffset() != offset:
             return instant.astimezone(zone)  # a change of offset inside this hour: exact, not kept
         if len(_OFFSETS) > 100_000:
             _OFFSETS.clear()

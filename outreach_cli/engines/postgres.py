@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 from contextlib import contextmanager
+from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 
 from ..errors import (
@@ -227,14 +228,14 @@ class Connection:
 class Database:
     """One PostgreSQL connection in autocommit mode; `transaction()` is the only way to write (as db.Database)."""
 
-    engine = "postgres"
+    engine: Literal["postgres"] = "postgres"
     for_update_skip_locked = FOR_UPDATE_SKIP_LOCKED
 
     def __init__(self, raw, uri: str):
         self.conn = Connection(raw)
         self.path = uri
         self._depth = 0
-        self._roles = None
+        self._roles: Roles | None = None
 
     # P6: every query that picks seats for a tick (refreshes, catch-ups) keeps to the seats this role acts for;
     # row-level security keeps the seat-owned tables so by itself.

@@ -34,7 +34,7 @@ class BestTime:
     """The TimeChoice of `--at best`: per recipient, the next opening of the seat's best slot in their zone.
     Recipients that share a zone and a country share the answer (a bulk of 10,000 computes it a few times)."""
 
-    def __init__(self, db, seat, now):
+    def __init__(self, db, seat, now) -> None:
         self.seat, self.now = seat, now
         self.rates = seat_rates(db, seat)
         self.placer = placer_of(seat)

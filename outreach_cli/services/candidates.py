@@ -36,7 +36,7 @@ def clean_fields(handle: str | None, fields: dict, creating: bool) -> dict:
             f"Handles starting with {REMOVED_PREFIX!r} name removed candidates' anonymous "
             "history; pick another handle.",
         )
-    out = {}
+    out: dict[str, str | int | None] = {}
     for key, value in fields.items():
         if value is None:
             continue
@@ -266,7 +266,8 @@ def import_file(
     if "handle" not in header:
         raise refuse(INVALID_INPUT, f"{path} has no 'handle' column; the header row must name it.")
     existing = repo_candidates.live_handle_ids(db)
-    bad, seen, batch = [], set(), []
+    bad, batch = [], []
+    seen: set[str] = set()
     created = updated = 0
     for index, (line, record) in enumerate(rows):
         try:

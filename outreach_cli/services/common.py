@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from .. import repo
-from ..clock import Clock, make_clock
+from ..clock import Clock, SystemClock, make_clock
 from ..errors import DATABASE_ERROR, INVALID_INPUT, NOT_FOUND, PERMISSION_DENIED, NotFound, OutreachError, refuse
 from ..repo import find_seat_by_id, find_setting
 from ..timeparse import from_text
@@ -27,7 +27,7 @@ def load_clock(db, real=None) -> Clock:
             "damaged; run `outreach doctor` and restore a backup.",
         )
     clock = make_clock(mode, simulated_now, real)
-    if not clock.simulated:  # D20: on the system clock, now never goes behind an instant already recorded
+    if isinstance(clock, SystemClock):  # D20: on the system clock, now never goes behind an instant already recorded
         clock.hold_at(repo.find_latest_recorded(db))
     return clock
 

@@ -10,8 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..timeparse import from_text, to_text
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Collection
+
+    from ..transports import Outcome
+
+
+class Row(Protocol):
+    """A row as the decisions read it: a due-query row (sqlite3.Row, PostgreSQL's row) or a test's dict."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
 
 SEND, CANCEL, HOLD = "send", "cancel", "hold"
 RETRY_GAPS = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))  # then 4 h each
@@ -26,7 +39,13 @@ class Decision:
 
 
 def decide(
-    row, seat, *, followups_on: bool, initial_status: str | None, sent_today: int, held_seats=frozenset()
+    row: Row,
+    seat: Row,
+    *,
+    followups_on: bool,
+    initial_status: str | None,
+    sent_today: int,
+    held_seats: Collection[int | tuple[str, int]] = frozenset(),
 ) -> Decision:
     """One due message. `initial_status`: for a follow-up, its initial's status as this tick knows it (the
     batch's own decisions included); `sent_today`: the seat's messages sent or sending on the message's day
@@ -61,7 +80,7 @@ def decide(
     return Decision(SEND)
 
 
-def cancellations(message, reason: str, followup=None) -> list[tuple[str, int]]:
+def cancellations(message: Row, reason: str, followup: Row | None = None) -> list[tuple[str, int]]:
     """(reason, id) of every message a cancel takes: the message, and for an initial its follow-up if that is
     still scheduled, as `initial_not_sent` at the same moment (F5, C5). `followup`: a mapping with `id` and
     `status` (or None)."""
@@ -71,7 +90,12 @@ def cancellations(message, reason: str, followup=None) -> list[tuple[str, int]]:
     return out
 
 
-def moved_followup(sent_text: str, delay_hours: int, current_text: str, place=None) -> str | None:
+def moved_followup(
+    sent_text: str,
+    delay_hours: int,
+    current_text: str,
+    place: Callable[[datetime, datetime], datetime] | None = None,
+) -> str | None:
     """F3: the follow-up's new time, counted from the moment its initial actually went; None when it stays.
     `place` (placement.followup_place): the seat's window moves that moment to its next opening (W2)."""
     sent = from_text(sent_text)
@@ -92,19 +116,20 @@ class Settled:
     failure: str | None = None
 
 
-def settle(outcome, *, attempts: int, first_attempt: datetime, attempt_at: datetime) -> Settled:
+def settle(outcome: Outcome, *, attempts: int, first_attempt: datetime, attempt_at: datetime) -> Settled:
     """What one attempt's outcome (transports.Accepted/Temporary/Permanent/Unknown) makes of the message (D5).
     `attempts` counts this one; a temporary failure 24 hours or more after the first attempt is final."""
-    kind = type(outcome).__name__
-    if kind == "Accepted":
+    from ..transports import Accepted, Permanent, Temporary  # loaded already: the outcome came from a transport
+
+    if isinstance(outcome, Accepted):
         return Settled("sent")
-    if kind == "Temporary":
+    if isinstance(outcome, Temporary):
         if attempt_at - first_attempt >= GIVE_UP_AFTER:
             return Settled(
                 "failed",
                 failure=f"{outcome.reason} (still failing {attempts} attempts and 24 hours after the first; given up)",
             )
         return Settled("scheduled", retry_at=to_text(attempt_at + retry_gap(attempts)), failure=outcome.reason)
-    if kind == "Permanent":
+    if isinstance(outcome, Permanent):
         return Settled("failed", failure=outcome.reason)
     return Settled("unknown", failure=outcome.reason)

@@ -23,7 +23,7 @@ class Pace:
     """W4 for one tick: how many of each seat's messages went in each hour, counted once from the database and
     then kept as this tick sends."""
 
-    def __init__(self, db):
+    def __init__(self, db) -> None:
         self.db = db
         self.counts: dict = {}
 
@@ -59,6 +59,8 @@ def _catch_up(db, seats, now: datetime, report: dict) -> None:
     for seat in seats:
         hours = seat["catch_up_hours"] if seat["catch_up_hours"] is not None else CATCH_UP_HOURS
         placer = placer_of(seat)
+        if placer is None:  # not met: windowed_seats holds only seats with a window
+            continue
         moves = []
         for row in repo_delivery.late_of_seat(db, seat["id"], to_text(now - timedelta(hours=hours))):
             placed, reason = placer.place(now, row["candidate_timezone"], row["candidate_country"])

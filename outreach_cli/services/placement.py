@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import functools
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..timeparse import get_zone
 from ..window import Window, place, window_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FOLLOWUP_MAX = timedelta(days=28)  # F2: a follow-up never moves past 28 days after its initial
 
@@ -156,7 +160,7 @@ def _year_of(country: str, year: int) -> list | None:
 class Placer:
     """One seat's placement rules (W1-W3)."""
 
-    def __init__(self, seat):
+    def __init__(self, seat) -> None:
         self.window: Window | None = window_of(seat["send_window"])
         self.holidays = bool(seat["holidays"])
         self.seat_zone = seat["timezone"]
@@ -176,13 +180,13 @@ class Placer:
             self._closed[key] = self._calendar(candidate_timezone, candidate_country)
         return self._closed[key]
 
-    def _calendar(self, candidate_timezone, candidate_country):
+    def _calendar(self, candidate_timezone: str | None, candidate_country: str | None) -> Callable[[date], bool] | None:
         country = candidate_country or find_zone_country(self.zone_name(candidate_timezone))
         if not country:
             return None
         years: dict = {}
 
-        def closed(day) -> bool:  # a set per year, read from the cache (holiday_days), not the package's lookup
+        def closed(day: date) -> bool:  # a set per year, read from the cache (holiday_days), not the package's lookup
             days = years.get(day.year, _UNREAD)
             if days is _UNREAD:
                 days = years[day.year] = holiday_days(country, day.year)
@@ -238,7 +242,8 @@ class FollowupPlace:
     __slots__ = ("placer", "timezone", "country", "move")
 
     def __init__(self, placer: Placer, candidate_timezone, candidate_country):
-        self.placer, self.timezone, self.country, self.move = placer, candidate_timezone, candidate_country, None
+        self.placer, self.timezone, self.country = placer, candidate_timezone, candidate_country
+        self.move: tuple[datetime, datetime, str] | None = None
 
     def __call__(self, moment: datetime, sent: datetime) -> datetime:
         placed, reason = self.placer.place(moment, self.timezone, self.country, sent + FOLLOWUP_MAX)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .. import placeholders, repo
 from ..clock import Clock
@@ -34,6 +35,9 @@ from .decision import cancellations
 from .drafts import BODY_MAX, DELAY_MAX_HOURS, DELAY_MIN_HOURS, SUBJECT_MAX, check_followup_allowed, open_draft
 from .placement import FOLLOWUP_MAX, placer_of
 
+if TYPE_CHECKING:
+    from .best import BestTime
+
 SYSTEM_REASONS = (
     "daily_limit",
     "sender_restricted",
@@ -47,7 +51,7 @@ SYSTEM_REASONS = (
 class TimeChoice:
     """Resolves `--at` per recipient (S2, S3, S4), parsing once per zone."""
 
-    def __init__(self, when: str | None, tz: str, seat, now, past_means_now: bool = False):
+    def __init__(self, when: str | None, tz: str | None, seat, now, past_means_now: bool = False):
         if tz is not None and not tz.strip():
             raise refuse(
                 UNKNOWN_TIMEZONE,
@@ -135,10 +139,10 @@ class _Texts:
     """The draft's texts parsed once, rendered per recipient (T5, S6); gaps and overlong texts are
     collected for every recipient so one refusal can name them all."""
 
-    def __init__(self, draft, seat):
+    def __init__(self, draft, seat) -> None:
         self.personal = placeholders.Personaliser.of_draft(draft, sender_name(seat), seat["signature"])
         self.two = draft["followup_body"] is not None
-        self.missing: list[str] = []
+        self.missing: list[tuple[str, str]] = []  # (handle, the fields it lacks)
         self.too_long: list[str] = []
 
     def render(self, candidate) -> list[tuple[str, str]]:
@@ -369,7 +373,7 @@ def _schedule(db, *, draft_id, at: str | None, tz: str | None, now_flag: bool, c
     if at is not None and at.strip().lower() == "best":  # W6
         from .best import BestTime
 
-        times = BestTime(db, seat, now)
+        times: TimeChoice | BestTime = BestTime(db, seat, now)
     else:
         times = TimeChoice(None if now_flag else at, tz, seat, now, past_means_now=from_template)
     per_thread = 2 if has_followup else 1
@@ -647,7 +651,7 @@ def reschedule(
     if at is not None and at.strip().lower() == "best":  # W6
         from .best import BestTime
 
-        times = BestTime(db, seat, now)
+        times: TimeChoice | BestTime = BestTime(db, seat, now)
     else:
         times = TimeChoice(None if now_flag else at, choice, seat, now)
     instant, zone_name, source = times.for_candidate(candidate)

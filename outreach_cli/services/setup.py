@@ -7,10 +7,10 @@ from pathlib import Path
 
 from .. import db as dbmod
 from .. import repo
-from ..clock import Clock, SimulatedClock
+from ..clock import Clock, SimulatedClock, SystemClock
 from ..errors import INVALID_INPUT, INVALID_STATE, INVALID_TIME, OutreachError, refuse
 from ..repo import delivery as repo_delivery
-from ..results import ClockState, InitResult
+from ..results import ClockSetResult, ClockState, InitResult
 from ..timeparse import get_zone, parse_when, to_text
 from .common import acting_seat, check_admin, check_may_act, check_name, get_seat, use_case
 from .credits import allotment, grant, next_refresh
@@ -74,7 +74,8 @@ def init(
     now, warning = parse_when(simulated_clock, zone, real_now) if simulated_clock else (real_now, None)
     check_name(seat, "seat")
     with dbmod.creating(path) as db:
-        if not simulated_clock:  # P4: on PostgreSQL the real time is the server's, from the first record on
+        if not simulated_clock and isinstance(clock.real, SystemClock):
+            # P4: on PostgreSQL the real time is the server's, from the first record on
             clock.real.follow(db.server_now())
             now = clock.now()
         with db.transaction():
@@ -256,7 +257,7 @@ def read_signature(path) -> str:
 
 def _right_time_fields(window, no_window, holidays, max_per_hour, catch_up) -> dict:
     """W1, W3, W4, W5: a seat's window, holidays, pace and catch-up threshold, checked before anything changes."""
-    fields = {}
+    fields: dict[str, str | int | None] = {}
     if window is not None and no_window:
         raise refuse(INVALID_INPUT, "Give either --window or --no-window, not both.")
     if window is not None:
@@ -371,10 +372,8 @@ def contract_set(
         repo.update_contract(db, admin_role=None)
     if pool is not None:
         grant(db, None, pool - repo.contract(db)["pool"], to_text(now), "adjust")
-    if monthly_limit is not None:
-        repo.update_seat(db, seat["id"], monthly_limit=monthly_limit)
-    if no_monthly_limit:
-        repo.update_seat(db, seat["id"], monthly_limit=None)
+    if seat is not None and (monthly_limit is not None or no_monthly_limit):  # both need --for (above)
+        repo.update_seat(db, seat["id"], monthly_limit=monthly_limit)  # None with --no-monthly-limit
     if followups is not None:
         repo.update_contract(db, followups_enabled=int(followups == "on"))
     if refresh_day is not None:
@@ -396,7 +395,7 @@ SWITCHED = "clock_switched_from_system"  # K8: set when `clock set --simulate` s
 
 
 @use_case
-def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
+def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> ClockSetResult:
     check_admin(db, "move the contract's clock")
     seat_zone = acting_seat(db, None, act=False)["timezone"]  # WHEN is read in the default seat's zone
     if not clock.simulated and not simulate:
@@ -422,12 +421,11 @@ def clock_set(db, *, when: str, simulate: bool = False, clock: Clock) -> dict:
     repo.set_setting(db, "clock_mode", "simulated")
     repo.set_setting(db, "clock_now_utc", target_text)
     state = clock_state(db, clock=SimulatedClock(target, clock.real))
-    state["warnings"] = [warning] if warning else []
-    return state
+    return {**state, "warnings": [warning] if warning else []}
 
 
 @use_case
-def clock_system(db, *, clock: Clock) -> dict:
+def clock_system(db, *, clock: Clock) -> ClockState:
     check_admin(db, "change the contract's clock")
     real = clock.real
     if clock.simulated and clock.now() > real.now():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from .. import repo
 from ..clock import Clock
@@ -37,7 +38,7 @@ def inbox(db, *, seat_name: str | None, folder: str = "scheduled") -> list[dict]
 def credits(db, *, seat_name: str | None, ledger: bool = False, contract: bool = False) -> dict:
     """The seat's balance and the pool; `ledger` adds the seat's rows, or with `contract` the pool's rows."""
     seat = acting_seat(db, seat_name)
-    result = {
+    result: dict[str, Any] = {
         "seat": {
             "name": seat["name"],
             "balance": seat["balance"],
@@ -96,7 +97,7 @@ def stats_by(
     if not until:
         until_text = to_text(clock.now() + timedelta(seconds=1))
     zone = get_zone(seat["timezone"])
-    periods = []
+    periods: list[dict[str, Any]] = []
     start = _period_start(from_text(since_text), zone, by)
     while to_text(start) < until_text and len(periods) < 5000:
         end = _period_start(start + timedelta(days=32 if by == "month" else 7, hours=12), zone, by)

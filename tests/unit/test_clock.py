@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from outreach_cli.clock import DamagedClock, SimulatedClock, SystemClock
+import pytest
+
+from outreach_cli.clock import DamagedClock, SimulatedClock, SystemClock, make_clock
 from outreach_cli.errors import OutreachError
 from outreach_cli.services import drafts, scheduling
 from outreach_cli.services.common import load_clock
@@ -19,6 +21,14 @@ def test_clocks_share_one_protocol():
     assert system.now().tzinfo is not None and system.now().microsecond == 0
     for clock in (simulated, system):  # both satisfy the one protocol services are typed with
         assert isinstance(clock.simulated, bool) and callable(clock.now)
+
+
+def test_L10_make_clock_never_builds_a_simulated_clock_without_its_time():
+    """A simulated mode with no time reached is a damaged setting: no SimulatedClock whose now() is None."""
+    real = SystemClock()
+    assert make_clock("simulated", AT, real).now() == AT and make_clock("system", None, real) is real
+    with pytest.raises(ValueError):
+        make_clock("simulated", None, real)
 
 
 def test_damaged_clock_refuses_when_asked():
