@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import overload
 
 from .errors import INVALID_TIME, UNKNOWN_TIMEZONE, refuse
 
@@ -57,6 +58,12 @@ def to_text(instant: datetime) -> str:
     return instant.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@overload
+def from_text(text: str) -> datetime: ...
+@overload
+def from_text(text: None) -> None: ...
+@overload
+def from_text(text: str | None) -> datetime | None: ...
 def from_text(text: str | None) -> datetime | None:
     """The instant of a stored `...Z` text (fromisoformat reads the Z as UTC, and is fast)."""
     if text is None:
