@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 def record(run: Run, attempted: Attempted) -> None:
     """The outcome of each attempt (D5): sent, a retry (placed by the window, W2), failed (refunded, C6) or
     unknown; a configuration error is no attempt (D12)."""
+    from ...transports import Accepted, NotConfigured, Temporary  # loaded already: an attempt was made
+
     db, report = run.db, run.report
     sent: list[tuple[str, str | None, int]] = []
     retries: list[tuple[str, str, int]] = []
@@ -28,8 +30,6 @@ def record(run: Run, attempted: Attempted) -> None:
     unknown: list[tuple[str, int]] = []
     refunds: list[Claim] = []
     held: list[tuple[str, int]] = []
-    from ...transports import Accepted, NotConfigured, Temporary  # loaded already: an attempt was made
-
     for claim, outcome, accepted_at in attempted:
         if isinstance(outcome, NotConfigured):  # D12: not attempted; the seat waits for the fix
             held.append((outcome.reason, claim.row["id"]))
