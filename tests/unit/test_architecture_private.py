@@ -96,3 +96,17 @@ def test_no_service_re_exports_repository_sql():
                     if isinstance(part, ast.Attribute) and part.attr in sql_names:
                         found.append(f"{name}:{node.lineno} re-exports {part.attr}")
     assert found == [], "read the SQL from repo/ where it lives:\n" + "\n".join(found)
+
+
+def test_no_package_imports_a_name_that_shadows_its_own_module():
+    """test_architecture.py's rule for names a package's `__init__.py` defines, for the names it imports: `from
+    .record import record` in services/tick/__init__.py would make `services.tick.record` the function or the
+    module depending on what ran first."""
+    found = []
+    for init in sorted(PACKAGE.rglob("__init__.py")):
+        modules = {p.stem for p in init.parent.glob("*.py")} | {p.name for p in init.parent.iterdir() if p.is_dir()}
+        for node in ast.parse(init.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and node.module is not None:  # `from . import x` binds the module
+                names = [alias.asname or alias.name for alias in node.names]
+                found += [f"{init.relative_to(PACKAGE)}:{node.lineno} imports {n}" for n in names if n in modules]
+    assert found == [], "\n".join(found)

@@ -125,7 +125,7 @@ class Run:
         self._write()
         self._advance(done or bound)
         # A batch that only claimed leaves the seats, the contract and the day counts (its claims included) as
-        # a fresh read would find them, as long as each claim is recorded plainly sent on its day (record()).
+        # a fresh read would find them, as long as each claim is recorded plainly sent on its day (record.py).
         self.keep = bool(self.to_claim) and not (
             self.sent or self.moved or self.deferred or self.canceled or self.refunds
         )

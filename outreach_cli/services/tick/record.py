@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .senders import Attempted, Claim
 
 
-def record(run: Run, attempted: Attempted) -> None:
+def record_attempts(run: Run, attempted: Attempted) -> None:
     """The outcome of each attempt (D5): sent, a retry (placed by the window, W2), failed (refunded, C6) or
     unknown; a configuration error is no attempt (D12)."""
     from ...transports import Accepted, NotConfigured, Temporary  # loaded already: an attempt was made
