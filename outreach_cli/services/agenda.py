@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from ..clock import Clock
 from ..errors import INVALID_INPUT, refuse
 from ..repo import views as repo_views
-from ..timeparse import from_text, get_zone, localize, to_text
+from ..timeparse import from_text, get_zone, localize
 from .common import acting_seat
-from .tick import rehearse
+from .tick import new_report, rehearse
 
 MAX_DAYS = 366
 
@@ -48,15 +48,7 @@ def agenda(db, *, seat_name: str | None, days, clock: Clock) -> list[dict]:
         }
         for d in dates
     }
-    report = {
-        "from": to_text(now),
-        "to": to_text(end),
-        "sent": [],
-        "canceled": [],
-        "refunded": 0,
-        "refreshes": [],
-        "dry_run": True,
-    }
+    report = new_report(now, end, dry_run=True)
     handled: list = []
     own: set = set()
 

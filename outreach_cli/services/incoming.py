@@ -12,6 +12,7 @@ loaded only when there is mail to parse.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from .. import repo
 from ..errors import INVALID_INPUT, INVALID_STATE, NOT_CONFIGURED, OutreachError, refuse
@@ -19,6 +20,9 @@ from ..repo import delivery as repo_delivery
 from ..repo import incoming as repo_incoming
 from ..timeparse import from_text, to_text
 from .common import acting_seat, get_thread, use_case
+
+if TYPE_CHECKING:
+    from .tick.report import TickReport
 
 ALLOWED = {
     "none": (),
@@ -152,39 +156,37 @@ def import_message(db, *, raw: bytes, clock) -> dict:
     return _read_result(db, recorded)
 
 
-class TickFetch:
-    def __init__(self):
-        self.incoming: list[int] = []  # ids recorded by this tick
-        self.hold: set = set()  # seat ids whose mailbox could not be read
-        self.warnings: list[str] = []
-        self.canceled: list = []  # {id, reason} of what the mail read canceled
-        self.refunded = 0  # credits the mail read returned
-        self.failed: list = []  # {id, failure} failed by a bounce (I15)
-        self.sent: list = []  # `unknown` messages a reply proved sent (I10, I15)
-        self.late: list = []  # follow-ups that went after the candidate had answered (I13)
-
-
-def fetch_before_tick(db, clock) -> TickFetch:
+def fetch_before_tick(db, clock, report: TickReport) -> set:
     """I2: `tick` reads every configured mailbox before it sends, so a reply that arrived stops its follow-up.
-    A seat whose mailbox cannot be read is named in one warning and its follow-ups are held for this tick."""
-    result = TickFetch()
+    What the mail did goes into the tick's report (I15: what it canceled, refunded, failed or proved sent; I13:
+    follow-ups that went after the candidate had answered). A seat whose mailbox cannot be read is named in one
+    warning and returned: its follow-ups are held for this tick."""
+    hold: set = set()
+    warnings: list[str] = []
+    late: list[int] = []
+    report["incoming"] = []  # ids recorded by this tick
     for seat in repo_incoming.configured_mailbox_seats(db):
         try:
             recorded = _fetch_seat(db, seat, clock)
         except OutreachError as error:
-            result.hold.add(seat["id"])
-            result.warnings.append(
+            hold.add(seat["id"])
+            warnings.append(
                 f"The mailbox of seat {seat['name']} could not be read, so its follow-ups wait "
                 f"for the next tick: {error.message}"
             )
             continue
-        result.incoming += [i for i in recorded.ids if recorded.new[i]]
-        result.canceled += recorded.canceled
-        result.refunded += recorded.refunded
-        result.failed += recorded.failed
-        result.sent += recorded.sent
-        result.late += recorded.late
-    return result
+        report["incoming"] += [i for i in recorded.ids if recorded.new[i]]
+        report["canceled"] += recorded.canceled  # a reply's follow-up (F4), a bounce's (I5): this tick's work too
+        report["refunded"] += recorded.refunded
+        report["failed"] += recorded.failed  # I15: a message a bounce failed, an `unknown` a reply proved sent
+        report["sent"] += recorded.sent
+        late += recorded.late
+    if warnings:
+        report.setdefault("warnings", []).extend(warnings)
+    if late:  # I13: a reply read only after the follow-up went, dated before it
+        report["late_followups"] = late
+        report.setdefault("warnings", []).append(late_warning(late))
+    return hold
 
 
 def unmatched_holds(db) -> tuple[set, str]:
@@ -339,11 +341,11 @@ def _evidence_of_delivery(db, message, recorded: Recorded) -> None:
     moment it was attempted (its follow-up moves from there, as `resolve --sent`); one failed by a bounce is sent
     after all: the undeliverable mark goes, and nothing more is refunded (C10)."""
     if message["status"] == "unknown":
-        from .tick import _move_followup
+        from .followups import move_followup
 
         sent_at = message["last_attempt_utc"] or message["retry_at_utc"] or message["send_at_utc"]
         repo_delivery.resolve_sent(db, message["id"], sent_at)
-        _move_followup(db, message, sent_at)
+        move_followup(db, message, sent_at)
         recorded.sent.append(message["id"])
     elif message["status"] == "failed" and (message["failure"] or "").startswith("bounced:"):
         repo_incoming.unfail_bounced(db, message["id"])

@@ -4,10 +4,14 @@ Each move is reported as {id, from, to, reason} in the tick report's `moved` (W7
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from ..repo import delivery as repo_delivery
 from ..timeparse import from_text, to_text
 from .placement import placer_of
+
+if TYPE_CHECKING:
+    from .tick.report import TickReport
 
 CATCH_UP_HOURS = 12  # W5's default
 
@@ -41,7 +45,7 @@ class Pace:
         return hour_of(sent_text)[1]
 
 
-def catch_up(db, now: datetime, report: dict, own_transaction: bool = False) -> None:
+def catch_up(db, now: datetime, report: TickReport, own_transaction: bool = False) -> None:
     """W5, on the system clock: a message more than the seat's catch-up hours late (the machine was off) goes at
     the window's next opening, not in a burst; without a window it goes now (nothing to move). With no seat
     that has a window it is one read and no write (an idle tick stays one commit)."""
@@ -55,7 +59,7 @@ def catch_up(db, now: datetime, report: dict, own_transaction: bool = False) -> 
         _catch_up(db, seats, now, report)
 
 
-def _catch_up(db, seats, now: datetime, report: dict) -> None:
+def _catch_up(db, seats, now: datetime, report: TickReport) -> None:
     for seat in seats:
         hours = seat["catch_up_hours"] if seat["catch_up_hours"] is not None else CATCH_UP_HOURS
         placer = placer_of(seat)

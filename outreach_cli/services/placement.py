@@ -14,6 +14,7 @@ from ..window import Window, place, window_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from .tick.report import TickReport
 
 FOLLOWUP_MAX = timedelta(days=28)  # F2: a follow-up never moves past 28 days after its initial
 
@@ -250,7 +251,7 @@ class FollowupPlace:
         self.move = (moment, placed, reason) if reason is not None else None
         return placed
 
-    def report(self, report: dict, message_id: int, moved_text: str | None) -> None:
+    def report(self, report: TickReport, message_id: int, moved_text: str | None) -> None:
         """W7: the follow-up's move by the window, in the tick report's `moved`, when F3 rewrote its time."""
         if moved_text is not None and self.move is not None:
             from ..timeparse import to_text
@@ -268,7 +269,7 @@ def followup_place(seat, candidate_timezone, candidate_country) -> FollowupPlace
     return placer.followup(candidate_timezone, candidate_country)
 
 
-def place_retry(db, seat, claim_row, retry_text: str, report: dict) -> str:
+def place_retry(db, seat, claim_row, retry_text: str, report: TickReport) -> str:
     """W2 for a D5 retry: a retry_at outside the seat's window (or on a holiday) moves to the next opening,
     and the move is reported (W7). A follow-up's retry is not moved past F2's 28 days after its initial went
     (unless the retry itself is already later). D5's 24-hour give-up is judged at the attempt, so a retry the

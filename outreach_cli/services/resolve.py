@@ -8,8 +8,8 @@ from ..repo import delivery as repo_delivery
 from ..shapes import message as message_shape
 from ..timeparse import to_text
 from .common import get_message, use_case
+from .followups import move_followup
 from .scheduling import cancel_and_refund
-from .tick import _move_followup
 
 ACTIONS = ("sent", "resend", "cancel")
 
@@ -65,7 +65,7 @@ def _resolve(db, message_id, action: str, *, clock) -> dict:
     if action == "sent":
         sent_at = message["last_attempt_utc"] or message["retry_at_utc"] or message["send_at_utc"]
         repo_delivery.resolve_sent(db, message["id"], sent_at)
-        _move_followup(db, message, sent_at)
+        move_followup(db, message, sent_at)
     elif action == "resend":
         from .placement import place_message  # W2: a message made due again waits for the seat's window
 

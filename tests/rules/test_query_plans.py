@@ -5,7 +5,7 @@ import pytest
 
 from outreach_cli import repo
 from outreach_cli.repo import delivery as repo_delivery
-from outreach_cli.services import tick as tick_service
+from outreach_cli.services.tick.batch import BATCH
 
 BIG_TABLES = ("messages", "threads", "candidates", "ledger")
 
@@ -17,14 +17,14 @@ def _plan(db, sql, params):
 def _tick_queries():
     now = "2026-12-01T08:00:00Z"
     return {
-        "due messages": (tick_service._DUE.format(op="<="), (now, tick_service.BATCH)),
-        "due before a refresh": (tick_service._DUE.format(op="<"), (now, tick_service.BATCH)),
-        "anything due": (tick_service.WORK_DUE, (now, now)),
+        "due messages": (repo_delivery.DUE.format(op="<=", held=""), (now, BATCH)),
+        "due before a refresh": (repo_delivery.DUE.format(op="<", held=""), (now, BATCH)),
+        "anything due": (repo_delivery.WORK_DUE, (now, now)),
         "sent today (K2)": (repo.SENT_BETWEEN, (1, now, now)),
-        "next refresh": (tick_service.NEXT_REFRESH, ()),
+        "next refresh": (repo_delivery.NEXT_REFRESH, ()),
         "due, some seats' follow-ups held (I2)": (
             repo_delivery.DUE.format(op="<=", held=" AND NOT (m.kind = 'followup' AND m.seat_id IN (?))"),
-            (now, 1, tick_service.BATCH),
+            (now, 1, BATCH),
         ),
         "in flight at the start (D6)": (repo_delivery.IN_FLIGHT, ()),
         "sending of a seat (K2, D7)": (repo_delivery.SENDING_OF_SEAT, (1,)),

@@ -2,7 +2,7 @@
 
     python tests/support/killpoint.py MODULE:ATTRIBUTE WHEN N -- outreach arguments...
 
-MODULE:ATTRIBUTE names a function or a method (`outreach_cli.services.tick:_Run.batch`). WHEN is `before` (kill
+MODULE:ATTRIBUTE names a function or a method (`outreach_cli.services.tick.batch:Run.batch`). WHEN is `before` (kill
 as the Nth call starts) or `after` (kill as the Nth call returns, before its caller goes on, e.g. inside the
 transaction it runs in). The process dies as a power cut or `kill -9` would stop it: no cleanup, no commit.
 """

@@ -47,7 +47,7 @@ def _state(db):
 
 
 KILLPOINT = os.path.join(os.path.dirname(os.path.dirname(__file__)), "support", "killpoint.py")
-BATCH = "outreach_cli.services.tick:_Run.batch"
+BATCH = "outreach_cli.services.tick.batch:Run.batch"
 
 
 def _killed_at(db, target, when, n, *args):
@@ -121,7 +121,7 @@ def backlog(tmp_path_factory):
 # Each batch of a tick is one transaction (this backlog takes two, then a last look that finds nothing): a
 # kill as batch N returns is inside its transaction (the batch is lost), a kill as batch N starts is just after
 # batch N-1 committed; inside a batch, before and after its writes and as it moves the clock. 12 exact moments.
-TICK = "outreach_cli.services.tick:_Run."
+TICK = "outreach_cli.services.tick.batch:Run."
 KILL_MOMENTS = (
     [(TICK + "batch", when, n) for n in (1, 2, 3) for when in ("before", "after")]
     + [(TICK + "_write", when, n) for n in (1, 2) for when in ("before", "after")]
