@@ -14,6 +14,7 @@ from ..window import Window, place, window_of
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
     from .tick.report import TickReport
 
 FOLLOWUP_MAX = timedelta(days=28)  # F2: a follow-up never moves past 28 days after its initial

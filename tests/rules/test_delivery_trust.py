@@ -463,3 +463,74 @@ def test_D6_an_outbox_write_killed_in_tmp_leaves_no_orphan_once_settled(ada, tmp
     ada.json("tick", "--to", "2026-12-01 10:00")
     assert row(ada, 1)["status"] == "sent" and len(list((outbox / "new").iterdir())) == 1
     assert list((outbox / "tmp").iterdir()) == []
+
+
+# ---------------------------------------------------------------- a message held, then sent: dated when it went
+
+
+def test_D12_D11_K8_a_held_message_goes_at_the_first_tick_that_can_send_it_and_is_dated_then(ada, tmp_path):
+    """Held by a missing command from 1 December 09:00 to 2 December 10:00, the message went at the tick of 2
+    December 10:00 but was recorded and dated 1 December 09:00, a moment the clock had passed a day before, and
+    its follow-up came a day early (F3). It is sent, dated and counted from the tick that could send it."""
+    from email.utils import parsedate_to_datetime
+
+    from tests.support.delivery_helpers import calls
+
+    command = tmp_path / "deliver"
+    ada("delivery", "set", "exec", "--command", str(command))
+    schedule(ada, "grace", followup="Any thoughts?", after="3d")
+    assert "not configured" in ada("tick", "--to", "2026-12-02 10:00").stderr
+    assert row(ada, 1)["status"] == "scheduled"
+    script(tmp_path, "deliver")  # fixed
+    report = ada.json("tick", "--to", "2026-12-02 11:00")
+    assert report["sent"] == [1]
+    sent = row(ada, 1)
+    assert sent["sent_at_utc"] == sent["first_attempt_utc"] == "2026-12-02T10:00:00Z"
+    assert row(ada, 2)["send_at_utc"] == "2026-12-05T10:00:00Z"  # F3: three days after it really went
+    rfc822 = json.loads(calls(command)[0]["stdin"])["rfc822"]
+    date = next(line for line in rfc822.splitlines() if line.startswith("Date: "))[6:]
+    assert parsedate_to_datetime(date).isoformat() == "2026-12-02T10:00:00+00:00"
+    assert ledger_of(ada, 1) == [("charge", -1)]
+
+
+def test_D12_D5_retries_after_a_hold_count_from_the_first_real_attempt(ada, monkeypatch):
+    """An unset password variable held the message for two days; once set, the server refused the connection.
+    The tick made ten attempts dated during the hold and gave up "after 24 hours" within one hour. Now the
+    attempts start at the tick that could make them (5 and 15 minutes apart, D5), and the message waits."""
+    from tests.support.delivery_helpers import free_port
+
+    monkeypatch.delenv("OUTREACH_TEST_PW", raising=False)
+    ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", free_port(), "--security", "none",
+        "--user", "ada", "--password-env", "OUTREACH_TEST_PW", "--timeout", "3")  # fmt: skip
+    schedule(ada, "grace")
+    ada("tick", "--to", "2026-12-03 09:00")  # held two days
+    assert row(ada, 1)["attempts"] == 0
+    monkeypatch.setenv("OUTREACH_TEST_PW", "x")
+    report = ada.json("tick", "--by", "1h")  # 09:00 -> 10:00: attempts at 09:00, 09:05, 09:20; the next at 10:20
+    message = row(ada, 1)
+    assert report["failed"] == [] and report["retrying"] == [1]
+    assert message["status"] == "scheduled" and message["attempts"] == 3
+    assert message["first_attempt_utc"] == "2026-12-03T09:00:00Z"
+    assert message["last_attempt_utc"] == "2026-12-03T09:20:00Z"
+    assert ledger_of(ada, 1) == [("charge", -1)]
+
+
+def test_D8_a_message_given_up_is_not_said_to_be_retried_and_is_named_once(ada):
+    from tests.support.delivery_helpers import free_port
+
+    ada("delivery", "set", "smtp", "--host", "127.0.0.1", "--port", free_port(), "--security", "none")
+    schedule(ada, "grace")
+    result = ada("tick", "--by", "2d", "--json")
+    report = json.loads(result.stdout)
+    assert [item["id"] for item in report["failed"]] == [1]
+    assert [item["ids"] for item in report["delivery_problems"]] == [[1]]
+    assert "will be retried" not in result.stderr and "failed and were refunded" in result.stderr
+
+
+def test_K5_K6_an_explicit_target_after_a_killed_tick_is_the_one_asked_for(ada):
+    """A tick killed on its way to 20 December leaves that target recorded (K5); a plain `tick` finishes it, but
+    `tick --to 2 December` went to 20 December as well, and the clock cannot come back (K8)."""
+    sql(ada, "INSERT INTO settings (key, value) VALUES ('tick_target_utc', '2026-12-20T00:00:00Z')")
+    assert ada.json("tick", "--dry-run", "--to", "2026-12-02")["to"] == "2026-12-02T00:00:00Z"
+    assert ada.json("tick", "--to", "2026-12-02")["to"] == "2026-12-02T00:00:00Z"
+    assert ada.json("clock")["now"] == "2026-12-02T00:00:00Z"

@@ -281,7 +281,15 @@ class Run:
         self.clock_text = advance_clock(self.db, self.clock, moment_text)
 
     def _send_text(self, row: Row) -> str:
-        return row["due_at"] if self.clock.simulated else self.tick_text
+        return self.moment_of(row["due_at"])
+
+    def moment_of(self, due_text: str) -> str:
+        """When a message due at `due_text` goes: on a simulated clock at its due moment, or at the tick's start
+        if it was due before (held by a setting that was wrong, D12, or a mailbox that could not be read, I2:
+        it goes at the first tick that can send it and is dated then, D11, K8); on the system clock now (K1)."""
+        if self.clock.simulated and due_text > self.tick_text:
+            return due_text
+        return self.tick_text
 
     def day_key(self, seat_id: int, moment_text: str) -> DayKey:
         """K2: the calendar day in the seat's zone, as (seat, UTC start, UTC end)."""

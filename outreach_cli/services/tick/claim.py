@@ -29,7 +29,7 @@ def claim(run: Run) -> list[Claim]:
     rows = []
     for row in run.to_claim:
         expires = to_text(real_now + timedelta(seconds=senders.timeout(row["seat_id"])) + CLAIM_GRACE)
-        attempt_at = row["due_at"] if run.clock.simulated else to_text(real_now)
+        attempt_at = run.moment_of(row["due_at"]) if run.clock.simulated else to_text(real_now)
         rows.append((senders.claim_transport(row["seat_id"]), owner, expires, attempt_at, attempt_at, row["id"]))
     repo_delivery.claim(run.db, rows)
     attempt_at_of = {row[5]: row[3] for row in rows}

@@ -114,7 +114,7 @@ def _note(run: Run, claim: Claim, why: str, reason: str) -> None:
 def _same_day(run: Run, claim: Claim, accepted_at: str) -> bool:
     """Whether a message sent at `accepted_at` counts on the K2 day it was claimed for (on the system clock
     the acceptance may fall after the seat's midnight)."""
-    due_text = claim.due_at if run.clock.simulated else run.tick_text
+    due_text = claim.attempt_at if run.clock.simulated else run.tick_text
     _seat, start, end = run.day_key(claim.seat_id, due_text)
     return start <= accepted_at < end
 

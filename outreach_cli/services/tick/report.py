@@ -88,6 +88,8 @@ def settle_delivery_report(report: TickReport) -> None:
     done = set(report["sent"]) | {item["id"] for item in report["failed"]} | set(report["unknown"])
     report["retrying"] = sorted(set(report["retrying"]) - done)
     report["unknown"] = sorted(set(report["unknown"]))
+    for item in report.get("delivery_problems", ()):  # a message met at each of its attempts is named once
+        item["ids"] = sorted(set(item["ids"]))
 
 
 def warn_about_delivery(report: TickReport) -> None:
@@ -119,10 +121,13 @@ def warn_about_delivery(report: TickReport) -> None:
             )
         elif item["problem"] == "hung":
             continue  # said in D8's line above
-        else:
-            line = (
-                f"Delivery for seat {item['seat']} needs a look: {item['reason']} (message(s) {ids} will be retried)."
-            )
+        else:  # only what still waits is "will be retried": a message given up is in D8's line above
+            waiting = [i for i in item["ids"] if i in report["retrying"]]
+            line = f"Delivery for seat {item['seat']} needs a look: {item['reason']}"
+            if waiting:
+                line += f" (message(s) {_ids(waiting)} will be retried)."
+            elif not line.endswith("."):
+                line += "."
         report.setdefault("warnings", []).append(line.replace("..", "."))
 
 

@@ -17,14 +17,13 @@ Attempted = list[tuple["Claim", "Outcome", str | None]]  # (claim, outcome, acce
 
 
 class Claim:
-    """One claimed message: what its envelope needs, and its due moment."""
+    """One claimed message: what its envelope needs, and the moment of its attempt."""
 
-    __slots__ = ("row", "seat_id", "due_at", "attempt_at", "attempts", "first_attempt")
+    __slots__ = ("row", "seat_id", "attempt_at", "attempts", "first_attempt")
 
     def __init__(self, row: Row, attempt_at: str):
         self.row = row
         self.seat_id: int = row["seat_id"]
-        self.due_at: str = row["retry_at_utc"] or row["send_at_utc"]
         self.attempt_at = attempt_at
         self.attempts: int = row["attempts"]
         self.first_attempt: str | None = row["first_attempt_utc"]
@@ -111,8 +110,8 @@ class Senders:
         return [item for item in out if item is not None]  # every index is filled: each claim has its outcome
 
     def _accepted_at(self, claim: Claim) -> str:
-        """D5: on a simulated clock the attempt's due moment; on the system clock the real time of acceptance."""
-        return claim.due_at if self.clock.simulated else to_text(self.clock.real.now())
+        """D5: on a simulated clock the attempt's moment; on the system clock the real time of acceptance."""
+        return claim.attempt_at if self.clock.simulated else to_text(self.clock.real.now())
 
     def close(self) -> None:
         for transport in self.open.values():

@@ -40,9 +40,9 @@ def resolve_target(db: Database, clock: Clock, to: str | None, by: str | None) -
             INVALID_TIME,
             f"{to_text(target)} is before the clock's now ({to_text(now)}); the clock never runs backwards.",
         )
-    pending = repo.find_setting(db, PENDING)
+    pending = repo.find_setting(db, PENDING) if to is None and by is None else None
     if pending and from_text(pending) > target:
-        target = from_text(pending)  # finish the work of a tick that was killed (K5)
+        target = from_text(pending)  # a plain tick finishes the work of a tick that was killed (K5)
     return target
 
 
