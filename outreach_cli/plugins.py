@@ -179,12 +179,12 @@ def env_name(flag: str, value: str) -> str:
 
 
 TIMEOUT = Option("timeout", default=DEFAULT_TIMEOUT, check=seconds)
-SERVER_OPTIONS = (  # what an SMTP transport and an IMAP mailbox both take, beside the port and the security
-    Option("user", check=printable),
-    Option("auth", default="password", check=one_of(*AUTHS, fold=True)),
-    Option("password_env", check=env_name),
-    Option("password_command", check=printable),
-)
+# What an SMTP transport and an IMAP mailbox both take, beside the host, the port and the security.
+USER = Option("user", check=printable)
+AUTH = Option("auth", default=AUTHS[0], check=one_of(*AUTHS, fold=True))
+PASSWORD_ENV = Option("password_env", check=env_name)
+PASSWORD_COMMAND = Option("password_command", check=printable)
+CA_FILE = Option("ca_file", check=absolute_path)
 
 
 def check_server(options: dict[str, Any], securities: tuple[str, ...], security: str, carries: str) -> None:

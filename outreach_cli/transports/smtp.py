@@ -18,7 +18,19 @@ from typing import Any
 from .. import passwords
 from ..errors import INVALID_INPUT, refuse
 from ..mail import PLAIN_ADDRESS
-from ..plugins import SERVER_OPTIONS, TIMEOUT, Option, absolute_path, check_server, one_of, port, printable
+from ..plugins import (
+    AUTH,
+    CA_FILE,
+    PASSWORD_COMMAND,
+    PASSWORD_ENV,
+    TIMEOUT,
+    USER,
+    Option,
+    check_server,
+    one_of,
+    port,
+    printable,
+)
 from . import (
     Accepted,
     Envelope,
@@ -52,8 +64,11 @@ class SmtpTransport(Transport):
         Option("host", required=True, check=printable),
         Option("port", default=lambda settings: DEFAULT_PORTS.get(settings["security"], 587), check=port),
         Option("security", default=SECURITY[0], check=one_of(*SECURITY)),
-        *SERVER_OPTIONS,  # user, auth, password_env, password_command
-        Option("ca_file", check=absolute_path),
+        USER,
+        AUTH,
+        PASSWORD_ENV,
+        PASSWORD_COMMAND,
+        CA_FILE,
         TIMEOUT,
     )
 
