@@ -13,9 +13,7 @@ from __future__ import annotations
 import importlib
 import keyword
 import os
-import pkgutil
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from .errors import INVALID_INPUT, refuse
@@ -27,22 +25,31 @@ MAX_TIMEOUT = 3600
 Check = Callable[[str, Any], Any]  # (flag, value given) -> the value to store, or an INVALID_INPUT refusal
 
 
-@dataclass(frozen=True)
 class Option:
     """One option of a plugin, named as the CLI's flag without its dashes (`password_env` is --password-env).
 
     default: a value, or a function of the settings whose plain defaults are filled in (SMTP's port follows its
     security); check: takes the flag and the value given, returns the value to store (a path made absolute) or
-    refuses with one sentence."""
+    refuses with one sentence. (A plain class, not a dataclass: it is built on an idle tick's path.)"""
 
-    name: str
-    required: bool = False
-    default: Any = None
-    check: Check | None = None
+    __slots__ = ("name", "required", "default", "check")
+
+    def __init__(self, name: str, *, required: bool = False, default: Any = None, check: Check | None = None):
+        self.name = name
+        self.required = required
+        self.default = default
+        self.check = check
+
+    def copy(self, *, required: bool) -> Option:
+        """The same option, required or not (IMAP needs the user that SMTP takes optionally)."""
+        return Option(self.name, required=required, default=self.default, check=self.check)
 
     @property
     def flag(self) -> str:
         return "--" + self.name.replace("_", "-")
+
+    def __repr__(self) -> str:
+        return f"Option({self.name!r}, required={self.required}, default={self.default!r})"
 
 
 class Plugin:
@@ -124,6 +131,8 @@ def plugin_class(package: str, base: type[P], kind: str) -> type[P] | None:
 
 def kinds(package: str, base: type[P]) -> list[str]:
     """Every kind in `package`, sorted (for a refusal's "use one of" and the contract tests: it imports them all)."""
+    import pkgutil
+
     module = importlib.import_module(package)
     names = sorted(info.name for info in pkgutil.iter_modules(module.__path__) if not info.name.startswith("_"))
     return [name for name in names if plugin_class(package, base, name) is not None]

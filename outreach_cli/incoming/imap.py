@@ -9,7 +9,6 @@ import re
 import socket
 import ssl
 from collections.abc import Container, Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from ..errors import INVALID_INPUT, TRANSPORT_ERROR, OutreachError, refuse
@@ -59,7 +58,7 @@ class ImapSource(MailSource):
         Option("host", required=True, check=printable),
         Option("port", default=lambda settings: DEFAULT_PORTS.get(settings["security"], 993), check=port),
         Option("security", default=SECURITIES[0], check=one_of(*SECURITIES)),
-        replace(USER, required=True),
+        USER.copy(required=True),
         AUTH,
         PASSWORD_ENV,
         PASSWORD_COMMAND,
