@@ -11,10 +11,10 @@ class ReadOnlyMbox(mailbox.mbox):
     def __init__(self, path: str, start: int = 0):
         mailbox.Mailbox.__init__(self, path, None, False)
         self._file = open(self._path, "rb")  # noqa: SIM115 - held open as mailbox.mbox holds its file; closed by close()
-        self._toc = None
+        self._toc: dict[int, tuple[int, int]] | None = None
         self._next_key = 0
         self._pending = self._pending_sync = self._locked = False
-        self._file_length = None
+        self._file_length: int | None = None
         self._start = start
 
     def _generate_toc(self):
@@ -47,8 +47,8 @@ class ReadOnlyMbox(mailbox.mbox):
         """(key, byte offset of its "From " line), in file order."""
         if self._toc is None:
             self._generate_toc()
-        return sorted((key, start) for key, (start, _) in self._toc.items())
+        return sorted((key, start) for key, (start, _) in (self._toc or {}).items())
 
     @property
     def end(self) -> int:
-        return self._file_length
+        return self._file_length or 0

@@ -8,11 +8,25 @@ import imaplib
 import re
 import socket
 import ssl
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Mapping
+from typing import Any
 
-from ..errors import INVALID_INPUT, TRANSPORT_ERROR, OutreachError
+from ..errors import INVALID_INPUT, TRANSPORT_ERROR, OutreachError, refuse
 from ..network import is_loopback
-from .source import Batch, Fetched
+from ..plugins import (
+    AUTH,
+    CA_FILE,
+    PASSWORD_COMMAND,
+    PASSWORD_ENV,
+    TIMEOUT,
+    USER,
+    Option,
+    check_server,
+    one_of,
+    port,
+    printable,
+)
+from .source import Batch, Fetched, MailSource
 
 SECURITIES = ("ssl", "starttls", "none")
 DEFAULT_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
@@ -37,22 +51,31 @@ def resolve_password(
         raise transport_error(f"{what}: {exc}" if what else str(exc)) from None
 
 
-class ImapSource:
+class ImapSource(MailSource):
     kind = "imap"
+    article = "an"
+    OPTIONS = (
+        Option("host", required=True, check=printable),
+        Option("port", default=lambda settings: DEFAULT_PORTS.get(settings["security"], 993), check=port),
+        Option("security", default=SECURITIES[0], check=one_of(*SECURITIES)),
+        USER.copy(required=True),
+        AUTH,
+        PASSWORD_ENV,
+        PASSWORD_COMMAND,
+        Option("folder", default="INBOX", check=printable),
+        CA_FILE,
+        TIMEOUT,
+    )
 
-    def __init__(
-        self,
-        host: str,
-        user: str,
-        port: int | None = None,
-        security: str = "ssl",
-        folder: str = "INBOX",
-        password_env: str | None = None,
-        password_command: str | None = None,
-        ca_file: str | None = None,
-        timeout: float = 60,
-        auth: str = "password",
-    ):
+    def __init__(self, **options: Any):
+        """The options as `mailbox set imap` takes them (host and user required), defaults filled in from OPTIONS."""
+        unknown = sorted(set(options) - set(self.option_names()))
+        if unknown:
+            raise TypeError(f"ImapSource takes no {', '.join(unknown)}")
+        if not options.get("host") or not options.get("user"):
+            raise TypeError("ImapSource needs a host and a user")
+        settings = self.effective(options)
+        host, security = settings["host"], settings["security"]
         if security not in SECURITIES:
             raise OutreachError(f"Unknown IMAP security {security!r}; use ssl, starttls or none.", INVALID_INPUT)
         if security == "none" and not is_loopback(host):
@@ -61,11 +84,31 @@ class ImapSource:
                 "use --security ssl or starttls.",
                 INVALID_INPUT,
             )
-        self.host, self.user, self.security, self.folder = host, user, security, folder
-        self.port = int(port or DEFAULT_PORTS[security])
-        self.password_env, self.password_command = password_env, password_command
-        self.ca_file, self.timeout = ca_file, timeout
-        self.auth = auth or "password"
+        self.host: str = host
+        self.user: str = settings["user"]
+        self.security: str = security
+        self.folder: str = settings["folder"]
+        self.port = int(settings["port"])
+        self.password_env: str | None = settings["password_env"]
+        self.password_command: str | None = settings["password_command"]
+        self.ca_file: str | None = settings["ca_file"]
+        self.timeout: float = settings["timeout"]
+        self.auth: str = settings["auth"]
+
+    @classmethod
+    def check_together(cls, options: dict[str, Any]) -> list[str]:
+        check_server(options, SECURITIES, cls.effective(options)["security"], carries="mail")
+        if bool(options.get("password_env")) == bool(options.get("password_command")):
+            raise refuse(
+                INVALID_INPUT,
+                "An IMAP mailbox needs exactly one of --password-env VAR or --password-command "
+                "CMD (the password itself is never stored).",
+            )
+        return []
+
+    @classmethod
+    def identity(cls, settings: Mapping[str, Any]) -> str:
+        return f"imap:{settings['user']}@{settings['host']}:{settings['port']}/{settings['folder']}"
 
     def fetch(self, cursor: str | None = None, known: Container[str] = frozenset()) -> Batch:
         return Batch(cursor, lambda batch: self._read(batch, cursor, known))
@@ -143,6 +186,7 @@ class ImapSource:
             self.timeout,
             f"No access token to log in to the IMAP server {where} as {self.user}" if self.auth == "xoauth2" else None,
         )
+        conn: imaplib.IMAP4
         try:
             if self.security == "ssl":
                 conn = imaplib.IMAP4_SSL(self.host, self.port, ssl_context=self._context(), timeout=self.timeout)

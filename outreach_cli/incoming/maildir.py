@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Mapping
+from typing import Any
 
-from ..errors import TRANSPORT_ERROR, OutreachError
-from .source import Batch, Fetched
+from ..errors import INVALID_INPUT, TRANSPORT_ERROR, OutreachError, refuse
+from ..plugins import Option, absolute_path
+from .source import Batch, Fetched, MailSource
 
 # A directory changed less than this long ago may still change within the same mtime tick, so its
 # mtime is not trusted as a cursor (the same precaution as mailbox.Maildir's own two seconds).
@@ -22,11 +24,29 @@ _SETTLE_SECONDS = 2.0
 _FOLDERS = ("new", "cur")
 
 
-class MaildirSource:
+class MaildirSource(MailSource):
     kind = "maildir"
+    OPTIONS = (Option("dir", required=True, check=absolute_path),)
 
     def __init__(self, dir: str):
         self.path = os.path.expanduser(dir)
+
+    @classmethod
+    def local_path(cls, settings: Mapping[str, Any]) -> str | None:
+        return str(settings["dir"])
+
+    @classmethod
+    def check_together(cls, options: dict[str, Any]) -> list[str]:
+        """I2: a typo is caught at once; a folder that is not a Maildir yet is read once it is one."""
+        if not os.path.isdir(options["dir"]):
+            raise refuse(
+                INVALID_INPUT,
+                f"There is no Maildir at {options['dir']}; give the folder that holds new/ "
+                "and cur/ (a mailbox that does not exist would hold the follow-ups).",
+            )
+        if not os.path.isdir(os.path.join(options["dir"], "new")):
+            return [f"{options['dir']} is not a Maildir yet (it has no new/ folder); it is read once it is one."]
+        return []
 
     def fetch(self, cursor: str | None = None, known: Container[str] = frozenset()) -> Batch:
         """The cursor holds the mtimes of new/ and cur/: when neither changed, nothing is listed at
@@ -60,7 +80,7 @@ class MaildirSource:
 
     def _list(self) -> list[tuple[str, str]]:
         """(key, path) of every message file in new/ and cur/, by key; dot files are not mail."""
-        found = []
+        found: list[tuple[str, str]] = []
         try:
             for folder in _FOLDERS:
                 with os.scandir(os.path.join(self.path, folder)) as entries:
@@ -75,7 +95,7 @@ class MaildirSource:
             ) from None
         return sorted(found)
 
-    def _mtimes(self) -> dict:
+    def _mtimes(self) -> dict[str, int]:
         try:
             return {folder: os.stat(os.path.join(self.path, folder)).st_mtime_ns for folder in _FOLDERS}
         except OSError:
@@ -84,7 +104,7 @@ class MaildirSource:
             ) from None
 
 
-def _load(cursor: str):
+def _load(cursor: str) -> Any:
     try:
         return json.loads(cursor)
     except ValueError:

@@ -13,19 +13,37 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Container, Iterator
+from collections.abc import Container, Iterator, Mapping
+from typing import Any
 
-from ..errors import TRANSPORT_ERROR, OutreachError
-from .source import Batch, Fetched
+from ..errors import INVALID_INPUT, TRANSPORT_ERROR, OutreachError, refuse
+from ..plugins import Option, absolute_path
+from .source import Batch, Fetched, MailSource
 
 _TAIL = 256  # bytes before the cursor's offset whose hash proves the file was only appended to
 
 
-class MboxSource:
+class MboxSource(MailSource):
     kind = "mbox"
+    article = "an"  # an em-box
+    OPTIONS = (Option("file", required=True, check=absolute_path),)
 
     def __init__(self, file: str):
         self.path = os.path.expanduser(file)
+
+    @classmethod
+    def local_path(cls, settings: Mapping[str, Any]) -> str | None:
+        return str(settings["file"])
+
+    @classmethod
+    def check_together(cls, options: dict[str, Any]) -> list[str]:
+        if not os.path.exists(options["file"]):  # I2: a typo is caught at once
+            raise refuse(
+                INVALID_INPUT,
+                f"There is no mbox file at {options['file']}; give the file your mail is "
+                "delivered to (a mailbox that does not exist would hold the follow-ups).",
+            )
+        return []
 
     def fetch(self, cursor: str | None = None, known: Container[str] = frozenset()) -> Batch:
         return Batch(cursor, lambda batch: self._read(batch, cursor, known))
@@ -55,7 +73,7 @@ class MboxSource:
                 box = ReadOnlyMbox(self.path, start)
                 try:
                     for key, first in box.starts():
-                        raw = box.get_bytes(key)
+                        raw = box.get_bytes(key)  # type: ignore[arg-type]  # the toc's keys are ints, not str
                         # I14: a key is the offset AND a hash of the bytes, so after a mail client rewrote the
                         # file, a new message that starts where an old one did is new
                         name = f"{first}:{hashlib.sha256(raw).hexdigest()[:16]}"

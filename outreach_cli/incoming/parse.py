@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from email.header import decode_header
 from email.parser import BytesHeaderParser, BytesParser, HeaderParser
 from email.utils import getaddresses, parsedate_to_datetime
+from typing import Any
 
 HASH_PREFIX = "sha256:"  # message_id of mail that has no Message-ID: "sha256:" + hex digest of its bytes
 
@@ -111,7 +112,7 @@ def parse(raw: bytes) -> IncomingMail:
         or is_daemon(from_name, from_address, _one(headers, "from"))
         or bool(_REPORT_SUBJECT.match(subject))
     )
-    fields = dict(
+    fields: dict[str, Any] = dict(
         message_id=message_id or HASH_PREFIX + hashlib.sha256(raw).hexdigest(),
         message_id_is_hash=message_id is None,
         from_address=from_address,
@@ -307,7 +308,13 @@ def _content_type(value: str) -> tuple[str, str | None]:
 
 
 def _read_report(raw: bytes, headers) -> dict:
-    returned, statuses, diagnostics, recipients, texts, actions, fields = [], [], [], [], [], [], []
+    returned: list[str] = []
+    statuses: list[str] = []
+    diagnostics: list[str] = []
+    recipients: list[str] = []
+    texts: list[str] = []
+    actions: list[str] = []
+    fields: list[str] = []
     try:
         for part in _report_parts(_WHOLE_PARSER.parsebytes(raw)):
             _read_part(part, returned, statuses, diagnostics, recipients, texts, actions, fields)

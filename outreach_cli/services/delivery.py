@@ -6,12 +6,12 @@ the transport outside any transaction (D6)."""
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
 from ..errors import INVALID_INPUT, INVALID_STATE, NOT_CONFIGURED, refuse
 from ..repo import transports as repo_transports
-from ..transports import EMAIL_KINDS, KINDS, effective_settings, open_transport, transport_class
-from .common import MAX_TIMEOUT, acting_seat, check_server_options, given_options, password_env_warning, use_case
+from ..transports import Transport, effective_settings, open_transport, transport_class, transport_kinds
+from .common import acting_seat, password_env_warning, use_case
 
 
 def stored_settings(db, seat) -> dict:
@@ -31,34 +31,31 @@ def show(db, *, seat_name: str | None) -> dict:
 
 
 @use_case
-def set_transport(db, *, seat_name: str | None, kind: str, **given) -> dict:
+def set_transport(db, *, seat_name: str | None, kind: str, **given: Any) -> dict:
     seat = acting_seat(db, seat_name)
-    if kind not in KINDS:
-        raise refuse(INVALID_INPUT, f"Unknown transport {kind!r}; use one of {', '.join(KINDS)}.")
-    transport = transport_class(kind)  # each transport declares the options it takes and the one it needs
-    options = given_options(given, transport.OPTIONS, f"the {kind} transport")
-    if transport.REQUIRED and not options.get(transport.REQUIRED):
-        raise refuse(INVALID_INPUT, f"The {kind} transport needs --{transport.REQUIRED.replace('_', '-')}.")
-    _check_options(kind, options)
-    unsettled = _unsettled(db, seat, kind)
-    if kind == "none":
+    try:
+        transport = transport_class(kind)  # each transport declares its options: required, default, check
+    except ValueError:
+        raise refuse(INVALID_INPUT, f"Unknown transport {kind!r}; use one of {', '.join(transport_kinds())}.") from None
+    options, warnings = transport.checked(given)
+    unsettled = _unsettled(db, seat, transport)
+    if not transport.delivers:
         repo_transports.delete_seat_transport(db, seat["id"])
     else:
         repo_transports.set_seat_transport(db, seat["id"], kind, options)
     result = show(db, seat_name=seat["name"])
-    if unsettled:
-        result.setdefault("warnings", []).append(unsettled)
-    if password_env_warning(options):
-        result.setdefault("warnings", []).append(password_env_warning(options))
-    if kind in EMAIL_KINDS and not seat["from_address"]:
-        result.setdefault("warnings", []).append(
+    warnings += [line for line in (unsettled, password_env_warning(options)) if line]
+    if transport.email and not seat["from_address"]:
+        warnings.append(
             f"Seat {seat['name']} has no sender address yet; set one with "
             f'`outreach seats set {seat["name"]} --from "Name <address>"` before scheduling.'
         )
+    if warnings:
+        result["warnings"] = warnings
     return result
 
 
-def _unsettled(db, seat, kind: str) -> str | None:
+def _unsettled(db, seat, transport: type[Transport]) -> str | None:
     """D10: the seat's messages in flight, unknown or waiting to retry, named in one line; `none` is refused while
     there are any, since it would record as sent a message that never left."""
     from ..repo import delivery as repo_delivery
@@ -71,10 +68,10 @@ def _unsettled(db, seat, kind: str) -> str | None:
     for row in rows:
         groups.setdefault(names[row["status"]], []).append(str(row["id"]))
     shown = "; ".join(f"{', '.join(ids)} {what}" for what, ids in groups.items())
-    if kind == "none":
+    if not transport.delivers:
         raise refuse(
             INVALID_STATE,
-            f"Seat {seat['name']} has messages not settled (message(s) {shown}); `none` "
+            f"Seat {seat['name']} has messages not settled (message(s) {shown}); `{transport.kind}` "
             "would record them as sent though they never left. Settle them first "
             "(`outreach resolve MESSAGE ...`, `outreach cancel MESSAGE`).",
         )
@@ -85,47 +82,14 @@ def _unsettled(db, seat, kind: str) -> str | None:
     )
 
 
-def _check_options(kind: str, options: dict) -> None:
-    timeout = options.get("timeout")
-    if timeout is not None and not 1 <= timeout <= MAX_TIMEOUT:  # every transport takes one (D1)
-        raise refuse(INVALID_INPUT, f"--timeout must be 1 to {MAX_TIMEOUT} seconds, not {timeout}.")
-    for key in ("dir", "ca_file"):
-        if options.get(key):
-            # Stored absolute: cron runs `tick` from another directory.
-            options[key] = os.path.abspath(os.path.expanduser(options[key]))
-    for key in ("host", "user", "command", "password_command", "dir", "ca_file"):
-        value = options.get(key)
-        if value is not None and (not value.strip() or any(ord(ch) < 32 for ch in value)):
-            raise refuse(INVALID_INPUT, f"--{key.replace('_', '-')} must be non-empty printable text.")
-    if kind == "smtp":
-        _check_smtp(options)
-
-
-def _check_smtp(options: dict) -> None:
-    check_server_options(
-        options, securities=("starttls", "ssl", "none"), default_security="starttls", carries="messages"
-    )
-    if options.get("password_env") and options.get("password_command"):
-        raise refuse(INVALID_INPUT, "Give either --password-env or --password-command, not both.")
-    has_password = options.get("password_env") or options.get("password_command")
-    if has_password and not options.get("user"):
-        raise refuse(INVALID_INPUT, "A password needs --user to log in with.")
-    if options.get("user") and not has_password:
-        raise refuse(
-            INVALID_INPUT,
-            "--user needs --password-env VAR or --password-command CMD (the password itself is never stored).",
-        )
-
-
 def test(db, *, seat_name: str | None) -> dict:
     """D9: check the transport without sending; no transaction is open while it talks to the server."""
     seat = acting_seat(db, seat_name)
     settings = transport_settings(db, seat)
-    if settings["kind"] == "none":
+    if not transport_class(settings["kind"]).delivers:
+        kinds = "|".join(kind for kind in transport_kinds() if transport_class(kind).delivers)
         raise refuse(
-            NOT_CONFIGURED,
-            f"Seat {seat['name']} has no transport; set one with "
-            "`outreach delivery set smtp|outbox|sendmail|exec ...`.",
+            NOT_CONFIGURED, f"Seat {seat['name']} has no transport; set one with `outreach delivery set {kinds} ...`."
         )
     transport = open_transport(settings)
     try:

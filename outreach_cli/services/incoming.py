@@ -24,33 +24,6 @@ from .common import acting_seat, get_thread, use_case
 if TYPE_CHECKING:
     from .tick.report import TickReport
 
-ALLOWED = {
-    "none": (),
-    "maildir": ("dir",),
-    "mbox": ("file",),
-    "imap": (
-        "host",
-        "port",
-        "security",
-        "user",
-        "auth",
-        "password_env",
-        "password_command",
-        "folder",
-        "ca_file",
-        "timeout",
-    ),
-}
-IMAP_DEFAULTS = {
-    "security": "ssl",
-    "auth": "password",
-    "folder": "INBOX",
-    "ca_file": None,
-    "password_env": None,
-    "password_command": None,
-    "timeout": 60,
-}
-IMAP_PORTS = {"ssl": 993, "starttls": 143, "none": 143}
 CHUNK = 500  # mails recorded per transaction
 OPEN_THREAD_WINDOW = timedelta(days=90)  # I4 (2): a thread with a message sent in the last 90 days
 MAX_TEXT = 998  # a stored subject or name is at most one header line long
@@ -60,20 +33,24 @@ MAX_TEXT = 998  # a stored subject or name is at most one header line long
 
 
 def effective_settings(kind: str, options: dict) -> dict:
-    """Every setting of the mailbox, defaults included (D2: nothing secret is held, so nothing is masked)."""
-    if kind != "imap":
-        return dict(options)
-    settings = {**IMAP_DEFAULTS, **options}
-    settings["port"] = options.get("port") or IMAP_PORTS[settings["security"]]
-    return {key: settings.get(key) for key in ALLOWED["imap"]}
+    """Every setting of the mailbox, defaults included (D2: nothing secret is held, so nothing is masked); the
+    source's class declares them (incoming/source.py)."""
+    return _source_class(kind).effective(options)
 
 
 def source_name(kind: str, options: dict) -> str:
     """Who the source is: the keys a source gives (file names, offsets, UIDs) mean something only inside it."""
-    if kind == "imap":
-        settings = effective_settings(kind, options)
-        return f"imap:{settings['user']}@{settings['host']}:{settings['port']}/{settings['folder']}"
-    return f"{kind}:{options.get('dir') or options.get('file')}"
+    cls = _source_class(kind)
+    return cls.identity(cls.effective(options))
+
+
+def _source_class(kind: str):
+    from ..incoming.source import source_class
+
+    cls = source_class(kind)
+    if cls is None:
+        raise refuse(INVALID_INPUT, f"Unknown mailbox kind {kind!r}.")
+    return cls
 
 
 # ---------------------------------------------------------------- the incoming object (I7)

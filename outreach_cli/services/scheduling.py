@@ -238,9 +238,9 @@ def _check_addresses(db, seat, draft_id: int, problems: _Problems) -> None:
     kind = repo_delivery.transport_kind(db, seat["id"])
     if kind == "none":
         return
-    from ..transports import EMAIL_KINDS
+    from ..transports import transport_class
 
-    if kind not in EMAIL_KINDS:
+    if not transport_class(kind).email:
         return
     gaps = []
     if not seat["from_address"]:
@@ -582,9 +582,9 @@ def _check_reschedule_address(db, seat, candidate) -> None:
             f"The email of {candidate['handle']} bounced as undeliverable (email); set a "
             "working one with `outreach candidates set HANDLE --email ADDRESS`.",
         )
-    from ..transports import EMAIL_KINDS
+    from ..transports import transport_class
 
-    if repo_delivery.transport_kind(db, seat["id"]) in EMAIL_KINDS:
+    if transport_class(repo_delivery.transport_kind(db, seat["id"])).email:
         if not seat["from_address"]:
             raise refuse(
                 MISSING_VALUE,

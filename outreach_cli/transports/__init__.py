@@ -1,29 +1,21 @@
 """Transports: how a seat's messages leave the machine (D1, D4, D9).
 
-One small interface, one module per transport, a table from name to class (docs/architecture.md). A tick opens
-one transport per seat with `open_transport(settings)`, calls `send(envelope)` once per claimed
-message (outside any database transaction, D6) and `close()` at the end. `send` never raises for a
-delivery problem: it returns one of the four outcomes below. `check()` (D9) returns a plain sentence
-or raises an OutreachError with code `transport_error`.
+One small interface, the base class `Transport`; one module per transport, named after its kind, holding the one
+class that claims it (docs/architecture.md): a new transport is one file. A tick opens one transport per seat
+with `open_transport(settings)`, calls `send_many(envelopes)` (or `send(envelope)`) outside any database
+transaction (D6) and `close()` at the end. `send` never raises for a delivery problem: it returns one of the
+outcomes below. `check()` (D9) returns a plain sentence or raises an OutreachError with code `transport_error`.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-DEFAULT_TIMEOUT = 60
-KINDS = ("none", "outbox", "smtp", "sendmail", "exec")
-EMAIL_KINDS = ("outbox", "smtp", "sendmail")  # the kinds whose class says `email` (D3), without importing them
-_TABLE = {  # name -> "module:Class", imported only when a seat uses it
-    "none": "none:NoneTransport",
-    "outbox": "outbox:OutboxTransport",
-    "smtp": "smtp:SmtpTransport",
-    "sendmail": "sendmail:SendmailTransport",
-    "exec": "command:ExecTransport",
-}
+from ..errors import OutreachError
+from ..plugins import DEFAULT_TIMEOUT as DEFAULT_TIMEOUT
+from ..plugins import Plugin, kinds, plugin_class
 
 
 @dataclass(frozen=True)
@@ -81,20 +73,19 @@ class Envelope:
     sender: str | None
     recipient: str | None
     rfc822: bytes | None
-    message: dict = field(default_factory=dict)
+    message: dict[str, Any] = field(default_factory=dict)
 
 
-class Transport:
+class Transport(Plugin):
     """The base of every transport: what a tick and `delivery set` ask of one, so that neither names a kind.
 
-    kind: its name in `delivery set KIND`; OPTIONS and REQUIRED: what that command takes; email: it needs a sender
-    address and the recipients' emails (D3);
-    batchable: idempotent by name, so a tick claims its messages a batch at a time and sends them with one
-    `send_many`; pauses_on_unknown: an `Unknown` outcome (a time-out) holds the seat's next messages (D18)."""
+    kind: its name in `delivery set KIND` (and its module's); OPTIONS: what that command takes, each with whether it
+    is required, its default and its check (plugins.Option); email: it needs a sender address and the recipients'
+    emails (D3); delivers: False for `none`, which records a message as sent and delivers nothing (K1), so the
+    seat stores no transport; batchable: idempotent by name, so a tick claims its messages a batch at a time and sends them with
+    one `send_many`; pauses_on_unknown: an `Unknown` outcome (a time-out) holds the seat's next messages (D18)."""
 
-    kind: ClassVar[str]
-    OPTIONS: ClassVar[tuple[str, ...]] = ()  # the options `delivery set KIND` takes (the CLI's names, no dashes)
-    REQUIRED: ClassVar[str | None] = None  # the one it cannot do without
+    delivers: ClassVar[bool] = True
     email: ClassVar[bool] = False
     batchable: ClassVar[bool] = False
     pauses_on_unknown: ClassVar[bool] = True
@@ -103,8 +94,8 @@ class Transport:
         self.settings = settings
 
     @classmethod
-    def effective(cls, options: dict[str, Any]) -> dict[str, Any]:
-        return {}
+    def described(cls) -> str:
+        return f"the {cls.kind} transport"
 
     def send(self, envelope: Envelope) -> Outcome:
         raise NotImplementedError
@@ -138,20 +129,24 @@ class Transport:
 
 
 def transport_class(kind: str) -> type[Transport]:
-    if kind not in _TABLE:
+    """The class of a kind: the Transport in `transports/KIND.py`, imported only when a seat uses it."""
+    cls = plugin_class(__name__, Transport, kind)
+    if cls is None:
         raise ValueError(f"unknown transport {kind!r}")
-    module_name, class_name = _TABLE[kind].split(":")
-    module = importlib.import_module(f"{__name__}.{module_name}")
-    cls: type[Transport] = getattr(module, class_name)
     return cls
 
 
-def effective_settings(kind: str, options: dict) -> dict:
+def transport_kinds() -> list[str]:
+    """Every transport's kind (it imports them all: for a refusal and the tests, never on a tick's path)."""
+    return kinds(__name__, Transport)
+
+
+def effective_settings(kind: str, options: Mapping[str, Any]) -> dict[str, Any]:
     """Every setting the transport will use, defaults filled in (delivery show, D2)."""
     return transport_class(kind).effective(options)
 
 
-def open_transport(settings: dict) -> Transport:
+def open_transport(settings: Mapping[str, Any]) -> Transport:
     """A transport for `{"kind": ..., **options}` (what `delivery show` prints, minus `seat`).
     Opening does no I/O: an SMTP connection is made at the first send."""
     options = {k: v for k, v in settings.items() if k not in ("kind", "seat", "from")}
@@ -159,7 +154,7 @@ def open_transport(settings: dict) -> Transport:
     return cls(cls.effective(options))
 
 
-def transport_failure(sentence: str):
+def transport_failure(sentence: str) -> OutreachError:
     """The D9 refusal: exit 1, `transport_error`, one sentence saying what failed."""
     from ..errors import TRANSPORT_ERROR, refuse
 

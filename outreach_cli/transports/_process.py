@@ -12,7 +12,7 @@ class TimedOut(Exception):
     pass
 
 
-def run(argv: list[str], data: bytes, timeout: float, env: dict | None = None) -> tuple[int, bytes, bytes]:
+def run(argv: list[str], data: bytes, timeout: float, env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
     process = subprocess.Popen(
         argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, env=env
     )
@@ -27,7 +27,7 @@ def run(argv: list[str], data: bytes, timeout: float, env: dict | None = None) -
     return process.returncode, out, err
 
 
-def _kill_group(process: subprocess.Popen) -> None:
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -8,19 +8,10 @@ from . import Accepted, Envelope, Transport
 
 class NoneTransport(Transport):
     kind = "none"
-
-    def __init__(self, settings: dict):
-        self.settings = settings
-
-    @classmethod
-    def effective(cls, options: dict) -> dict:
-        return {}
+    delivers = False
 
     def send(self, envelope: Envelope) -> Accepted:
         return Accepted(None)
 
     def check(self) -> str:
         raise refuse(NOT_CONFIGURED, "This seat has no transport; set one with `outreach delivery set`.")
-
-    def close(self) -> None:
-        pass

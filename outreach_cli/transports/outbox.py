@@ -12,7 +12,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from . import DEFAULT_TIMEOUT, Accepted, Envelope, Outcome, Permanent, Temporary, Transport, transport_failure
+from ..plugins import TIMEOUT, Option, absolute_path
+from . import Accepted, Envelope, Outcome, Permanent, Temporary, Transport, transport_failure
 
 FOLDERS = ("tmp", "new", "cur")
 
@@ -22,17 +23,12 @@ class OutboxTransport(Transport):
     email = True
     batchable = True  # idempotent by file name: a tick claims a batch, writes it and syncs new/ once
     pauses_on_unknown = False
-    OPTIONS = ("dir", "timeout")
-    REQUIRED = "dir"
+    OPTIONS = (Option("dir", required=True, check=absolute_path), TIMEOUT)
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict[str, Any]):
         self.settings = settings
         self.dir = Path(settings["dir"])
         self._folders_made = False
-
-    @classmethod
-    def effective(cls, options: dict) -> dict:
-        return {"dir": options.get("dir"), "timeout": options.get("timeout") or DEFAULT_TIMEOUT}
 
     @staticmethod
     def file_name(internet_message_id: str) -> str:
@@ -41,7 +37,7 @@ class OutboxTransport(Transport):
             raise ValueError(f"{internet_message_id!r} cannot name a file")
         return name + ".eml"
 
-    def send(self, envelope: Envelope):
+    def send(self, envelope: Envelope) -> Outcome:
         outcome = self.send_deferred(envelope)
         if isinstance(outcome, Accepted):
             problem = self.sync()
@@ -128,9 +124,6 @@ class OutboxTransport(Transport):
         except OSError as exc:
             return f"Cannot sync the outbox {self.dir}: {exc.strerror or exc}."
         return None
-
-    def close(self) -> None:
-        pass
 
     def _make_folders(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)  # the outbox itself is private too, when we make it

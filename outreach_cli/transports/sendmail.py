@@ -4,12 +4,14 @@ Exit 0 accepted, 75 (EX_TEMPFAIL) temporary, any other exit permanent, a time-ou
 from __future__ import annotations
 
 import shlex
+from typing import Any
 
+from ..plugins import TIMEOUT, Option, printable
 from . import (
-    DEFAULT_TIMEOUT,
     Accepted,
     Envelope,
     NotConfigured,
+    Outcome,
     Permanent,
     Temporary,
     Transport,
@@ -24,21 +26,17 @@ EX_TEMPFAIL = 75
 class SendmailTransport(Transport):
     email = True
     kind = "sendmail"
-    OPTIONS = ("command", "timeout")
+    OPTIONS = (Option("command", default="sendmail", check=printable), TIMEOUT)
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict[str, Any]):
         self.settings = settings
-        self.command = settings["command"]
-        self.timeout = settings["timeout"]
-
-    @classmethod
-    def effective(cls, options: dict) -> dict:
-        return {"command": options.get("command") or "sendmail", "timeout": options.get("timeout") or DEFAULT_TIMEOUT}
+        self.command: str = settings["command"]
+        self.timeout: float = settings["timeout"]
 
     def _argv(self) -> list[str]:
         return shlex.split(self.command)
 
-    def send(self, envelope: Envelope):
+    def send(self, envelope: Envelope) -> Outcome:
         if envelope.rfc822 is None or not envelope.sender or not envelope.recipient:
             return Permanent("The message has no sender address or no recipient email, so sendmail cannot take it.")
         try:
@@ -67,11 +65,8 @@ class SendmailTransport(Transport):
             raise transport_failure(f"The command {argv[0] if argv else self.command!r} was not found.")
         return f"The command {argv[0]} exists; messages are piped to `{self.command} -i -f FROM -- TO`."
 
-    def close(self) -> None:
-        pass
 
-
-def exit_outcome(name: str, code: int, err: bytes, transport_id: str | None = None):
+def exit_outcome(name: str, code: int, err: bytes, transport_id: str | None = None) -> Outcome:
     detail = last_line(err)
     said = f": {detail}" if detail else ""
     if code == 0:

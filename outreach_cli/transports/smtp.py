@@ -12,14 +12,30 @@ import re
 import smtplib
 import socket
 import ssl
+from collections.abc import Mapping
+from typing import Any
 
 from .. import passwords
+from ..errors import INVALID_INPUT, refuse
 from ..mail import PLAIN_ADDRESS
+from ..plugins import (
+    AUTH,
+    CA_FILE,
+    PASSWORD_COMMAND,
+    PASSWORD_ENV,
+    TIMEOUT,
+    USER,
+    Option,
+    check_server,
+    one_of,
+    port,
+    printable,
+)
 from . import (
-    DEFAULT_TIMEOUT,
     Accepted,
     Envelope,
     NotConfigured,
+    Outcome,
     Permanent,
     Temporary,
     Transport,
@@ -29,7 +45,6 @@ from . import (
 
 SECURITY = ("starttls", "ssl", "none")
 DEFAULT_PORTS = {"starttls": 587, "ssl": 465, "none": 25}
-_DROPPED = object()  # the server closed a reused connection before the data: reconnect and try again
 
 
 class _Failure(Exception):
@@ -45,42 +60,53 @@ class _Failure(Exception):
 class SmtpTransport(Transport):
     email = True
     kind = "smtp"
-    OPTIONS = ("host", "port", "security", "user", "auth", "password_env", "password_command", "ca_file", "timeout")
-    REQUIRED = "host"
+    OPTIONS = (
+        Option("host", required=True, check=printable),
+        Option("port", default=lambda settings: DEFAULT_PORTS.get(settings["security"], 587), check=port),
+        Option("security", default=SECURITY[0], check=one_of(*SECURITY)),
+        USER,
+        AUTH,
+        PASSWORD_ENV,
+        PASSWORD_COMMAND,
+        CA_FILE,
+        TIMEOUT,
+    )
 
-    def __init__(self, settings: dict, environ=None):
+    def __init__(self, settings: dict[str, Any], environ: Mapping[str, str] | None = None):
         self.settings = settings
-        self.host = settings["host"]
-        self.security = settings["security"]
+        self.host: str = settings["host"]
+        self.security: str = settings["security"]
         self.port = int(settings["port"])
-        self.user = settings.get("user")
-        self.auth = settings.get("auth") or "password"
-        self.ca_file = settings.get("ca_file")
-        self.timeout = settings["timeout"]
+        self.user: str | None = settings.get("user")
+        self.auth: str = settings.get("auth") or "password"
+        self.ca_file: str | None = settings.get("ca_file")
+        self.timeout: float = settings["timeout"]
         self.environ = environ
         self.where = f"{self.host}:{self.port}"
         self._conn: smtplib.SMTP | None = None
         self._steps: list[str] = []
+        self._password: str | None = None
 
     @classmethod
-    def effective(cls, options: dict) -> dict:
-        security = options.get("security") or "starttls"
-        return {
-            "host": options.get("host"),
-            "port": options.get("port") or DEFAULT_PORTS.get(security, 587),
-            "security": security,
-            "user": options.get("user"),
-            "auth": options.get("auth") or "password",
-            "password_env": options.get("password_env"),
-            "password_command": options.get("password_command"),
-            "ca_file": options.get("ca_file"),
-            "timeout": options.get("timeout") or DEFAULT_TIMEOUT,
-        }
+    def check_together(cls, options: dict[str, Any]) -> list[str]:
+        check_server(options, SECURITY, cls.effective(options)["security"], carries="messages")
+        if options.get("password_env") and options.get("password_command"):
+            raise refuse(INVALID_INPUT, "Give either --password-env or --password-command, not both.")
+        has_password = options.get("password_env") or options.get("password_command")
+        if has_password and not options.get("user"):
+            raise refuse(INVALID_INPUT, "A password needs --user to log in with.")
+        if options.get("user") and not has_password:
+            raise refuse(
+                INVALID_INPUT,
+                "--user needs --password-env VAR or --password-command CMD (the password itself is never stored).",
+            )
+        return []
 
     # ------------------------------------------------------------ the interface
 
-    def send(self, envelope: Envelope):
-        if envelope.rfc822 is None or not envelope.sender or not envelope.recipient:
+    def send(self, envelope: Envelope) -> Outcome:
+        sender, recipient, data = envelope.sender, envelope.recipient, envelope.rfc822
+        if data is None or not sender or not recipient:
             return Permanent("The message has no sender address or no recipient email, so it cannot go by SMTP.")
         reused = self._conn is not None
         for _attempt in range(2):
@@ -90,8 +116,8 @@ class SmtpTransport(Transport):
                 if failure.config:  # D12: a configuration error, not the server's answer
                     return NotConfigured(failure.sentence)
                 return Temporary(failure.sentence, setup=True)
-            outcome = self._transaction(conn, envelope)
-            if outcome is not _DROPPED:
+            outcome = self._transaction(conn, sender, recipient, data)
+            if outcome is not None:  # None: the server closed a reused connection before the data
                 return outcome
             self._drop()
             if not reused:
@@ -143,6 +169,7 @@ class SmtpTransport(Transport):
         self._steps = []
         secret = self._secret() if self.user else None
         context = self._context() if self.security in ("starttls", "ssl") else None
+        conn: smtplib.SMTP
         try:
             if self.security == "ssl":
                 conn = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
@@ -167,8 +194,8 @@ class SmtpTransport(Transport):
                     raise _Failure(self._describe(exc, "starting TLS with")) from None
                 conn.ehlo()
                 self._steps.append("started TLS (certificate verified)")
-            if secret is not None:
-                self._login(conn, secret)
+            if secret is not None and self.user:
+                self._login(conn, self.user, secret)
         except _Failure:
             conn.close()
             raise
@@ -180,7 +207,7 @@ class SmtpTransport(Transport):
     def _secret(self) -> str:
         """The password, read once per transport (a tick): the variable or the command (D2). An OAuth 2 access
         token (M4) is read at each connection instead: it expires within the hour."""
-        if getattr(self, "_password", None) is not None:
+        if self._password is not None:
             return self._password
         what = "access token" if self.auth == "xoauth2" else "password"
         try:
@@ -199,12 +226,12 @@ class SmtpTransport(Transport):
             self._password = secret
         return secret
 
-    def _login(self, conn: smtplib.SMTP, secret: str) -> None:
+    def _login(self, conn: smtplib.SMTP, user: str, secret: str) -> None:
         if self.auth == "xoauth2":
-            self._login_xoauth2(conn, secret)
+            self._login_xoauth2(conn, user, secret)
             return
         try:
-            conn.login(self.user, secret)
+            conn.login(user, secret)
         except smtplib.SMTPAuthenticationError as exc:
             raise _Failure(
                 f"{self.where} refused the login as {self.user} ({_reply(exc)}); check the user and the password."
@@ -215,7 +242,7 @@ class SmtpTransport(Transport):
             raise _Failure(f"Logging in to {self.where} as {self.user} failed ({_why(exc)}).") from None
         self._steps.append(f"logged in as {self.user}")
 
-    def _login_xoauth2(self, conn: smtplib.SMTP, token: str) -> None:
+    def _login_xoauth2(self, conn: smtplib.SMTP, user: str, token: str) -> None:
         """AUTH XOAUTH2 (M4). smtplib base64-encodes what the callable returns: the client response (sent with the
         command, or after an empty 334), then, should the server answer a 334 with its error details (Gmail and
         Outlook do), an empty line, after which the server gives its 535."""
@@ -224,7 +251,7 @@ class SmtpTransport(Transport):
                 f"{self.where} does not offer XOAUTH2 login on this connection; use --auth password, or "
                 "check the host and port."
             )
-        response = passwords.xoauth2_response(self.user, token)
+        response = passwords.xoauth2_response(user, token)
         try:
             conn.auth("XOAUTH2", lambda challenge=None: "" if challenge else response)
         except smtplib.SMTPAuthenticationError as exc:
@@ -269,13 +296,14 @@ class SmtpTransport(Transport):
 
     # ------------------------------------------------------------ one message
 
-    def _transaction(self, conn: smtplib.SMTP, envelope: Envelope):
-        """MAIL, RCPT, DATA; then the payload. Before the 354 nothing has been delivered."""
+    def _transaction(self, conn: smtplib.SMTP, sender: str, recipient: str, data: bytes) -> Outcome | None:
+        """MAIL, RCPT, DATA; then the payload. Before the 354 nothing has been delivered: None when the connection
+        was lost before it (a reused one the server had closed: reconnect and try again)."""
         try:
-            code, text = _command(conn, "mail", "FROM:", envelope.sender)
+            code, text = _command(conn, "mail", "FROM:", sender)
             if code != 250:
                 return self._refused(conn, "the sender", code, text)
-            code, text = _command(conn, "rcpt", "TO:", envelope.recipient)
+            code, text = _command(conn, "rcpt", "TO:", recipient)
             if code not in (250, 251):
                 return self._refused(conn, "the recipient", code, text)
             conn.putcmd("data")
@@ -286,9 +314,9 @@ class SmtpTransport(Transport):
             self._rset(conn)
             return Permanent("An address is not plain ASCII, which this SMTP submission does not support.")
         except (smtplib.SMTPServerDisconnected, OSError):
-            return _DROPPED
+            return None
         try:
-            conn.send(_payload(envelope.rfc822))
+            conn.send(_payload(data))
             code, text = conn.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
@@ -301,7 +329,7 @@ class SmtpTransport(Transport):
             return Accepted(reply)
         return self._refused(conn, "the message", code, text)
 
-    def _refused(self, conn, what: str, code: int, text: bytes):
+    def _refused(self, conn: smtplib.SMTP, what: str, code: int, text: bytes) -> Outcome:
         reply = f"{code} {_text(text)}".strip()
         if code == 421:
             self._drop()
@@ -311,14 +339,14 @@ class SmtpTransport(Transport):
             return Temporary(f"{self.where} deferred {what}: {reply}")
         return Permanent(f"{self.where} rejected {what}: {reply}")
 
-    def _rset(self, conn) -> None:
+    def _rset(self, conn: smtplib.SMTP) -> None:
         try:
             conn.rset()
         except (smtplib.SMTPException, OSError):
             self._drop()
 
 
-def _command(conn: smtplib.SMTP, verb: str, prefix: str, address: str):
+def _command(conn: smtplib.SMTP, verb: str, prefix: str, address: str) -> tuple[int, bytes]:
     """MAIL FROM / RCPT TO, as smtplib's mail() and rcpt() send them. The envelope's addresses are bare ones
     already (mail.parse_address); a plain one is written as <address> straight away, where smtplib would
     parse it once more per command."""
@@ -337,7 +365,7 @@ def _payload(data: bytes) -> bytes:
     return data + b".\r\n"
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 

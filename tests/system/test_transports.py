@@ -621,15 +621,3 @@ def test_D1_effective_settings_fill_in_defaults():
     assert effective_settings("smtp", {"host": "h", "security": "ssl"})["port"] == 465
     assert effective_settings("outbox", {"dir": "/x"}) == {"dir": "/x", "timeout": 60}
     assert effective_settings("none", {}) == {}
-
-
-def test_D1_each_transport_declares_what_delivery_set_and_the_tick_ask_of_it():
-    """D1/D3: the one declaration is the transport's class: its kind, its options and the one it needs; the
-    cheap list of email kinds (read without importing the transports) says what the classes say."""
-    from outreach_cli.transports import EMAIL_KINDS, KINDS, Transport, transport_class
-
-    classes = {kind: transport_class(kind) for kind in KINDS}
-    assert all(issubclass(cls, Transport) and cls.kind == kind for kind, cls in classes.items())
-    assert {kind for kind, cls in classes.items() if cls.email} == set(EMAIL_KINDS)
-    assert all(cls.REQUIRED is None or cls.REQUIRED in cls.OPTIONS for cls in classes.values())
-    assert [kind for kind, cls in classes.items() if cls.batchable] == ["outbox"]

@@ -6,25 +6,22 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import Any
 
-from . import DEFAULT_TIMEOUT, Envelope, NotConfigured, Permanent, Transport, Unknown, transport_failure
+from ..plugins import TIMEOUT, Option, printable
+from . import Envelope, NotConfigured, Outcome, Permanent, Transport, Unknown, transport_failure
 from ._process import TimedOut, command_exists, run
 from .sendmail import exit_outcome
 
 
 class ExecTransport(Transport):
     kind = "exec"
-    OPTIONS = ("command", "timeout")
-    REQUIRED = "command"
+    OPTIONS = (Option("command", required=True, check=printable), TIMEOUT)
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict[str, Any]):
         self.settings = settings
-        self.command = settings["command"]
-        self.timeout = settings["timeout"]
-
-    @classmethod
-    def effective(cls, options: dict) -> dict:
-        return {"command": options.get("command"), "timeout": options.get("timeout") or DEFAULT_TIMEOUT}
+        self.command: str = settings["command"]
+        self.timeout: float = settings["timeout"]
 
     @staticmethod
     def document(envelope: Envelope) -> bytes:
@@ -36,7 +33,7 @@ class ExecTransport(Transport):
         }
         return json.dumps(doc, ensure_ascii=False).encode("utf-8", "surrogateescape")
 
-    def send(self, envelope: Envelope):
+    def send(self, envelope: Envelope) -> Outcome:
         try:
             code, out, err = run(["sh", "-c", self.command], self.document(envelope), self.timeout)
         except TimedOut:
@@ -60,9 +57,6 @@ class ExecTransport(Transport):
         if first is None or not command_exists(first):
             raise transport_failure(f"The command {first or self.command!r} was not found.")
         return f"The command {first} exists; each message is given to `sh -c` as one JSON document on stdin."
-
-    def close(self) -> None:
-        pass
 
 
 def _printed_id(out: bytes) -> str | None:
