@@ -25,7 +25,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy outreach_cli
 
-test: $(STAMP)
+# The gate first (#19.4): ruff check, ruff format --check, mypy (strict where pyproject.toml says), then the suite.
+test: lint
 	$(BIN)/python -m pytest -q
 
 # The suite without the tests marked slow (kill -9, races, the cron install, PostgreSQL's concurrency): a few minutes.

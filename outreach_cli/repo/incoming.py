@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from ..errors import NOT_FOUND, refuse
 from . import MESSAGE_SELECT, parse_id
@@ -109,7 +110,7 @@ def incoming_list(db, unmatched_only: bool = False) -> list:
 # ---------------------------------------------------------------- matching (I4)
 
 
-def find_message_by_internet_ids(db, ids: list[str]):
+def find_message_by_internet_ids(db, ids: Sequence[str]):
     """The first of our messages (in the order of `ids`) whose internet_message_id is one of them."""
     ids = list(dict.fromkeys(ids))[:200]
     if not ids:

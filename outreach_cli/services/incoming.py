@@ -184,10 +184,11 @@ def unmatched_holds(db) -> tuple[set, str]:
 class _LazyKeys:
     """The source keys already recorded, loaded only if the source asks (an unchanged Maildir never does)."""
 
-    def __init__(self, db, source: str):
-        self.db, self.source, self.keys = db, source, None
+    def __init__(self, db, source: str) -> None:
+        self.db, self.source = db, source
+        self.keys: set[str] | None = None
 
-    def __contains__(self, key) -> bool:
+    def __contains__(self, key: object) -> bool:
         if self.keys is None:
             self.keys = repo_incoming.known_source_keys(self.db, self.source)
         return key in self.keys
