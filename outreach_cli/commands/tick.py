@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 
-from .. import render
 from ._common import DbOption, JsonOption, run
 
 
@@ -20,7 +19,14 @@ def tick(
     """Send what is due and settle credits. Also cancels what may not be sent and applies refreshes."""
     from ..services.tick import tick as do_tick
 
-    run(db, json, lambda d, clock: do_tick(d, to=to, by=by, dry_run=dry_run, clock=clock), render.tick_result)
+    run(db, json, lambda d, clock: do_tick(d, to=to, by=by, dry_run=dry_run, clock=clock), _show)
+
+
+def _show(result) -> None:
+    """The human output; render (and Rich) is imported only when a human reads it, not for cron's --json."""
+    from .. import render
+
+    render.tick_result(result)
 
 
 def register(app: typer.Typer) -> None:

@@ -30,7 +30,6 @@ from ...repo import delivery as repo_delivery
 from ...timeparse import to_text
 from ..common import load_clock
 from .batch import Run
-from .record import record_attempts
 from .recovery import recover
 from .report import TickReport, new_report, settle_delivery_report, warn_about_delivery
 from .senders import Attempted, Senders
@@ -73,6 +72,8 @@ def tick(
             # An idle tick is one transaction (one durable commit): look, find nothing, move the clock.
             with db.transaction():
                 if attempted:
+                    from .record import record_attempts  # only a tick that made an attempt records one
+
                     record_attempts(run, attempted)  # record of the last attempts and claim of the next: one commit
                 more = run.batch()  # decide, write, and claim (scheduled -> sending) ...
                 if not more:

@@ -12,16 +12,16 @@ from ... import repo
 from ...repo import delivery as repo_delivery
 from ...timeparse import from_text, get_zone, localize, to_text
 from .. import decision
-from ..credits import apply_refresh, refund_many
-from ..placement import FOLLOWUP_MAX, FollowupPlace, followup_place, placer_of
-from .claim import claim
 from .senders import Claim, Row, Senders
 from .target import advance_clock
 
+# credits, placement and claim are imported where they are first needed (a refresh, a cancel, a follow-up's
+# move, a claim): an idle tick needs none of them, and they are a few milliseconds of every cron tick.
 if TYPE_CHECKING:
     from ...clock import Clock
     from ...db import Database
     from ..pace import Pace
+    from ..placement import FollowupPlace
     from .report import TickReport
 
 BATCH = 2000
@@ -95,6 +95,8 @@ class Run:
         if not due:
             if refresh_text is None or refresh_text > self.target_text:
                 return False
+            from ..credits import apply_refresh
+
             for seat in repo_delivery.seats_refreshing_at(db, refresh_text):
                 self.report["refreshes"].append(apply_refresh(db, seat, from_text(refresh_text)))
             self._advance(refresh_text)
@@ -212,6 +214,8 @@ class Run:
         key = (row["seat_id"], row["candidate_timezone"], row["candidate_country"])
         place = self.places.get(key, _UNREAD)
         if place is _UNREAD:
+            from ..placement import followup_place
+
             place = self.places[key] = followup_place(
                 self.seats[row["seat_id"]], row["candidate_timezone"], row["candidate_country"]
             )
@@ -229,6 +233,8 @@ class Run:
         later = self.pace.hold(row["seat_id"], limit, sent_text)
         if later is None:
             return False
+        from ..placement import FOLLOWUP_MAX, placer_of
+
         placer = placer_of(self.seats[row["seat_id"]])
         if placer is not None:  # W2: the next hour is a time the tool picks: it waits for the window's opening
             bound = None
@@ -270,8 +276,12 @@ class Run:
         if self.canceled:
             repo_delivery.cancel(self.db, self.canceled)
         if self.refunds:
+            from ..credits import refund_many
+
             self.report["refunded"] += refund_many(self.db, self.refunds)
         if self.to_claim:
+            from .claim import claim
+
             self.claims = claim(self)
 
     def _advance(self, moment_text: str) -> None:
