@@ -15,6 +15,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 PHRASES = frozenset(
     {
@@ -107,24 +111,38 @@ def first_line(raw: bytes) -> str | None:
 
 
 def _text(raw: bytes) -> str | None:
-    from email import message_from_bytes, policy
+    """The mail's first text/plain part (else its first text/html part as text), decoded. Read with the standard
+    library's compat32 policy, as parse.py reads mail: the modern policy's header objects made this a fifth of a
+    `replies fetch` of replies (each reply is read for M3)."""
+    from email import message_from_bytes
 
     try:
-        message = message_from_bytes(raw, policy=policy.default)
+        message = message_from_bytes(raw)
         plain = html = None
         for part in message.walk():
             if part.is_multipart() or part.get_content_disposition() == "attachment":
                 continue
             kind = part.get_content_type()
             if kind == "text/plain" and plain is None:
-                plain = part.get_content()
+                plain = _decoded(part)
             elif kind == "text/html" and html is None:
-                html = part.get_content()
+                html = _decoded(part)
         if plain is not None:
             return plain
         return None if html is None else html_text(html)
     except Exception:  # noqa: BLE001 - a mail that cannot be read is no request; the fetch goes on
         return None
+
+
+def _decoded(part: Message) -> str:
+    """A part's text: its transfer encoding undone, its charset decoded (an unknown charset read as UTF-8)."""
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(part.get_payload())
+    try:
+        return payload.decode(part.get_content_charset() or "utf-8", "replace")
+    except LookupError:
+        return payload.decode("utf-8", "replace")
 
 
 _DROP = re.compile(
